@@ -1,0 +1,140 @@
+//! Settings: command-line flags and environment variables, with defaults that run on a
+//! developer's machine. Secrets never appear in `Debug` output.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Args;
+
+/// Settings shared by `serve` and `demo`.
+#[derive(Args, Clone)]
+pub struct ServerArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PINGXUAN_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Mark cookies `Secure` (set when the server is reached over HTTPS).
+    #[arg(long, env = "PINGXUAN_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+    /// Trust the first address of `X-Forwarded-For` (only behind a reverse proxy you run).
+    #[arg(long, env = "PINGXUAN_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+    /// Minutes without a request after which a session ends.
+    #[arg(long, env = "PINGXUAN_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u32,
+    /// Hours after sign-in after which a session ends, however active.
+    #[arg(long, env = "PINGXUAN_SESSION_ABSOLUTE_HOURS", default_value_t = 12)]
+    pub session_absolute_hours: u32,
+}
+
+/// Where the database is.
+#[derive(Args, Clone)]
+pub struct DbArgs {
+    /// PostgreSQL URL; when unset, the local server (or a private cluster under ./var/postgres).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "PINGXUAN_DB_POOL", default_value_t = 16)]
+    pub db_pool: u32,
+}
+
+impl fmt::Debug for DbArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DbArgs")
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
+            .field("db_pool", &self.db_pool)
+            .finish()
+    }
+}
+
+/// Replaces the password of a URL with `***`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The settings the running application reads.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub secure_cookies: bool,
+    pub trust_proxy: bool,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    /// Failed sign-ins for one username within `login_window` before it is locked.
+    pub login_max_failures_per_user: i32,
+    /// Failed sign-ins from one address within `login_window` before it is locked.
+    pub login_max_failures_per_ip: i32,
+    pub login_window: Duration,
+    pub login_lock: Duration,
+    pub request_timeout: Duration,
+    pub header_read_timeout: Duration,
+    /// Largest accepted request body.
+    pub body_limit: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            secure_cookies: false,
+            trust_proxy: false,
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(12 * 3600),
+            login_max_failures_per_user: 5,
+            login_max_failures_per_ip: 30,
+            login_window: Duration::from_secs(15 * 60),
+            login_lock: Duration::from_secs(15 * 60),
+            request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            body_limit: 256 * 1024,
+        }
+    }
+}
+
+impl Config {
+    pub fn from_args(args: &ServerArgs) -> Config {
+        Config {
+            secure_cookies: args.secure_cookies,
+            trust_proxy: args.trust_proxy,
+            session_idle: Duration::from_secs(u64::from(args.session_idle_minutes.max(1)) * 60),
+            session_absolute: Duration::from_secs(
+                u64::from(args.session_absolute_hours.max(1)) * 3600,
+            ),
+            ..Config::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_in_database_urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/pingxuan"),
+            "postgres://app:***@db:5432/pingxuan"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! Database access: the pool, migrations, the local-PostgreSQL fallback, and one module per
+//! group of tables. Every function that changes data takes a connection inside the caller's
+//! transaction and writes its audit row there too.
+
+pub mod account;
+pub mod audit;
+pub mod local;
+pub mod org;
+pub mod session;
+pub mod throttle;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+
+pub use audit::Actor;
+
+/// Used when `DATABASE_URL` is not set.
+pub const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/pingxuan";
+
+/// Embedded migrations (`migrations/`), run at start-up.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// How long a request waits for a pooled connection before it is answered with 503.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Connects to the configured database (creating it when missing), falling back to a
+/// private cluster under `./var/postgres` when no URL is configured and nothing answers.
+pub async fn connect(url: Option<&str>, max_connections: u32) -> anyhow::Result<PgPool> {
+    let options = match url {
+        Some(url) => {
+            let options = PgConnectOptions::from_str(url)
+                .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+            ensure_database(&options).await.with_context(|| {
+                format!(
+                    "cannot reach PostgreSQL at {}",
+                    crate::config::redact_url(url)
+                )
+            })?;
+            options
+        }
+        None => {
+            let options = PgConnectOptions::from_str(DEFAULT_URL)?;
+            match ensure_database(&options).await {
+                Ok(()) => options,
+                Err(e) if is_unreachable(&e) => {
+                    tracing::info!("nothing answers at {DEFAULT_URL}; trying a private cluster");
+                    let options = local::start_private_cluster().await?;
+                    ensure_database(&options).await?;
+                    options
+                }
+                Err(e) => return Err(e).context(format!("cannot use PostgreSQL at {DEFAULT_URL}")),
+            }
+        }
+    };
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections.max(2))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(options.log_statements(tracing::log::LevelFilter::Trace))
+        .await
+        .context("cannot open the database pool")?;
+    Ok(pool)
+}
+
+/// Runs the embedded migrations.
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    MIGRATOR
+        .run(pool)
+        .await
+        .context("database migration failed")
+}
+
+fn is_unreachable(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<sqlx::Error>()
+            .is_some_and(|e| matches!(e, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut))
+            || cause.downcast_ref::<std::io::Error>().is_some()
+    })
+}
+
+/// Creates the database named in `options` when the server does not have it yet.
+async fn ensure_database(options: &PgConnectOptions) -> anyhow::Result<()> {
+    let name = options.get_database().unwrap_or("postgres").to_string();
+    let admin = options.clone().database("postgres");
+    let mut conn = tokio::time::timeout(Duration::from_secs(5), PgConnection::connect_with(&admin))
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)??;
+    let exists: Option<i32> = sqlx::query_scalar("select 1 from pg_database where datname = $1")
+        .bind(&name)
+        .fetch_optional(&mut conn)
+        .await?;
+    if exists.is_none() {
+        if name.contains('"') || name.contains('\0') {
+            bail!("unusable database name {name:?}");
+        }
+        tracing::info!(database = %name, "creating database");
+        let created = sqlx::raw_sql(&format!("create database \"{name}\""))
+            .execute(&mut conn)
+            .await;
+        // Two servers starting at once may both try; the loser finds it there.
+        if let Err(e) = created {
+            let duplicate = e
+                .as_database_error()
+                .is_some_and(|d| d.code().as_deref() == Some("42P04"));
+            if !duplicate {
+                return Err(e.into());
+            }
+        }
+    }
+    conn.close().await.ok();
+    Ok(())
+}
+
+/// True when the error says the database cannot be reached right now (answer 503).
+pub fn is_outage(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::PoolTimedOut
+            | sqlx::Error::Io(_)
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_)
+    ) || e.as_database_error().is_some_and(|d| {
+        // admin_shutdown, crash_shutdown, cannot_connect_now
+        matches!(d.code().as_deref(), Some("57P01" | "57P02" | "57P03"))
+    })
+}

@@ -1,0 +1,139 @@
+//! Server-side sessions. The cookie carries a random 128-bit id; the table keeps only its
+//! SHA-256, so a leaked table cannot be replayed. A request costs one indexed lookup, and
+//! `last_seen_at` is written at most once a minute.
+
+use sha2::{Digest, Sha256};
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+
+/// The signed-in account behind a session, as every page needs it.
+#[derive(Clone, Debug)]
+pub struct SessionUser {
+    pub account_id: i64,
+    pub center_id: i64,
+    pub center_name: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub window_id: Option<i64>,
+    pub staff_id: Option<i64>,
+    pub is_group_leader: bool,
+    pub must_change_password: bool,
+    pub csrf_token: String,
+    pub created_at: OffsetDateTime,
+    /// `last_seen_at` is more than a minute old and should be refreshed.
+    pub stale: bool,
+}
+
+/// A new random session id (hex) and its hash.
+pub fn new_id() -> (String, Vec<u8>) {
+    let id = random_hex(16);
+    let hash = hash_id(&id);
+    (id, hash)
+}
+
+pub fn hash_id(id: &str) -> Vec<u8> {
+    Sha256::digest(id.as_bytes()).to_vec()
+}
+
+pub fn random_hex(bytes: usize) -> String {
+    use rand::RngCore;
+    let mut buf = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+/// The live session with this hash, or `None` when it is unknown, timed out, or its
+/// account is disabled.
+pub async fn load(
+    conn: &mut PgConnection,
+    hash: &[u8],
+    idle_secs: f64,
+    absolute_secs: f64,
+) -> sqlx::Result<Option<SessionUser>> {
+    sqlx::query_as!(
+        SessionUser,
+        r#"select a.account_id, a.center_id, c.name as center_name, a.username, a.display_name,
+                  a.role, a.window_id, a.staff_id, a.is_group_leader, a.must_change_password,
+                  s.csrf_token, s.created_at,
+                  (s.last_seen_at < now() - interval '60 seconds') as "stale!"
+           from session s
+           join account a on a.account_id = s.account_id
+           join center c on c.center_id = a.center_id
+           where s.session_hash = $1
+             and a.active
+             and s.last_seen_at > now() - make_interval(secs => $2)
+             and s.created_at > now() - make_interval(secs => $3)"#,
+        hash,
+        idle_secs,
+        absolute_secs
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn touch(conn: &mut PgConnection, hash: &[u8]) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update session set last_seen_at = now() where session_hash = $1",
+        hash
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn create(
+    conn: &mut PgConnection,
+    hash: &[u8],
+    account_id: i64,
+    csrf_token: &str,
+    ip: &str,
+    user_agent: &str,
+) -> sqlx::Result<()> {
+    let user_agent: String = user_agent.chars().take(200).collect();
+    sqlx::query!(
+        "insert into session (session_hash, account_id, csrf_token, ip, user_agent)
+         values ($1, $2, $3, $4, $5)",
+        hash,
+        account_id,
+        csrf_token,
+        ip,
+        user_agent
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut PgConnection, hash: &[u8]) -> sqlx::Result<()> {
+    sqlx::query!("delete from session where session_hash = $1", hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of an account (disabled, password reset or changed).
+pub async fn delete_for_account(conn: &mut PgConnection, account_id: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query!("delete from session where account_id = $1", account_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Removes sessions that can no longer be used.
+pub async fn purge_expired(
+    conn: &mut PgConnection,
+    idle_secs: f64,
+    absolute_secs: f64,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "delete from session
+         where last_seen_at < now() - make_interval(secs => $1)
+            or created_at < now() - make_interval(secs => $2)",
+        idle_secs,
+        absolute_secs
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

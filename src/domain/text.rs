@@ -1,0 +1,120 @@
+//! Text that people type: trimmed, length-checked in characters, free of control characters
+//! (PostgreSQL rejects U+0000, and the others only ever arrive by accident or attack).
+
+/// Why a typed value was not accepted, worded for the person who typed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TextError {
+    Empty,
+    TooLong(usize),
+    ControlCharacter,
+    Invalid(&'static str),
+}
+
+impl TextError {
+    pub fn message(&self) -> String {
+        match self {
+            TextError::Empty => "此项不能为空".to_string(),
+            TextError::TooLong(max) => format!("最多 {max} 个字"),
+            TextError::ControlCharacter => "含有无法识别的字符，请重新输入".to_string(),
+            TextError::Invalid(msg) => (*msg).to_string(),
+        }
+    }
+}
+
+/// Trims `raw` and checks it holds 1 to `max` characters and no control characters.
+pub fn required(raw: &str, max: usize) -> Result<String, TextError> {
+    let value = optional(raw, max)?;
+    if value.is_empty() {
+        return Err(TextError::Empty);
+    }
+    Ok(value)
+}
+
+/// Like [`required`] but allows an empty value.
+pub fn optional(raw: &str, max: usize) -> Result<String, TextError> {
+    if raw.chars().any(|c| c.is_control()) {
+        return Err(TextError::ControlCharacter);
+    }
+    let value = raw.trim();
+    if value.chars().count() > max {
+        return Err(TextError::TooLong(max));
+    }
+    Ok(value.to_string())
+}
+
+/// A sign-in name: 3 to 32 of a-z, 0-9, `_`, `.`, `-` (upper case is folded).
+pub fn username(raw: &str) -> Result<String, TextError> {
+    let value = required(raw, 32)?.to_lowercase();
+    if value.chars().count() < 3
+        || !value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c))
+    {
+        return Err(TextError::Invalid(
+            "用户名应为 3 到 32 位小写字母、数字或 _ . -",
+        ));
+    }
+    Ok(value)
+}
+
+/// A password: 8 to 128 characters, any characters but control characters; not trimmed.
+pub fn password(raw: &str) -> Result<String, TextError> {
+    if raw.chars().any(|c| c.is_control()) {
+        return Err(TextError::ControlCharacter);
+    }
+    let n = raw.chars().count();
+    if n < 8 {
+        return Err(TextError::Invalid("密码至少 8 位"));
+    }
+    if n > 128 {
+        return Err(TextError::Invalid("密码最多 128 位"));
+    }
+    Ok(raw.to_string())
+}
+
+/// A whole number in `min..=max`, as typed (half-width digits only, optional sign).
+pub fn integer(raw: &str, min: i64, max: i64) -> Result<i64, TextError> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err(TextError::Empty);
+    }
+    let n: i64 = value
+        .parse()
+        .map_err(|_| TextError::Invalid("请输入整数（半角数字）"))?;
+    if n < min || n > max {
+        return Err(TextError::Invalid("数值超出允许范围"));
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_text_is_trimmed_and_counted_in_characters() {
+        assert_eq!(required("  不动产登记 ", 5).unwrap(), "不动产登记");
+        assert_eq!(required("不动产登记中心", 5), Err(TextError::TooLong(5)));
+        assert_eq!(required("   ", 5), Err(TextError::Empty));
+    }
+
+    #[test]
+    fn nul_and_other_control_characters_are_refused() {
+        assert_eq!(required("a\0b", 10), Err(TextError::ControlCharacter));
+        assert_eq!(optional("a\u{7}", 10), Err(TextError::ControlCharacter));
+    }
+
+    #[test]
+    fn usernames_fold_case_and_refuse_other_characters() {
+        assert_eq!(username("Admin").unwrap(), "admin");
+        assert!(username("王五").is_err());
+        assert!(username("ab").is_err());
+    }
+
+    #[test]
+    fn integers_refuse_full_width_digits_and_out_of_range_values() {
+        assert!(integer("１００", 0, 1000).is_err());
+        assert!(integer("1001", 0, 1000).is_err());
+        assert_eq!(integer(" 12 ", 0, 1000).unwrap(), 12);
+    }
+}

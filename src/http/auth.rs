@@ -1,0 +1,393 @@
+//! Signing in and out, and changing one's own password.
+
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::AppState;
+use super::csrf::PRE_SESSION_COOKIE;
+use super::error::AppResult;
+use super::extract::{ClientIp, CurrentUser, MaybeUser, SESSION_COOKIE, cookie, set_cookie};
+use super::form::{Errors, Fields, FormData};
+use super::page::{self, Layout};
+use super::routes::{Access, Routes};
+use super::urls;
+use crate::db::{self, Actor, audit::Change};
+use crate::domain::{Role, text};
+use crate::password;
+
+pub fn routes(r: Routes) -> Routes {
+    r.get(urls::HOME, Access::Public, home)
+        .get(urls::LOGIN, Access::Public, login_page)
+        .post(urls::LOGIN, Access::Public, login)
+        .post(urls::LOGOUT, Access::Account, logout)
+        .get(urls::CHANGE_PASSWORD, Access::Account, password_page)
+        .post(urls::CHANGE_PASSWORD, Access::Account, change_password)
+}
+
+/// `/` sends people to their home page, or to sign in.
+async fn home(MaybeUser(user): MaybeUser) -> Redirect {
+    match user {
+        Some(u) if u.must_change_password => Redirect::to(urls::CHANGE_PASSWORD),
+        Some(u) => Redirect::to(urls::home_of(u.role)),
+        None => Redirect::to(urls::LOGIN),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    layout: Layout,
+    action: &'static str,
+    csrf: String,
+    next: String,
+    username: String,
+    message: Option<&'static str>,
+}
+
+const WRONG_CREDENTIALS: &str = "用户名或密码错误。";
+const THROTTLED: &str = "登录失败次数过多，请 15 分钟后再试，或联系系统管理员。";
+
+/// The pre-session token: the one in the cookie, or a new one to set.
+fn pre_session_token(headers: &HeaderMap) -> (String, bool) {
+    match cookie(headers, PRE_SESSION_COOKIE)
+        .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        Some(t) => (t.to_string(), false),
+        None => (db::session::random_hex(16), true),
+    }
+}
+
+fn login_response(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    next: String,
+    username: String,
+    message: Option<&'static str>,
+) -> Response {
+    let (csrf, fresh) = pre_session_token(headers);
+    let page = LoginPage {
+        layout: Layout::new("登录", None, urls::LOGIN),
+        action: urls::LOGIN,
+        csrf: csrf.clone(),
+        next,
+        username,
+        message,
+    };
+    let mut res = page::render(status, &page);
+    if fresh {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(PRE_SESSION_COOKIE, &csrf, state.config.secure_cookies, None),
+        );
+    }
+    res
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    if let Some(u) = user {
+        return Redirect::to(urls::home_of(u.role)).into_response();
+    }
+    let next = FormData::parse_query(query.as_deref().unwrap_or(""))
+        .first_utf8("next")
+        .and_then(urls::safe_next)
+        .unwrap_or("")
+        .to_string();
+    login_response(&state, &headers, StatusCode::OK, next, String::new(), None)
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    headers: HeaderMap,
+    form: FormData,
+) -> AppResult<Response> {
+    let typed_username = form.echo("username");
+    let next = form
+        .raw("next")
+        .ok()
+        .and_then(urls::safe_next)
+        .unwrap_or("")
+        .to_string();
+    // Whatever was typed, the attempt is throttled and checked the same way, so a malformed
+    // or unknown username answers exactly like a wrong password.
+    let username: String = typed_username
+        .trim()
+        .to_lowercase()
+        .chars()
+        .take(64)
+        .collect();
+    let password = form.raw("password").unwrap_or("").to_string();
+    let valid_username = text::username(&username).is_ok();
+    let cfg = &state.config;
+    let window = cfg.login_window.as_secs_f64();
+    let lock = cfg.login_lock.as_secs_f64();
+    let ip_key = format!("ip:{}", ip.0);
+    let user_key = format!("user:{username}");
+
+    let mut tx = state.db.begin().await?;
+    let ip_ok = db::throttle::admit(
+        &mut tx,
+        &ip_key,
+        cfg.login_max_failures_per_ip,
+        window,
+        lock,
+    )
+    .await?;
+    let user_ok = db::throttle::admit(
+        &mut tx,
+        &user_key,
+        cfg.login_max_failures_per_user,
+        window,
+        lock,
+    )
+    .await?;
+    let account = if valid_username {
+        db::account::find_for_login(&mut tx, &username).await?
+    } else {
+        None
+    };
+    let attempt_actor = Actor {
+        center_id: account.as_ref().map(|a| a.center_id),
+        account_id: None,
+        name: username.clone(),
+        ip: ip.0.clone(),
+    };
+    if !(ip_ok && user_ok) {
+        db::audit::record(
+            &mut tx,
+            &attempt_actor,
+            Change {
+                action: "login.throttled",
+                entity: "account",
+                entity_id: username.clone(),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(login_response(
+            &state,
+            &headers,
+            StatusCode::TOO_MANY_REQUESTS,
+            next,
+            typed_username,
+            Some(THROTTLED),
+        ));
+    }
+    // The attempt is counted before the (slow) check, so commit that first.
+    tx.commit().await?;
+
+    let stored = account.as_ref().map(|a| a.password_hash.clone());
+    let verified = password::verify(password, stored).await;
+    let mut tx = state.db.begin().await?;
+    let Some(account) = account.filter(|_| verified) else {
+        db::audit::record(
+            &mut tx,
+            &attempt_actor,
+            Change {
+                action: "login.failure",
+                entity: "account",
+                entity_id: username.clone(),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(login_response(
+            &state,
+            &headers,
+            StatusCode::OK,
+            next,
+            typed_username,
+            Some(WRONG_CREDENTIALS),
+        ));
+    };
+
+    // Rotation: whatever session the browser had is ended, and a new id is issued.
+    if let Some(old) = cookie(&headers, SESSION_COOKIE) {
+        db::session::delete(&mut tx, &db::session::hash_id(old)).await?;
+    }
+    let (session_id, session_hash) = db::session::new_id();
+    let csrf = db::session::random_hex(16);
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    db::session::create(
+        &mut tx,
+        &session_hash,
+        account.account_id,
+        &csrf,
+        &ip.0,
+        user_agent,
+    )
+    .await?;
+    db::throttle::clear(&mut tx, &user_key).await?;
+    db::throttle::succeeded(&mut tx, &ip_key).await?;
+    db::account::mark_login(&mut tx, account.account_id).await?;
+    let actor = Actor {
+        center_id: Some(account.center_id),
+        account_id: Some(account.account_id),
+        name: format!("{}（{}）", account.display_name, username),
+        ip: ip.0.clone(),
+    };
+    db::audit::record(
+        &mut tx,
+        &actor,
+        Change {
+            action: "login.success",
+            entity: "account",
+            entity_id: account.account_id.to_string(),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+
+    let target = if next.is_empty() {
+        urls::HOME.to_string()
+    } else {
+        next
+    };
+    let mut res = Redirect::to(&target).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            SESSION_COOKIE,
+            &session_id,
+            state.config.secure_cookies,
+            None,
+        ),
+    );
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(PRE_SESSION_COOKIE, "", state.config.secure_cookies, Some(0)),
+    );
+    Ok(res)
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ip: ClientIp,
+) -> AppResult<Response> {
+    let mut tx = state.db.begin().await?;
+    db::session::delete(&mut tx, &user.session_hash).await?;
+    db::audit::record(
+        &mut tx,
+        &user.actor(&ip),
+        Change {
+            action: "logout",
+            entity: "account",
+            entity_id: user.account_id.to_string(),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let mut res = Redirect::to(urls::LOGIN).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", state.config.secure_cookies, Some(0)),
+    );
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "auth/password.html")]
+struct PasswordPage {
+    layout: Layout,
+    action: &'static str,
+    forced: bool,
+    fields: [(&'static str, &'static str, &'static str); 3],
+    errors: Errors,
+}
+
+fn password_form(user: &CurrentUser, errors: Errors) -> PasswordPage {
+    PasswordPage {
+        layout: Layout::new("修改密码", Some(user), urls::CHANGE_PASSWORD),
+        action: urls::CHANGE_PASSWORD,
+        forced: user.must_change_password,
+        fields: [
+            ("current", "当前密码", "current-password"),
+            ("new", "新密码", "new-password"),
+            ("confirm", "再次输入新密码", "new-password"),
+        ],
+        errors,
+    }
+}
+
+async fn password_page(user: CurrentUser) -> Response {
+    page::ok(&password_form(&user, Errors::default()))
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ip: ClientIp,
+    form: FormData,
+) -> AppResult<Response> {
+    let mut fields = Fields::new(&form);
+    let current = fields.with("current", |raw| Ok(raw.to_string()));
+    let new = fields.with("new", |raw| Ok(text::password(raw)?));
+    let confirm = fields.with("confirm", |raw| Ok(raw.to_string()));
+    let mut errors = fields.errors;
+    if let (Some(new), Some(confirm)) = (&new, &confirm)
+        && new != confirm
+    {
+        errors.add("confirm", "两次输入的新密码不一致");
+    }
+    if let (Some(new), Some(current)) = (&new, &current)
+        && new == current
+    {
+        errors.add("new", "新密码不能与当前密码相同");
+    }
+    if let Some(new) = &new
+        && new.to_lowercase().contains(&user.username)
+    {
+        errors.add("new", "新密码不能包含用户名");
+    }
+    if let Some(current) = current.filter(|c| !c.is_empty()) {
+        let stored = {
+            let mut conn = state.db.acquire().await?;
+            db::account::password_hash(&mut conn, user.account_id).await?
+        };
+        if !password::verify(current, Some(stored)).await {
+            errors.add("current", "当前密码不正确");
+        }
+    } else {
+        errors.add("current", "请输入当前密码");
+    }
+    let (Some(new), true) = (new, errors.is_empty()) else {
+        return Ok(page::invalid(&password_form(&user, errors)));
+    };
+    let hash = password::hash(new).await?;
+    let mut tx = state.db.begin().await?;
+    db::account::change_own_password(
+        &mut tx,
+        &user.actor(&ip),
+        user.account_id,
+        &user.session_hash,
+        &hash,
+    )
+    .await?;
+    tx.commit().await?;
+    let home = if user.role == Role::Admin {
+        urls::ADMIN_HOME
+    } else {
+        urls::home_of(user.role)
+    };
+    Ok(Redirect::to(&format!("{home}?notice=password")).into_response())
+}

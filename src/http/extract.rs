@@ -1,0 +1,190 @@
+//! Who is asking: the session loader middleware, the [`CurrentUser`] extractor, the client
+//! address and cookie helpers.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use super::error::AppError;
+use crate::db::{self, Actor};
+use crate::domain::Role;
+
+pub const SESSION_COOKIE: &str = "px_session";
+
+/// The signed-in account of this request.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub account_id: i64,
+    pub center_id: i64,
+    pub center_name: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub window_id: Option<i64>,
+    pub staff_id: Option<i64>,
+    pub is_group_leader: bool,
+    pub must_change_password: bool,
+    pub csrf_token: String,
+    pub session_hash: Vec<u8>,
+}
+
+impl CurrentUser {
+    /// This user as the audit log names them.
+    pub fn actor(&self, ip: &ClientIp) -> Actor {
+        Actor {
+            center_id: Some(self.center_id),
+            account_id: Some(self.account_id),
+            name: format!("{}（{}）", self.display_name, self.username),
+            ip: ip.0.clone(),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .ok_or(AppError::Unauthenticated { next: None })
+    }
+}
+
+/// The signed-in account, when there is one.
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeUser(parts.extensions.get::<CurrentUser>().cloned()))
+    }
+}
+
+/// The client's address: the peer, or the first `X-Forwarded-For` entry when the server is
+/// configured to trust its proxy.
+#[derive(Clone, Debug)]
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if state.config.trust_proxy
+            && let Some(forwarded) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(str::trim)
+                .filter(|v| !v.is_empty() && v.len() <= 64)
+        {
+            return Ok(ClientIp(forwarded.to_string()));
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "127.0.0.1".to_string());
+        Ok(ClientIp(peer))
+    }
+}
+
+/// The value of a cookie in the request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value with the flags every cookie of ours carries.
+pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<u64>) -> HeaderValue {
+    let mut s = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+    if secure {
+        s.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        s.push_str(&format!("; Max-Age={age}"));
+    }
+    HeaderValue::from_str(&s).expect("cookie values are ASCII")
+}
+
+fn looks_like_session_id(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Loads the session named by the cookie (one indexed query) and puts the
+/// [`CurrentUser`] into the request. Static files never touch the database.
+pub async fn load_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/static/") {
+        return next.run(req).await;
+    }
+    let Some(id) = cookie(req.headers(), SESSION_COOKIE).map(str::to_string) else {
+        return next.run(req).await;
+    };
+    let mut clear_cookie = false;
+    if looks_like_session_id(&id) {
+        let hash = db::session::hash_id(&id);
+        let idle = state.config.session_idle.as_secs_f64();
+        let absolute = state.config.session_absolute.as_secs_f64();
+        let loaded = async {
+            let mut conn = state.db.acquire().await?;
+            let user = db::session::load(&mut conn, &hash, idle, absolute).await?;
+            if let Some(u) = &user
+                && u.stale
+            {
+                db::session::touch(&mut conn, &hash).await?;
+            }
+            Ok::<_, sqlx::Error>(user)
+        }
+        .await;
+        match loaded {
+            Err(e) => return AppError::Db(e).into_response(),
+            Ok(None) => clear_cookie = true,
+            Ok(Some(u)) => match Role::parse(&u.role) {
+                Some(role) => {
+                    req.extensions_mut().insert(CurrentUser {
+                        account_id: u.account_id,
+                        center_id: u.center_id,
+                        center_name: u.center_name,
+                        username: u.username,
+                        display_name: u.display_name,
+                        role,
+                        window_id: u.window_id,
+                        staff_id: u.staff_id,
+                        is_group_leader: u.is_group_leader,
+                        must_change_password: u.must_change_password,
+                        csrf_token: u.csrf_token,
+                        session_hash: hash,
+                    });
+                }
+                None => clear_cookie = true,
+            },
+        }
+    } else {
+        clear_cookie = true;
+    }
+    let mut res = next.run(req).await;
+    if clear_cookie && !res.headers().contains_key(header::SET_COOKIE) {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(SESSION_COOKIE, "", state.config.secure_cookies, Some(0)),
+        );
+    }
+    res
+}

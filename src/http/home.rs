@@ -1,0 +1,208 @@
+//! The page each role lands on after signing in.
+
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+
+use super::AppState;
+use super::error::AppResult;
+use super::extract::CurrentUser;
+use super::form::FormData;
+use super::page::{self, Layout};
+use super::routes::{ADMIN, Access, LEADERSHIP, Routes, STAFF, SUPERVISION, WINDOW_HEAD};
+use super::urls;
+use crate::db::{self, org::CenterCounts, org::StaffRow, org::WindowRow};
+
+pub fn routes(r: Routes) -> Routes {
+    r.get(urls::ADMIN_HOME, Access::Roles(ADMIN), admin_home)
+        .get(
+            urls::SUPERVISION_HOME,
+            Access::Roles(SUPERVISION),
+            supervision_home,
+        )
+        .get(
+            urls::WINDOW_HEAD_HOME,
+            Access::Roles(WINDOW_HEAD),
+            window_head_home,
+        )
+        .get(
+            urls::LEADERSHIP_HOME,
+            Access::Roles(LEADERSHIP),
+            leadership_home,
+        )
+        .get(urls::STAFF_HOME, Access::Roles(STAFF), staff_home)
+}
+
+/// A link tile on a home page.
+pub struct Tile {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub count: Option<i64>,
+    pub note: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "home/home.html")]
+struct HomePage {
+    layout: Layout,
+    heading: String,
+    intro: &'static str,
+    tiles: Vec<Tile>,
+    window: Option<WindowRow>,
+    staff: Option<StaffRow>,
+    steps: &'static [&'static str],
+}
+
+fn home_page(user: &CurrentUser, path: &str, query: Option<&str>, intro: &'static str) -> HomePage {
+    HomePage {
+        layout: Layout::new("首页", Some(user), path)
+            .with_notice(&FormData::parse_query(query.unwrap_or(""))),
+        heading: format!("{}，您好", user.display_name),
+        intro,
+        tiles: Vec::new(),
+        window: None,
+        staff: None,
+        steps: &[],
+    }
+}
+
+const ROUND_STEPS: &[&str] = &[
+    "考核录入：督查科每月对窗口和工作人员进行百分考核",
+    "候选确定：按季度考核平均分确定候选对象",
+    "民主推荐：各窗口负责人无记名推荐（回避本窗口）",
+    "综合评定：领导小组对候选对象评分",
+    "审定与公示：按 80%、10%、10% 计算总分，确定并公布结果",
+];
+
+async fn admin_home(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
+    let mut conn = state.db.acquire().await?;
+    let CenterCounts {
+        departments,
+        business_areas,
+        windows,
+        staff,
+        accounts,
+    } = db::org::counts(&mut conn, user.center_id).await?;
+    let mut page = home_page(
+        &user,
+        urls::ADMIN_HOME,
+        q.as_deref(),
+        "在这里维护中心的进驻单位、业务范围、窗口、工作人员和账号。所有修改都会记入操作日志。",
+    );
+    page.tiles = vec![
+        Tile {
+            href: urls::DEPARTMENTS,
+            label: "进驻单位",
+            count: Some(departments),
+            note: "个在用",
+        },
+        Tile {
+            href: urls::BUSINESS_AREAS,
+            label: "业务范围",
+            count: Some(business_areas),
+            note: "个在用",
+        },
+        Tile {
+            href: urls::WINDOWS,
+            label: "窗口",
+            count: Some(windows),
+            note: "个在用",
+        },
+        Tile {
+            href: urls::STAFF,
+            label: "工作人员",
+            count: Some(staff),
+            note: "人在岗",
+        },
+        Tile {
+            href: urls::ACCOUNTS,
+            label: "账号",
+            count: Some(accounts),
+            note: "个启用",
+        },
+        Tile {
+            href: urls::AUDIT,
+            label: "操作日志",
+            count: None,
+            note: "查看全部修改记录",
+        },
+    ];
+    Ok(page::ok(&page))
+}
+
+async fn supervision_home(user: CurrentUser, RawQuery(q): RawQuery) -> Response {
+    let mut page = home_page(
+        &user,
+        urls::SUPERVISION_HOME,
+        q.as_deref(),
+        "督查科负责月度考核录入、在岗天数、一票否决情形登记，并推进各评选阶段。",
+    );
+    page.tiles = vec![Tile {
+        href: urls::AUDIT,
+        label: "操作日志",
+        count: None,
+        note: "查看全部修改记录",
+    }];
+    page.steps = ROUND_STEPS;
+    page::ok(&page)
+}
+
+async fn window_head_home(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
+    let window = match user.window_id {
+        Some(id) => {
+            let mut conn = state.db.acquire().await?;
+            db::org::window_summary(&mut conn, user.center_id, id).await?
+        }
+        None => None,
+    };
+    let mut page = home_page(
+        &user,
+        urls::WINDOW_HEAD_HOME,
+        q.as_deref(),
+        "民主推荐开始后，您可以在这里进行无记名推荐。本窗口及其工作人员须回避，不能推荐。",
+    );
+    page.window = window;
+    page.steps = ROUND_STEPS;
+    Ok(page::ok(&page))
+}
+
+async fn leadership_home(user: CurrentUser, RawQuery(q): RawQuery) -> Response {
+    let intro = if user.is_group_leader {
+        "您是评选活动领导小组组长。综合评定开始后，可在这里为候选对象评分，并查看各成员的完成情况。"
+    } else {
+        "您是评选活动领导小组成员。综合评定开始后，可在这里为候选对象评分。"
+    };
+    let mut page = home_page(&user, urls::LEADERSHIP_HOME, q.as_deref(), intro);
+    page.steps = ROUND_STEPS;
+    page::ok(&page)
+}
+
+async fn staff_home(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
+    let staff = match user.staff_id {
+        Some(id) => {
+            let mut conn = state.db.acquire().await?;
+            db::org::staff_get(&mut conn, user.center_id, id).await?
+        }
+        None => None,
+    };
+    let mut page = home_page(
+        &user,
+        urls::STAFF_HOME,
+        q.as_deref(),
+        "您可以在这里查看本人的考核情况和中心的光荣榜。",
+    );
+    page.staff = staff;
+    Ok(page::ok(&page))
+}

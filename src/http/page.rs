@@ -1,0 +1,224 @@
+//! What every page shares: the layout (title, navigation, the signed-in person, the form
+//! token), paging, list queries and rendering.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::extract::CurrentUser;
+use super::form::FormData;
+use super::urls;
+use crate::domain::Role;
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// The frame around every page.
+pub struct Layout {
+    pub title: String,
+    pub user: Option<CurrentUser>,
+    pub role_label: &'static str,
+    pub nav: Vec<NavItem>,
+    pub csrf: String,
+    pub notice: Option<&'static str>,
+    pub stylesheet: &'static str,
+    pub script: &'static str,
+    pub logout: &'static str,
+    pub change_password: &'static str,
+    pub home: &'static str,
+}
+
+impl Layout {
+    pub fn new(title: impl Into<String>, user: Option<&CurrentUser>, current: &str) -> Layout {
+        let nav = user
+            .filter(|u| !u.must_change_password)
+            .map(|u| nav_for(u.role, current))
+            .unwrap_or_default();
+        Layout {
+            title: title.into(),
+            role_label: user.map(|u| u.role.label()).unwrap_or(""),
+            csrf: user.map(|u| u.csrf_token.clone()).unwrap_or_default(),
+            home: user.map(|u| urls::home_of(u.role)).unwrap_or(urls::HOME),
+            user: user.cloned(),
+            nav,
+            notice: None,
+            stylesheet: urls::STYLESHEET,
+            script: urls::SCRIPT,
+            logout: urls::LOGOUT,
+            change_password: urls::CHANGE_PASSWORD,
+        }
+    }
+
+    /// A confirmation line at the top of the page after a successful action.
+    pub fn with_notice(mut self, query: &FormData) -> Layout {
+        self.notice = match query.first_utf8("notice") {
+            Some("created") => Some("已新增。"),
+            Some("saved") => Some("已保存。"),
+            Some("enabled") => Some("已启用。"),
+            Some("disabled") => Some("已停用。"),
+            Some("password") => Some("密码已修改。"),
+            _ => None,
+        };
+        self
+    }
+}
+
+fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
+    let items: &[(&'static str, &'static str)] = match role {
+        Role::Admin => &[
+            (urls::ADMIN_HOME, "首页"),
+            (urls::DEPARTMENTS, "进驻单位"),
+            (urls::BUSINESS_AREAS, "业务范围"),
+            (urls::WINDOWS, "窗口"),
+            (urls::STAFF, "工作人员"),
+            (urls::ACCOUNTS, "账号"),
+            (urls::AUDIT, "操作日志"),
+        ],
+        Role::Supervision => &[(urls::SUPERVISION_HOME, "首页"), (urls::AUDIT, "操作日志")],
+        Role::WindowHead => &[(urls::WINDOW_HEAD_HOME, "首页")],
+        Role::Leadership => &[(urls::LEADERSHIP_HOME, "首页")],
+        Role::Staff => &[(urls::STAFF_HOME, "首页")],
+    };
+    items
+        .iter()
+        .map(|&(href, label)| NavItem {
+            href,
+            label,
+            current: current == href
+                || (href != urls::HOME && current.starts_with(&format!("{href}/"))),
+        })
+        .collect()
+}
+
+/// Renders a page; a template error is logged and answered with the 500 page.
+pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed to render");
+            super::error::ErrorPage::for_status(StatusCode::INTERNAL_SERVER_ERROR)
+                .into_response_with(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+pub fn ok<T: Template>(page: &T) -> Response {
+    render(StatusCode::OK, page)
+}
+
+/// A form shown again with messages.
+pub fn invalid<T: Template>(page: &T) -> Response {
+    render(StatusCode::UNPROCESSABLE_ENTITY, page)
+}
+
+pub const PAGE_SIZE: i64 = 20;
+
+/// A list's search text and page number, from the query string.
+pub struct ListQuery {
+    pub q: String,
+    pub page: i64,
+    pub raw: FormData,
+}
+
+impl ListQuery {
+    pub fn parse(query: Option<&str>) -> ListQuery {
+        let raw = FormData::parse_query(query.unwrap_or(""));
+        let q = raw
+            .first_utf8("q")
+            .map(|s| {
+                s.chars()
+                    .filter(|c| !c.is_control())
+                    .take(50)
+                    .collect::<String>()
+            })
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let page = raw
+            .first_utf8("page")
+            .and_then(|p| p.parse::<i64>().ok())
+            .filter(|p| (1..=100_000).contains(p))
+            .unwrap_or(1);
+        ListQuery { q, page, raw }
+    }
+
+    /// A filter id from the query string (`None` when absent or not a number).
+    pub fn id(&self, name: &str) -> Option<i64> {
+        self.raw.first_utf8(name).and_then(|v| v.parse().ok())
+    }
+
+    /// A filter value from the query string, when it is one of `allowed`.
+    pub fn one_of(&self, name: &str, allowed: &[&str]) -> String {
+        self.raw
+            .first_utf8(name)
+            .filter(|v| allowed.contains(v))
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * PAGE_SIZE
+    }
+}
+
+/// Links between the pages of a list.
+pub struct Paging {
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Paging {
+    /// `params` are the list's other query parameters (already filtered), kept on each link.
+    pub fn new(base: &str, params: &[(&str, String)], page: i64, total: i64) -> Paging {
+        let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+        let link = |p: i64| {
+            let mut query: Vec<String> = params
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| {
+                    format!(
+                        "{k}={}",
+                        percent_encoding::utf8_percent_encode(
+                            v,
+                            percent_encoding::NON_ALPHANUMERIC
+                        )
+                    )
+                })
+                .collect();
+            query.push(format!("page={p}"));
+            format!("{base}?{}", query.join("&"))
+        };
+        Paging {
+            total,
+            page,
+            pages,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+        }
+    }
+}
+
+/// A `<select>` option.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Options for a select box from (id, label) pairs, marking the one whose id was typed.
+pub fn choices(options: &[(i64, String)], selected: &str) -> Vec<Choice> {
+    options
+        .iter()
+        .map(|(id, label)| Choice {
+            value: id.to_string(),
+            label: label.clone(),
+            selected: id.to_string() == selected,
+        })
+        .collect()
+}

@@ -1,0 +1,82 @@
+//! Every URL of the application, in one place; templates and redirects take them from here.
+
+pub const HOME: &str = "/";
+pub const HEALTHZ: &str = "/healthz";
+pub const LOGIN: &str = "/login";
+pub const LOGOUT: &str = "/logout";
+pub const CHANGE_PASSWORD: &str = "/account/password";
+pub const STYLESHEET: &str = "/static/app.css";
+pub const SCRIPT: &str = "/static/app.js";
+
+pub const ADMIN_HOME: &str = "/admin";
+pub const SUPERVISION_HOME: &str = "/supervision";
+pub const WINDOW_HEAD_HOME: &str = "/head";
+pub const LEADERSHIP_HOME: &str = "/leadership";
+pub const STAFF_HOME: &str = "/me";
+
+pub const AUDIT: &str = "/audit";
+
+pub const DEPARTMENTS: &str = "/admin/departments";
+pub const BUSINESS_AREAS: &str = "/admin/business-areas";
+pub const WINDOWS: &str = "/admin/windows";
+pub const STAFF: &str = "/admin/staff";
+pub const ACCOUNTS: &str = "/admin/accounts";
+
+use crate::domain::Role;
+
+/// The page a role lands on after signing in.
+pub fn home_of(role: Role) -> &'static str {
+    match role {
+        Role::Admin => ADMIN_HOME,
+        Role::Supervision => SUPERVISION_HOME,
+        Role::WindowHead => WINDOW_HEAD_HOME,
+        Role::Leadership => LEADERSHIP_HOME,
+        Role::Staff => STAFF_HOME,
+    }
+}
+
+/// `/admin/windows/12` and the like.
+pub fn item(base: &str, id: i64) -> String {
+    format!("{base}/{id}")
+}
+
+/// `/admin/windows/new` and the like.
+pub fn new_item(base: &str) -> String {
+    format!("{base}/new")
+}
+
+/// `/admin/windows/12/active` and the like.
+pub fn item_active(base: &str, id: i64) -> String {
+    format!("{base}/{id}/active")
+}
+
+/// The reset-password action of an account.
+pub fn account_password_reset(id: i64) -> String {
+    format!("{ACCOUNTS}/{id}/password-reset")
+}
+
+/// A local path to return to after sign-in, or `None` when `next` points elsewhere.
+pub fn safe_next(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.contains(['\r', '\n'])
+        && next.len() <= 500;
+    ok.then_some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(
+            safe_next("/admin/windows?page=2"),
+            Some("/admin/windows?page=2")
+        );
+        assert_eq!(safe_next("//evil.example/"), None);
+        assert_eq!(safe_next("https://evil.example/"), None);
+        assert_eq!(safe_next("/\\evil.example"), None);
+    }
+}

@@ -1,0 +1,14 @@
+//! pingxuan (评选): service-award evaluation for government service centers.
+//!
+//! The library holds everything; `main.rs` only parses the command line. The server, the
+//! demo loader and the tests all go through [`http::app`] and [`server::serve`].
+
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod http;
+pub mod password;
+pub mod server;
+
+pub use http::{AppState, app};

@@ -1,0 +1,215 @@
+//! The `pingxuan` command: parses the command line and calls into the library.
+
+use std::io::BufRead;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use pingxuan::config::{Config, DbArgs, ServerArgs};
+use pingxuan::{AppState, app, db, demo, server};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "pingxuan",
+    version,
+    about = "评选: service awards for government service centers"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve(ServerArgs),
+    /// Load the demo center (once) and run the web server.
+    Demo(ServerArgs),
+    /// Apply database migrations and exit.
+    Migrate(DbArgs),
+    /// Create an administrator account (password from PINGXUAN_ADMIN_PASSWORD or standard input).
+    CreateAdmin(CreateAdminArgs),
+}
+
+#[derive(Args)]
+struct CreateAdminArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Sign-in name (3-32 of a-z 0-9 _ . -).
+    #[arg(long)]
+    username: String,
+    /// Name shown on pages and in the audit log.
+    #[arg(long, default_value = "系统管理员")]
+    display_name: String,
+    /// Code of the center the admin belongs to (created when missing).
+    #[arg(long, default_value = "center")]
+    center_code: String,
+    /// Name of the center, used when it is created.
+    #[arg(long, default_value = "政务服务中心")]
+    center_name: String,
+}
+
+fn init_logging() {
+    let filter = EnvFilter::try_from_env("PINGXUAN_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    if std::env::var("PINGXUAN_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    init_logging();
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("pingxuan: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(args, false).await,
+        Command::Demo(args) => serve(args, true).await,
+        Command::Migrate(args) => {
+            let pool = db::connect(args.database_url.as_deref(), 2).await?;
+            db::migrate(&pool).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::CreateAdmin(args) => create_admin(args).await,
+    }
+}
+
+async fn serve(args: ServerArgs, with_demo: bool) -> anyhow::Result<()> {
+    let pool = db::connect(args.db.database_url.as_deref(), args.db.db_pool).await?;
+    db::migrate(&pool).await?;
+    if with_demo {
+        let accounts = demo::load(&pool).await?;
+        print_demo_accounts(&accounts, &args);
+    }
+    let config = Config::from_args(&args);
+    let header_read_timeout = config.header_read_timeout;
+    let state = AppState::new(pool.clone(), config.clone());
+    tokio::spawn(purge_sessions(pool, config));
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    tracing::info!(addr = %listener.local_addr()?, "pingxuan is listening");
+    server::serve(
+        listener,
+        app(state),
+        header_read_timeout,
+        server::shutdown_signal(),
+    )
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Removes dead sessions every ten minutes.
+async fn purge_sessions(pool: sqlx::PgPool, config: Config) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let done = async {
+            let mut conn = pool.acquire().await?;
+            db::session::purge_expired(
+                &mut conn,
+                config.session_idle.as_secs_f64(),
+                config.session_absolute.as_secs_f64(),
+            )
+            .await
+        }
+        .await;
+        match done {
+            Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+        }
+    }
+}
+
+fn print_demo_accounts(accounts: &[demo::DemoAccount], args: &ServerArgs) {
+    println!();
+    println!(
+        "示范市政务服务中心 (demo) — every account's password: {}",
+        demo::DEMO_PASSWORD
+    );
+    println!("{:<14} {:<16} name", "role", "username");
+    for a in accounts {
+        let note = if a.note.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", a.note)
+        };
+        println!(
+            "{:<14} {:<16} {}{}",
+            a.role, a.username, a.display_name, note
+        );
+    }
+    println!();
+    println!("Open http://{}/login", args.addr);
+    println!();
+}
+
+async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
+    use pingxuan::domain::text;
+    let username =
+        text::username(&args.username).map_err(|e| anyhow::anyhow!("username: {}", e.message()))?;
+    let password = match std::env::var("PINGXUAN_ADMIN_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("Password for {username} (8-128 characters), then Enter:");
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let password =
+        text::password(&password).map_err(|e| anyhow::anyhow!("password: {}", e.message()))?;
+    let pool = db::connect(args.db.database_url.as_deref(), 2).await?;
+    db::migrate(&pool).await?;
+    let hash = pingxuan::password::hash(password).await?;
+    let mut tx = pool.begin().await?;
+    let center_id: i64 = match sqlx::query_scalar("select center_id from center where code = $1")
+        .bind(&args.center_code)
+        .fetch_optional(&mut *tx)
+        .await?
+    {
+        Some(id) => id,
+        None => sqlx::query_scalar(
+            "insert into center (code, name) values ($1, $2) returning center_id",
+        )
+        .bind(&args.center_code)
+        .bind(&args.center_name)
+        .fetch_one(&mut *tx)
+        .await
+        .context("cannot create the center (code: 1-32 of a-z 0-9 -)")?,
+    };
+    let actor = db::Actor {
+        center_id: Some(center_id),
+        account_id: None,
+        name: "命令行 create-admin".into(),
+        ip: String::new(),
+    };
+    let input = db::account::AccountInput {
+        username: username.clone(),
+        display_name: args.display_name,
+        role: "admin".into(),
+        window_id: None,
+        staff_id: None,
+        is_group_leader: false,
+    };
+    db::account::create(&mut tx, &actor, center_id, &input, &hash, false)
+        .await
+        .context("cannot create the account (is the username taken?)")?;
+    tx.commit().await?;
+    println!("admin account {username} created");
+    Ok(())
+}

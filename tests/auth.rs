@@ -1,0 +1,370 @@
+//! Signing in and out, as people do it and as attackers try it.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use pingxuan::config::Config;
+use pingxuan::domain::Role;
+use sqlx::PgPool;
+
+#[sqlx::test]
+async fn each_role_lands_on_its_own_home_page(pool: PgPool) {
+    let app = spawn(pool).await;
+    for (role, home, heading) in [
+        (Role::Admin, "/admin", "系统管理员，您好"),
+        (Role::Supervision, "/supervision", "督查科 郑晓敏，您好"),
+        (Role::WindowHead, "/head", "李洁，您好"),
+        (Role::Leadership, "/leadership", "业务科科长 许慧，您好"),
+        (Role::Staff, "/me", "张秀英，您好"),
+    ] {
+        let mut b = login_as(&app, role).await;
+        let root = b.get("/").await;
+        assert_eq!(root.location(), Some(home), "{role:?}");
+        let page = b.get(home).await;
+        assert_eq!(page.status, StatusCode::OK, "{role:?}");
+        assert_eq!(page.text("h1"), heading);
+    }
+}
+
+#[sqlx::test]
+async fn a_window_head_sees_their_own_window(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut b = login_as(&app, Role::WindowHead).await;
+    let page = b.get("/head").await;
+    assert!(
+        page.texts(".facts dd")
+            .contains(&"1号窗口 户籍".to_string())
+    );
+    assert!(page.texts(".facts dd").contains(&"公安局".to_string()));
+}
+
+#[sqlx::test]
+async fn unknown_user_and_wrong_password_answer_alike(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut a = Browser::new(&app);
+    let wrong = a.login("admin", "not-the-password").await;
+    let mut b = Browser::new(&app);
+    let unknown = b.login("nobody", "not-the-password").await;
+    assert_eq!(wrong.status, StatusCode::OK);
+    assert_eq!(wrong.status, unknown.status);
+    assert_eq!(wrong.text(".form-error"), "用户名或密码错误。");
+    assert_eq!(wrong.text(".form-error"), unknown.text(".form-error"));
+    assert!(!a.cookies.contains_key("px_session"));
+    assert!(!b.cookies.contains_key("px_session"));
+    // Both attempts are in the audit log.
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'login.failure'"
+        )
+        .await,
+        2
+    );
+}
+
+#[sqlx::test]
+async fn the_typed_username_is_kept_after_a_failed_sign_in(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut b = Browser::new(&app);
+    let page = b.login("ducha", "wrong-password").await;
+    assert_eq!(page.input_value("username").as_deref(), Some("ducha"));
+}
+
+#[sqlx::test]
+async fn repeated_failures_lock_the_username_even_for_the_right_password(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut b = Browser::new(&app);
+    for _ in 0..5 {
+        let page = b.login("ducha", "wrong-password").await;
+        assert_eq!(page.status, StatusCode::OK);
+    }
+    let locked = b.login("ducha", PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.text(".form-error").contains("15 分钟"));
+    assert!(!b.cookies.contains_key("px_session"));
+    // Unknown usernames lock the same way, so a lock reveals nothing.
+    let mut c = Browser::new(&app);
+    for _ in 0..5 {
+        c.login("nobody", "wrong-password").await;
+    }
+    assert_eq!(
+        c.login("nobody", "wrong-password").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Other accounts are not affected.
+    let mut d = Browser::new(&app);
+    assert_eq!(
+        d.login("admin", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[sqlx::test]
+async fn one_address_trying_many_usernames_is_locked(pool: PgPool) {
+    let config = Config {
+        login_max_failures_per_ip: 10,
+        ..Config::default()
+    };
+    let app = spawn_with(pool, config).await;
+    let mut b = Browser::new(&app);
+    for i in 0..10 {
+        let page = b.login(&format!("guess{i}"), "wrong-password").await;
+        assert_eq!(page.status, StatusCode::OK, "attempt {i}");
+    }
+    assert_eq!(
+        b.login("admin", PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'login.throttled'"
+        )
+        .await,
+        1
+    );
+}
+
+#[sqlx::test]
+async fn the_session_id_changes_at_sign_in_and_the_old_one_is_dead(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut b = login_as(&app, Role::Admin).await;
+    let first = b.cookies["px_session"].clone();
+    // Signing in again from the same browser issues a new id and ends the old session.
+    let mut again = b.clone();
+    let page = again.login("admin", PASSWORD).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let second = again.cookies["px_session"].clone();
+    assert_ne!(first, second);
+    let old = b.get("/admin").await;
+    assert_eq!(old.status, StatusCode::SEE_OTHER);
+    assert!(old.location().unwrap().starts_with("/login"));
+    assert_eq!(again.get("/admin").await.status, StatusCode::OK);
+}
+
+#[sqlx::test]
+async fn the_session_cookie_is_http_only_and_same_site_strict(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut b = Browser::new(&app);
+    let page = b.login("admin", PASSWORD).await;
+    let cookie = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("px_session="))
+        .expect("session cookie set");
+    assert!(cookie.contains("HttpOnly"));
+    assert!(cookie.contains("SameSite=Strict"));
+    assert!(!cookie.contains("Secure"), "plain HTTP by default");
+    let secure = spawn_with(
+        app.pool.clone(),
+        Config {
+            secure_cookies: true,
+            ..Config::default()
+        },
+    )
+    .await;
+    let mut s = Browser::new(&secure);
+    let page = s.login("admin", PASSWORD).await;
+    assert!(
+        page.headers
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().contains("; Secure"))
+    );
+}
+
+#[sqlx::test]
+async fn sign_out_ends_the_session_on_the_server(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut b = login_as(&app, Role::Supervision).await;
+    let stolen = b.clone();
+    let page = b.post("/logout", &[]).await;
+    assert_eq!(page.location(), Some("/login"));
+    assert!(!b.cookies.contains_key("px_session"));
+    // Even a copy of the old cookie no longer works.
+    let mut thief = stolen;
+    assert_eq!(
+        thief.get("/supervision").await.location(),
+        Some("/login?next=%2Fsupervision")
+    );
+    assert_eq!(count(&app.pool, "select count(*) from session").await, 0);
+}
+
+#[sqlx::test]
+async fn an_idle_session_times_out(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut b = login_as(&app, Role::Leadership).await;
+    assert_eq!(b.get("/leadership").await.status, StatusCode::OK);
+    sqlx::query("update session set last_seen_at = now() - interval '31 minutes'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let page = b.get("/leadership").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(page.location().unwrap().starts_with("/login"));
+}
+
+#[sqlx::test]
+async fn a_session_ends_after_the_absolute_timeout_however_active(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut b = login_as(&app, Role::Leadership).await;
+    sqlx::query("update session set created_at = now() - interval '13 hours'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(b.get("/leadership").await.status, StatusCode::SEE_OTHER);
+}
+
+#[sqlx::test]
+async fn after_sign_in_the_page_asked_for_is_shown(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut b = Browser::new(&app);
+    let page = b.get("/admin/windows?page=2").await;
+    assert_eq!(
+        page.location(),
+        Some("/login?next=%2Fadmin%2Fwindows%3Fpage%3D2")
+    );
+    let login = b.get(page.location().unwrap()).await;
+    assert_eq!(
+        login.input_value("next").as_deref(),
+        Some("/admin/windows?page=2")
+    );
+    let token = b.csrf().await;
+    let done = b
+        .post_raw(
+            "/login",
+            "application/x-www-form-urlencoded",
+            encode(&[
+                ("_csrf", &token),
+                ("username", "admin"),
+                ("password", PASSWORD),
+                ("next", "/admin/windows?page=2"),
+            ])
+            .into_bytes(),
+        )
+        .await;
+    assert_eq!(done.location(), Some("/admin/windows?page=2"));
+    // A foreign target is ignored.
+    let mut c = Browser::new(&app);
+    let token = c.csrf().await;
+    let done = c
+        .post_raw(
+            "/login",
+            "application/x-www-form-urlencoded",
+            encode(&[
+                ("_csrf", &token),
+                ("username", "admin"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/"),
+            ])
+            .into_bytes(),
+        )
+        .await;
+    assert_eq!(done.location(), Some("/"));
+}
+
+#[sqlx::test]
+async fn an_account_created_by_the_admin_must_change_its_password_first(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut admin = login_as(&app, Role::Admin).await;
+    let created = admin
+        .post(
+            "/admin/accounts",
+            &[
+                ("username", "zhouqing"),
+                ("display_name", "周青"),
+                ("role", "supervision"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK);
+    let initial = created.text(".secret code");
+    assert_eq!(initial.len(), 12);
+
+    let mut b = Browser::new(&app);
+    assert_eq!(b.login("zhouqing", &initial).await.location(), Some("/"));
+    assert_eq!(b.get("/").await.location(), Some("/account/password"));
+    // Every other page sends them back to the password form.
+    assert_eq!(
+        b.get("/supervision").await.location(),
+        Some("/account/password")
+    );
+    let form = b.get("/account/password").await;
+    assert!(form.text(".notice").contains("须先设置您自己的密码"));
+
+    let mismatch = b
+        .post(
+            "/account/password",
+            &[
+                ("current", &initial),
+                ("new", "Xinmima-2026"),
+                ("confirm", "Xinmima-2027"),
+            ],
+        )
+        .await;
+    assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        mismatch.field_error("confirm").as_deref(),
+        Some("两次输入的新密码不一致")
+    );
+
+    let done = b
+        .post(
+            "/account/password",
+            &[
+                ("current", &initial),
+                ("new", "Xinmima-2026"),
+                ("confirm", "Xinmima-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location(), Some("/supervision?notice=password"));
+    assert_eq!(b.get("/supervision").await.status, StatusCode::OK);
+    // The old password no longer works; the new one does.
+    assert_eq!(
+        Browser::new(&app).login("zhouqing", &initial).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        Browser::new(&app)
+            .login("zhouqing", "Xinmima-2026")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[sqlx::test]
+async fn disabling_an_account_ends_all_its_sessions(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut head = login_as(&app, Role::WindowHead).await;
+    let mut admin = login_as(&app, Role::Admin).await;
+    let id: i64 = sqlx::query_scalar("select account_id from account where username = 'head01'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let page = admin
+        .post(
+            &format!("/admin/accounts/{id}/active"),
+            &[("active", "false")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(head.get("/head").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        Browser::new(&app).login("head01", PASSWORD).await.status,
+        StatusCode::OK,
+        "a disabled account cannot sign in"
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            &format!("select count(*) from session where account_id = {id}")
+        )
+        .await,
+        0
+    );
+}

@@ -1,0 +1,259 @@
+//! Test helpers named for what a person does: open the app, sign in as a role, fill in a
+//! form. Requests go through the real router (every layer) against a real PostgreSQL
+//! database that `#[sqlx::test]` creates fresh for each test.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use pingxuan::config::Config;
+use pingxuan::domain::Role;
+use pingxuan::{AppState, app, demo};
+use scraper::{Html, Selector};
+use sqlx::PgPool;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = demo::DEMO_PASSWORD;
+
+/// The application over one test database, with the demo center loaded.
+#[derive(Clone)]
+pub struct TestApp {
+    pub router: Router,
+    pub pool: PgPool,
+}
+
+pub async fn spawn(pool: PgPool) -> TestApp {
+    spawn_with(pool, Config::default()).await
+}
+
+pub async fn spawn_with(pool: PgPool, config: Config) -> TestApp {
+    demo::load(&pool).await.expect("demo center loads");
+    TestApp {
+        router: app(AppState::new(pool.clone(), config)),
+        pool,
+    }
+}
+
+/// The demo account of each role.
+pub fn username_of(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::Supervision => "ducha",
+        Role::WindowHead => "head01",
+        Role::Leadership => "yewuke",
+        Role::Staff => "staff002",
+    }
+}
+
+/// A response, read whole.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn html(&self) -> Html {
+        Html::parse_document(&self.body)
+    }
+
+    /// Text of every element matching `selector`, trimmed.
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let sel = Selector::parse(selector).expect("valid selector");
+        self.html()
+            .select(&sel)
+            .map(|e| e.text().collect::<String>().trim().to_string())
+            .collect()
+    }
+
+    pub fn text(&self, selector: &str) -> String {
+        self.texts(selector).into_iter().next().unwrap_or_default()
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// The message shown beside a form field, if any.
+    pub fn field_error(&self, name: &str) -> Option<String> {
+        let sel = Selector::parse(&format!("#f-{name}")).expect("valid selector");
+        let doc = self.html();
+        let input = doc.select(&sel).next()?;
+        let field = input.parent().and_then(scraper::ElementRef::wrap)?;
+        let err = Selector::parse(".error").unwrap();
+        field
+            .select(&err)
+            .next()
+            .map(|e| e.text().collect::<String>().trim().to_string())
+    }
+
+    /// The value attribute of a form input.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let sel = Selector::parse(&format!("[name=\"{name}\"]")).expect("valid selector");
+        self.html()
+            .select(&sel)
+            .next()
+            .and_then(|e| e.value().attr("value").map(str::to_string))
+    }
+}
+
+/// One browser: keeps its cookies between requests.
+#[derive(Clone)]
+pub struct Browser {
+    pub app: TestApp,
+    pub cookies: BTreeMap<String, String>,
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Browser {
+        Browser {
+            app: app.clone(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep_cookies(&mut self, headers: &axum::http::HeaderMap) {
+        for v in headers.get_all(header::SET_COOKIE) {
+            let s = v.to_str().unwrap();
+            let pair = s.split(';').next().unwrap();
+            let (k, val) = pair.split_once('=').unwrap();
+            if val.is_empty() || s.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), val.to_string());
+            }
+        }
+    }
+
+    pub async fn send(&mut self, req: Request<Body>) -> Page {
+        let res = self
+            .app
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router answers");
+        let status = res.status();
+        let headers = res.headers().clone();
+        self.keep_cookies(&headers);
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub fn request(&self, method: &str, path: &str) -> axum::http::request::Builder {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "pingxuan.test")
+            .header(header::COOKIE, self.cookie_header())
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let req = self.request("GET", path).body(Body::empty()).unwrap();
+        self.send(req).await
+    }
+
+    /// The form token the pages give this browser.
+    pub async fn csrf(&mut self) -> String {
+        let page = if self.cookies.contains_key("px_session") {
+            self.get("/account/password").await
+        } else {
+            self.get("/login").await
+        };
+        page.input_value("_csrf").expect("pages carry a form token")
+    }
+
+    /// Posts a form as a browser would, with the page's token.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(
+            path,
+            "application/x-www-form-urlencoded",
+            encode(&all).into_bytes(),
+        )
+        .await
+    }
+
+    /// Posts exactly these bytes.
+    pub async fn post_raw(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        let req = self
+            .request("POST", path)
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::ORIGIN, "http://pingxuan.test")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    pub async fn login(&mut self, username: &str, password: &str) -> Page {
+        self.post("/login", &[("username", username), ("password", password)])
+            .await
+    }
+}
+
+pub fn encode(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                percent_encoding::utf8_percent_encode(k, percent_encoding::NON_ALPHANUMERIC),
+                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A browser signed in as the demo account of `role`.
+pub async fn login_as(app: &TestApp, role: Role) -> Browser {
+    let mut b = Browser::new(app);
+    let page = b.login(username_of(role), PASSWORD).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "demo {role:?} signs in");
+    b
+}
+
+/// A fingerprint of every row of the tables a form could change, to prove nothing did.
+pub async fn checksum(pool: &PgPool) -> String {
+    let mut out = String::new();
+    for table in [
+        "center",
+        "department",
+        "business_area",
+        "service_window",
+        "staff",
+        "account",
+    ] {
+        let sum: Option<String> = sqlx::query_scalar(&format!(
+            "select md5(string_agg(t::text, ',' order by t::text)) from {table} t"
+        ))
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        out.push_str(&sum.unwrap_or_default());
+    }
+    out
+}
+
+pub async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
