@@ -104,7 +104,7 @@ fn parse_active(form: &FormData) -> AppResult<bool> {
     match form.raw("active") {
         Ok("true") => Ok(true),
         Ok("false") => Ok(false),
-        _ => Err(AppError::Forbidden),
+        _ => Err(AppError::BadRequest),
     }
 }
 

@@ -24,6 +24,11 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
+    // Pages only ever GET and POST; any other method changes nothing anywhere.
+    if req.method() != Method::POST {
+        return ErrorPage::for_status(StatusCode::METHOD_NOT_ALLOWED)
+            .into_response_with(StatusCode::METHOD_NOT_ALLOWED);
+    }
     if !same_origin(&req) {
         tracing::warn!(path = %req.uri().path(), "cross-origin request refused");
         return AppError::Csrf.into_response();
@@ -46,7 +51,10 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .or_else(|| {
-            FormData::parse(parts.headers.get(header::CONTENT_TYPE), &bytes)
+            // Read as a form whatever the declared type: the token, not the content type,
+            // is the guarantee, and a mislabelled form then gets its page back (the handler
+            // reads it as empty) instead of a refusal.
+            FormData::parse_query_bytes(&bytes)
                 .first_utf8(FIELD)
                 .map(str::to_string)
         });

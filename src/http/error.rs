@@ -14,6 +14,9 @@ use super::urls;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// A request no page of ours would send (a tampered hidden field).
+    #[error("bad request")]
+    BadRequest,
     #[error("forbidden")]
     Forbidden,
     #[error("csrf check failed")]
@@ -100,6 +103,8 @@ impl IntoResponse for AppError {
         match self {
             AppError::NotFound => ErrorPage::for_status(StatusCode::NOT_FOUND)
                 .into_response_with(StatusCode::NOT_FOUND),
+            AppError::BadRequest => ErrorPage::for_status(StatusCode::BAD_REQUEST)
+                .into_response_with(StatusCode::BAD_REQUEST),
             AppError::Forbidden => ErrorPage::for_status(StatusCode::FORBIDDEN)
                 .into_response_with(StatusCode::FORBIDDEN),
             AppError::Csrf => ErrorPage::csrf().into_response_with(StatusCode::FORBIDDEN),

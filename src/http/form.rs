@@ -231,6 +231,16 @@ impl<'a> Fields<'a> {
 }
 
 impl FormData {
+    /// Parses bytes as a urlencoded form, whatever the request said they were.
+    pub fn parse_query_bytes(bytes: &[u8]) -> FormData {
+        FormData::parse(
+            Some(&HeaderValue::from_static(
+                "application/x-www-form-urlencoded",
+            )),
+            bytes,
+        )
+    }
+
     /// Parses a query string the same way as a form body.
     pub fn parse_query(query: &str) -> FormData {
         FormData::parse(

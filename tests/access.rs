@@ -1,0 +1,164 @@
+//! Access control: every route of the router against the checked-in table of who may call
+//! it (`tests/access_table.txt`), first as declared, then as answered.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::http::StatusCode;
+use common::*;
+use pingxuan::domain::Role;
+use pingxuan::http::routes;
+use sqlx::PgPool;
+
+const PRINCIPALS: [&str; 6] = [
+    "anonymous",
+    "admin",
+    "supervision",
+    "window_head",
+    "leadership",
+    "staff",
+];
+
+fn role_of(principal: &str) -> Option<Role> {
+    match principal {
+        "anonymous" => None,
+        other => Some(
+            Role::ALL
+                .into_iter()
+                .find(|r| r.as_str() == other)
+                .expect("known principal"),
+        ),
+    }
+}
+
+type Table = BTreeMap<(String, String), BTreeSet<String>>;
+
+fn table() -> Table {
+    let text = include_str!("access_table.txt");
+    let mut table = Table::new();
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let mut parts = line.split_whitespace();
+        let method = parts.next().unwrap().to_string();
+        let path = parts.next().unwrap().to_string();
+        let who: BTreeSet<String> = parts.map(str::to_string).collect();
+        for p in &who {
+            assert!(
+                PRINCIPALS.contains(&p.as_str()),
+                "unknown principal {p} in: {line}"
+            );
+        }
+        assert!(
+            table.insert((method, path), who).is_none(),
+            "route listed twice: {line}"
+        );
+    }
+    table
+}
+
+#[test]
+fn every_route_is_in_the_access_table_with_the_access_it_is_mounted_with() {
+    let table = table();
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for route in routes::list() {
+        let key = (route.method.to_string(), route.path.to_string());
+        seen.insert(key.clone());
+        let Some(expected) = table.get(&key) else {
+            problems.push(format!(
+                "missing from the table: {} {}",
+                route.method, route.path
+            ));
+            continue;
+        };
+        let declared: BTreeSet<String> = PRINCIPALS
+            .iter()
+            .filter(|p| route.access.allows(role_of(p)))
+            .map(|p| p.to_string())
+            .collect();
+        if &declared != expected {
+            problems.push(format!(
+                "{} {}: mounted for {declared:?}, table says {expected:?}",
+                route.method, route.path
+            ));
+        }
+    }
+    for key in table.keys() {
+        if !seen.contains(key) {
+            problems.push(format!(
+                "in the table but not in the router: {} {}",
+                key.0, key.1
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A concrete URL for a route pattern: ids that exist in no center, so that an allowed
+/// request reaches its handler and changes nothing.
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "999999").replace("{file}", "app.css")
+}
+
+#[sqlx::test]
+async fn every_route_answers_every_principal_as_the_table_says(pool: PgPool) {
+    let app = spawn(pool).await;
+    let before = checksum(&app.pool).await;
+    let mut browsers = BTreeMap::new();
+    for p in PRINCIPALS {
+        let b = match role_of(p) {
+            None => Browser::new(&app),
+            Some(role) => login_as(&app, role).await,
+        };
+        browsers.insert(p, b);
+    }
+    let mut problems = Vec::new();
+    for ((method, path), allowed) in table() {
+        let url = concrete(&path);
+        for p in PRINCIPALS {
+            let b = browsers.get_mut(p).unwrap();
+            let page = if method == "GET" {
+                b.get(&url).await
+            } else {
+                b.post(&url, &[]).await
+            };
+            let to_login = page.status == StatusCode::SEE_OTHER
+                && page.location().is_some_and(|l| l.starts_with("/login"));
+            let refused = page.status == StatusCode::FORBIDDEN
+                || (p != "anonymous" && to_login)
+                || (p == "anonymous" && to_login && path != "/");
+            let signed_out = page
+                .headers
+                .get_all("set-cookie")
+                .iter()
+                .any(|c| c.to_str().unwrap().starts_with("px_session=;"));
+            let ok = if path == "/logout" && allowed.contains(p) {
+                signed_out
+            } else if allowed.contains(p) {
+                !refused && page.status != StatusCode::INTERNAL_SERVER_ERROR
+            } else if p == "anonymous" {
+                to_login
+            } else {
+                page.status == StatusCode::FORBIDDEN
+            };
+            if !ok {
+                problems.push(format!(
+                    "{method} {url} as {p}: {} {:?}",
+                    page.status,
+                    page.location()
+                ));
+            }
+            if path == "/logout" && p != "anonymous" {
+                // Signed out by the request: sign in again for the next routes.
+                *b = login_as(&app, role_of(p).unwrap()).await;
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let after = checksum(&app.pool).await;
+    assert_eq!(after, before, "no request of the walk changed a row");
+}

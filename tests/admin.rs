@@ -1,0 +1,436 @@
+//! The admin maintains the center through the pages, and every change is in the audit log
+//! with who, when, and before → after.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use pingxuan::domain::Role;
+use serde_json::Value;
+use sqlx::PgPool;
+
+async fn id_of(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
+}
+
+/// The newest audit row: (action, actor, entity id, before, after).
+async fn last_audit(app: &TestApp) -> (String, String, String, Option<Value>, Option<Value>) {
+    sqlx::query_as("select action, actor_name, entity_id, before, after from audit_log order by audit_id desc limit 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn the_admin_creates_edits_and_deactivates_a_window_with_audit_rows(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut admin = login_as(&app, Role::Admin).await;
+    let dept = id_of(
+        &app,
+        "select department_id from department where name = '税务局'",
+    )
+    .await;
+    let area = id_of(
+        &app,
+        "select business_area_id from business_area where name = '税务'",
+    )
+    .await;
+
+    let created = admin
+        .post(
+            "/admin/windows",
+            &[
+                ("number", "31"),
+                ("name", "社保费征缴"),
+                ("department_id", &dept.to_string()),
+                ("business_area_id", &area.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let id = id_of(
+        &app,
+        "select window_id from service_window where number = '31'",
+    )
+    .await;
+    assert_eq!(
+        created.location(),
+        Some(format!("/admin/windows/{id}?notice=created").as_str())
+    );
+    let (action, actor, entity_id, before, after) = last_audit(&app).await;
+    assert_eq!(action, "service_window.create");
+    assert_eq!(actor, "系统管理员（admin）");
+    assert_eq!(entity_id, id.to_string());
+    assert!(before.is_none());
+    assert_eq!(after.unwrap()["name"], "社保费征缴");
+
+    let page = admin.get(created.location().unwrap()).await;
+    assert_eq!(page.text(".notice"), "已新增。");
+    assert_eq!(page.input_value("name").as_deref(), Some("社保费征缴"));
+
+    let edited = admin
+        .post(
+            &format!("/admin/windows/{id}"),
+            &[
+                ("number", "31"),
+                ("name", "社保费申报"),
+                ("department_id", &dept.to_string()),
+                ("business_area_id", &area.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER);
+    let (action, _, _, before, after) = last_audit(&app).await;
+    assert_eq!(action, "service_window.update");
+    assert_eq!(before.unwrap()["name"], "社保费征缴");
+    assert_eq!(after.unwrap()["name"], "社保费申报");
+
+    let off = admin
+        .post(
+            &format!("/admin/windows/{id}/active"),
+            &[("active", "false")],
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::SEE_OTHER);
+    let active: bool = sqlx::query_scalar("select active from service_window where window_id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(!active, "deactivated, not deleted");
+    assert_eq!(last_audit(&app).await.0, "service_window.disable");
+
+    // The audit page shows the change, before → after, to the supervision office too.
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let audit = ducha.get("/audit?entity=service_window").await;
+    assert_eq!(audit.status, StatusCode::OK);
+    let changes = audit.texts(".changes li");
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.contains("社保费征缴") && c.contains("社保费申报")),
+        "{changes:?}"
+    );
+    assert!(audit.texts("td").iter().any(|t| t == "修改窗口"));
+}
+
+#[sqlx::test]
+async fn departments_and_business_areas_are_maintained_alike(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut admin = login_as(&app, Role::Admin).await;
+    for (base, table, name) in [
+        ("/admin/departments", "department", "统计局"),
+        ("/admin/business-areas", "business_area", "涉企服务"),
+    ] {
+        let page = admin
+            .post(base, &[("name", name), ("sort_order", "")])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{base}");
+        let (action, _, _, _, after) = last_audit(&app).await;
+        assert_eq!(action, format!("{table}.create"));
+        assert_eq!(after.unwrap()["name"], name);
+        // The list finds it by name.
+        let list = admin
+            .get(&format!(
+                "{base}?q={}",
+                percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
+            ))
+            .await;
+        assert_eq!(
+            list.texts("tbody tr td:first-child"),
+            vec![name.to_string()]
+        );
+        // A second one of the same name is refused beside the field.
+        let dup = admin
+            .post(base, &[("name", name), ("sort_order", "1")])
+            .await;
+        assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            dup.field_error("name").as_deref(),
+            Some("已有同名项目，请换一个名称")
+        );
+        assert_eq!(
+            dup.input_value("sort_order").as_deref(),
+            Some("1"),
+            "typed values are kept"
+        );
+    }
+}
+
+#[sqlx::test]
+async fn the_admin_adds_a_staff_member_and_moves_them_to_another_window(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut admin = login_as(&app, Role::Admin).await;
+    let w1 = id_of(
+        &app,
+        "select window_id from service_window where number = '1'",
+    )
+    .await;
+    let w2 = id_of(
+        &app,
+        "select window_id from service_window where number = '2'",
+    )
+    .await;
+    let page = admin
+        .post(
+            "/admin/staff",
+            &[
+                ("name", "欧阳晓晨"),
+                ("employee_no", "SF9001"),
+                ("window_id", &w1.to_string()),
+                ("position", "收件员"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let id = id_of(
+        &app,
+        "select staff_id from staff where employee_no = 'SF9001'",
+    )
+    .await;
+    let page = admin
+        .post(
+            &format!("/admin/staff/{id}"),
+            &[
+                ("name", "欧阳晓晨"),
+                ("employee_no", "SF9001"),
+                ("window_id", &w2.to_string()),
+                ("position", "审批员"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let (action, _, _, before, after) = last_audit(&app).await;
+    assert_eq!(action, "staff.update");
+    assert_eq!(before.as_ref().unwrap()["window_id"], w1);
+    assert_eq!(after.as_ref().unwrap()["window_id"], w2);
+    assert!(
+        after.unwrap().get("photo").is_none(),
+        "photos stay out of the log"
+    );
+    let dup = admin
+        .post(
+            "/admin/staff",
+            &[
+                ("name", "另一人"),
+                ("employee_no", "SF9001"),
+                ("window_id", &w1.to_string()),
+                ("position", "收件员"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        dup.field_error("employee_no").as_deref(),
+        Some("该工号已被使用")
+    );
+}
+
+#[sqlx::test]
+async fn a_window_head_account_needs_a_window_and_a_reset_forces_a_new_password(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut admin = login_as(&app, Role::Admin).await;
+    let missing = admin
+        .post(
+            "/admin/accounts",
+            &[
+                ("username", "head99"),
+                ("display_name", "新负责人"),
+                ("role", "window_head"),
+                ("window_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        missing.field_error("window_id").as_deref(),
+        Some("请选择一项")
+    );
+
+    let w3 = id_of(
+        &app,
+        "select window_id from service_window where number = '3'",
+    )
+    .await;
+    let created = admin
+        .post(
+            "/admin/accounts",
+            &[
+                ("username", "head99"),
+                ("display_name", "新负责人"),
+                ("role", "window_head"),
+                ("window_id", &w3.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK);
+    let (action, _, _, _, after) = last_audit(&app).await;
+    assert_eq!(action, "account.create");
+    let after = after.unwrap();
+    assert!(
+        after.get("password_hash").is_none(),
+        "hashes stay out of the log"
+    );
+    assert_eq!(after["must_change_password"], true);
+
+    let id = id_of(
+        &app,
+        "select account_id from account where username = 'head01'",
+    )
+    .await;
+    let mut head = login_as(&app, Role::WindowHead).await;
+    let reset = admin
+        .post(&format!("/admin/accounts/{id}/password-reset"), &[])
+        .await;
+    assert_eq!(reset.status, StatusCode::OK);
+    let temporary = reset.text(".secret code");
+    assert_eq!(last_audit(&app).await.0, "account.password_reset");
+    assert_eq!(
+        head.get("/head").await.status,
+        StatusCode::SEE_OTHER,
+        "the reset ended the head's session"
+    );
+    assert_eq!(
+        Browser::new(&app).login("head01", PASSWORD).await.status,
+        StatusCode::OK,
+        "old password refused"
+    );
+    let mut again = Browser::new(&app);
+    again.login("head01", &temporary).await;
+    assert_eq!(
+        again.get("/head").await.location(),
+        Some("/account/password")
+    );
+}
+
+#[sqlx::test]
+async fn the_admin_cannot_demote_or_disable_themselves(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut admin = login_as(&app, Role::Admin).await;
+    let id = id_of(
+        &app,
+        "select account_id from account where username = 'admin'",
+    )
+    .await;
+    let page = admin
+        .post(
+            &format!("/admin/accounts/{id}"),
+            &[
+                ("username", "admin"),
+                ("display_name", "系统管理员"),
+                ("role", "staff"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.field_error("role")
+            .unwrap()
+            .contains("不能更改自己的角色")
+    );
+    let page = admin
+        .post(
+            &format!("/admin/accounts/{id}/active"),
+            &[("active", "false")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(admin.get("/admin").await.status, StatusCode::OK);
+}
+
+#[sqlx::test]
+async fn lists_are_searched_and_paged(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut admin = login_as(&app, Role::Admin).await;
+    let first = admin.get("/admin/staff").await;
+    assert_eq!(first.texts("tbody tr").len(), 20);
+    assert!(
+        first
+            .text(".paging span")
+            .starts_with("共 146 条，第 1 / 8 页")
+    );
+    let last = admin.get("/admin/staff?page=8").await;
+    assert_eq!(last.texts("tbody tr").len(), 6);
+    let found = admin
+        .get("/admin/windows?q=%E4%B8%8D%E5%8A%A8%E4%BA%A7")
+        .await; // 不动产
+    assert_eq!(found.texts("tbody tr").len(), 3);
+    let heads = admin.get("/admin/accounts?role=window_head").await;
+    assert!(heads.text(".paging span").starts_with("共 29 条"));
+}
+
+#[sqlx::test]
+async fn nobody_can_update_delete_or_truncate_the_audit_log(pool: PgPool) {
+    let app = spawn(pool).await;
+    let n = count(&app.pool, "select count(*) from audit_log").await;
+    assert!(n > 0);
+    for sql in [
+        "update audit_log set actor_name = 'x'",
+        "delete from audit_log",
+        "truncate audit_log",
+    ] {
+        let err = sqlx::query(sql).execute(&app.pool).await.expect_err(sql);
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    assert_eq!(count(&app.pool, "select count(*) from audit_log").await, n);
+}
+
+#[sqlx::test]
+async fn an_account_acts_only_within_its_own_center(pool: PgPool) {
+    let app = spawn(pool).await;
+    // A second center with a window of its own.
+    let other: i64 = sqlx::query_scalar(
+        "insert into center (code, name) values ('other', '外市政务服务中心') returning center_id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let dept: i64 = sqlx::query_scalar(
+        "insert into department (center_id, name) values ($1, '公安局') returning department_id",
+    )
+    .bind(other)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let area: i64 = sqlx::query_scalar("insert into business_area (center_id, name) values ($1, '公安户政') returning business_area_id")
+        .bind(other)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let window: i64 = sqlx::query_scalar(
+        "insert into service_window (center_id, number, name, department_id, business_area_id) values ($1, '1', '户籍', $2, $3) returning window_id",
+    )
+    .bind(other)
+    .bind(dept)
+    .bind(area)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let mut admin = login_as(&app, Role::Admin).await;
+    assert_eq!(
+        admin.get(&format!("/admin/windows/{window}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let before = checksum(&app.pool).await;
+    let page = admin
+        .post(
+            &format!("/admin/windows/{window}/active"),
+            &[("active", "false")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    // A staff member cannot be put at another center's window either.
+    let page = admin
+        .post(
+            "/admin/staff",
+            &[
+                ("name", "张三"),
+                ("employee_no", "X1"),
+                ("window_id", &window.to_string()),
+                ("position", "收件员"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.field_error("window_id").is_some());
+    assert_eq!(checksum(&app.pool).await, before);
+}
