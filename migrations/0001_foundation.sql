@@ -109,6 +109,10 @@ comment on column staff.photo_type is 'MIME type of photo.';
 comment on column staff.created_at is 'When the row was created.';
 comment on column staff.updated_at is 'When the row was last changed.';
 
+create index service_window_department_idx on service_window (department_id);
+create index service_window_business_area_idx on service_window (business_area_id);
+create index staff_window_idx on staff (window_id);
+
 create table account (
     account_id bigint generated always as identity primary key,
     center_id bigint not null references center (center_id),

@@ -14,7 +14,10 @@ async fn loading_the_demo_twice_duplicates_nothing(pool: PgPool) {
     let audit = count(&app.pool, "select count(*) from audit_log").await;
     let again = demo::load(&app.pool).await.unwrap();
     assert_eq!(checksum(&app.pool).await, before);
-    assert_eq!(count(&app.pool, "select count(*) from audit_log").await, audit);
+    assert_eq!(
+        count(&app.pool, "select count(*) from audit_log").await,
+        audit
+    );
     assert_eq!(again.len(), 44);
 }
 
@@ -27,12 +30,38 @@ async fn the_demo_looks_like_a_real_center(pool: PgPool) {
     assert!((25..=35).contains(&windows), "{windows} windows");
     assert!((130..=170).contains(&staff), "{staff} staff");
     assert!(departments >= 10);
-    assert_eq!(count(&app.pool, "select count(*) from center where parent_center_id is not null").await, 3, "county centers");
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from center where parent_center_id is not null"
+        )
+        .await,
+        3,
+        "county centers"
+    );
     // One head per window, 5-7 leaders with exactly one group leader.
-    assert_eq!(count(&app.pool, "select count(distinct window_id) from account where role = 'window_head'").await, windows);
-    let leaders = count(&app.pool, "select count(*) from account where role = 'leadership'").await;
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(distinct window_id) from account where role = 'window_head'"
+        )
+        .await,
+        windows
+    );
+    let leaders = count(
+        &app.pool,
+        "select count(*) from account where role = 'leadership'",
+    )
+    .await;
     assert!((5..=7).contains(&leaders));
-    assert_eq!(count(&app.pool, "select count(*) from account where is_group_leader").await, 1);
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from account where is_group_leader"
+        )
+        .await,
+        1
+    );
     // Every window has a window head among its staff.
     assert_eq!(
         count(&app.pool, "select count(*) from service_window w where not exists (select 1 from staff s where s.window_id = w.window_id and s.position = '窗口负责人')").await,
@@ -50,7 +79,11 @@ async fn every_demo_account_signs_in_and_reaches_its_home_page(pool: PgPool) {
         assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{}", a.username);
         let home = b.get("/").await;
         let target = home.location().unwrap().to_string();
-        assert_ne!(target, "/account/password", "{}: demo accounts are ready to use", a.username);
+        assert_ne!(
+            target, "/account/password",
+            "{}: demo accounts are ready to use",
+            a.username
+        );
         let page = b.get(&target).await;
         assert_eq!(page.status, StatusCode::OK, "{} at {target}", a.username);
         assert!(page.text("h1").ends_with("您好"), "{}", a.username);

@@ -13,7 +13,9 @@ use tokio::net::{TcpListener, TcpStream};
 
 async fn get(addr: std::net::SocketAddr, path: &str) -> String {
     let mut s = TcpStream::connect(addr).await.unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).await.unwrap();
     out
@@ -25,12 +27,19 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected(pool: PgPool) 
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(server::serve(listener, app.router.clone(), Duration::from_secs(1), async {
-        stopped.await.ok();
-    }));
+    let server = tokio::spawn(server::serve(
+        listener,
+        app.router.clone(),
+        Duration::from_secs(1),
+        async {
+            stopped.await.ok();
+        },
+    ));
 
     let mut slow = TcpStream::connect(addr).await.unwrap();
-    slow.write_all(b"GET /login HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    slow.write_all(b"GET /login HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
     let started = Instant::now();
     // Meanwhile, others are served.
     assert!(get(addr, "/healthz").await.starts_with("HTTP/1.1 200"));
@@ -45,6 +54,13 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected(pool: PgPool) 
     assert!(started.elapsed() < Duration::from_secs(4));
 
     stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(12), server).await.expect("server stops").unwrap().unwrap();
-    assert!(TcpStream::connect(addr).await.is_err(), "no longer listening");
+    tokio::time::timeout(Duration::from_secs(12), server)
+        .await
+        .expect("server stops")
+        .unwrap()
+        .unwrap();
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "no longer listening"
+    );
 }

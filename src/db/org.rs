@@ -696,15 +696,6 @@ pub async fn staff_set_active(
     Ok(true)
 }
 
-/// The home page of a window head: the window with its department and area.
-pub async fn window_summary(
-    conn: &mut PgConnection,
-    center_id: i64,
-    window_id: i64,
-) -> sqlx::Result<Option<WindowRow>> {
-    window_get(conn, center_id, window_id).await
-}
-
 /// Counts for the admin's home page.
 pub struct CenterCounts {
     pub departments: i64,

@@ -23,6 +23,12 @@ pub struct SessionUser {
     pub created_at: OffsetDateTime,
     /// `last_seen_at` is more than a minute old and should be refreshed.
     pub stale: bool,
+    /// For a window head, the window: number, name, department, business area. Loaded with
+    /// the session so that the head's pages cost no second query.
+    pub window_number: Option<String>,
+    pub window_name: Option<String>,
+    pub department_name: Option<String>,
+    pub business_area_name: Option<String>,
 }
 
 /// A new random session id (hex) and its hash.
@@ -56,10 +62,15 @@ pub async fn load(
         r#"select a.account_id, a.center_id, c.name as center_name, a.username, a.display_name,
                   a.role, a.window_id, a.staff_id, a.is_group_leader, a.must_change_password,
                   s.csrf_token, s.created_at,
-                  (s.last_seen_at < now() - interval '60 seconds') as "stale!"
+                  (s.last_seen_at < now() - interval '60 seconds') as "stale!",
+                  w.number as "window_number?", w.name as "window_name?",
+                  d.name as "department_name?", b.name as "business_area_name?"
            from session s
            join account a on a.account_id = s.account_id
            join center c on c.center_id = a.center_id
+           left join service_window w on w.window_id = a.window_id
+           left join department d on d.department_id = w.department_id
+           left join business_area b on b.business_area_id = w.business_area_id
            where s.session_hash = $1
              and a.active
              and s.last_seen_at > now() - make_interval(secs => $2)

@@ -31,6 +31,17 @@ pub struct CurrentUser {
     pub must_change_password: bool,
     pub csrf_token: String,
     pub session_hash: Vec<u8>,
+    /// The window a window head represents.
+    pub window: Option<WindowInfo>,
+}
+
+/// A window as its head's pages show it.
+#[derive(Clone, Debug)]
+pub struct WindowInfo {
+    pub number: String,
+    pub name: String,
+    pub department: String,
+    pub business_area: String,
 }
 
 impl CurrentUser {
@@ -171,6 +182,22 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
                         must_change_password: u.must_change_password,
                         csrf_token: u.csrf_token,
                         session_hash: hash,
+                        window: match (
+                            u.window_number,
+                            u.window_name,
+                            u.department_name,
+                            u.business_area_name,
+                        ) {
+                            (Some(number), Some(name), Some(department), Some(business_area)) => {
+                                Some(WindowInfo {
+                                    number,
+                                    name,
+                                    department,
+                                    business_area,
+                                })
+                            }
+                            _ => None,
+                        },
                     });
                 }
                 None => clear_cookie = true,

@@ -7,11 +7,12 @@ use axum::response::Response;
 use super::AppState;
 use super::error::AppResult;
 use super::extract::CurrentUser;
+use super::extract::WindowInfo;
 use super::form::FormData;
 use super::page::{self, Layout};
 use super::routes::{ADMIN, Access, LEADERSHIP, Routes, STAFF, SUPERVISION, WINDOW_HEAD};
 use super::urls;
-use crate::db::{self, org::CenterCounts, org::StaffRow, org::WindowRow};
+use crate::db::{self, org::CenterCounts, org::StaffRow};
 
 pub fn routes(r: Routes) -> Routes {
     r.get(urls::ADMIN_HOME, Access::Roles(ADMIN), admin_home)
@@ -48,7 +49,7 @@ struct HomePage {
     heading: String,
     intro: &'static str,
     tiles: Vec<Tile>,
-    window: Option<WindowRow>,
+    window: Option<WindowInfo>,
     staff: Option<StaffRow>,
     steps: &'static [&'static str],
 }
@@ -151,27 +152,16 @@ async fn supervision_home(user: CurrentUser, RawQuery(q): RawQuery) -> Response 
     page::ok(&page)
 }
 
-async fn window_head_home(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    RawQuery(q): RawQuery,
-) -> AppResult<Response> {
-    let window = match user.window_id {
-        Some(id) => {
-            let mut conn = state.db.acquire().await?;
-            db::org::window_summary(&mut conn, user.center_id, id).await?
-        }
-        None => None,
-    };
+async fn window_head_home(user: CurrentUser, RawQuery(q): RawQuery) -> Response {
     let mut page = home_page(
         &user,
         urls::WINDOW_HEAD_HOME,
         q.as_deref(),
         "民主推荐开始后，您可以在这里进行无记名推荐。本窗口及其工作人员须回避，不能推荐。",
     );
-    page.window = window;
+    page.window = user.window.clone();
     page.steps = ROUND_STEPS;
-    Ok(page::ok(&page))
+    page::ok(&page)
 }
 
 async fn leadership_home(user: CurrentUser, RawQuery(q): RawQuery) -> Response {
