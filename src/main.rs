@@ -112,13 +112,14 @@ async fn serve(args: ServerArgs, with_demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Removes dead sessions every ten minutes.
+/// Removes dead sessions and spent throttling counters every ten minutes.
 async fn purge_sessions(pool: sqlx::PgPool, config: Config) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;
         let done = async {
             let mut conn = pool.acquire().await?;
+            db::throttle::purge_expired(&mut conn, config.login_window.as_secs_f64()).await?;
             db::session::purge_expired(
                 &mut conn,
                 config.session_idle.as_secs_f64(),

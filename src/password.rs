@@ -38,6 +38,12 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
     .unwrap_or(false)
 }
 
+/// Computes the dummy hash now, so that the first unknown-user sign-in after a start is not
+/// slower than a wrong password.
+pub fn warm_up() {
+    dummy_hash();
+}
+
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {

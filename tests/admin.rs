@@ -295,7 +295,10 @@ async fn a_window_head_account_needs_a_window_and_a_reset_forces_a_new_password(
         "old password refused"
     );
     let mut again = Browser::new(&app);
-    again.login("head01", &temporary).await;
+    assert_eq!(
+        again.login("head01", &temporary).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(
         again.get("/head").await.location(),
         Some("/account/password")
@@ -433,4 +436,121 @@ async fn an_account_acts_only_within_its_own_center(pool: PgPool) {
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.field_error("window_id").is_some());
     assert_eq!(checksum(&app.pool).await, before);
+}
+
+#[sqlx::test]
+async fn another_centers_accounts_and_departments_are_out_of_reach(pool: PgPool) {
+    let app = spawn(pool).await;
+    let other: i64 = sqlx::query_scalar(
+        "insert into center (code, name) values ('other', '外市政务服务中心') returning center_id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let dept: i64 = sqlx::query_scalar(
+        "insert into department (center_id, name) values ($1, '公安局') returning department_id",
+    )
+    .bind(other)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let account: i64 = sqlx::query_scalar(
+        "insert into account (center_id, username, display_name, password_hash, role) values ($1, 'otheradmin', '外市管理员', 'x', 'admin') returning account_id",
+    )
+    .bind(other)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let mut admin = login_as(&app, Role::Admin).await;
+    let before = checksum(&app.pool).await;
+    let attempts: Vec<(String, Vec<(&str, &str)>)> = vec![
+        (format!("/admin/accounts/{account}/password-reset"), vec![]),
+        (
+            format!("/admin/accounts/{account}/active"),
+            vec![("active", "false")],
+        ),
+        (
+            format!("/admin/accounts/{account}"),
+            vec![
+                ("username", "otheradmin"),
+                ("display_name", "改名"),
+                ("role", "admin"),
+            ],
+        ),
+        (
+            format!("/admin/departments/{dept}"),
+            vec![("name", "改名"), ("sort_order", "1")],
+        ),
+        (
+            format!("/admin/departments/{dept}/active"),
+            vec![("active", "false")],
+        ),
+    ];
+    for (url, fields) in &attempts {
+        assert_eq!(admin.get(url).await.status.as_u16() / 100, 4, "GET {url}");
+        let page = admin.post(url, fields).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "POST {url}");
+    }
+    assert_eq!(checksum(&app.pool).await, before);
+    // Their audit rows are not shown either.
+    sqlx::query("insert into audit_log (center_id, actor_name, action, entity, entity_id) values ($1, '外市管理员', 'department.create', 'department', 'secret-row')")
+        .bind(other)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert!(!admin.get("/audit").await.body.contains("secret-row"));
+}
+
+#[sqlx::test]
+async fn a_window_of_a_deactivated_department_can_still_be_edited(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut admin = login_as(&app, Role::Admin).await;
+    let (window, dept, area): (i64, i64, i64) = sqlx::query_as(
+        "select window_id, department_id, business_area_id from service_window where number = '19'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let off = admin
+        .post(
+            &format!("/admin/departments/{dept}/active"),
+            &[("active", "false")],
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::SEE_OTHER);
+    let form = admin.get(&format!("/admin/windows/{window}")).await;
+    assert!(form.texts("#f-department_id option[selected]")[0].ends_with("（已停用）"));
+    let saved = admin
+        .post(
+            &format!("/admin/windows/{window}"),
+            &[
+                ("number", "19"),
+                ("name", "婚姻登记（新址）"),
+                ("department_id", &dept.to_string()),
+                ("business_area_id", &area.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.texts(".error").join(" ")
+    );
+    // A new window cannot pick the deactivated department.
+    let refused = admin
+        .post(
+            "/admin/windows",
+            &[
+                ("number", "40"),
+                ("name", "新窗口"),
+                ("department_id", &dept.to_string()),
+                ("business_area_id", &area.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.field_error("department_id").as_deref(),
+        Some("所选项目不存在或已停用，请重新选择")
+    );
 }

@@ -73,7 +73,15 @@ async fn the_typed_username_is_kept_after_a_failed_sign_in(pool: PgPool) {
 
 #[sqlx::test]
 async fn repeated_failures_lock_the_username_even_for_the_right_password(pool: PgPool) {
-    let app = spawn(pool).await;
+    // (All attempts come from one address: its own, higher limit is not what is tested here.)
+    let app = spawn_with(
+        pool,
+        Config {
+            login_max_failures_per_ip: 1000,
+            ..Config::default()
+        },
+    )
+    .await;
     let mut b = Browser::new(&app);
     for _ in 0..5 {
         let page = b.login("ducha", "wrong-password").await;
@@ -81,6 +89,22 @@ async fn repeated_failures_lock_the_username_even_for_the_right_password(pool: P
     }
     let locked = b.login("ducha", PASSWORD).await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(locked.headers["retry-after"], "900");
+    // However long the flood, the lock is audited once.
+    for _ in 0..20 {
+        assert_eq!(
+            b.login("ducha", PASSWORD).await.status,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'login.throttled'"
+        )
+        .await,
+        1
+    );
     assert!(locked.text(".form-error").contains("15 分钟"));
     assert!(!b.cookies.contains_key("px_session"));
     // Unknown usernames lock the same way, so a lock reveals nothing.
@@ -247,23 +271,34 @@ async fn after_sign_in_the_page_asked_for_is_shown(pool: PgPool) {
         )
         .await;
     assert_eq!(done.location(), Some("/admin/windows?page=2"));
-    // A foreign target is ignored.
-    let mut c = Browser::new(&app);
-    let token = c.csrf().await;
-    let done = c
-        .post_raw(
-            "/login",
-            "application/x-www-form-urlencoded",
-            encode(&[
-                ("_csrf", &token),
-                ("username", "admin"),
-                ("password", PASSWORD),
-                ("next", "//evil.example/"),
-            ])
-            .into_bytes(),
-        )
-        .await;
-    assert_eq!(done.location(), Some("/"));
+    // A foreign target, or one a browser could read as foreign, is ignored.
+    for next in [
+        "//evil.example/",
+        "/\t/evil.example",
+        "/\\evil.example",
+        "/\u{1}x",
+        "/%5Cevil",
+        "https://evil.example/",
+    ] {
+        let mut c = Browser::new(&app);
+        let token = c.csrf().await;
+        let done = c
+            .post_raw(
+                "/login",
+                "application/x-www-form-urlencoded",
+                encode(&[
+                    ("_csrf", &token),
+                    ("username", "admin"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ])
+                .into_bytes(),
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{next:?}");
+        let to = done.location().unwrap();
+        assert!(to == "/" || to == "/%5Cevil", "{next:?} went to {to:?}");
+    }
 }
 
 #[sqlx::test]
@@ -366,5 +401,92 @@ async fn disabling_an_account_ends_all_its_sessions(pool: PgPool) {
         )
         .await,
         0
+    );
+}
+
+#[sqlx::test]
+async fn behind_a_trusted_proxy_the_address_it_appended_is_used(pool: PgPool) {
+    let config = Config {
+        trust_proxy: true,
+        ..Config::default()
+    };
+    let app = spawn_with(pool, config).await;
+    let mut b = Browser::new(&app);
+    let token = b.csrf().await;
+    let req = b
+        .request("POST", "/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", "6.6.6.6, 10.1.2.3")
+        .body(axum::body::Body::from(encode(&[
+            ("_csrf", &token),
+            ("username", "admin"),
+            ("password", "wrong-password"),
+        ])))
+        .unwrap();
+    b.send(req).await;
+    let ip: String = sqlx::query_scalar("select ip from audit_log where action = 'login.failure'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        ip, "10.1.2.3",
+        "the client-chosen first entry is not trusted"
+    );
+}
+
+#[sqlx::test]
+async fn an_account_awaiting_its_password_change_can_change_nothing_else(pool: PgPool) {
+    let app = spawn(pool).await;
+    sqlx::query("update account set must_change_password = true where username = 'admin'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let mut admin = login_as(&app, Role::Admin).await;
+    let before = checksum(&app.pool).await;
+    let page = admin
+        .post(
+            "/admin/departments",
+            &[("name", "统计局"), ("sort_order", "1")],
+        )
+        .await;
+    assert_eq!(page.location(), Some("/account/password"));
+    assert_eq!(checksum(&app.pool).await, before);
+}
+
+#[sqlx::test]
+async fn guessing_the_current_password_on_the_change_form_is_throttled(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut b = login_as(&app, Role::Staff).await;
+    for _ in 0..5 {
+        let page = b
+            .post(
+                "/account/password",
+                &[
+                    ("current", "guess-1234"),
+                    ("new", "Xinmima-2026"),
+                    ("confirm", "Xinmima-2026"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            page.field_error("current").as_deref(),
+            Some("当前密码不正确")
+        );
+    }
+    let page = b
+        .post(
+            "/account/password",
+            &[
+                ("current", PASSWORD),
+                ("new", "Xinmima-2026"),
+                ("confirm", "Xinmima-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.field_error("current")
+            .unwrap()
+            .contains("尝试次数过多")
     );
 }

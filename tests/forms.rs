@@ -78,6 +78,7 @@ async fn malformed_window_forms_are_shown_again_with_a_message_and_change_nothin
         ),
     ];
     let before = checksum(&app.pool).await;
+    let audit_before = count(&app.pool, "select count(*) from audit_log").await;
     for (body, what) in &cases {
         let page = post_bad(
             &mut admin,
@@ -111,6 +112,11 @@ async fn malformed_window_forms_are_shown_again_with_a_message_and_change_nothin
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{ct}");
     }
     assert_eq!(checksum(&app.pool).await, before);
+    assert_eq!(
+        count(&app.pool, "select count(*) from audit_log").await,
+        audit_before,
+        "no audit row for a refused form"
+    );
 }
 
 #[sqlx::test]
@@ -162,6 +168,7 @@ async fn malformed_account_and_staff_forms_change_nothing(pool: PgPool) {
     let app = spawn(pool).await;
     let mut admin = login_as(&app, Role::Admin).await;
     let before = checksum(&app.pool).await;
+    let audit_before = count(&app.pool, "select count(*) from audit_log").await;
     let cases: &[(&str, &[u8])] = &[
         ("/admin/accounts", b"username=AB&display_name=x&role=admin"),
         (
@@ -214,6 +221,11 @@ async fn malformed_account_and_staff_forms_change_nothing(pool: PgPool) {
         );
     }
     assert_eq!(checksum(&app.pool).await, before);
+    assert_eq!(
+        count(&app.pool, "select count(*) from audit_log").await,
+        audit_before,
+        "no audit row for a refused form"
+    );
 }
 
 #[sqlx::test]

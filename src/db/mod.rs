@@ -59,14 +59,33 @@ pub async fn connect(url: Option<&str>, max_connections: u32) -> anyhow::Result<
     let pool = PgPoolOptions::new()
         .max_connections(max_connections.max(2))
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_with(options.log_statements(tracing::log::LevelFilter::Trace))
+        .connect_with(
+            options
+                .log_statements(tracing::log::LevelFilter::Trace)
+                // A database that stops answering must not hold a request for longer than
+                // this: the statement is cancelled and the page says 503.
+                .options([
+                    ("statement_timeout", "10s"),
+                    ("idle_in_transaction_session_timeout", "30s"),
+                ]),
+        )
         .await
         .context("cannot open the database pool")?;
     Ok(pool)
 }
 
-/// Runs the embedded migrations.
+/// Runs the embedded migrations, after checking the database stores text as UTF-8 (the
+/// length checks count characters, and names may use any Chinese character).
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    let encoding: String = sqlx::query_scalar("show server_encoding")
+        .fetch_one(pool)
+        .await?;
+    if encoding != "UTF8" {
+        bail!(
+            "the database's encoding is {encoding}: pingxuan needs a UTF8 database \
+             (create database … encoding 'UTF8' template template0)"
+        );
+    }
     MIGRATOR
         .run(pool)
         .await
@@ -98,9 +117,11 @@ async fn ensure_database(options: &PgConnectOptions) -> anyhow::Result<()> {
             bail!("unusable database name {name:?}");
         }
         tracing::info!(database = %name, "creating database");
-        let created = sqlx::raw_sql(&format!("create database \"{name}\""))
-            .execute(&mut conn)
-            .await;
+        let created = sqlx::raw_sql(&format!(
+            "create database \"{name}\" encoding 'UTF8' template template0"
+        ))
+        .execute(&mut conn)
+        .await;
         // Two servers starting at once may both try; the loser finds it there.
         if let Err(e) = created {
             let duplicate = e
@@ -124,7 +145,10 @@ pub fn is_outage(e: &sqlx::Error) -> bool {
             | sqlx::Error::PoolClosed
             | sqlx::Error::Tls(_)
     ) || e.as_database_error().is_some_and(|d| {
-        // admin_shutdown, crash_shutdown, cannot_connect_now
-        matches!(d.code().as_deref(), Some("57P01" | "57P02" | "57P03"))
+        // query_canceled (statement timeout), admin_shutdown, crash_shutdown, cannot_connect_now
+        matches!(
+            d.code().as_deref(),
+            Some("57014" | "57P01" | "57P02" | "57P03")
+        )
     })
 }

@@ -97,17 +97,21 @@ pub async fn catalog_get(
     .await
 }
 
-/// Active rows for a select box, in display order.
+/// Active rows for a select box, in display order, plus `keep` (the row already chosen)
+/// even when it has been deactivated, so that the form that shows it can still be saved.
 pub async fn catalog_options(
     conn: &mut PgConnection,
     catalog: Catalog,
     center_id: i64,
+    keep: Option<i64>,
 ) -> sqlx::Result<Vec<(i64, String)>> {
     let (table, key) = (catalog.table(), catalog.key());
     sqlx::query_as(&format!(
-        "select {key}, name from {table} where center_id = $1 and active order by sort_order, name"
+        "select {key}, case when active then name else name || '（已停用）' end from {table}
+         where center_id = $1 and (active or {key} = $2) order by sort_order, name"
     ))
     .bind(center_id)
+    .bind(keep)
     .fetch_all(conn)
     .await
 }
@@ -328,15 +332,20 @@ pub async fn window_get(
     .await
 }
 
-/// Active windows for a select box: (id, "12号窗口 不动产登记").
+/// Active windows for a select box: (id, "12号窗口 不动产登记"), plus `keep` as in
+/// [`catalog_options`].
 pub async fn window_options(
     conn: &mut PgConnection,
     center_id: i64,
+    keep: Option<i64>,
 ) -> sqlx::Result<Vec<(i64, String)>> {
     let rows = sqlx::query!(
-        r#"select window_id, number || '号窗口 ' || name as "label!" from service_window
-           where center_id = $1 and active order by length(number), number"#,
-        center_id
+        r#"select window_id,
+                  number || '号窗口 ' || name || case when active then '' else '（已停用）' end as "label!"
+           from service_window
+           where center_id = $1 and (active or window_id = $2) order by length(number), number"#,
+        center_id,
+        keep
     )
     .fetch_all(conn)
     .await?;
@@ -557,15 +566,20 @@ pub async fn staff_get(
     .await
 }
 
-/// Active staff for a select box: (id, "王芳（A0123）").
+/// Active staff for a select box: (id, "王芳（A0123）"), plus `keep` as in
+/// [`catalog_options`].
 pub async fn staff_options(
     conn: &mut PgConnection,
     center_id: i64,
+    keep: Option<i64>,
 ) -> sqlx::Result<Vec<(i64, String)>> {
     let rows = sqlx::query!(
-        r#"select staff_id, name || '（' || employee_no || '）' as "label!" from staff
-           where center_id = $1 and active order by employee_no"#,
-        center_id
+        r#"select staff_id,
+                  name || '（' || employee_no || '）' || case when active then '' else '（已停用）' end as "label!"
+           from staff
+           where center_id = $1 and (active or staff_id = $2) order by employee_no"#,
+        center_id,
+        keep
     )
     .fetch_all(conn)
     .await?;

@@ -4,15 +4,25 @@
 
 use sqlx::PgConnection;
 
-/// Counts one attempt against `key`; false when the key is locked and the attempt must
-/// not be evaluated.
+/// What [`admit`] decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Evaluate the attempt.
+    Allowed,
+    /// This attempt reached the limit and locked the key (the moment worth auditing).
+    NewlyLocked,
+    /// The key was locked already.
+    Locked,
+}
+
+/// Counts one attempt against `key` and says whether it may be evaluated.
 pub async fn admit(
     conn: &mut PgConnection,
     key: &str,
     max_failures: i32,
     window_secs: f64,
     lock_secs: f64,
-) -> sqlx::Result<bool> {
+) -> sqlx::Result<Admission> {
     let row = sqlx::query!(
         r#"insert into login_throttle as t (throttle_key, failures, window_started_at)
            values ($1, 1, now())
@@ -31,7 +41,7 @@ pub async fn admit(
     .fetch_one(&mut *conn)
     .await?;
     if row.locked {
-        return Ok(false);
+        return Ok(Admission::Locked);
     }
     if row.failures > max_failures {
         sqlx::query!(
@@ -42,9 +52,22 @@ pub async fn admit(
         )
         .execute(conn)
         .await?;
-        return Ok(false);
+        return Ok(Admission::NewlyLocked);
     }
-    Ok(true)
+    Ok(Admission::Allowed)
+}
+
+/// Forgets keys whose counting window and lock have both run out.
+pub async fn purge_expired(conn: &mut PgConnection, window_secs: f64) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "delete from login_throttle
+         where window_started_at < now() - make_interval(secs => $1)
+           and (locked_until is null or locked_until < now())",
+        window_secs
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// A successful sign-in: the attempt counted by [`admit`] was not a failure.

@@ -434,7 +434,7 @@ async fn catalog_save(
             let mut tx = state.db.begin().await?;
             let saved = match id {
                 Some(id) => {
-                    db::org::catalog_update(
+                    let found = db::org::catalog_update(
                         &mut tx,
                         spec.catalog,
                         &actor,
@@ -443,6 +443,9 @@ async fn catalog_save(
                         &input,
                     )
                     .await?;
+                    if !found {
+                        return Err(AppError::NotFound);
+                    }
                     id
                 }
                 None => {
@@ -500,7 +503,7 @@ async fn window_list(
     let department = lq.id("department");
     let mut conn = state.db.acquire().await?;
     let departments =
-        db::org::catalog_options(&mut conn, Catalog::Department, user.center_id).await?;
+        db::org::catalog_options(&mut conn, Catalog::Department, user.center_id, None).await?;
     let (rows, total) = db::org::window_list(
         &mut conn,
         user.center_id,
@@ -555,9 +558,20 @@ async fn window_form(
     staff_count: i64,
 ) -> AppResult<WindowFormPage> {
     let mut conn = state.db.acquire().await?;
-    let departments =
-        db::org::catalog_options(&mut conn, Catalog::Department, user.center_id).await?;
-    let areas = db::org::catalog_options(&mut conn, Catalog::BusinessArea, user.center_id).await?;
+    let departments = db::org::catalog_options(
+        &mut conn,
+        Catalog::Department,
+        user.center_id,
+        values.department_id.parse().ok(),
+    )
+    .await?;
+    let areas = db::org::catalog_options(
+        &mut conn,
+        Catalog::BusinessArea,
+        user.center_id,
+        values.business_area_id.parse().ok(),
+    )
+    .await?;
     let title = if target.is_new {
         "新增窗口"
     } else {
@@ -658,10 +672,15 @@ async fn window_save(
             ),
             None => None,
         };
+        let (dep, area) = (
+            existing.as_ref().map(|w| w.department_id),
+            existing.as_ref().map(|w| w.business_area_id),
+        );
         (
             existing,
-            db::org::catalog_options(&mut conn, Catalog::Department, user.center_id).await?,
-            db::org::catalog_options(&mut conn, Catalog::BusinessArea, user.center_id).await?,
+            db::org::catalog_options(&mut conn, Catalog::Department, user.center_id, dep).await?,
+            db::org::catalog_options(&mut conn, Catalog::BusinessArea, user.center_id, area)
+                .await?,
         )
     };
     let mut f = Fields::new(&form);
@@ -700,7 +719,9 @@ async fn window_save(
             let mut tx = state.db.begin().await?;
             let saved = match id {
                 Some(id) => {
-                    db::org::window_update(&mut tx, &actor, user.center_id, id, &input).await?;
+                    if !db::org::window_update(&mut tx, &actor, user.center_id, id, &input).await? {
+                        return Err(AppError::NotFound);
+                    }
                     id
                 }
                 None => db::org::window_create(&mut tx, &actor, user.center_id, &input).await?,
@@ -765,7 +786,7 @@ async fn staff_list(
     let lq = ListQuery::parse(query.as_deref());
     let window = lq.id("window");
     let mut conn = state.db.acquire().await?;
-    let windows = db::org::window_options(&mut conn, user.center_id).await?;
+    let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
     let (rows, total) = db::org::staff_list(
         &mut conn,
         user.center_id,
@@ -818,7 +839,8 @@ async fn staff_form(
     errors: Errors,
 ) -> AppResult<StaffFormPage> {
     let mut conn = state.db.acquire().await?;
-    let windows = db::org::window_options(&mut conn, user.center_id).await?;
+    let windows =
+        db::org::window_options(&mut conn, user.center_id, values.window_id.parse().ok()).await?;
     let title = if target.is_new {
         "新增工作人员"
     } else {
@@ -917,9 +939,10 @@ async fn staff_save(
             ),
             None => None,
         };
+        let keep = existing.as_ref().map(|s| s.window_id);
         (
             existing,
-            db::org::window_options(&mut conn, user.center_id).await?,
+            db::org::window_options(&mut conn, user.center_id, keep).await?,
         )
     };
     let mut f = Fields::new(&form);
@@ -958,7 +981,9 @@ async fn staff_save(
             let mut tx = state.db.begin().await?;
             let saved = match id {
                 Some(id) => {
-                    db::org::staff_update(&mut tx, &actor, user.center_id, id, &input).await?;
+                    if !db::org::staff_update(&mut tx, &actor, user.center_id, id, &input).await? {
+                        return Err(AppError::NotFound);
+                    }
                     id
                 }
                 None => db::org::staff_create(&mut tx, &actor, user.center_id, &input).await?,
@@ -1082,8 +1107,10 @@ async fn account_form(
     errors: Errors,
 ) -> AppResult<AccountFormPage> {
     let mut conn = state.db.acquire().await?;
-    let windows = db::org::window_options(&mut conn, user.center_id).await?;
-    let staff = db::org::staff_options(&mut conn, user.center_id).await?;
+    let windows =
+        db::org::window_options(&mut conn, user.center_id, values.window_id.parse().ok()).await?;
+    let staff =
+        db::org::staff_options(&mut conn, user.center_id, values.staff_id.parse().ok()).await?;
     let title = if target.is_new {
         "新增账号"
     } else {
@@ -1207,14 +1234,19 @@ async fn account_save(
 ) -> AppResult<Response> {
     let (windows, staff) = {
         let mut conn = state.db.acquire().await?;
-        if let Some(id) = id {
-            db::account::get(&mut conn, user.center_id, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-        }
+        let existing = match id {
+            Some(id) => Some(
+                db::account::get(&mut conn, user.center_id, id)
+                    .await?
+                    .ok_or(AppError::NotFound)?,
+            ),
+            None => None,
+        };
+        let keep_window = existing.as_ref().and_then(|a| a.window_id);
+        let keep_staff = existing.as_ref().and_then(|a| a.staff_id);
         (
-            db::org::window_options(&mut conn, user.center_id).await?,
-            db::org::staff_options(&mut conn, user.center_id).await?,
+            db::org::window_options(&mut conn, user.center_id, keep_window).await?,
+            db::org::staff_options(&mut conn, user.center_id, keep_staff).await?,
         )
     };
     let mut f = Fields::new(&form);
@@ -1264,7 +1296,9 @@ async fn account_save(
             let mut tx = state.db.begin().await?;
             let saved = match (id, &hash) {
                 (Some(id), _) => {
-                    db::account::update(&mut tx, &actor, user.center_id, id, &input).await?;
+                    if !db::account::update(&mut tx, &actor, user.center_id, id, &input).await? {
+                        return Err(AppError::NotFound);
+                    }
                     id
                 }
                 (None, Some(hash)) => {
@@ -1328,7 +1362,9 @@ async fn account_reset_password(
     let password = password::random_password();
     let hash = password::hash(password.clone()).await?;
     let mut tx = state.db.begin().await?;
-    db::account::reset_password(&mut tx, &user.actor(&ip), user.center_id, id, &hash).await?;
+    if !db::account::reset_password(&mut tx, &user.actor(&ip), user.center_id, id, &hash).await? {
+        return Err(AppError::NotFound);
+    }
     db::throttle::clear(&mut tx, &format!("user:{}", row.username)).await?;
     tx.commit().await?;
     Ok(page::ok(&AccountPasswordPage {

@@ -57,9 +57,39 @@ pub struct FieldChange {
     pub after: String,
 }
 
-fn show(v: Option<&Value>) -> String {
+/// Column names as the offices would say them; the raw name for any other.
+fn field_label(field: &str) -> &str {
+    match field {
+        "name" => "名称",
+        "number" => "窗口号",
+        "sort_order" => "排序",
+        "active" => "在用",
+        "department_id" => "进驻单位（内部编号）",
+        "business_area_id" => "业务范围（内部编号）",
+        "window_id" => "窗口（内部编号）",
+        "staff_id" => "工作人员（内部编号）",
+        "center_id" => "中心（内部编号）",
+        "account_id" => "账号（内部编号）",
+        "employee_no" => "工号",
+        "position" => "岗位",
+        "photo_type" => "照片格式",
+        "username" => "用户名",
+        "display_name" => "姓名",
+        "role" => "角色",
+        "is_group_leader" => "领导小组组长",
+        "must_change_password" => "须修改密码",
+        "password_changed_at" => "密码修改时间",
+        "last_login_at" => "最近登录",
+        other => other,
+    }
+}
+
+fn show(field: &str, v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => "（空）".to_string(),
+        Some(Value::String(s)) if field == "role" => crate::domain::Role::parse(s)
+            .map(|r| r.label().to_string())
+            .unwrap_or_else(|| s.clone()),
         Some(Value::String(s)) => s.clone(),
         Some(Value::Bool(true)) => "是".to_string(),
         Some(Value::Bool(false)) => "否".to_string(),
@@ -68,6 +98,7 @@ fn show(v: Option<&Value>) -> String {
 }
 
 /// The fields that differ between two snapshots (timestamps of the change itself left out).
+/// For a new row, `before` is empty: every field is shown with its value.
 pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Vec<FieldChange> {
     let empty = serde_json::Map::new();
     let b = before.and_then(Value::as_object).unwrap_or(&empty);
@@ -79,9 +110,9 @@ pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Vec<FieldChange> {
         .filter(|k| !matches!(k.as_str(), "updated_at" | "created_at"))
         .filter(|k| b.get(*k) != a.get(*k))
         .map(|k| FieldChange {
-            field: k.clone(),
-            before: show(b.get(k)),
-            after: show(a.get(k)),
+            field: field_label(k).to_string(),
+            before: show(k, b.get(k)),
+            after: show(k, a.get(k)),
         })
         .collect()
 }
@@ -175,7 +206,7 @@ mod tests {
                 d[0].before.as_str(),
                 d[0].after.as_str()
             ),
-            ("name", "税务", "税务局")
+            ("名称", "税务", "税务局")
         );
     }
 

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::AppState;
@@ -13,7 +13,7 @@ use super::form::{Errors, Fields, FormData};
 use super::page::{self, Layout};
 use super::routes::{Access, Routes};
 use super::urls;
-use crate::db::{self, Actor, audit::Change};
+use crate::db::{self, Actor, audit::Change, throttle::Admission};
 use crate::domain::{Role, text};
 use crate::password;
 
@@ -133,7 +133,7 @@ async fn login(
     let user_key = format!("user:{username}");
 
     let mut tx = state.db.begin().await?;
-    let ip_ok = db::throttle::admit(
+    let by_ip = db::throttle::admit(
         &mut tx,
         &ip_key,
         cfg.login_max_failures_per_ip,
@@ -141,14 +141,19 @@ async fn login(
         lock,
     )
     .await?;
-    let user_ok = db::throttle::admit(
-        &mut tx,
-        &user_key,
-        cfg.login_max_failures_per_user,
-        window,
-        lock,
-    )
-    .await?;
+    // An address that is locked out no longer counts against the usernames it tries.
+    let by_user = if by_ip == Admission::Allowed {
+        db::throttle::admit(
+            &mut tx,
+            &user_key,
+            cfg.login_max_failures_per_user,
+            window,
+            lock,
+        )
+        .await?
+    } else {
+        Admission::Locked
+    };
     let account = if valid_username {
         db::account::find_for_login(&mut tx, &username).await?
     } else {
@@ -160,28 +165,42 @@ async fn login(
         name: username.clone(),
         ip: ip.0.clone(),
     };
-    if !(ip_ok && user_ok) {
-        db::audit::record(
-            &mut tx,
-            &attempt_actor,
-            Change {
-                action: "login.throttled",
-                entity: "account",
-                entity_id: username.clone(),
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
+    if by_ip != Admission::Allowed || by_user != Admission::Allowed {
+        // Audited once, when the lock begins: a flood of refused attempts writes nothing
+        // more than the counter in login_throttle.
+        if by_ip == Admission::NewlyLocked || by_user == Admission::NewlyLocked {
+            let what = if by_ip == Admission::NewlyLocked {
+                format!("ip:{}", ip.0)
+            } else {
+                username.clone()
+            };
+            db::audit::record(
+                &mut tx,
+                &attempt_actor,
+                Change {
+                    action: "login.throttled",
+                    entity: "account",
+                    entity_id: what,
+                    before: None,
+                    after: None,
+                },
+            )
+            .await?;
+        }
         tx.commit().await?;
-        return Ok(login_response(
+        let mut res = login_response(
             &state,
             &headers,
             StatusCode::TOO_MANY_REQUESTS,
             next,
             typed_username,
             Some(THROTTLED),
-        ));
+        );
+        res.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(cfg.login_lock.as_secs()),
+        );
+        return Ok(res);
     }
     // The attempt is counted before the (slow) check, so commit that first.
     tx.commit().await?;
@@ -360,11 +379,26 @@ async fn change_password(
         errors.add("new", "新密码不能包含用户名");
     }
     if let Some(current) = current.filter(|c| !c.is_empty()) {
-        let stored = {
+        // Guessing the current password from an unattended desk is throttled like sign-in.
+        let cfg = &state.config;
+        let (admission, stored) = {
             let mut conn = state.db.acquire().await?;
-            db::account::password_hash(&mut conn, user.account_id).await?
+            let admission = db::throttle::admit(
+                &mut conn,
+                &format!("password:{}", user.account_id),
+                cfg.login_max_failures_per_user,
+                cfg.login_window.as_secs_f64(),
+                cfg.login_lock.as_secs_f64(),
+            )
+            .await?;
+            (
+                admission,
+                db::account::password_hash(&mut conn, user.account_id).await?,
+            )
         };
-        if !password::verify(current, Some(stored)).await {
+        if admission != Admission::Allowed {
+            errors.add("current", "尝试次数过多，请 15 分钟后再试");
+        } else if !password::verify(current, Some(stored)).await {
             errors.add("current", "当前密码不正确");
         }
     } else {
@@ -375,6 +409,7 @@ async fn change_password(
     };
     let hash = password::hash(new).await?;
     let mut tx = state.db.begin().await?;
+    db::throttle::clear(&mut tx, &format!("password:{}", user.account_id)).await?;
     db::account::change_own_password(
         &mut tx,
         &user.actor(&ip),

@@ -79,8 +79,9 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
     }
 }
 
-/// The client's address: the peer, or the first `X-Forwarded-For` entry when the server is
-/// configured to trust its proxy.
+/// The client's address: the peer, or, when the server is configured to trust its proxy,
+/// the last `X-Forwarded-For` entry (the one that proxy appended; earlier entries are
+/// whatever the client chose to send).
 #[derive(Clone, Debug)]
 pub struct ClientIp(pub String);
 
@@ -96,7 +97,7 @@ impl FromRequestParts<AppState> for ClientIp {
                 .headers
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.rsplit(',').next())
                 .map(str::trim)
                 .filter(|v| !v.is_empty() && v.len() <= 64)
         {
