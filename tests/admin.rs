@@ -13,6 +13,24 @@ async fn id_of(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
 }
 
+/// Another center with one department: (center, department).
+async fn other_center(app: &TestApp) -> (i64, i64) {
+    let other: i64 = sqlx::query_scalar(
+        "insert into center (code, name) values ('other', '外市政务服务中心') returning center_id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let dept: i64 = sqlx::query_scalar(
+        "insert into department (center_id, name) values ($1, '公安局') returning department_id",
+    )
+    .bind(other)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    (other, dept)
+}
+
 /// The newest audit row: (action, actor, entity id, before, after).
 async fn last_audit(app: &TestApp) -> (String, String, String, Option<Value>, Option<Value>) {
     sqlx::query_as("select action, actor_name, entity_id, before, after from audit_log order by audit_id desc limit 1")
@@ -381,19 +399,7 @@ async fn nobody_can_update_delete_or_truncate_the_audit_log(pool: PgPool) {
 async fn an_account_acts_only_within_its_own_center(pool: PgPool) {
     let app = spawn(pool).await;
     // A second center with a window of its own.
-    let other: i64 = sqlx::query_scalar(
-        "insert into center (code, name) values ('other', '外市政务服务中心') returning center_id",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
-    let dept: i64 = sqlx::query_scalar(
-        "insert into department (center_id, name) values ($1, '公安局') returning department_id",
-    )
-    .bind(other)
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let (other, dept) = other_center(&app).await;
     let area: i64 = sqlx::query_scalar("insert into business_area (center_id, name) values ($1, '公安户政') returning business_area_id")
         .bind(other)
         .fetch_one(&app.pool)
@@ -441,19 +447,7 @@ async fn an_account_acts_only_within_its_own_center(pool: PgPool) {
 #[sqlx::test]
 async fn another_centers_accounts_and_departments_are_out_of_reach(pool: PgPool) {
     let app = spawn(pool).await;
-    let other: i64 = sqlx::query_scalar(
-        "insert into center (code, name) values ('other', '外市政务服务中心') returning center_id",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
-    let dept: i64 = sqlx::query_scalar(
-        "insert into department (center_id, name) values ($1, '公安局') returning department_id",
-    )
-    .bind(other)
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let (other, dept) = other_center(&app).await;
     let account: i64 = sqlx::query_scalar(
         "insert into account (center_id, username, display_name, password_hash, role) values ($1, 'otheradmin', '外市管理员', 'x', 'admin') returning account_id",
     )

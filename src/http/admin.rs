@@ -13,6 +13,8 @@ use super::form::{Errors, FieldError, Fields, FormData};
 use super::page::{self, Choice, Layout, ListQuery, Paging, choices};
 use super::routes::{ADMIN, Access, Routes};
 use super::urls;
+use sqlx::PgConnection;
+
 use crate::db::{self, org::Catalog};
 use crate::domain::{Role, text};
 use crate::password;
@@ -93,6 +95,51 @@ fn constraint_message(e: &AppError) -> Option<(&'static str, &'static str)> {
         (Some("23514"), _) => Some(("_form", "填写的内容不符合要求，请检查后重新提交")),
         _ => None,
     }
+}
+
+/// Runs one create or update in a transaction (with its audit row). A constraint a person
+/// can fix by typing something else becomes a message in `errors` and `Ok(None)`.
+async fn save_in_tx(
+    state: &AppState,
+    errors: &mut Errors,
+    write: impl AsyncFnOnce(&mut PgConnection) -> AppResult<i64>,
+) -> AppResult<Option<i64>> {
+    let result = async {
+        let mut tx = state.db.begin().await?;
+        let id = write(&mut tx).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+    .await;
+    match result {
+        Ok(id) => Ok(Some(id)),
+        Err(e) => match constraint_message(&e) {
+            Some((field, msg)) => {
+                errors.add(field, msg);
+                Ok(None)
+            }
+            None => Err(e),
+        },
+    }
+}
+
+/// `id` when the update found its row, otherwise 404.
+fn found(updated: bool, id: i64) -> AppResult<i64> {
+    if updated {
+        Ok(id)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Back to the saved row's page, saying what happened.
+fn saved_redirect(base: &str, updated: Option<i64>, saved: i64) -> Response {
+    let notice = if updated.is_some() {
+        "saved"
+    } else {
+        "created"
+    };
+    redirect_notice(&urls::item(base, saved), notice)
 }
 
 fn redirect_notice(url: &str, notice: &str) -> Response {
@@ -430,44 +477,23 @@ async fn catalog_save(
     {
         let input = db::org::CatalogInput { name, sort_order };
         let actor = user.actor(&ip);
-        let result: AppResult<i64> = async {
-            let mut tx = state.db.begin().await?;
-            let saved = match id {
-                Some(id) => {
-                    let found = db::org::catalog_update(
-                        &mut tx,
-                        spec.catalog,
-                        &actor,
-                        user.center_id,
-                        id,
-                        &input,
-                    )
-                    .await?;
-                    if !found {
-                        return Err(AppError::NotFound);
-                    }
-                    id
-                }
+        let center = user.center_id;
+        let saved = save_in_tx(
+            &state,
+            &mut errors,
+            async |tx: &mut PgConnection| match id {
+                Some(id) => found(
+                    db::org::catalog_update(tx, spec.catalog, &actor, center, id, &input).await?,
+                    id,
+                ),
                 None => {
-                    db::org::catalog_create(&mut tx, spec.catalog, &actor, user.center_id, &input)
-                        .await?
+                    Ok(db::org::catalog_create(tx, spec.catalog, &actor, center, &input).await?)
                 }
-            };
-            tx.commit().await?;
-            Ok(saved)
-        }
-        .await;
-        match result {
-            Ok(saved) => {
-                return Ok(redirect_notice(
-                    &urls::item(spec.base, saved),
-                    if id.is_some() { "saved" } else { "created" },
-                ));
-            }
-            Err(e) => match constraint_message(&e) {
-                Some((field, msg)) => errors.add(field, msg),
-                None => return Err(e),
             },
+        )
+        .await?;
+        if let Some(saved) = saved {
+            return Ok(saved_redirect(spec.base, id, saved));
         }
     }
     Ok(page::invalid(&catalog_form(
@@ -715,32 +741,21 @@ async fn window_save(
             business_area_id,
         };
         let actor = user.actor(&ip);
-        let result: AppResult<i64> = async {
-            let mut tx = state.db.begin().await?;
-            let saved = match id {
-                Some(id) => {
-                    if !db::org::window_update(&mut tx, &actor, user.center_id, id, &input).await? {
-                        return Err(AppError::NotFound);
-                    }
-                    id
-                }
-                None => db::org::window_create(&mut tx, &actor, user.center_id, &input).await?,
-            };
-            tx.commit().await?;
-            Ok(saved)
-        }
-        .await;
-        match result {
-            Ok(saved) => {
-                return Ok(redirect_notice(
-                    &urls::item(urls::WINDOWS, saved),
-                    if id.is_some() { "saved" } else { "created" },
-                ));
-            }
-            Err(e) => match constraint_message(&e) {
-                Some((field, msg)) => errors.add(field, msg),
-                None => return Err(e),
+        let center = user.center_id;
+        let saved = save_in_tx(
+            &state,
+            &mut errors,
+            async |tx: &mut PgConnection| match id {
+                Some(id) => found(
+                    db::org::window_update(tx, &actor, center, id, &input).await?,
+                    id,
+                ),
+                None => Ok(db::org::window_create(tx, &actor, center, &input).await?),
             },
+        )
+        .await?;
+        if let Some(saved) = saved {
+            return Ok(saved_redirect(urls::WINDOWS, id, saved));
         }
     }
     let target = match &existing {
@@ -977,32 +992,21 @@ async fn staff_save(
             position,
         };
         let actor = user.actor(&ip);
-        let result: AppResult<i64> = async {
-            let mut tx = state.db.begin().await?;
-            let saved = match id {
-                Some(id) => {
-                    if !db::org::staff_update(&mut tx, &actor, user.center_id, id, &input).await? {
-                        return Err(AppError::NotFound);
-                    }
-                    id
-                }
-                None => db::org::staff_create(&mut tx, &actor, user.center_id, &input).await?,
-            };
-            tx.commit().await?;
-            Ok(saved)
-        }
-        .await;
-        match result {
-            Ok(saved) => {
-                return Ok(redirect_notice(
-                    &urls::item(urls::STAFF, saved),
-                    if id.is_some() { "saved" } else { "created" },
-                ));
-            }
-            Err(e) => match constraint_message(&e) {
-                Some((field, msg)) => errors.add(field, msg),
-                None => return Err(e),
+        let center = user.center_id;
+        let saved = save_in_tx(
+            &state,
+            &mut errors,
+            async |tx: &mut PgConnection| match id {
+                Some(id) => found(
+                    db::org::staff_update(tx, &actor, center, id, &input).await?,
+                    id,
+                ),
+                None => Ok(db::org::staff_create(tx, &actor, center, &input).await?),
             },
+        )
+        .await?;
+        if let Some(saved) = saved {
+            return Ok(saved_redirect(urls::STAFF, id, saved));
         }
     }
     let target = match &existing {
@@ -1292,42 +1296,32 @@ async fn account_save(
             Some(p) => Some(password::hash(p.clone()).await?),
             None => None,
         };
-        let result: AppResult<i64> = async {
-            let mut tx = state.db.begin().await?;
-            let saved = match (id, &hash) {
-                (Some(id), _) => {
-                    if !db::account::update(&mut tx, &actor, user.center_id, id, &input).await? {
-                        return Err(AppError::NotFound);
-                    }
-                    id
-                }
+        let center = user.center_id;
+        let saved = save_in_tx(&state, &mut errors, async |tx: &mut PgConnection| {
+            match (id, &hash) {
+                (Some(id), _) => found(
+                    db::account::update(tx, &actor, center, id, &input).await?,
+                    id,
+                ),
                 (None, Some(hash)) => {
-                    db::account::create(&mut tx, &actor, user.center_id, &input, hash, true).await?
+                    Ok(db::account::create(tx, &actor, center, &input, hash, true).await?)
                 }
                 (None, None) => unreachable!("a new account always has an initial password"),
-            };
-            tx.commit().await?;
-            Ok(saved)
-        }
-        .await;
-        match result {
-            Ok(saved) => {
-                return Ok(match initial_password {
-                    Some(password) => page::ok(&AccountPasswordPage {
-                        layout: Layout::new("账号已创建", Some(&user), urls::ACCOUNTS),
-                        username: input.username,
-                        display_name: input.display_name,
-                        password,
-                        created: true,
-                        account_url: urls::item(urls::ACCOUNTS, saved),
-                    }),
-                    None => redirect_notice(&urls::item(urls::ACCOUNTS, saved), "saved"),
-                });
             }
-            Err(e) => match constraint_message(&e) {
-                Some((field, msg)) => errors.add(field, msg),
-                None => return Err(e),
-            },
+        })
+        .await?;
+        if let Some(saved) = saved {
+            return Ok(match initial_password {
+                Some(password) => page::ok(&AccountPasswordPage {
+                    layout: Layout::new("账号已创建", Some(&user), urls::ACCOUNTS),
+                    username: input.username,
+                    display_name: input.display_name,
+                    password,
+                    created: true,
+                    account_url: urls::item(urls::ACCOUNTS, saved),
+                }),
+                None => redirect_notice(&urls::item(urls::ACCOUNTS, saved), "saved"),
+            });
         }
     }
     let page = match id {
