@@ -9,6 +9,7 @@ pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod password;
+pub mod scoring;
 pub mod server;
 
 pub use http::{AppState, app};

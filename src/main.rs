@@ -29,6 +29,12 @@ enum Command {
     Migrate(DbArgs),
     /// Create an administrator account (password from PINGXUAN_ADMIN_PASSWORD or standard input).
     CreateAdmin(CreateAdminArgs),
+    /// Recount a period: read its data (JSON, SPEC.md §5) from FILE or `-` (standard input),
+    /// print its results as JSON. Refused input: exit status 2 and one line on standard error.
+    Compute {
+        /// The period's data, or `-` for standard input.
+        file: String,
+    },
 }
 
 #[derive(Args)]
@@ -62,10 +68,69 @@ fn init_logging() {
     }
 }
 
-#[tokio::main]
-async fn main() {
-    init_logging();
+fn main() {
     let cli = Cli::parse();
+    // The recount needs neither logging nor a runtime: plain input, plain output.
+    if let Command::Compute { file } = &cli.command {
+        std::process::exit(compute(file));
+    }
+    init_logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("pingxuan: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    runtime.block_on(run_server_command(cli));
+}
+
+/// `pingxuan compute`: 0 with the results on standard output, 2 with one line on standard
+/// error for refused input (1 when the file cannot be read or written).
+fn compute(file: &str) -> i32 {
+    use std::io::{Read, Write};
+    let mut text = String::new();
+    let read = if file == "-" {
+        std::io::stdin().read_to_string(&mut text)
+    } else {
+        std::fs::File::open(file).and_then(|mut f| f.read_to_string(&mut text))
+    };
+    if let Err(e) = read {
+        let code = if e.kind() == std::io::ErrorKind::InvalidData {
+            2
+        } else {
+            1
+        };
+        let what = if code == 2 {
+            "malformed input: not UTF-8 text"
+        } else {
+            "cannot read the input"
+        };
+        eprintln!("{what}: {file}: {e}");
+        return code;
+    }
+    match pingxuan::scoring::compute_json(&text) {
+        Ok(result) => {
+            let mut out = std::io::stdout().lock();
+            let written = serde_json::to_writer_pretty(&mut out, &result)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out));
+            match written {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("cannot write the results: {e}");
+                    1
+                }
+            }
+        }
+        Err(refusal) => {
+            eprintln!("{}", refusal.0.replace(['\n', '\r'], " "));
+            2
+        }
+    }
+}
+
+async fn run_server_command(cli: Cli) {
     if let Err(e) = run(cli).await {
         eprintln!("pingxuan: {e:#}");
         std::process::exit(1);
@@ -83,6 +148,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin(args) => create_admin(args).await,
+        Command::Compute { .. } => unreachable!("handled before the runtime starts"),
     }
 }
 

@@ -1,0 +1,311 @@
+//! Exact numbers. JSON numbers are kept as their text ([`Number`]) and parsed exactly into
+//! hundredths; all arithmetic is on integers, and the only rounding is half-up at the
+//! points SPEC.md names ([`div_round_half_up`]). No binary floating point anywhere.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+/// A JSON value as written in the input, parsed on demand so that a bad one can be refused
+/// with a message that names its entrant, voter or rater.
+#[derive(Clone, Debug)]
+pub struct Number(Box<RawValue>);
+
+impl Number {
+    /// A number of hundredths, written with exactly two decimals (e.g. `95.25`).
+    pub fn from_hundredths(h: i64) -> Number {
+        Number(RawValue::from_string(Fixed2(h).to_string()).expect("a decimal is valid JSON"))
+    }
+
+    /// A whole number.
+    pub fn from_integer(n: i64) -> Number {
+        Number(RawValue::from_string(n.to_string()).expect("an integer is valid JSON"))
+    }
+
+    /// The text as written.
+    pub fn raw(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The value in hundredths, or why it is not one.
+    pub fn hundredths(&self) -> Result<i64, NumberError> {
+        parse_hundredths(self.raw())
+    }
+
+    /// The value as a whole number, or why it is not one.
+    pub fn whole(&self) -> Result<i64, NumberError> {
+        let h = self.hundredths().map_err(|e| match e {
+            NumberError::TooManyDecimals => NumberError::NotWhole,
+            other => other,
+        })?;
+        if h % 100 != 0 {
+            return Err(NumberError::NotWhole);
+        }
+        Ok(h / 100)
+    }
+}
+
+impl PartialEq for Number {
+    fn eq(&self, other: &Number) -> bool {
+        self.raw() == other.raw()
+    }
+}
+
+impl Serialize for Number {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Number, D::Error> {
+        Ok(Number(Box::<RawValue>::deserialize(d)?))
+    }
+}
+
+/// Why a JSON value is not an acceptable number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumberError {
+    NotANumber,
+    TooManyDecimals,
+    NotWhole,
+    OutOfRange,
+}
+
+impl fmt::Display for NumberError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NumberError::NotANumber => "is not a number",
+            NumberError::TooManyDecimals => "has more than two decimals",
+            NumberError::NotWhole => "is not a whole number",
+            NumberError::OutOfRange => "is out of range",
+        })
+    }
+}
+
+/// Largest magnitude accepted, in hundredths (far beyond any score, count or day total).
+const LIMIT: i128 = 1_000_000_000_000_000;
+
+/// Parses the text of a JSON number exactly into hundredths.
+pub fn parse_hundredths(text: &str) -> Result<i64, NumberError> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let negative = bytes.first() == Some(&b'-');
+    if negative {
+        i += 1;
+    }
+    let int_start = i;
+    while i < bytes.len() && bytes[i].is_ascii_digit() {
+        i += 1;
+    }
+    let int_digits = &text[int_start..i];
+    if int_digits.is_empty() || (int_digits.len() > 1 && int_digits.starts_with('0')) {
+        return Err(NumberError::NotANumber);
+    }
+    let mut frac_digits = "";
+    if i < bytes.len() && bytes[i] == b'.' {
+        let start = i + 1;
+        i = start;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        frac_digits = &text[start..i];
+        if frac_digits.is_empty() {
+            return Err(NumberError::NotANumber);
+        }
+    }
+    let mut exponent: i64 = 0;
+    if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
+        i += 1;
+        let exp_negative = match bytes.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        let digits = &text[start..i];
+        if digits.is_empty() {
+            return Err(NumberError::NotANumber);
+        }
+        // Anything beyond six digits of exponent is far out of range (or a long way of
+        // writing zero, which is handled below).
+        let magnitude: i64 = if digits.trim_start_matches('0').len() > 6 {
+            10_000_000
+        } else {
+            digits.parse().map_err(|_| NumberError::NotANumber)?
+        };
+        exponent = if exp_negative { -magnitude } else { magnitude };
+    }
+    if i != bytes.len() {
+        return Err(NumberError::NotANumber);
+    }
+    // All the significant digits, with the decimal point after `point` of them.
+    let digits = format!("{int_digits}{frac_digits}");
+    let point = int_digits.len() as i64 + exponent;
+    if digits.bytes().all(|b| b == b'0') {
+        return Ok(0);
+    }
+    // In hundredths the point moves two places right.
+    let cut = point + 2;
+    let digits = digits.as_bytes();
+    let (whole, rest): (&[u8], &[u8]) = if cut <= 0 {
+        (&[], digits)
+    } else if cut as usize >= digits.len() {
+        (digits, &[])
+    } else {
+        digits.split_at(cut as usize)
+    };
+    if rest.iter().any(|&b| b != b'0') {
+        return Err(NumberError::TooManyDecimals);
+    }
+    let zeros = (cut - digits.len() as i64).max(0);
+    let mut value: i128 = 0;
+    for &b in whole
+        .iter()
+        .chain(std::iter::repeat_n(&b'0', zeros.min(40) as usize))
+    {
+        value = value * 10 + i128::from(b - b'0');
+        if value > LIMIT {
+            return Err(NumberError::OutOfRange);
+        }
+    }
+    if zeros > 40 {
+        return Err(NumberError::OutOfRange);
+    }
+    let value = if negative { -value } else { value };
+    Ok(value as i64)
+}
+
+/// `num / den` rounded half up (四舍五入), for `num ≥ 0` and `den > 0`.
+pub fn div_round_half_up(num: i128, den: i128) -> i128 {
+    debug_assert!(num >= 0 && den > 0);
+    (2 * num + den) / (2 * den)
+}
+
+/// A value in hundredths, shown with exactly two decimals (`95.25`, `0.00`, `100.00`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fixed2(pub i64);
+
+impl fmt::Display for Fixed2 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let v = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", v / 100, v % 100)
+    }
+}
+
+impl Serialize for Fixed2 {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fixed2 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Fixed2, D::Error> {
+        let s = String::deserialize(d)?;
+        let raw = s.trim_start_matches('-');
+        let ok = raw.len() >= 4 && raw.as_bytes()[raw.len() - 3] == b'.';
+        match (ok, parse_hundredths(&s)) {
+            (true, Ok(h)) => Ok(Fixed2(h)),
+            _ => Err(serde::de::Error::custom(format!(
+                "{s:?} is not a number with two decimals"
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_numbers_parse_exactly_into_hundredths() {
+        assert_eq!(parse_hundredths("95.5"), Ok(9550));
+        assert_eq!(parse_hundredths("96"), Ok(9600));
+        assert_eq!(parse_hundredths("94.25"), Ok(9425));
+        assert_eq!(parse_hundredths("100.00"), Ok(10000));
+        assert_eq!(parse_hundredths("0"), Ok(0));
+        assert_eq!(parse_hundredths("-1"), Ok(-100));
+        assert_eq!(parse_hundredths("9.525e1"), Ok(9525));
+        assert_eq!(parse_hundredths("9525e-2"), Ok(9525));
+        assert_eq!(parse_hundredths("0.0000e999999999999"), Ok(0));
+    }
+
+    #[test]
+    fn three_decimals_are_refused_however_written() {
+        assert_eq!(
+            parse_hundredths("95.125"),
+            Err(NumberError::TooManyDecimals)
+        );
+        assert_eq!(
+            parse_hundredths("95125e-3"),
+            Err(NumberError::TooManyDecimals)
+        );
+        assert_eq!(
+            parse_hundredths("100.001"),
+            Err(NumberError::TooManyDecimals)
+        );
+        assert_eq!(
+            parse_hundredths("95.120"),
+            Ok(9512),
+            "trailing zeros are not decimals"
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_json_number_is_refused() {
+        for text in [
+            "\"95\"", "true", "null", "[1]", "NaN", "1.", ".5", "01", "+1", "1e", "1e+", "--1",
+            "1 ",
+        ] {
+            assert_eq!(
+                parse_hundredths(text),
+                Err(NumberError::NotANumber),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn huge_numbers_are_out_of_range_not_a_panic() {
+        assert_eq!(parse_hundredths("1e309"), Err(NumberError::OutOfRange));
+        assert_eq!(
+            parse_hundredths("1e99999999999999999999"),
+            Err(NumberError::OutOfRange)
+        );
+        assert_eq!(
+            parse_hundredths("123456789012345678901234567890"),
+            Err(NumberError::OutOfRange)
+        );
+        assert_eq!(
+            parse_hundredths("1e-99999999999999999999"),
+            Err(NumberError::TooManyDecimals)
+        );
+    }
+
+    #[test]
+    fn rounding_is_half_up() {
+        assert_eq!(div_round_half_up(5, 2), 3); // 2.5 -> 3
+        assert_eq!(div_round_half_up(91_169, 10), 9117); // 9116.9 -> 9117
+        assert_eq!(div_round_half_up(28850, 3), 9617); // 96.1666.. -> 96.17
+        assert_eq!(div_round_half_up(1, 3), 0);
+    }
+
+    #[test]
+    fn fixed2_shows_exactly_two_decimals() {
+        assert_eq!(Fixed2(9617).to_string(), "96.17");
+        assert_eq!(Fixed2(0).to_string(), "0.00");
+        assert_eq!(Fixed2(10000).to_string(), "100.00");
+        assert_eq!(Fixed2(5).to_string(), "0.05");
+    }
+}
