@@ -111,10 +111,11 @@ fn compute(file: &str) -> i32 {
     }
     match pingxuan::scoring::compute_json(&text) {
         Ok(result) => {
-            let mut out = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             let written = serde_json::to_writer_pretty(&mut out, &result)
                 .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(out));
+                .and_then(|()| writeln!(out))
+                .and_then(|()| out.flush());
             match written {
                 Ok(()) => 0,
                 Err(e) => {

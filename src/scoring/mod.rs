@@ -8,9 +8,11 @@
 //! names, ids, hash order or insertion order, except the listings SPEC.md puts in input
 //! order.
 
+pub mod generate;
 pub mod input;
 pub mod number;
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
@@ -167,27 +169,42 @@ struct Rules {
     kinds: [KindRules; 2],
 }
 
-fn whole(n: &Number, what: &str) -> Result<i64, Refusal> {
-    match n.whole() {
-        Ok(v) if v >= 0 => Ok(v),
-        Ok(_) => refuse(format!("{what} is negative ({})", n.raw())),
-        Err(e) => refuse(format!("{what} {e} ({})", n.raw())),
+/// Names an item in a refusal without formatting anything until one is needed.
+struct Who<'a>(&'static str, &'a str);
+
+impl fmt::Display for Who<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.0, self.1)
     }
 }
 
-fn score(n: &Number, what: &str) -> Result<i64, Refusal> {
+fn whole(n: &Number, what: impl FnOnce() -> String) -> Result<i64, Refusal> {
+    match n.whole() {
+        Ok(v) if v >= 0 => Ok(v),
+        Ok(_) => refuse(format!("{} is negative ({})", what(), n.raw())),
+        Err(e) => refuse(format!("{} {e} ({})", what(), n.raw())),
+    }
+}
+
+fn score(n: &Number, what: impl FnOnce() -> String) -> Result<i64, Refusal> {
     match n.hundredths() {
         Ok(v) if (0..=10_000).contains(&v) => Ok(v),
-        Ok(_) => refuse(format!("{what} is outside 0-100 ({})", n.raw())),
-        Err(e) => refuse(format!("{what} {e} ({})", n.raw())),
+        Ok(_) => refuse(format!("{} is outside 0-100 ({})", what(), n.raw())),
+        Err(e) => refuse(format!("{} {e} ({})", what(), n.raw())),
     }
 }
 
 fn check_rules(r: &RulesInput) -> Result<Rules, Refusal> {
     let weights = [
-        whole(&r.weights.assessment, "rules: weight assessment")?,
-        whole(&r.weights.democratic, "rules: weight democratic")?,
-        whole(&r.weights.comprehensive, "rules: weight comprehensive")?,
+        whole(&r.weights.assessment, || {
+            "rules: weight assessment".to_string()
+        })?,
+        whole(&r.weights.democratic, || {
+            "rules: weight democratic".to_string()
+        })?,
+        whole(&r.weights.comprehensive, || {
+            "rules: weight comprehensive".to_string()
+        })?,
     ];
     if weights.iter().sum::<i64>() != 100 {
         return refuse(format!(
@@ -195,7 +212,9 @@ fn check_rules(r: &RulesInput) -> Result<Rules, Refusal> {
             weights.iter().sum::<i64>()
         ));
     }
-    let trim = whole(&r.trim_extremes_from, "rules: trim_extremes_from")?;
+    let trim = whole(&r.trim_extremes_from, || {
+        "rules: trim_extremes_from".to_string()
+    })?;
     if trim == 1 || trim == 2 {
         return refuse(format!(
             "rules: trim_extremes_from is {trim}: 0 (never) or at least 3"
@@ -203,29 +222,32 @@ fn check_rules(r: &RulesInput) -> Result<Rules, Refusal> {
     }
     let kind = |k: &KindRulesInput, name: &str| -> Result<KindRules, Refusal> {
         Ok(KindRules {
-            candidates: whole(&k.candidates, &format!("rules: {name} candidates"))?,
-            winners: whole(&k.winners, &format!("rules: {name} winners"))?,
-            max_recommendations: whole(
-                &k.max_recommendations,
-                &format!("rules: {name} max_recommendations"),
-            )?,
+            candidates: whole(&k.candidates, || format!("rules: {name} candidates"))?,
+            winners: whole(&k.winners, || format!("rules: {name} winners"))?,
+            max_recommendations: whole(&k.max_recommendations, || {
+                format!("rules: {name} max_recommendations")
+            })?,
         })
     };
     Ok(Rules {
         weights,
-        min_duty_days: whole(&r.min_duty_days, "rules: min_duty_days")?,
+        min_duty_days: whole(&r.min_duty_days, || "rules: min_duty_days".to_string())?,
         trim_extremes_from: trim,
         kinds: [kind(&r.window, "window")?, kind(&r.staff, "staff")?],
     })
 }
 
-fn check_month(m: &str) -> bool {
+/// `2026-03` as 202603, or `None` when it is not a month written that way.
+fn month_code(m: &str) -> Option<u32> {
     let b = m.as_bytes();
-    b.len() == 7
-        && b[4] == b'-'
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[5..].iter().all(u8::is_ascii_digit)
-        && (1..=12).contains(&m[5..].parse::<u32>().unwrap_or(0))
+    if b.len() != 7 || b[4] != b'-' || !b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit) {
+        return None;
+    }
+    let digit = |i: usize| u32::from(b[i] - b'0');
+    let month = digit(5) * 10 + digit(6);
+    (1..=12)
+        .contains(&month)
+        .then(|| (digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)) * 100 + month)
 }
 
 /// One entrant while it is being judged.
@@ -233,7 +255,9 @@ struct Entrant<'a> {
     id: &'a str,
     /// The window the entrant belongs to: itself for a window, its window for staff.
     home: usize,
-    scores: Vec<i64>,
+    /// Sum and number of the monthly scores (hundredths).
+    score_sum: i128,
+    score_count: usize,
     vetoed: bool,
     duty_days: Option<i64>,
     reasons: Vec<Reason>,
@@ -258,7 +282,8 @@ impl<'a> Entrant<'a> {
         Entrant {
             id,
             home,
-            scores: Vec::new(),
+            score_sum: 0,
+            score_count: 0,
             vetoed: false,
             duty_days: None,
             reasons: Vec::new(),
@@ -279,24 +304,37 @@ impl<'a> Entrant<'a> {
     }
 }
 
-fn read_scores(who: &str, entries: &Entries, months: &HashSet<&str>) -> Result<Vec<i64>, Refusal> {
-    let mut seen = HashSet::new();
-    let mut out = Vec::with_capacity(entries.0.len());
-    for (month, value) in &entries.0 {
-        if !months.contains(month.as_str()) {
+/// The scores of one entrant, checked; `months` are the period's month codes (a dozen at
+/// most, so a plain scan beats hashing).
+fn read_scores(who: &Who, entries: &Entries, months: &[u32]) -> Result<(i128, usize), Refusal> {
+    let mut sum = 0i128;
+    let mut seen = [0u32; 16];
+    for (n, (month, value)) in entries.0.iter().enumerate() {
+        let code = month_code(month).filter(|c| months.contains(c));
+        let Some(code) = code else {
             return refuse(format!(
                 "{who}: score for {month:?}, which is not one of the period's months"
             ));
-        }
-        if !seen.insert(month.as_str()) {
+        };
+        let repeated = if n < seen.len() {
+            seen[..n].contains(&code)
+        } else {
+            entries.0[..n]
+                .iter()
+                .any(|(m, _)| month_code(m) == Some(code))
+        };
+        if repeated {
             return refuse(format!("{who}: two scores for {month}"));
         }
-        out.push(score(value, &format!("{who}: score for {month}"))?);
+        if n < seen.len() {
+            seen[n] = code;
+        }
+        sum += i128::from(score(value, || format!("{who}: score for {month}"))?);
     }
-    Ok(out)
+    Ok((sum, entries.0.len()))
 }
 
-fn read_vetoes(who: &str, vetoes: &[String]) -> Result<bool, Refusal> {
+fn read_vetoes(who: &Who, vetoes: &[String]) -> Result<bool, Refusal> {
     for v in vetoes {
         if !VETO_CODES.contains(&v.as_str()) {
             return refuse(format!("{who}: unknown veto code {v:?}"));
@@ -323,14 +361,15 @@ pub fn competition_ranks<K: Ord + Copy>(keys: &[K]) -> Vec<u32> {
 /// Computes a period's results, or refuses the whole input.
 pub fn compute(input: &PeriodInput) -> Result<PeriodResult, Refusal> {
     let rules = check_rules(&input.rules)?;
-    let mut months = HashSet::new();
+    let mut months = Vec::with_capacity(input.months.len());
     for m in &input.months {
-        if !check_month(m) {
+        let Some(code) = month_code(m) else {
             return refuse(format!("months: {m:?} is not a month like 2026-03"));
-        }
-        if !months.insert(m.as_str()) {
+        };
+        if months.contains(&code) {
             return refuse(format!("months: {m} is listed twice"));
         }
+        months.push(code);
     }
 
     // Entrants, with ids unique across both kinds.
@@ -338,7 +377,7 @@ pub fn compute(input: &PeriodInput) -> Result<PeriodResult, Refusal> {
         HashMap::with_capacity(input.windows.len() + input.staff.len());
     let mut windows = Vec::with_capacity(input.windows.len());
     for w in &input.windows {
-        let who = format!("window {}", w.id);
+        let who = Who("window", &w.id);
         if w.id.is_empty() {
             return refuse("window with an empty id");
         }
@@ -346,29 +385,32 @@ pub fn compute(input: &PeriodInput) -> Result<PeriodResult, Refusal> {
             return refuse(format!("{who}: duplicate id"));
         }
         let mut e = Entrant::new(&w.id, windows.len());
-        e.scores = read_scores(&who, &w.scores, &months)?;
+        (e.score_sum, e.score_count) = read_scores(&who, &w.scores, &months)?;
         e.vetoed = read_vetoes(&who, &w.vetoes)?;
         windows.push(e);
     }
     let mut staff = Vec::with_capacity(input.staff.len());
     for s in &input.staff {
-        let who = format!("staff {}", s.id);
+        let who = Who("staff", &s.id);
         if s.id.is_empty() {
             return refuse("staff with an empty id");
         }
-        if ids.contains_key(s.id.as_str()) {
-            return refuse(format!("{who}: duplicate id"));
-        }
         let home = match ids.get(s.window.as_str()) {
             Some((Kind::Window, i)) => *i,
+            _ if ids.contains_key(s.id.as_str()) => return refuse(format!("{who}: duplicate id")),
             _ => return refuse(format!("{who}: unknown window {:?}", s.window)),
         };
-        ids.insert(&s.id, (Kind::Staff, staff.len()));
+        match ids.entry(&s.id) {
+            Entry::Occupied(_) => return refuse(format!("{who}: duplicate id")),
+            Entry::Vacant(v) => {
+                v.insert((Kind::Staff, staff.len()));
+            }
+        }
         let mut e = Entrant::new(&s.id, home);
-        e.scores = read_scores(&who, &s.scores, &months)?;
+        (e.score_sum, e.score_count) = read_scores(&who, &s.scores, &months)?;
         e.vetoed = read_vetoes(&who, &s.vetoes)?;
         e.duty_days = match &s.duty_days {
-            Some(d) => Some(whole(d, &format!("{who}: duty_days"))?),
+            Some(d) => Some(whole(d, || format!("{who}: duty_days"))?),
             None => return refuse(format!("{who}: duty_days is missing")),
         };
         staff.push(e);
@@ -386,11 +428,10 @@ pub fn compute(input: &PeriodInput) -> Result<PeriodResult, Refusal> {
             if e.duty_days.is_some_and(|d| d < rules.min_duty_days) {
                 e.reasons.push(Reason::InsufficientDutyDays);
             }
-            if e.scores.is_empty() {
+            if e.score_count == 0 {
                 e.reasons.push(Reason::NoAssessment);
             } else {
-                let sum: i128 = e.scores.iter().map(|&s| i128::from(s)).sum();
-                e.assessment = Some(div_round_half_up(sum, e.scores.len() as i128) as i64);
+                e.assessment = Some(div_round_half_up(e.score_sum, e.score_count as i128) as i64);
             }
         }
         let eligible: Vec<usize> = (0..entrants.len())
@@ -474,7 +515,7 @@ fn democratic(
     let mut has_ballots = [false; 2];
     let mut voters: HashMap<&str, (usize, [bool; 2])> = HashMap::new();
     for b in &input.ballots {
-        let who = format!("voter {}", b.voter);
+        let who = Who("voter", &b.voter);
         let Some(kind) = Kind::parse(&b.kind) else {
             return refuse(format!("{who}: unknown ballot kind {:?}", b.kind));
         };
@@ -499,8 +540,7 @@ fn democratic(
                 b.recommend.len()
             ));
         }
-        let mut seen = HashSet::new();
-        for id in &b.recommend {
+        for (n, id) in b.recommend.iter().enumerate() {
             let j = match ids.get(id.as_str()) {
                 Some((k2, _)) if *k2 != kind => {
                     return refuse(format!(
@@ -518,7 +558,7 @@ fn democratic(
                     b.window
                 ));
             }
-            if !seen.insert(id.as_str()) {
+            if b.recommend[..n].contains(id) {
                 return refuse(format!("{who}: recommends {id} twice"));
             }
             kinds[k][j].recommendations += 1;
@@ -553,10 +593,9 @@ fn democratic(
             if !seen.insert(w) {
                 return refuse(format!("{who}: window {window_id} counted twice"));
             }
-            let n = i128::from(whole(
-                count,
-                &format!("{who}: ballots of window {window_id}"),
-            )?);
+            let n = i128::from(whole(count, || {
+                format!("{who}: ballots of window {window_id}")
+            })?);
             total[k] += n;
             by_window[k][w] += n;
         }
@@ -575,7 +614,7 @@ fn democratic(
             if !seen.insert(j) {
                 return refuse(format!("{who}: {id} counted twice"));
             }
-            let n = i128::from(whole(count, &format!("{who}: recommendations of {id}"))?);
+            let n = i128::from(whole(count, || format!("{who}: recommendations of {id}"))?);
             kinds[k][j].recommendations = n;
             recommended.push((j, n));
         }
@@ -624,7 +663,7 @@ fn comprehensive(
 ) -> Result<(), Refusal> {
     let mut seen = HashSet::with_capacity(input.ratings.len());
     for r in &input.ratings {
-        let who = format!("rater {}", r.rater);
+        let who = Who("rater", &r.rater);
         let (k, j) = match ids.get(r.subject.as_str()) {
             Some((kind, j)) if kinds[kind.index()][*j].candidate => (kind.index(), *j),
             _ => {
@@ -634,7 +673,7 @@ fn comprehensive(
                 ));
             }
         };
-        let value = score(&r.score, &format!("{who}: rating of {}", r.subject))?;
+        let value = score(&r.score, || format!("{who}: rating of {}", r.subject))?;
         if !seen.insert((r.rater.as_str(), r.subject.as_str())) {
             return refuse(format!("{who}: rates {} twice", r.subject));
         }

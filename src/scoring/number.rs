@@ -89,6 +89,9 @@ const LIMIT: i128 = 1_000_000_000_000_000;
 
 /// Parses the text of a JSON number exactly into hundredths.
 pub fn parse_hundredths(text: &str) -> Result<i64, NumberError> {
+    if let Some(v) = plain_hundredths(text.as_bytes()) {
+        return Ok(v);
+    }
     let bytes = text.as_bytes();
     let mut i = 0;
     let negative = bytes.first() == Some(&b'-');
@@ -150,40 +153,65 @@ pub fn parse_hundredths(text: &str) -> Result<i64, NumberError> {
         return Err(NumberError::NotANumber);
     }
     // All the significant digits, with the decimal point after `point` of them.
-    let digits = format!("{int_digits}{frac_digits}");
+    let digits = || int_digits.bytes().chain(frac_digits.bytes());
+    let len = (int_digits.len() + frac_digits.len()) as i64;
     let point = int_digits.len() as i64 + exponent;
-    if digits.bytes().all(|b| b == b'0') {
+    if digits().all(|b| b == b'0') {
         return Ok(0);
     }
-    // In hundredths the point moves two places right.
-    let cut = point + 2;
-    let digits = digits.as_bytes();
-    let (whole, rest): (&[u8], &[u8]) = if cut <= 0 {
-        (&[], digits)
-    } else if cut as usize >= digits.len() {
-        (digits, &[])
-    } else {
-        digits.split_at(cut as usize)
-    };
-    if rest.iter().any(|&b| b != b'0') {
+    // In hundredths the point moves two places right: the digits before `cut` are the
+    // whole hundredths, the ones after it must all be zero.
+    let cut = (point + 2).clamp(0, len) as usize;
+    if digits().skip(cut).any(|b| b != b'0') {
         return Err(NumberError::TooManyDecimals);
     }
-    let zeros = (cut - digits.len() as i64).max(0);
+    let zeros = (point + 2 - len).max(0);
+    if zeros > 40 {
+        return Err(NumberError::OutOfRange);
+    }
     let mut value: i128 = 0;
-    for &b in whole
-        .iter()
-        .chain(std::iter::repeat_n(&b'0', zeros.min(40) as usize))
+    for b in digits()
+        .take(cut)
+        .chain(std::iter::repeat_n(b'0', zeros as usize))
     {
         value = value * 10 + i128::from(b - b'0');
         if value > LIMIT {
             return Err(NumberError::OutOfRange);
         }
     }
-    if zeros > 40 {
-        return Err(NumberError::OutOfRange);
-    }
     let value = if negative { -value } else { value };
     Ok(value as i64)
+}
+
+/// The common case, quickly: `95`, `95.5`, `95.25` (no sign, no exponent, at most two
+/// decimals, at most twelve integer digits). `None` sends anything else the long way.
+fn plain_hundredths(b: &[u8]) -> Option<i64> {
+    let dot = b.iter().position(|&c| c == b'.').unwrap_or(b.len());
+    let (int, frac) = (&b[..dot], b.get(dot + 1..).unwrap_or(&[]));
+    let leading_zero = int.len() > 1 && int[0] == b'0';
+    if int.is_empty()
+        || int.len() > 12
+        || leading_zero
+        || frac.len() > 2
+        || (dot < b.len() && frac.is_empty())
+    {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &c in int {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + i64::from(c - b'0');
+    }
+    for i in 0..2 {
+        let c = frac.get(i).copied().unwrap_or(b'0');
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + i64::from(c - b'0');
+    }
+    Some(v)
 }
 
 /// `num / den` rounded half up (四舍五入), for `num ≥ 0` and `den > 0`.
