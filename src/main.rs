@@ -274,6 +274,7 @@ async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
         staff_id: None,
         is_group_leader: false,
     };
+    db::period::ensure_default_schemes(&mut tx, &actor, center_id).await?;
     db::account::create(&mut tx, &actor, center_id, &input, &hash, false)
         .await
         .context("cannot create the account (is the username taken?)")?;

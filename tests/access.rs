@@ -101,7 +101,10 @@ fn every_route_is_in_the_access_table_with_the_access_it_is_mounted_with() {
 /// A concrete URL for a route pattern: ids that exist in no center, so that an allowed
 /// request reaches its handler and changes nothing.
 fn concrete(path: &str) -> String {
-    path.replace("{id}", "999999").replace("{file}", "app.css")
+    path.replace("{id}", "999999")
+        .replace("{file}", "app.css")
+        .replace("{code}", "2099-Q4")
+        .replace("{month}", "2099-12")
 }
 
 #[sqlx::test]

@@ -6,6 +6,8 @@ pub mod account;
 pub mod audit;
 pub mod local;
 pub mod org;
+pub mod period;
+pub mod score;
 pub mod session;
 pub mod throttle;
 

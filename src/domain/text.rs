@@ -118,3 +118,63 @@ mod tests {
         assert_eq!(integer(" 12 ", 0, 1000).unwrap(), 12);
     }
 }
+
+/// A score typed into a form: 0 to 100 with at most two decimals, half-width digits, in
+/// hundredths. Empty means no score.
+pub fn score(raw: &str) -> Result<Option<i32>, &'static str> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if value
+        .chars()
+        .any(|c| ('０'..='９').contains(&c) || c == '．')
+    {
+        return Err("请使用半角数字，如 95.5");
+    }
+    let (int, frac) = value.split_once('.').unwrap_or((value, ""));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || (value.contains('.') && !digits(frac)) {
+        return Err("分数应为数字，如 95 或 95.5");
+    }
+    if frac.len() > 2 {
+        return Err("分数最多两位小数");
+    }
+    if int.len() > 3 {
+        return Err("分数应在 0 到 100 之间");
+    }
+    let whole: i32 = int.parse().map_err(|_| "分数应为数字，如 95 或 95.5")?;
+    let cents: i32 = format!("{frac:0<2}").parse().unwrap_or(0);
+    let h = whole * 100 + cents;
+    if h > 10_000 {
+        return Err("分数应在 0 到 100 之间");
+    }
+    Ok(Some(h))
+}
+
+#[cfg(test)]
+mod score_tests {
+    use super::score;
+
+    #[test]
+    fn scores_are_read_exactly_with_at_most_two_decimals() {
+        assert_eq!(score("95.5"), Ok(Some(9550)));
+        assert_eq!(score(" 100 "), Ok(Some(10000)));
+        assert_eq!(score("0.05"), Ok(Some(5)));
+        assert_eq!(score(""), Ok(None));
+        for bad in [
+            "100.001",
+            "101",
+            "-1",
+            "NaN",
+            "1e2",
+            "９５",
+            "95.",
+            ".5",
+            "95,5",
+            "１００",
+        ] {
+            assert!(score(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! character, a missing or repeated field — becomes a message beside the field instead of a
 //! rejection page or a database error.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -16,6 +16,8 @@ use crate::domain::text::{self, TextError};
 #[derive(Debug, Default, Clone)]
 pub struct FormData {
     fields: Vec<(String, Vec<u8>)>,
+    /// Positions in `fields` by name, so that a large form is read in linear time.
+    index: HashMap<String, Vec<usize>>,
 }
 
 impl FormData {
@@ -31,7 +33,7 @@ impl FormData {
         if !is_form {
             return FormData::default();
         }
-        let fields = body
+        let fields: Vec<(String, Vec<u8>)> = body
             .split(|&b| b == b'&')
             .filter(|pair| !pair.is_empty())
             .map(|pair| {
@@ -42,14 +44,27 @@ impl FormData {
                 (String::from_utf8_lossy(&decode(k)).into_owned(), decode(v))
             })
             .collect();
-        FormData { fields }
+        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, (k, _)) in fields.iter().enumerate() {
+            index.entry(k.clone()).or_default().push(i);
+        }
+        FormData { fields, index }
     }
 
     fn all(&self, name: &str) -> Vec<&[u8]> {
+        self.index
+            .get(name)
+            .map(|at| at.iter().map(|&i| self.fields[i].1.as_slice()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The distinct field names, in order of first appearance.
+    pub fn names(&self) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
         self.fields
             .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_slice())
+            .filter(|(k, _)| seen.insert(k.as_str()))
+            .map(|(k, _)| k.clone())
             .collect()
     }
 

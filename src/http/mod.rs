@@ -10,7 +10,9 @@ pub mod extract;
 pub mod form;
 pub mod home;
 pub mod page;
+pub mod periods;
 pub mod routes;
+pub mod scores;
 pub mod static_files;
 pub mod urls;
 

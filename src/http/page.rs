@@ -60,6 +60,8 @@ impl Layout {
             Some("enabled") => Some("已启用。"),
             Some("disabled") => Some("已停用。"),
             Some("password") => Some("密码已修改。"),
+            Some("phase") => Some("评选阶段已变更。"),
+            Some("phase_unchanged") => Some("评选阶段未变更：该步骤已由他人完成，或当前不能进行。"),
             _ => None,
         };
         self
@@ -77,7 +79,12 @@ fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             (urls::ACCOUNTS, "账号"),
             (urls::AUDIT, "操作日志"),
         ],
-        Role::Supervision => &[(urls::SUPERVISION_HOME, "首页"), (urls::AUDIT, "操作日志")],
+        Role::Supervision => &[
+            (urls::SUPERVISION_HOME, "首页"),
+            (urls::PERIODS, "评选周期"),
+            (urls::SCORES, "月度考核"),
+            (urls::AUDIT, "操作日志"),
+        ],
         Role::WindowHead => &[(urls::WINDOW_HEAD_HOME, "首页")],
         Role::Leadership => &[(urls::LEADERSHIP_HOME, "首页")],
         Role::Staff => &[(urls::STAFF_HOME, "首页")],

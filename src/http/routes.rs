@@ -111,6 +111,8 @@ pub fn all() -> Routes {
     let r = super::auth::routes(r);
     let r = super::home::routes(r);
     let r = super::admin::routes(r);
+    let r = super::periods::routes(r);
+    let r = super::scores::routes(r);
     super::audit::routes(r)
 }
 

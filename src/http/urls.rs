@@ -15,6 +15,18 @@ pub const LEADERSHIP_HOME: &str = "/leadership";
 pub const STAFF_HOME: &str = "/me";
 
 pub const AUDIT: &str = "/audit";
+pub const SCORES: &str = "/scores";
+pub const PERIODS: &str = "/periods";
+
+/// The score grid of a month.
+pub fn scores(month: &str) -> String {
+    format!("{SCORES}/{month}")
+}
+
+/// A period's page.
+pub fn period(code: &str) -> String {
+    format!("{PERIODS}/{code}")
+}
 
 pub const DEPARTMENTS: &str = "/admin/departments";
 pub const BUSINESS_AREAS: &str = "/admin/business-areas";

@@ -153,6 +153,11 @@ pub fn compute_json(text: &str) -> Result<PeriodResult, Refusal> {
     compute(&input)
 }
 
+/// Checks a scheme's rules exactly as [`compute`] will (weights, counts, trimming).
+pub fn validate_rules(rules: &RulesInput) -> Result<(), Refusal> {
+    check_rules(rules).map(|_| ())
+}
+
 // ----------------------------------------------------------------------------------------
 // Checked input
 

@@ -258,3 +258,48 @@ pub async fn checksum(pool: &PgPool) -> String {
 pub async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
+
+impl Page {
+    /// Every named input of the form matching `selector`, as a browser would submit it
+    /// (the CSRF token included).
+    pub fn form_fields(&self, selector: &str) -> Vec<(String, String)> {
+        let doc = self.html();
+        let form = doc
+            .select(&Selector::parse(selector).expect("selector"))
+            .next()
+            .expect("form present");
+        form.select(&Selector::parse("input[name]").unwrap())
+            .map(|i| {
+                (
+                    i.value().attr("name").unwrap().to_string(),
+                    i.value().attr("value").unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Sets field `name` to `value` in a list of form fields.
+pub fn set_field(fields: &mut [(String, String)], name: &str, value: &str) {
+    let f = fields
+        .iter_mut()
+        .find(|(k, _)| k == name)
+        .unwrap_or_else(|| panic!("field {name} in the form"));
+    f.1 = value.to_string();
+}
+
+impl Browser {
+    /// Posts fields exactly as given (they already carry the token).
+    pub async fn post_fields(&mut self, path: &str, fields: &[(String, String)]) -> Page {
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.post_raw(
+            path,
+            "application/x-www-form-urlencoded",
+            encode(&pairs).into_bytes(),
+        )
+        .await
+    }
+}

@@ -1,0 +1,289 @@
+//! Schemes and periods: opening a period copies its scheme's rules onto it; phases move
+//! under the period row's lock, each move audited.
+
+use serde_json::Value;
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+
+use super::audit::{self, Actor, Change};
+use crate::domain::period::{PeriodKind, default_rules, default_scheme_name};
+
+#[derive(Debug, Clone)]
+pub struct SchemeRow {
+    pub scheme_id: i64,
+    pub name: String,
+    pub period_kind: String,
+    pub rules: Value,
+}
+
+/// Creates the default schemes (quarterly, monthly, annual) a center does not have yet.
+pub async fn ensure_default_schemes(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: i64,
+) -> sqlx::Result<()> {
+    for kind in [PeriodKind::Quarter, PeriodKind::Month, PeriodKind::Year] {
+        let exists = sqlx::query_scalar!(
+            r#"select exists(select 1 from scheme where center_id = $1 and period_kind = $2) as "e!""#,
+            center_id,
+            kind.as_str()
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        if exists {
+            continue;
+        }
+        let rules = serde_json::to_value(default_rules(kind)).expect("rules serialise");
+        let id = sqlx::query_scalar!(
+            "insert into scheme (center_id, name, period_kind, rules) values ($1, $2, $3, $4) returning scheme_id",
+            center_id,
+            default_scheme_name(kind),
+            kind.as_str(),
+            rules
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        audit::record(
+            conn,
+            actor,
+            Change {
+                action: "scheme.create",
+                entity: "scheme",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"name": default_scheme_name(kind), "period_kind": kind.as_str(), "rules": rules})),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The active schemes for periods of `kind`.
+pub async fn schemes_for(
+    conn: &mut PgConnection,
+    center_id: i64,
+    kind: PeriodKind,
+) -> sqlx::Result<Vec<SchemeRow>> {
+    sqlx::query_as!(
+        SchemeRow,
+        "select scheme_id, name, period_kind, rules from scheme
+         where center_id = $1 and period_kind = $2 and active order by scheme_id",
+        center_id,
+        kind.as_str()
+    )
+    .fetch_all(conn)
+    .await
+}
+
+#[derive(Debug, Clone)]
+pub struct PeriodRow {
+    pub period_id: i64,
+    pub code: String,
+    pub scheme_name: String,
+    pub phase: String,
+    pub months: Vec<String>,
+    pub rules: Value,
+    pub created_at: OffsetDateTime,
+    pub published_at: Option<OffsetDateTime>,
+}
+
+pub async fn periods(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<Vec<PeriodRow>> {
+    sqlx::query_as!(
+        PeriodRow,
+        "select p.period_id, p.code, s.name as scheme_name, p.phase, p.months, p.rules, p.created_at, p.published_at
+         from period p join scheme s on s.scheme_id = p.scheme_id
+         where p.center_id = $1 order by p.code desc",
+        center_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn period_by_code(
+    conn: &mut PgConnection,
+    center_id: i64,
+    code: &str,
+) -> sqlx::Result<Option<PeriodRow>> {
+    sqlx::query_as!(
+        PeriodRow,
+        "select p.period_id, p.code, s.name as scheme_name, p.phase, p.months, p.rules, p.created_at, p.published_at
+         from period p join scheme s on s.scheme_id = p.scheme_id
+         where p.center_id = $1 and p.code = $2",
+        center_id,
+        code
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Opens a period with a copy of its scheme's rules. `None` when the scheme is not this
+/// center's active scheme of the right kind.
+pub async fn period_create(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: i64,
+    code: &str,
+    months: &[String],
+    kind: PeriodKind,
+    scheme_id: i64,
+) -> sqlx::Result<Option<i64>> {
+    let id = sqlx::query_scalar!(
+        "insert into period (center_id, code, scheme_id, rules, months)
+         select $1, $2, s.scheme_id, s.rules, $4 from scheme s
+         where s.center_id = $1 and s.scheme_id = $3 and s.active and s.period_kind = $5
+         returning period_id",
+        center_id,
+        code,
+        scheme_id,
+        months,
+        kind.as_str()
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(id) = id {
+        let after = sqlx::query_scalar!(
+            r#"select to_jsonb(p) - 'candidates' - 'results' as "j!" from period p where period_id = $1"#,
+            id
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        audit::record(
+            conn,
+            actor,
+            Change {
+                action: "period.create",
+                entity: "period",
+                entity_id: code.to_string(),
+                before: None,
+                after: Some(after),
+            },
+        )
+        .await?;
+    }
+    Ok(id)
+}
+
+/// The period's phase, with its row locked for the rest of the transaction (phase moves and
+/// every phase-checked write take this lock, so they cannot interleave).
+pub async fn lock_phase(
+    conn: &mut PgConnection,
+    center_id: i64,
+    period_id: i64,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "select phase from period where center_id = $1 and period_id = $2 for update",
+        center_id,
+        period_id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Moves a period from `from` to `to` (the caller holds the row lock and checked the move).
+pub async fn set_phase(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: i64,
+    period_id: i64,
+    code: &str,
+    from: &str,
+    to: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update period set phase = $3, updated_at = now(),
+                published_at = case when $3 = 'published' then now() else published_at end
+         where center_id = $1 and period_id = $2",
+        center_id,
+        period_id,
+        to
+    )
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "period.phase",
+            entity: "period",
+            entity_id: code.to_string(),
+            before: Some(serde_json::json!({"phase": from})),
+            after: Some(serde_json::json!({"phase": to})),
+        },
+    )
+    .await
+}
+
+/// The periods using `month` whose candidates are confirmed (their scores are locked), with
+/// a share lock so that no phase moves while scores are written.
+pub async fn locking_periods(
+    conn: &mut PgConnection,
+    center_id: i64,
+    month: &str,
+) -> sqlx::Result<Vec<String>> {
+    let rows = sqlx::query!(
+        "select code, phase from period where center_id = $1 and $2 = any(months) order by code for share",
+        center_id,
+        month
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            crate::domain::period::Phase::parse(&r.phase).is_some_and(|p| p.scores_locked())
+        })
+        .map(|r| r.code)
+        .collect())
+}
+
+/// What is still missing before candidates can be computed: entrants without a score for
+/// each month, staff without duty days.
+pub struct Missing {
+    pub windows_without_score: Vec<(String, i64)>,
+    pub staff_without_score: Vec<(String, i64)>,
+    pub staff_without_duty_days: i64,
+}
+
+pub async fn missing(
+    conn: &mut PgConnection,
+    center_id: i64,
+    period_id: i64,
+    months: &[String],
+) -> sqlx::Result<Missing> {
+    let mut windows_without_score = Vec::new();
+    let mut staff_without_score = Vec::new();
+    for month in months {
+        let w = sqlx::query_scalar!(
+            r#"select count(*) as "n!" from service_window w where w.center_id = $1 and w.active
+               and not exists (select 1 from monthly_score m where m.window_id = w.window_id and m.month = $2)"#,
+            center_id,
+            month
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        let s = sqlx::query_scalar!(
+            r#"select count(*) as "n!" from staff s where s.center_id = $1 and s.active
+               and not exists (select 1 from monthly_score m where m.staff_id = s.staff_id and m.month = $2)"#,
+            center_id,
+            month
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        windows_without_score.push((month.clone(), w));
+        staff_without_score.push((month.clone(), s));
+    }
+    let staff_without_duty_days = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from staff s where s.center_id = $1 and s.active
+           and not exists (select 1 from duty_days d where d.staff_id = s.staff_id and d.period_id = $2)"#,
+        center_id,
+        period_id
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(Missing {
+        windows_without_score,
+        staff_without_score,
+        staff_without_duty_days,
+    })
+}

@@ -1,0 +1,206 @@
+//! Monthly scores (百分考核). Scores belong to months, not periods; they are stored as
+//! numeric(5,2) and handled in Rust as integer hundredths, like the scoring module does.
+
+use sqlx::PgConnection;
+
+use super::audit::{self, Actor, Change};
+use crate::scoring::Fixed2;
+
+/// One row of the score grid.
+#[derive(Debug, Clone)]
+pub struct GridRow {
+    pub id: i64,
+    pub label: String,
+    pub detail: String,
+    pub score: Option<i32>,
+    pub version: i32,
+}
+
+/// The center's active windows with their score for `month`.
+pub async fn window_grid(
+    conn: &mut PgConnection,
+    center_id: i64,
+    month: &str,
+    department_id: Option<i64>,
+) -> sqlx::Result<Vec<GridRow>> {
+    sqlx::query_as!(
+        GridRow,
+        r#"select w.window_id as "id!", w.number || '号窗口 ' || w.name as "label!", d.name as "detail!",
+                  (m.score * 100)::int as score, coalesce(m.version, 0) as "version!"
+           from service_window w
+           join department d on d.department_id = w.department_id
+           left join monthly_score m on m.window_id = w.window_id and m.month = $2
+           where w.center_id = $1 and w.active and ($3::bigint is null or w.department_id = $3)
+           order by length(w.number), w.number"#,
+        center_id,
+        month,
+        department_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// The center's active staff with their score for `month`.
+pub async fn staff_grid(
+    conn: &mut PgConnection,
+    center_id: i64,
+    month: &str,
+    department_id: Option<i64>,
+    window_id: Option<i64>,
+) -> sqlx::Result<Vec<GridRow>> {
+    sqlx::query_as!(
+        GridRow,
+        r#"select s.staff_id as "id!", s.name || '（' || s.employee_no || '）' as "label!",
+                  w.number || '号窗口 ' || w.name as "detail!",
+                  (m.score * 100)::int as score, coalesce(m.version, 0) as "version!"
+           from staff s
+           join service_window w on w.window_id = s.window_id
+           left join monthly_score m on m.staff_id = s.staff_id and m.month = $2
+           where s.center_id = $1 and s.active
+             and ($3::bigint is null or w.department_id = $3)
+             and ($4::bigint is null or s.window_id = $4)
+           order by length(w.number), w.number, s.employee_no"#,
+        center_id,
+        month,
+        department_id,
+        window_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// The current score of each of `ids` (windows or staff of this center), locked until the
+/// end of the transaction. Ids of another center or unknown ids are left out.
+pub async fn lock_current(
+    conn: &mut PgConnection,
+    center_id: i64,
+    month: &str,
+    staff: bool,
+    ids: &[i64],
+) -> sqlx::Result<Vec<(i64, Option<i32>, i32, Option<String>)>> {
+    // Lock the existing score rows first, then read them with the entrants.
+    sqlx::query!(
+        "select monthly_score_id from monthly_score
+         where center_id = $1 and month = $2 and (case when $3 then staff_id else window_id end) = any($4)
+         for update",
+        center_id,
+        month,
+        staff,
+        ids
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let rows = if staff {
+        sqlx::query!(
+            r#"select s.staff_id as "id!", (m.score * 100)::int as score, coalesce(m.version, 0) as "version!", a.display_name as "by?"
+               from staff s left join monthly_score m on m.staff_id = s.staff_id and m.month = $2
+               left join account a on a.account_id = m.updated_by
+               where s.center_id = $1 and s.staff_id = any($3)"#,
+            center_id,
+            month,
+            ids
+        )
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.score, r.version, r.by))
+        .collect()
+    } else {
+        sqlx::query!(
+            r#"select w.window_id as "id!", (m.score * 100)::int as score, coalesce(m.version, 0) as "version!", a.display_name as "by?"
+               from service_window w left join monthly_score m on m.window_id = w.window_id and m.month = $2
+               left join account a on a.account_id = m.updated_by
+               where w.center_id = $1 and w.window_id = any($3)"#,
+            center_id,
+            month,
+            ids
+        )
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.score, r.version, r.by))
+        .collect()
+    };
+    Ok(rows)
+}
+
+/// Sets (or, with `None`, removes) one score, with its audit row.
+#[allow(clippy::too_many_arguments)]
+pub async fn set(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: i64,
+    month: &str,
+    staff: bool,
+    id: i64,
+    before: Option<i32>,
+    after: Option<i32>,
+) -> sqlx::Result<()> {
+    let (window_id, staff_id) = if staff {
+        (None, Some(id))
+    } else {
+        (Some(id), None)
+    };
+    match after {
+        Some(h) => {
+            let updated = sqlx::query!(
+                "update monthly_score set score = $5::int / 100.0, version = version + 1, updated_by = $6, updated_at = now()
+                 where center_id = $1 and month = $2 and window_id is not distinct from $3 and staff_id is not distinct from $4",
+                center_id,
+                month,
+                window_id,
+                staff_id,
+                h,
+                actor.account_id
+            )
+            .execute(&mut *conn)
+            .await?;
+            if updated.rows_affected() == 0 {
+                sqlx::query!(
+                    "insert into monthly_score (center_id, month, window_id, staff_id, score, updated_by)
+                     values ($1, $2, $3, $4, $5::int / 100.0, $6)",
+                    center_id,
+                    month,
+                    window_id,
+                    staff_id,
+                    h,
+                    actor.account_id
+                )
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+        None => {
+            sqlx::query!(
+                "delete from monthly_score
+                 where center_id = $1 and month = $2 and window_id is not distinct from $3 and staff_id is not distinct from $4",
+                center_id,
+                month,
+                window_id,
+                staff_id
+            )
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    let show =
+        |v: Option<i32>| v.map(|h| serde_json::json!({"score": Fixed2(i64::from(h)).to_string()}));
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: if after.is_none() {
+                "monthly_score.delete"
+            } else if before.is_none() {
+                "monthly_score.create"
+            } else {
+                "monthly_score.update"
+            },
+            entity: "monthly_score",
+            entity_id: format!("{month} {} {id}", if staff { "staff" } else { "window" }),
+            before: show(before),
+            after: show(after),
+        },
+    )
+    .await
+}

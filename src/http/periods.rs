@@ -1,0 +1,438 @@
+//! Evaluation periods (评选周期): opening one, its overview, and moving it through its
+//! phases with a confirmation page that says what the step does and what is missing.
+
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::AppState;
+use super::error::{AppError, AppResult};
+use super::extract::{ClientIp, CurrentUser};
+use super::form::{Errors, FormData};
+use super::page::{self, Layout};
+use super::routes::{Access, Routes, SUPERVISION};
+use super::urls;
+use crate::db;
+use crate::domain::period::{PeriodCode, Phase, month_label};
+
+const S: Access = Access::Roles(SUPERVISION);
+
+pub fn routes(r: Routes) -> Routes {
+    r.get(urls::PERIODS, S, list)
+        .post(urls::PERIODS, S, create)
+        .get("/periods/{code}", S, show)
+        .get("/periods/{code}/phase", S, confirm_page)
+        .post("/periods/{code}/phase", S, change_phase)
+}
+
+pub struct PeriodItem {
+    pub code: String,
+    pub label: String,
+    pub scheme: String,
+    pub phase: &'static str,
+    pub url: String,
+}
+
+fn label_of(code: &str) -> String {
+    PeriodCode::parse(code)
+        .map(|c| c.label())
+        .unwrap_or_else(|| code.to_string())
+}
+
+fn phase_of(p: &db::period::PeriodRow) -> Phase {
+    Phase::parse(&p.phase).unwrap_or(Phase::Entry)
+}
+
+#[derive(Template)]
+#[template(path = "periods/list.html")]
+struct ListPage {
+    layout: Layout,
+    periods: Vec<PeriodItem>,
+    code: String,
+    errors: Errors,
+    action: &'static str,
+}
+
+async fn list_page(
+    state: &AppState,
+    user: &CurrentUser,
+    code: String,
+    errors: Errors,
+    query: Option<&FormData>,
+) -> AppResult<ListPage> {
+    let mut conn = state.db.acquire().await?;
+    let periods = db::period::periods(&mut conn, user.center_id)
+        .await?
+        .into_iter()
+        .map(|p| PeriodItem {
+            label: label_of(&p.code),
+            url: urls::period(&p.code),
+            phase: phase_of(&p).label(),
+            scheme: p.scheme_name,
+            code: p.code,
+        })
+        .collect();
+    let mut layout = Layout::new("评选周期", Some(user), urls::PERIODS);
+    if let Some(q) = query {
+        layout = layout.with_notice(q);
+    }
+    Ok(ListPage {
+        layout,
+        periods,
+        code,
+        errors,
+        action: urls::PERIODS,
+    })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
+    let q = FormData::parse_query(q.as_deref().unwrap_or(""));
+    Ok(page::ok(
+        &list_page(&state, &user, String::new(), Errors::default(), Some(&q)).await?,
+    ))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ip: ClientIp,
+    form: FormData,
+) -> AppResult<Response> {
+    let typed = form.echo("code");
+    let mut errors = Errors::default();
+    let code = match form.raw("code").ok().and_then(PeriodCode::parse) {
+        Some(c) => Some(c),
+        None => {
+            errors.add(
+                "code",
+                "周期编号应如 2026-Q1（季度）、2026-03（月度）或 2026（年度）",
+            );
+            None
+        }
+    };
+    if let Some(code) = code {
+        let actor = user.actor(&ip);
+        let mut tx = state.db.begin().await?;
+        db::period::ensure_default_schemes(&mut tx, &actor, user.center_id).await?;
+        let scheme = db::period::schemes_for(&mut tx, user.center_id, code.kind)
+            .await?
+            .into_iter()
+            .next();
+        let Some(scheme) = scheme else {
+            errors.add(
+                "code",
+                "本中心没有可用于此类周期的评选方案，请联系系统管理员",
+            );
+            drop(tx);
+            return Ok(page::invalid(
+                &list_page(&state, &user, typed, errors, None).await?,
+            ));
+        };
+        let exists = db::period::period_by_code(&mut tx, user.center_id, &code.code())
+            .await?
+            .is_some();
+        if exists {
+            errors.add("code", "该评选周期已存在");
+        } else {
+            db::period::period_create(
+                &mut tx,
+                &actor,
+                user.center_id,
+                &code.code(),
+                &code.months(),
+                code.kind,
+                scheme.scheme_id,
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(
+                Redirect::to(&format!("{}?notice=created", urls::period(&code.code())))
+                    .into_response(),
+            );
+        }
+    }
+    Ok(page::invalid(
+        &list_page(&state, &user, typed, errors, None).await?,
+    ))
+}
+
+pub struct MonthLink {
+    pub label: String,
+    pub url: String,
+}
+
+pub struct PhaseStep {
+    pub label: &'static str,
+    pub state: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "periods/show.html")]
+struct ShowPage {
+    layout: Layout,
+    code: String,
+    label: String,
+    scheme: String,
+    phase: &'static str,
+    steps: Vec<PhaseStep>,
+    months: Vec<MonthLink>,
+    rules: Vec<(&'static str, String)>,
+    next: Option<(&'static str, &'static str)>,
+    back: Option<(&'static str, &'static str)>,
+    phase_url: String,
+}
+
+fn steps(current: Phase) -> Vec<PhaseStep> {
+    Phase::ALL
+        .iter()
+        .map(|p| PhaseStep {
+            label: p.label(),
+            state: if *p < current {
+                "done"
+            } else if *p == current {
+                "current"
+            } else {
+                "todo"
+            },
+        })
+        .collect()
+}
+
+/// The rules as the offices read them.
+fn describe_rules(rules: &serde_json::Value) -> Vec<(&'static str, String)> {
+    let n = |path: &[&str]| {
+        let mut v = rules;
+        for p in path {
+            v = &v[*p];
+        }
+        v.to_string()
+    };
+    vec![
+        (
+            "权重",
+            format!(
+                "考核 {}%、民主推荐 {}%、综合评定 {}%",
+                n(&["weights", "assessment"]),
+                n(&["weights", "democratic"]),
+                n(&["weights", "comprehensive"])
+            ),
+        ),
+        (
+            "候选对象",
+            format!(
+                "窗口 {} 个、工作人员 {} 人",
+                n(&["window", "candidates"]),
+                n(&["staff", "candidates"])
+            ),
+        ),
+        (
+            "评选名额",
+            format!(
+                "优质服务窗口 {} 个、优秀服务标兵 {} 人",
+                n(&["window", "winners"]),
+                n(&["staff", "winners"])
+            ),
+        ),
+        (
+            "推荐上限",
+            format!(
+                "每张票最多推荐 {} 个窗口、{} 名工作人员",
+                n(&["window", "max_recommendations"]),
+                n(&["staff", "max_recommendations"])
+            ),
+        ),
+        (
+            "在岗天数",
+            format!("工作人员在岗不少于 {} 天", n(&["min_duty_days"])),
+        ),
+        (
+            "去掉最高最低分",
+            match n(&["trim_extremes_from"]).as_str() {
+                "0" => "不去掉".to_string(),
+                k => format!("评分达到 {k} 个时，去掉一个最高分和一个最低分"),
+            },
+        ),
+    ]
+}
+
+async fn load(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+) -> AppResult<db::period::PeriodRow> {
+    let mut conn = state.db.acquire().await?;
+    db::period::period_by_code(&mut conn, user.center_id, code)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
+    let p = load(&state, &user, &code).await?;
+    let phase = phase_of(&p);
+    let q = FormData::parse_query(q.as_deref().unwrap_or(""));
+    Ok(page::ok(&ShowPage {
+        layout: Layout::new(label_of(&p.code), Some(&user), urls::PERIODS).with_notice(&q),
+        label: label_of(&p.code),
+        scheme: p.scheme_name.clone(),
+        phase: phase.label(),
+        steps: steps(phase),
+        months: p
+            .months
+            .iter()
+            .map(|m| MonthLink {
+                label: month_label(m),
+                url: urls::scores(m),
+            })
+            .collect(),
+        rules: describe_rules(&p.rules),
+        next: phase.next().map(|p| (p.as_str(), p.label())),
+        back: phase.back().map(|p| (p.as_str(), p.label())),
+        phase_url: format!("{}/phase", urls::period(&p.code)),
+        code: p.code,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "periods/confirm.html")]
+struct ConfirmPage {
+    layout: Layout,
+    label: String,
+    from: &'static str,
+    to: &'static str,
+    to_code: &'static str,
+    effects: Vec<String>,
+    missing: Vec<String>,
+    available: bool,
+    action: String,
+    cancel: String,
+}
+
+/// What a move does, in words.
+fn effects(from: Phase, to: Phase) -> Vec<String> {
+    match (from, to) {
+        (Phase::Entry, Phase::Candidates) => vec![
+            "结束考核录入，进入候选确定阶段。".into(),
+            "系统将按本周期各月考核分数、在岗天数和一票否决情形计算候选对象，供督查科核对。".into(),
+            "在确认候选对象之前，仍可修改考核分数，也可退回考核录入阶段。".into(),
+        ],
+        (Phase::Candidates, Phase::Entry) => vec!["退回考核录入阶段，候选对象待重新确定。".into()],
+        (_, Phase::Voting) => vec![
+            "确认候选对象并开始民主推荐；确认后本周期各月考核分数锁定，修改须作为更正并说明理由。"
+                .into(),
+        ],
+        (_, to) => vec![format!("进入{}阶段。", to.label())],
+    }
+}
+
+/// The moves this version carries out.
+fn available(from: Phase, to: Phase) -> bool {
+    matches!(
+        (from, to),
+        (Phase::Entry, Phase::Candidates) | (Phase::Candidates, Phase::Entry)
+    )
+}
+
+async fn confirm_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
+    let p = load(&state, &user, &code).await?;
+    let from = phase_of(&p);
+    let q = FormData::parse_query(q.as_deref().unwrap_or(""));
+    let to = match q.first_utf8("to").and_then(Phase::parse) {
+        Some(to) if Some(to) == from.next() || Some(to) == from.back() => to,
+        _ => return Ok(Redirect::to(&urls::period(&p.code)).into_response()),
+    };
+    let mut missing = Vec::new();
+    if from == Phase::Entry || to == Phase::Voting {
+        let mut conn = state.db.acquire().await?;
+        let m = db::period::missing(&mut conn, user.center_id, p.period_id, &p.months).await?;
+        for (month, n) in m.windows_without_score.iter().filter(|(_, n)| *n > 0) {
+            missing.push(format!(
+                "{} 个窗口没有 {} 的考核分数",
+                n,
+                month_label(month)
+            ));
+        }
+        for (month, n) in m.staff_without_score.iter().filter(|(_, n)| *n > 0) {
+            missing.push(format!(
+                "{} 名工作人员没有 {} 的考核分数",
+                n,
+                month_label(month)
+            ));
+        }
+        if m.staff_without_duty_days > 0 {
+            missing.push(format!(
+                "{} 名工作人员没有登记在岗天数",
+                m.staff_without_duty_days
+            ));
+        }
+    }
+    Ok(page::ok(&ConfirmPage {
+        layout: Layout::new(
+            format!("{}：{}", label_of(&p.code), to.label()),
+            Some(&user),
+            urls::PERIODS,
+        ),
+        label: label_of(&p.code),
+        from: from.label(),
+        to: to.label(),
+        to_code: to.as_str(),
+        effects: effects(from, to),
+        missing,
+        available: available(from, to),
+        action: format!("{}/phase", urls::period(&p.code)),
+        cancel: urls::period(&p.code),
+    }))
+}
+
+async fn change_phase(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ip: ClientIp,
+    Path(code): Path<String>,
+    form: FormData,
+) -> AppResult<Response> {
+    let p = load(&state, &user, &code).await?;
+    let Some(to) = form.raw("to").ok().and_then(Phase::parse) else {
+        return Err(AppError::BadRequest);
+    };
+    let mut tx = state.db.begin().await?;
+    let from = db::period::lock_phase(&mut tx, user.center_id, p.period_id)
+        .await?
+        .and_then(|s| Phase::parse(&s))
+        .ok_or(AppError::NotFound)?;
+    // The move is checked against the phase as it is now, under the lock: a second click,
+    // or a colleague who moved it first, changes nothing.
+    let allowed = (Some(to) == from.next() || Some(to) == from.back()) && available(from, to);
+    if !allowed {
+        drop(tx);
+        return Ok(
+            Redirect::to(&format!("{}?notice=phase_unchanged", urls::period(&p.code)))
+                .into_response(),
+        );
+    }
+    db::period::set_phase(
+        &mut tx,
+        &user.actor(&ip),
+        user.center_id,
+        p.period_id,
+        &p.code,
+        from.as_str(),
+        to.as_str(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("{}?notice=phase", urls::period(&p.code))).into_response())
+}

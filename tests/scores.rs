@@ -1,0 +1,286 @@
+//! The supervision office types a month of scores: saved at once, validated cell by cell,
+//! concurrent edits reported, locked after candidates are confirmed.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use pingxuan::domain::Role;
+use sqlx::PgPool;
+
+const MONTH: &str = "/scores/2026-10?tab=windows";
+
+async fn window_id(app: &TestApp, number: &str) -> i64 {
+    sqlx::query_scalar("select window_id from service_window where number = $1")
+        .bind(number)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn score_of(app: &TestApp, window: i64) -> Option<String> {
+    sqlx::query_scalar(
+        "select score::text from monthly_score where window_id = $1 and month = '2026-10'",
+    )
+    .bind(window)
+    .fetch_optional(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test]
+async fn a_whole_month_is_typed_and_saved_at_once_with_an_audit_row_per_score(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let page = ducha.get(MONTH).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.text("h1"), "2026年10月 月度考核");
+    let mut fields = page.form_fields("form.score-grid");
+    let cells: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k.starts_with('s'))
+        .map(|(k, _)| k.clone())
+        .collect();
+    assert_eq!(cells.len(), 29, "every active window");
+    for (i, name) in cells.iter().enumerate() {
+        set_field(
+            &mut fields,
+            name,
+            &format!("{}.{}", 90 + i % 10 / 2, if i % 2 == 1 { "5" } else { "0" }),
+        );
+    }
+    let saved = ducha.post_fields(MONTH, &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from monthly_score where month = '2026-10'"
+        )
+        .await,
+        29
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'monthly_score.create'"
+        )
+        .await,
+        29
+    );
+    let again = ducha.get(saved.location().unwrap()).await;
+    assert_eq!(again.text(".notice"), "已保存。");
+    let w1 = window_id(&app, "1").await;
+    assert_eq!(
+        again.input_value(&format!("s{w1}")).as_deref(),
+        Some("90.00")
+    );
+    assert!(again.text(".page-head p").contains("已录 29 / 29"));
+}
+
+#[sqlx::test]
+async fn bad_cells_are_marked_every_typed_value_is_kept_and_nothing_is_saved(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let page = ducha.get(MONTH).await;
+    let mut fields = page.form_fields("form.score-grid");
+    let (w1, w2, w3, w4) = (
+        window_id(&app, "1").await,
+        window_id(&app, "2").await,
+        window_id(&app, "3").await,
+        window_id(&app, "4").await,
+    );
+    set_field(&mut fields, &format!("s{w1}"), "95.5");
+    set_field(&mut fields, &format!("s{w2}"), "100.001");
+    set_field(&mut fields, &format!("s{w3}"), "９５");
+    set_field(&mut fields, &format!("s{w4}"), "101");
+    let before = count(&app.pool, "select count(*) from audit_log").await;
+    let page = ducha.post_fields(MONTH, &fields).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.text(".error-summary").contains("有 3 个分数需要修改"));
+    assert_eq!(
+        page.input_value(&format!("s{w1}")).as_deref(),
+        Some("95.5"),
+        "good values kept"
+    );
+    assert_eq!(
+        page.input_value(&format!("s{w2}")).as_deref(),
+        Some("100.001"),
+        "bad values kept"
+    );
+    assert_eq!(page.text(&format!("#e{w2}")), "分数最多两位小数");
+    assert_eq!(page.text(&format!("#e{w3}")), "请使用半角数字，如 95.5");
+    assert_eq!(page.text(&format!("#e{w4}")), "分数应在 0 到 100 之间");
+    assert_eq!(page.texts("tr.has-error").len(), 3);
+    assert_eq!(score_of(&app, w1).await, None, "nothing saved");
+    assert_eq!(
+        count(&app.pool, "select count(*) from audit_log").await,
+        before
+    );
+}
+
+#[sqlx::test]
+async fn the_later_of_two_editors_is_told_what_changed_instead_of_overwriting_it(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut a = login_as(&app, Role::Supervision).await;
+    let mut b = Browser::new(&app);
+    assert_eq!(
+        b.login("ducha2", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let (w1, w2) = (window_id(&app, "1").await, window_id(&app, "2").await);
+    let mut a_fields = a.get(MONTH).await.form_fields("form.score-grid");
+    let mut b_fields = b.get(MONTH).await.form_fields("form.score-grid");
+
+    set_field(&mut a_fields, &format!("s{w1}"), "96");
+    assert_eq!(
+        a.post_fields(MONTH, &a_fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // B, working from the page as it was, changes the same window.
+    set_field(&mut b_fields, &format!("s{w1}"), "93.5");
+    set_field(&mut b_fields, &format!("s{w2}"), "97");
+    let page = b.post_fields(MONTH, &b_fields).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let summary = page.text(".error-summary");
+    assert!(summary.contains("已被他人修改"), "{summary}");
+    assert!(
+        summary.contains("1号窗口 户籍：现为 96.00（督查科 郑晓敏修改）"),
+        "{summary}"
+    );
+    assert_eq!(
+        score_of(&app, w1).await.as_deref(),
+        Some("96.00"),
+        "A's score stands"
+    );
+    assert_eq!(
+        score_of(&app, w2).await,
+        None,
+        "nothing of B's save was written"
+    );
+    assert_eq!(
+        page.input_value(&format!("s{w1}")).as_deref(),
+        Some("93.5"),
+        "B's typing is kept"
+    );
+
+    // Saving again, knowing, applies B's values.
+    let fields = page.form_fields("form.score-grid");
+    assert_eq!(
+        b.post_fields(MONTH, &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(score_of(&app, w1).await.as_deref(), Some("93.50"));
+    assert_eq!(score_of(&app, w2).await.as_deref(), Some("97.00"));
+}
+
+#[sqlx::test]
+async fn editors_of_different_cells_do_not_conflict(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut a = login_as(&app, Role::Supervision).await;
+    let mut b = Browser::new(&app);
+    b.login("ducha2", PASSWORD).await;
+    let (w1, w2) = (window_id(&app, "1").await, window_id(&app, "2").await);
+    let mut a_fields = a.get(MONTH).await.form_fields("form.score-grid");
+    let mut b_fields = b.get(MONTH).await.form_fields("form.score-grid");
+    set_field(&mut a_fields, &format!("s{w1}"), "96");
+    set_field(&mut b_fields, &format!("s{w2}"), "97");
+    assert_eq!(
+        a.post_fields(MONTH, &a_fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        b.post_fields(MONTH, &b_fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(score_of(&app, w1).await.as_deref(), Some("96.00"));
+    assert_eq!(score_of(&app, w2).await.as_deref(), Some("97.00"));
+}
+
+#[sqlx::test]
+async fn clearing_a_cell_removes_the_score_with_an_audit_row(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let w1 = window_id(&app, "1").await;
+    let mut fields = ducha.get(MONTH).await.form_fields("form.score-grid");
+    set_field(&mut fields, &format!("s{w1}"), "88");
+    ducha.post_fields(MONTH, &fields).await;
+    let mut fields = ducha.get(MONTH).await.form_fields("form.score-grid");
+    set_field(&mut fields, &format!("s{w1}"), "");
+    assert_eq!(
+        ducha.post_fields(MONTH, &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(score_of(&app, w1).await, None);
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'monthly_score.delete'"
+        )
+        .await,
+        1
+    );
+}
+
+#[sqlx::test]
+async fn a_month_is_locked_once_a_period_using_it_has_confirmed_candidates(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    assert_eq!(
+        ducha.post("/periods", &[("code", "2026-Q4")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    sqlx::query("update period set phase = 'voting' where code = '2026-Q4'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let w1 = window_id(&app, "1").await;
+    let page = ducha.get(MONTH).await;
+    assert!(page.text(".notice").contains("本月考核已锁定"));
+    let mut fields = page.form_fields("form.score-grid");
+    set_field(&mut fields, &format!("s{w1}"), "96");
+    let refused = ducha.post_fields(MONTH, &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .text(".error-summary")
+            .contains("已锁定（2026-Q4 已确认候选对象）")
+    );
+    assert_eq!(score_of(&app, w1).await, None);
+    // Another month is not locked.
+    let other = ducha.get("/scores/2027-01").await;
+    assert!(other.texts(".notice").is_empty());
+}
+
+#[sqlx::test]
+async fn forged_or_stale_grids_change_nothing(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let before = checksum(&app.pool).await;
+    let scores_before = count(&app.pool, "select count(*) from monthly_score").await;
+    for body in [
+        "s1=90",                         // no original or version
+        "s1=90&o1=&v1=abc",              // broken version
+        "s999999=90&o999999=&v999999=0", // no such window
+        "s1=90&s1=91&o1=&v1=0",          // the same cell twice
+    ] {
+        let token = ducha.csrf().await;
+        let page = ducha
+            .post_raw(
+                MONTH,
+                "application/x-www-form-urlencoded",
+                format!("_csrf={token}&{body}").into_bytes(),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    }
+    assert_eq!(
+        ducha.get("/scores/2026-13").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(checksum(&app.pool).await, before);
+    assert_eq!(
+        count(&app.pool, "select count(*) from monthly_score").await,
+        scores_before
+    );
+}
