@@ -38,7 +38,7 @@ async fn a_whole_month_is_typed_and_saved_at_once_with_an_audit_row_per_score(po
     let mut fields = page.form_fields("form.score-grid");
     let cells: Vec<String> = fields
         .iter()
-        .filter(|(k, _)| k.starts_with('s'))
+        .filter(|(k, _)| k.starts_with('c'))
         .map(|(k, _)| k.clone())
         .collect();
     assert_eq!(cells.len(), 29, "every active window");
@@ -71,7 +71,7 @@ async fn a_whole_month_is_typed_and_saved_at_once_with_an_audit_row_per_score(po
     assert_eq!(again.text(".notice"), "已保存。");
     let w1 = window_id(&app, "1").await;
     assert_eq!(
-        again.input_value(&format!("s{w1}")).as_deref(),
+        again.input_value(&format!("c{w1}")).as_deref(),
         Some("90.00")
     );
     assert!(again.text(".page-head p").contains("已录 29 / 29"));
@@ -89,21 +89,21 @@ async fn bad_cells_are_marked_every_typed_value_is_kept_and_nothing_is_saved(poo
         window_id(&app, "3").await,
         window_id(&app, "4").await,
     );
-    set_field(&mut fields, &format!("s{w1}"), "95.5");
-    set_field(&mut fields, &format!("s{w2}"), "100.001");
-    set_field(&mut fields, &format!("s{w3}"), "９５");
-    set_field(&mut fields, &format!("s{w4}"), "101");
+    set_field(&mut fields, &format!("c{w1}"), "95.5");
+    set_field(&mut fields, &format!("c{w2}"), "100.001");
+    set_field(&mut fields, &format!("c{w3}"), "９５");
+    set_field(&mut fields, &format!("c{w4}"), "101");
     let before = count(&app.pool, "select count(*) from audit_log").await;
     let page = ducha.post_fields(MONTH, &fields).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.text(".error-summary").contains("有 3 个分数需要修改"));
     assert_eq!(
-        page.input_value(&format!("s{w1}")).as_deref(),
+        page.input_value(&format!("c{w1}")).as_deref(),
         Some("95.5"),
         "good values kept"
     );
     assert_eq!(
-        page.input_value(&format!("s{w2}")).as_deref(),
+        page.input_value(&format!("c{w2}")).as_deref(),
         Some("100.001"),
         "bad values kept"
     );
@@ -131,15 +131,15 @@ async fn the_later_of_two_editors_is_told_what_changed_instead_of_overwriting_it
     let mut a_fields = a.get(MONTH).await.form_fields("form.score-grid");
     let mut b_fields = b.get(MONTH).await.form_fields("form.score-grid");
 
-    set_field(&mut a_fields, &format!("s{w1}"), "96");
+    set_field(&mut a_fields, &format!("c{w1}"), "96");
     assert_eq!(
         a.post_fields(MONTH, &a_fields).await.status,
         StatusCode::SEE_OTHER
     );
 
     // B, working from the page as it was, changes the same window.
-    set_field(&mut b_fields, &format!("s{w1}"), "93.5");
-    set_field(&mut b_fields, &format!("s{w2}"), "97");
+    set_field(&mut b_fields, &format!("c{w1}"), "93.5");
+    set_field(&mut b_fields, &format!("c{w2}"), "97");
     let page = b.post_fields(MONTH, &b_fields).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     let summary = page.text(".error-summary");
@@ -159,7 +159,7 @@ async fn the_later_of_two_editors_is_told_what_changed_instead_of_overwriting_it
         "nothing of B's save was written"
     );
     assert_eq!(
-        page.input_value(&format!("s{w1}")).as_deref(),
+        page.input_value(&format!("c{w1}")).as_deref(),
         Some("93.5"),
         "B's typing is kept"
     );
@@ -183,8 +183,8 @@ async fn editors_of_different_cells_do_not_conflict(pool: PgPool) {
     let (w1, w2) = (window_id(&app, "1").await, window_id(&app, "2").await);
     let mut a_fields = a.get(MONTH).await.form_fields("form.score-grid");
     let mut b_fields = b.get(MONTH).await.form_fields("form.score-grid");
-    set_field(&mut a_fields, &format!("s{w1}"), "96");
-    set_field(&mut b_fields, &format!("s{w2}"), "97");
+    set_field(&mut a_fields, &format!("c{w1}"), "96");
+    set_field(&mut b_fields, &format!("c{w2}"), "97");
     assert_eq!(
         a.post_fields(MONTH, &a_fields).await.status,
         StatusCode::SEE_OTHER
@@ -203,10 +203,10 @@ async fn clearing_a_cell_removes_the_score_with_an_audit_row(pool: PgPool) {
     let mut ducha = login_as(&app, Role::Supervision).await;
     let w1 = window_id(&app, "1").await;
     let mut fields = ducha.get(MONTH).await.form_fields("form.score-grid");
-    set_field(&mut fields, &format!("s{w1}"), "88");
+    set_field(&mut fields, &format!("c{w1}"), "88");
     ducha.post_fields(MONTH, &fields).await;
     let mut fields = ducha.get(MONTH).await.form_fields("form.score-grid");
-    set_field(&mut fields, &format!("s{w1}"), "");
+    set_field(&mut fields, &format!("c{w1}"), "");
     assert_eq!(
         ducha.post_fields(MONTH, &fields).await.status,
         StatusCode::SEE_OTHER
@@ -238,7 +238,7 @@ async fn a_month_is_locked_once_a_period_using_it_has_confirmed_candidates(pool:
     let page = ducha.get(MONTH).await;
     assert!(page.text(".notice").contains("本月考核已锁定"));
     let mut fields = page.form_fields("form.score-grid");
-    set_field(&mut fields, &format!("s{w1}"), "96");
+    set_field(&mut fields, &format!("c{w1}"), "96");
     let refused = ducha.post_fields(MONTH, &fields).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -259,10 +259,10 @@ async fn forged_or_stale_grids_change_nothing(pool: PgPool) {
     let before = checksum(&app.pool).await;
     let scores_before = count(&app.pool, "select count(*) from monthly_score").await;
     for body in [
-        "s1=90",                         // no original or version
-        "s1=90&o1=&v1=abc",              // broken version
-        "s999999=90&o999999=&v999999=0", // no such window
-        "s1=90&s1=91&o1=&v1=0",          // the same cell twice
+        "c1=90",                         // no original or version
+        "c1=90&o1=&v1=abc",              // broken version
+        "c999999=90&o999999=&v999999=0", // no such window
+        "c1=90&c1=91&o1=&v1=0",          // the same cell twice
     ] {
         let token = ducha.csrf().await;
         let page = ducha

@@ -8,6 +8,7 @@ pub mod csrf;
 pub mod error;
 pub mod extract;
 pub mod form;
+pub mod grid;
 pub mod home;
 pub mod page;
 pub mod periods;

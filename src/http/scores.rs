@@ -13,6 +13,7 @@ use super::AppState;
 use super::error::{AppError, AppResult};
 use super::extract::{ClientIp, CurrentUser};
 use super::form::FormData;
+use super::grid;
 use super::page::{self, Choice, Layout, choices};
 use super::routes::{Access, Routes, SUPERVISION};
 use super::urls;
@@ -221,48 +222,6 @@ async fn grid_page(
     render_grid(&state, &user, &month, &view, None, Vec::new(), Some(&q)).await
 }
 
-/// A cell as submitted: typed value, the value and version the page showed.
-struct Submitted {
-    typed: String,
-    parsed: Result<Option<i32>, String>,
-    original: Option<i32>,
-    version: i32,
-}
-
-fn read_cells(form: &FormData) -> Result<BTreeMap<i64, Submitted>, String> {
-    const STALE: &str = "页面内容不完整或已过期，请刷新页面后重新录入。";
-    let mut cells = BTreeMap::new();
-    for name in form.names() {
-        let Some(id) = name
-            .strip_prefix('s')
-            .and_then(|n| n.parse::<i64>().ok())
-            .filter(|id| *id > 0)
-        else {
-            continue;
-        };
-        let typed = form.raw(&name).map_err(|_| STALE.to_string())?;
-        let original = form.raw(&format!("o{id}")).map_err(|_| STALE.to_string())?;
-        let original = text::score(original).map_err(|_| STALE.to_string())?;
-        let version = form
-            .raw(&format!("v{id}"))
-            .ok()
-            .and_then(|v| v.parse::<i32>().ok())
-            .filter(|v| *v >= 0)
-            .ok_or_else(|| STALE.to_string())?;
-        let parsed = text::score(typed).map_err(str::to_string);
-        cells.insert(
-            id,
-            Submitted {
-                typed: typed.chars().take(20).collect(),
-                parsed,
-                original,
-                version,
-            },
-        );
-    }
-    Ok(cells)
-}
-
 async fn grid_save(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -275,17 +234,11 @@ async fn grid_save(
         return Err(AppError::NotFound);
     }
     let view = View::parse(query.as_deref());
-    let cells = match read_cells(&form) {
+    let cells = match grid::read_cells(&form, text::score) {
         Ok(c) => c,
         Err(msg) => return render_grid(&state, &user, &month, &view, None, vec![msg], None).await,
     };
-    let typed = |cells: &BTreeMap<i64, Submitted>| -> BTreeMap<i64, (String, Option<String>)> {
-        cells
-            .iter()
-            .map(|(id, c)| (*id, (c.typed.clone(), c.parsed.clone().err())))
-            .collect()
-    };
-    let bad = cells.values().filter(|c| c.parsed.is_err()).count();
+    let bad = grid::bad(&cells);
     if bad > 0 {
         let msg = format!(
             "有 {bad} 个分数需要修改：分数应在 0 到 100 之间，最多两位小数。尚未保存任何分数。"
@@ -295,19 +248,13 @@ async fn grid_save(
             &user,
             &month,
             &view,
-            Some(&typed(&cells)),
+            Some(&grid::typed(&cells)),
             vec![msg],
             None,
         )
         .await;
     }
-    let changed: Vec<(i64, Option<i32>, i32)> = cells
-        .iter()
-        .filter_map(|(id, c)| {
-            let new = *c.parsed.as_ref().ok()?;
-            (new != c.original).then_some((*id, new, c.version))
-        })
-        .collect();
+    let changed = grid::changed(&cells);
     if changed.is_empty() {
         return Ok(Redirect::to(&format!(
             "{}?{}&notice=saved",
@@ -331,23 +278,21 @@ async fn grid_save(
             &user,
             &month,
             &view,
-            Some(&typed(&cells)),
+            Some(&grid::typed(&cells)),
             vec![msg],
             None,
         )
         .await;
     }
     let ids: Vec<i64> = changed.iter().map(|c| c.0).collect();
-    let current: BTreeMap<i64, (Option<i32>, i32, Option<String>)> =
-        db::score::lock_current(&mut tx, user.center_id, &month, view.staff, &ids)
-            .await?
-            .into_iter()
-            .map(|(id, score, version, by)| (id, (score, version, by)))
-            .collect();
-    let mut conflicts = Vec::new();
-    let mut writes = Vec::new();
-    for (id, new, version) in changed {
-        let Some((now, now_version, by)) = current.get(&id) else {
+    let current = db::score::lock_current(&mut tx, user.center_id, &month, view.staff, &ids)
+        .await?
+        .into_iter()
+        .map(|(id, score, version, by)| (id, (score, version, by)))
+        .collect();
+    let writes = match grid::plan(&changed, &current) {
+        grid::Plan::Write(w) => w,
+        grid::Plan::Unknown => {
             drop(tx);
             let msg =
                 "页面中有已停用或不属于本中心的对象，请刷新页面后重新录入。尚未保存任何分数。"
@@ -357,51 +302,43 @@ async fn grid_save(
                 &user,
                 &month,
                 &view,
-                Some(&typed(&cells)),
+                Some(&grid::typed(&cells)),
                 vec![msg],
                 None,
             )
             .await;
-        };
-        if *now == new {
-            continue;
         }
-        if *now_version != version {
-            conflicts.push((id, *now, by.clone()));
-            continue;
+        grid::Plan::Conflicts(conflicts) => {
+            drop(tx);
+            let mut msgs = vec![format!(
+                "有 {} 个分数在您打开本页后已被他人修改，为避免覆盖，本次未保存任何分数。下面显示的是您填写的分数；确认无误后再次保存即以您填写的为准。",
+                conflicts.len()
+            )];
+            let labels = label_map(&state, &user, &month, &view).await?;
+            for (id, now, by) in conflicts {
+                msgs.push(format!(
+                    "{}：现为 {}（{}修改）",
+                    labels.get(&id).cloned().unwrap_or_else(|| id.to_string()),
+                    if now.is_some() {
+                        show(now)
+                    } else {
+                        "（空）".to_string()
+                    },
+                    by.unwrap_or_default()
+                ));
+            }
+            return render_grid(
+                &state,
+                &user,
+                &month,
+                &view,
+                Some(&grid::typed(&cells)),
+                msgs,
+                None,
+            )
+            .await;
         }
-        writes.push((id, *now, new));
-    }
-    if !conflicts.is_empty() {
-        drop(tx);
-        let mut msgs = vec![format!(
-            "有 {} 个分数在您打开本页后已被他人修改，为避免覆盖，本次未保存任何分数。下面显示的是您填写的分数；确认无误后再次保存即以您填写的为准。",
-            conflicts.len()
-        )];
-        let labels = label_map(&state, &user, &month, &view).await?;
-        for (id, now, by) in conflicts {
-            msgs.push(format!(
-                "{}：现为 {}（{}修改）",
-                labels.get(&id).cloned().unwrap_or_else(|| id.to_string()),
-                if now.is_some() {
-                    show(now)
-                } else {
-                    "（空）".to_string()
-                },
-                by.unwrap_or_default()
-            ));
-        }
-        return render_grid(
-            &state,
-            &user,
-            &month,
-            &view,
-            Some(&typed(&cells)),
-            msgs,
-            None,
-        )
-        .await;
-    }
+    };
     for (id, before, after) in &writes {
         db::score::set(
             &mut tx,
