@@ -141,3 +141,58 @@ async fn a_phase_cannot_skip_ahead_or_be_forged(pool: PgPool) {
         0
     );
 }
+
+#[sqlx::test]
+async fn duty_days_are_entered_per_period_and_locked_with_the_scores(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    ducha.post("/periods", &[("code", "2026-Q4")]).await;
+    let url = "/periods/2026-Q4/duty-days";
+    let page = ducha.get(url).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let mut fields = page.form_fields("form.score-grid");
+    let cells: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k.starts_with('c'))
+        .map(|(k, _)| k.clone())
+        .collect();
+    assert_eq!(cells.len(), 146);
+    set_field(&mut fields, &cells[0], "62");
+    set_field(&mut fields, &cells[1], "58");
+    set_field(&mut fields, &cells[2], "六十");
+    let bad = ducha.post_fields(url, &fields).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.texts("tr.has-error").len(), 1);
+    assert_eq!(bad.input_value(&cells[2]).as_deref(), Some("六十"));
+    assert_eq!(count(&app.pool, "select count(*) from duty_days").await, 0);
+
+    set_field(&mut fields, &cells[2], "");
+    assert_eq!(
+        ducha.post_fields(url, &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(count(&app.pool, "select count(*) from duty_days").await, 2);
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'duty_days.create'"
+        )
+        .await,
+        2
+    );
+
+    // Once candidates are confirmed, nothing changes.
+    sqlx::query("update period set phase = 'voting'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let mut fields = ducha.get(url).await.form_fields("form.score-grid");
+    set_field(&mut fields, &cells[0], "70");
+    let refused = ducha.post_fields(url, &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text(".error-summary").contains("已锁定"));
+    assert_eq!(
+        count(&app.pool, "select count(*) from duty_days where days = 70").await,
+        0
+    );
+}

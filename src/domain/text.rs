@@ -178,3 +178,21 @@ mod score_tests {
         }
     }
 }
+
+/// Days on duty typed into a form: a whole number from 0 to 366. Empty means not entered.
+pub fn days(raw: &str) -> Result<Option<i32>, &'static str> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if !value.bytes().all(|b| b.is_ascii_digit()) || value.len() > 3 {
+        return Err("在岗天数应为 0 到 366 之间的整数（半角数字）");
+    }
+    let d: i32 = value
+        .parse()
+        .map_err(|_| "在岗天数应为 0 到 366 之间的整数（半角数字）")?;
+    if d > 366 {
+        return Err("在岗天数应为 0 到 366 之间的整数（半角数字）");
+    }
+    Ok(Some(d))
+}

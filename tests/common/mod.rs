@@ -30,6 +30,11 @@ pub async fn spawn(pool: PgPool) -> TestApp {
 }
 
 pub async fn spawn_with(pool: PgPool, config: Config) -> TestApp {
+    // Server errors are logged; the test harness shows them when a test fails.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("warn")
+        .try_init();
     demo::load(&pool).await.expect("demo center loads");
     TestApp {
         router: app(AppState::new(pool.clone(), config)),
