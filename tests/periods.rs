@@ -196,3 +196,69 @@ async fn duty_days_are_entered_per_period_and_locked_with_the_scores(pool: PgPoo
         0
     );
 }
+
+#[sqlx::test]
+async fn candidates_are_computed_by_the_scoring_module_with_ties_and_reasons_shown(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    ducha.post("/periods", &[("code", "2026-Q4")]).await;
+    // Window n scores 90 + n mod 10 in October; staff all 95 but only some have duty days.
+    sqlx::query(
+        "insert into monthly_score (center_id, month, window_id, score)
+         select center_id, '2026-10', window_id, 90 + (number::int % 10) from service_window",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into monthly_score (center_id, month, staff_id, score)
+         select center_id, '2026-11', staff_id, 95 from staff where staff_id % 2 = 0",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into duty_days (center_id, period_id, staff_id, days)
+         select s.center_id, p.period_id, s.staff_id, case when s.staff_id % 4 = 0 then 62 else 40 end
+         from staff s, period p",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into veto (center_id, period_id, window_id, code, occurred_on, description, created_by)
+         select w.center_id, p.period_id, w.window_id, 'overdue_case', '2026-10-12', '超期办结', a.account_id
+         from service_window w, period p, account a where w.number = '5' and a.username = 'ducha'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let page = ducha.get("/periods/2026-Q4/candidates").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let notes = page.texts("section.card > p");
+    assert_eq!(
+        notes[0], "名额 8 个；因分数并列，候选对象共 9 个。",
+        "{notes:?}"
+    );
+    let rows = page.texts("section.card:nth-of-type(1) tbody tr");
+    assert!(
+        rows[0].starts_with("第1名 并列") && rows[0].contains("9号窗口"),
+        "{rows:?}"
+    );
+    let vetoed = rows
+        .iter()
+        .find(|r| r.split_whitespace().any(|t| t == "5号窗口"))
+        .unwrap();
+    assert!(
+        vetoed.contains("不符合条件") && vetoed.contains("一票否决"),
+        "{vetoed}"
+    );
+    let staff = page.texts("section.card:nth-of-type(2) tbody tr");
+    assert!(staff.iter().any(|r| r.contains("无考核分数")));
+    assert!(staff.iter().any(|r| r.contains("在岗不足 60 天")));
+    assert_eq!(
+        staff.iter().filter(|r| r.contains("候选对象")).count(),
+        36,
+        "all eligible staff tie at 95.00"
+    );
+}

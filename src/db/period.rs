@@ -401,3 +401,126 @@ pub async fn set_duty(
     )
     .await
 }
+
+/// Names of the entrants of a computed period, by their recount ids (`W<id>`, `S<id>`).
+#[derive(Debug, Default, Clone)]
+pub struct EntrantNames {
+    /// id → (name, department or window, business area or position)
+    pub names: std::collections::HashMap<String, (String, String, String)>,
+}
+
+/// The period's data in the recount format, from the database: every active window and the
+/// active staff of active windows, their scores for the period's months, unrevoked vetoes,
+/// duty days (0 when not entered). Ballots and ratings are not part of it yet.
+pub async fn load_input(
+    conn: &mut PgConnection,
+    center_id: i64,
+    period: &PeriodRow,
+) -> sqlx::Result<(crate::scoring::PeriodInput, EntrantNames)> {
+    use crate::scoring::{Entries, Number, PeriodInput, StaffInput, WindowInput};
+    use std::collections::HashMap;
+
+    let rules = serde_json::from_str(&period.rules.to_string()).map_err(|e| {
+        sqlx::Error::Decode(format!("period {} has unreadable rules: {e}", period.code).into())
+    })?;
+    let windows = sqlx::query!(
+        r#"select w.window_id, w.number || '号窗口 ' || w.name as "label!", d.name as department, b.name as area
+           from service_window w join department d on d.department_id = w.department_id
+           join business_area b on b.business_area_id = w.business_area_id
+           where w.center_id = $1 and w.active order by w.window_id"#,
+        center_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let staff = sqlx::query!(
+        r#"select s.staff_id, s.name, s.employee_no, s.position, s.window_id, w.number || '号窗口 ' || w.name as "window_label!",
+                  coalesce(dd.days, 0) as "days!"
+           from staff s join service_window w on w.window_id = s.window_id
+           left join duty_days dd on dd.staff_id = s.staff_id and dd.period_id = $2
+           where s.center_id = $1 and s.active and w.active order by s.staff_id"#,
+        center_id,
+        period.period_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let scores = sqlx::query!(
+        r#"select month, window_id, staff_id, (score * 100)::int as "h!" from monthly_score
+           where center_id = $1 and month = any($2)"#,
+        center_id,
+        &period.months
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let vetoes = sqlx::query!(
+        "select window_id, staff_id, code from veto where period_id = $1 and revoked_at is null",
+        period.period_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut window_scores: HashMap<i64, Vec<(String, Number)>> = HashMap::new();
+    let mut staff_scores: HashMap<i64, Vec<(String, Number)>> = HashMap::new();
+    for s in scores {
+        let entry = (s.month, Number::from_hundredths(i64::from(s.h)));
+        match (s.window_id, s.staff_id) {
+            (Some(w), _) => window_scores.entry(w).or_default().push(entry),
+            (_, Some(st)) => staff_scores.entry(st).or_default().push(entry),
+            _ => {}
+        }
+    }
+    let mut window_vetoes: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut staff_vetoes: HashMap<i64, Vec<String>> = HashMap::new();
+    for v in vetoes {
+        match (v.window_id, v.staff_id) {
+            (Some(w), _) => window_vetoes.entry(w).or_default().push(v.code),
+            (_, Some(s)) => staff_vetoes.entry(s).or_default().push(v.code),
+            _ => {}
+        }
+    }
+    let mut names = EntrantNames::default();
+    let windows = windows
+        .into_iter()
+        .map(|w| {
+            let id = format!("W{}", w.window_id);
+            names
+                .names
+                .insert(id.clone(), (w.label, w.department, w.area));
+            WindowInput {
+                id,
+                scores: Entries(window_scores.remove(&w.window_id).unwrap_or_default()),
+                vetoes: window_vetoes.remove(&w.window_id).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let staff = staff
+        .into_iter()
+        .map(|s| {
+            let id = format!("S{}", s.staff_id);
+            names.names.insert(
+                id.clone(),
+                (
+                    format!("{}（{}）", s.name, s.employee_no),
+                    s.window_label,
+                    s.position,
+                ),
+            );
+            StaffInput {
+                id,
+                window: format!("W{}", s.window_id),
+                duty_days: Some(Number::from_integer(i64::from(s.days))),
+                scores: Entries(staff_scores.remove(&s.staff_id).unwrap_or_default()),
+                vetoes: staff_vetoes.remove(&s.staff_id).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let input = PeriodInput {
+        rules,
+        months: period.months.clone(),
+        windows,
+        staff,
+        ballots: Vec::new(),
+        tallies: Vec::new(),
+        ratings: Vec::new(),
+        decisions: Vec::new(),
+    };
+    Ok((input, names))
+}
