@@ -262,3 +262,185 @@ async fn candidates_are_computed_by_the_scoring_module_with_ties_and_reasons_sho
         "all eligible staff tie at 95.00"
     );
 }
+
+#[sqlx::test]
+async fn a_veto_is_recorded_with_its_facts_and_revoked_only_with_a_reason(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    ducha.post("/periods", &[("code", "2026-Q4")]).await;
+    let url = "/periods/2026-Q4/vetoes";
+    let window: i64 = sqlx::query_scalar("select window_id from service_window where number = '7'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let target = format!("w{window}");
+
+    let bad = ducha
+        .post(
+            url,
+            &[
+                ("target", &target),
+                ("code", "late"),
+                ("occurred_on", "2026-13-01"),
+                ("description", ""),
+                ("evidence", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        bad.field_error("code").as_deref(),
+        Some("请选择一票否决情形")
+    );
+    assert_eq!(
+        bad.field_error("occurred_on").as_deref(),
+        Some("日期应如 2026-03-12")
+    );
+    assert_eq!(
+        bad.input_value("occurred_on").as_deref(),
+        Some("2026-13-01")
+    );
+    assert_eq!(count(&app.pool, "select count(*) from veto").await, 0);
+
+    let ok = ducha
+        .post(
+            url,
+            &[
+                ("target", &target),
+                ("code", "overdue_case"),
+                ("occurred_on", "2026-10-12"),
+                (
+                    "description",
+                    "一件企业变更登记超期2个工作日办结，经核实系窗口原因",
+                ),
+                ("evidence", "督查通报〔2026〕12号"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let list = ducha.get(url).await;
+    let row = list.text("tbody tr");
+    assert!(
+        row.contains("7号窗口")
+            && row.contains("由于窗口原因导致有超期办件")
+            && row.contains("2026年10月12日"),
+        "{row}"
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'veto.create'"
+        )
+        .await,
+        1
+    );
+
+    let id: i64 = sqlx::query_scalar("select veto_id from veto")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let no_reason = ducha
+        .post(&format!("{url}/{id}/revoke"), &[("reason", "  ")])
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(no_reason.text(".form-error"), "撤销一票否决须填写理由");
+    let revoked = ducha
+        .post(
+            &format!("{url}/{id}/revoke"),
+            &[("reason", "经复核，超期系申请人补正材料所致")],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from veto where revoked_at is not null"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'veto.revoke'"
+        )
+        .await,
+        1
+    );
+    // A second revocation finds nothing to revoke.
+    assert_eq!(
+        ducha
+            .post(&format!("{url}/{id}/revoke"), &[("reason", "再次")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // After candidates are confirmed, vetoes are closed to direct changes.
+    sqlx::query("update period set phase = 'voting'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let late = ducha
+        .post(
+            url,
+            &[
+                ("target", &target),
+                ("code", "corruption"),
+                ("occurred_on", "2026-11-02"),
+                ("description", "x"),
+                ("evidence", ""),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(late.text(".form-error").contains("已确认候选对象"));
+    assert_eq!(count(&app.pool, "select count(*) from veto").await, 1);
+}
+
+#[sqlx::test]
+async fn a_veto_cannot_name_another_centers_window(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    ducha.post("/periods", &[("code", "2026-Q4")]).await;
+    let other: i64 = sqlx::query_scalar(
+        "insert into center (code, name) values ('other', '外市') returning center_id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let dept: i64 = sqlx::query_scalar(
+        "insert into department (center_id, name) values ($1, 'x') returning department_id",
+    )
+    .bind(other)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let area: i64 = sqlx::query_scalar(
+        "insert into business_area (center_id, name) values ($1, 'x') returning business_area_id",
+    )
+    .bind(other)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let window: i64 = sqlx::query_scalar("insert into service_window (center_id, number, name, department_id, business_area_id) values ($1, '1', 'x', $2, $3) returning window_id")
+        .bind(other).bind(dept).bind(area).fetch_one(&app.pool).await.unwrap();
+    let page = ducha
+        .post(
+            "/periods/2026-Q4/vetoes",
+            &[
+                ("target", &format!("w{window}")),
+                ("code", "corruption"),
+                ("occurred_on", "2026-11-02"),
+                ("description", "x"),
+                ("evidence", ""),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        page.field_error("target").as_deref(),
+        Some("所选对象不存在，请重新选择")
+    );
+    assert_eq!(count(&app.pool, "select count(*) from veto").await, 0);
+}
