@@ -444,3 +444,99 @@ async fn a_veto_cannot_name_another_centers_window(pool: PgPool) {
     );
     assert_eq!(count(&app.pool, "select count(*) from veto").await, 0);
 }
+
+#[sqlx::test]
+async fn confirming_candidates_stores_the_snapshot_opens_voting_and_locks_the_months(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    ducha.post("/periods", &[("code", "2026-Q4")]).await;
+    sqlx::query(
+        "insert into monthly_score (center_id, month, window_id, score)
+         select center_id, '2026-10', window_id, 80 + window_id % 17 from service_window",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into monthly_score (center_id, month, staff_id, score)
+         select center_id, '2026-10', staff_id, 80 + staff_id % 19 from staff",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("insert into duty_days (center_id, period_id, staff_id, days) select s.center_id, p.period_id, s.staff_id, 62 from staff s, period p")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    ducha
+        .post("/periods/2026-Q4/phase", &[("to", "candidates")])
+        .await;
+    let confirm = ducha.get("/periods/2026-Q4/phase?to=voting").await;
+    assert!(
+        confirm.text("section.card form button").starts_with("确认"),
+        "the step is offered"
+    );
+    let moved = ducha
+        .post("/periods/2026-Q4/phase", &[("to", "voting")])
+        .await;
+    assert_eq!(moved.location(), Some("/periods/2026-Q4?notice=phase"));
+    assert_eq!(phase(&app, "2026-Q4").await, "voting");
+
+    let snapshot: serde_json::Value = sqlx::query_scalar("select candidates from period")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let windows = snapshot["window"]["candidates"].as_array().unwrap().len() as i64;
+    let staff = snapshot["staff"]["candidates"].as_array().unwrap().len() as i64;
+    assert!(
+        windows >= 8 && staff >= 13,
+        "{windows} windows, {staff} staff"
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from ballot_tally where window_id is not null and recommendations = 0"
+        )
+        .await,
+        windows
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from ballot_tally where staff_id is not null and recommendations = 0"
+        )
+        .await,
+        staff
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'period.candidates'"
+        )
+        .await,
+        1
+    );
+    // The snapshot is exactly what the scoring module says of the stored data.
+    let page = ducha.get("/periods/2026-Q4/candidates").await;
+    let shown = page
+        .texts("section.card:nth-of-type(1) tbody tr")
+        .iter()
+        .filter(|r| r.contains("候选对象"))
+        .count() as i64;
+    assert_eq!(shown, windows);
+    // No going back once voting is open; the months are locked.
+    let back = ducha
+        .post("/periods/2026-Q4/phase", &[("to", "candidates")])
+        .await;
+    assert_eq!(
+        back.location(),
+        Some("/periods/2026-Q4?notice=phase_unchanged")
+    );
+    assert!(
+        ducha
+            .get("/scores/2026-10")
+            .await
+            .text(".notice")
+            .contains("已锁定")
+    );
+}

@@ -665,3 +665,64 @@ pub async fn veto_revoke(
     .await?;
     Ok(true)
 }
+
+/// Confirms the candidates: stores the scoring module's result as the period's snapshot and
+/// creates a zero counter for every candidate, so that each ballot only increments counters
+/// that exist already (no insert whose order could tell anything).
+pub async fn confirm_candidates(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: i64,
+    period: &PeriodRow,
+    result: &crate::scoring::PeriodResult,
+) -> sqlx::Result<()> {
+    let snapshot = serde_json::to_value(result).expect("results serialise");
+    sqlx::query!(
+        "update period set candidates = $3, updated_at = now() where center_id = $1 and period_id = $2",
+        center_id,
+        period.period_id,
+        snapshot
+    )
+    .execute(&mut *conn)
+    .await?;
+    let ids = |list: &[String], prefix: char| -> Vec<i64> {
+        list.iter()
+            .filter_map(|id| id.strip_prefix(prefix)?.parse().ok())
+            .collect()
+    };
+    let windows = ids(&result.window.candidates, 'W');
+    let staff = ids(&result.staff.candidates, 'S');
+    sqlx::query!(
+        "insert into ballot_tally (center_id, period_id, window_id)
+         select $1, $2, unnest($3::bigint[]) on conflict do nothing",
+        center_id,
+        period.period_id,
+        &windows
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "insert into ballot_tally (center_id, period_id, staff_id)
+         select $1, $2, unnest($3::bigint[]) on conflict do nothing",
+        center_id,
+        period.period_id,
+        &staff
+    )
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "period.candidates",
+            entity: "period",
+            entity_id: period.code.clone(),
+            before: None,
+            after: Some(serde_json::json!({
+                "window_candidates": result.window.candidates,
+                "staff_candidates": result.staff.candidates,
+            })),
+        },
+    )
+    .await
+}

@@ -349,7 +349,9 @@ fn effects(from: Phase, to: Phase) -> Vec<String> {
 fn available(from: Phase, to: Phase) -> bool {
     matches!(
         (from, to),
-        (Phase::Entry, Phase::Candidates) | (Phase::Candidates, Phase::Entry)
+        (Phase::Entry, Phase::Candidates)
+            | (Phase::Candidates, Phase::Entry)
+            | (Phase::Candidates, Phase::Voting)
     )
 }
 
@@ -435,9 +437,22 @@ async fn change_phase(
                 .into_response(),
         );
     }
+    let actor = user.actor(&ip);
+    if (from, to) == (Phase::Candidates, Phase::Voting) {
+        // Computed inside the transaction that holds the period row: no score, duty day or
+        // veto can change between this computation and the lock it brings.
+        let (input, _) = db::period::load_input(&mut tx, user.center_id, &p).await?;
+        let result = crate::scoring::compute(&input).map_err(|r| {
+            AppError::Internal(anyhow::anyhow!(
+                "period {} refused by the scoring module: {r}",
+                p.code
+            ))
+        })?;
+        db::period::confirm_candidates(&mut tx, &actor, user.center_id, &p, &result).await?;
+    }
     db::period::set_phase(
         &mut tx,
-        &user.actor(&ip),
+        &actor,
         user.center_id,
         p.period_id,
         &p.code,
