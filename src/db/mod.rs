@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod ballot;
 pub mod local;
 pub mod org;
 pub mod period;

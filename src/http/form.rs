@@ -75,6 +75,18 @@ impl FormData {
             .and_then(|v| std::str::from_utf8(v).ok())
     }
 
+    /// Every value of a repeated field (checkboxes), as text; an error when any is not
+    /// UTF-8 or holds a control character.
+    pub fn all_utf8(&self, name: &str) -> Result<Vec<String>, FieldError> {
+        self.all(name)
+            .into_iter()
+            .map(|v| match std::str::from_utf8(v) {
+                Ok(s) if !s.chars().any(char::is_control) => Ok(s.to_string()),
+                _ => Err(FieldError::InvalidUtf8),
+            })
+            .collect()
+    }
+
     /// The one value of a field, as text.
     pub fn raw(&self, name: &str) -> Result<&str, FieldError> {
         match self.all(name).as_slice() {

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod ballot;
 pub mod csrf;
 pub mod error;
 pub mod extract;

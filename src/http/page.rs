@@ -61,6 +61,8 @@ impl Layout {
             Some("disabled") => Some("已停用。"),
             Some("password") => Some("密码已修改。"),
             Some("phase") => Some("评选阶段已变更。"),
+            Some("voted") => Some("推荐票已提交。感谢参与，投票内容严格保密。"),
+            Some("already_voted") => Some("您已提交过这张推荐票，提交后不能更改；本次未重复计票。"),
             Some("phase_unchanged") => Some("评选阶段未变更：该步骤已由他人完成，或当前不能进行。"),
             _ => None,
         };
@@ -85,7 +87,7 @@ fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             (urls::SCORES, "月度考核"),
             (urls::AUDIT, "操作日志"),
         ],
-        Role::WindowHead => &[(urls::WINDOW_HEAD_HOME, "首页")],
+        Role::WindowHead => &[(urls::WINDOW_HEAD_HOME, "首页"), (urls::BALLOT, "民主推荐")],
         Role::Leadership => &[(urls::LEADERSHIP_HOME, "首页")],
         Role::Staff => &[(urls::STAFF_HOME, "首页")],
     };

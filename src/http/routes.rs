@@ -113,6 +113,7 @@ pub fn all() -> Routes {
     let r = super::admin::routes(r);
     let r = super::periods::routes(r);
     let r = super::scores::routes(r);
+    let r = super::ballot::routes(r);
     super::audit::routes(r)
 }
 

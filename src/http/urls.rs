@@ -17,6 +17,8 @@ pub const STAFF_HOME: &str = "/me";
 pub const AUDIT: &str = "/audit";
 pub const SCORES: &str = "/scores";
 pub const PERIODS: &str = "/periods";
+pub const BALLOT: &str = "/ballot";
+pub const BALLOT_REVIEW: &str = "/ballot/review";
 
 /// The score grid of a month.
 pub fn scores(month: &str) -> String {

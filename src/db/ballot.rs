@@ -1,0 +1,177 @@
+//! The secret ballot. A receipt says that a head voted (and when), under a unique key that
+//! is the guarantee of one ballot per head, kind and period; the choices only increment
+//! per-candidate counters in the same transaction. Nothing links the two, and no choice is
+//! ever logged or audited.
+
+use serde_json::Value;
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+
+use super::audit::{self, Actor, Change};
+
+/// The period of a center whose voting is open, with its candidate snapshot.
+pub struct OpenVote {
+    pub period_id: i64,
+    pub code: String,
+    pub candidates: Value,
+    pub rules: Value,
+}
+
+pub async fn open_vote(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<Option<OpenVote>> {
+    sqlx::query_as!(
+        OpenVote,
+        r#"select period_id, code, candidates as "candidates!", rules from period
+           where center_id = $1 and phase = 'voting' and candidates is not null
+           order by code desc limit 1"#,
+        center_id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// When the head cast each kind of ballot in the period.
+pub async fn receipts(
+    conn: &mut PgConnection,
+    period_id: i64,
+    account_id: i64,
+) -> sqlx::Result<Vec<(String, OffsetDateTime)>> {
+    Ok(sqlx::query!(
+        "select kind, cast_at from ballot_receipt where period_id = $1 and account_id = $2",
+        period_id,
+        account_id
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.kind, r.cast_at))
+    .collect())
+}
+
+/// Window and department of windows, window of staff: what a ballot shows of a candidate,
+/// and what recusal is checked against. (id, label, detail, window_id)
+pub async fn describe(
+    conn: &mut PgConnection,
+    center_id: i64,
+    windows: &[i64],
+    staff: &[i64],
+) -> sqlx::Result<Vec<(String, String, String, i64)>> {
+    let mut out: Vec<(String, String, String, i64)> = sqlx::query!(
+        r#"select w.window_id, w.number || '号窗口 ' || w.name as "label!", d.name as department
+           from service_window w join department d on d.department_id = w.department_id
+           where w.center_id = $1 and w.window_id = any($2)"#,
+        center_id,
+        windows
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| {
+        (
+            format!("W{}", r.window_id),
+            r.label,
+            r.department,
+            r.window_id,
+        )
+    })
+    .collect();
+    out.extend(
+        sqlx::query!(
+            r#"select s.staff_id, s.name, s.position, s.window_id, w.number || '号窗口 ' || w.name as "window_label!"
+               from staff s join service_window w on w.window_id = s.window_id
+               where s.center_id = $1 and s.staff_id = any($2)"#,
+            center_id,
+            staff
+        )
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (format!("S{}", r.staff_id), r.name, format!("{} · {}", r.window_label, r.position), r.window_id)),
+    );
+    Ok(out)
+}
+
+/// Why a ballot was not stored.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refused {
+    VotingClosed,
+    AlreadyVoted,
+}
+
+/// Stores one ballot: with the period row share-locked in the voting phase (closing voting
+/// waits for it, or it sees voting closed), the receipt under its unique key, and +1 on the
+/// counter of each recommended candidate. The caller has checked recusal and the cap
+/// against the same snapshot; `ids` are window or staff ids of this period's counters.
+#[allow(clippy::too_many_arguments)]
+pub async fn cast(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: i64,
+    period_id: i64,
+    code: &str,
+    kind: &str,
+    head_window: i64,
+    ids: &[i64],
+) -> sqlx::Result<Result<OffsetDateTime, Refused>> {
+    let phase = sqlx::query_scalar!(
+        "select phase from period where center_id = $1 and period_id = $2 for share",
+        center_id,
+        period_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    if phase.as_deref() != Some("voting") {
+        return Ok(Err(Refused::VotingClosed));
+    }
+    let cast_at = sqlx::query_scalar!(
+        "insert into ballot_receipt (center_id, period_id, kind, account_id, window_id)
+         values ($1, $2, $3, $4, $5)
+         on conflict (period_id, kind, account_id) do nothing
+         returning cast_at",
+        center_id,
+        period_id,
+        kind,
+        actor.account_id,
+        head_window
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(cast_at) = cast_at else {
+        return Ok(Err(Refused::AlreadyVoted));
+    };
+    let updated = if kind == "window" {
+        sqlx::query!(
+            "update ballot_tally set recommendations = recommendations + 1
+             where period_id = $1 and window_id = any($2)",
+            period_id,
+            ids
+        )
+        .execute(&mut *conn)
+        .await?
+    } else {
+        sqlx::query!(
+            "update ballot_tally set recommendations = recommendations + 1
+             where period_id = $1 and staff_id = any($2)",
+            period_id,
+            ids
+        )
+        .execute(&mut *conn)
+        .await?
+    };
+    if updated.rows_affected() != ids.len() as u64 {
+        // Not this period's candidates: the caller's checks should make this impossible.
+        return Err(sqlx::Error::Protocol("ballot names a non-candidate".into()));
+    }
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "ballot.cast",
+            entity: "ballot",
+            entity_id: format!("{code} {kind}"),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    Ok(Ok(cast_at))
+}

@@ -1,0 +1,391 @@
+//! The window head's secret ballot (民主推荐): two ballots, windows and staff, among the
+//! confirmed candidates; the head's own window and its staff are shown as 回避 and cannot
+//! be chosen; a confirmation page lists the choices; a submitted ballot is final and leaves
+//! a receipt with its time, never its choices.
+
+use std::collections::HashSet;
+
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::Value;
+
+use super::AppState;
+use super::error::{AppError, AppResult};
+use super::extract::{ClientIp, CurrentUser};
+use super::form::FormData;
+use super::page::{self, Layout};
+use super::routes::{Access, Routes, WINDOW_HEAD};
+use super::urls;
+use crate::db::{self, ballot::OpenVote};
+use crate::domain::period::PeriodCode;
+
+const H: Access = Access::Roles(WINDOW_HEAD);
+
+pub fn routes(r: Routes) -> Routes {
+    r.get(urls::BALLOT, H, ballot_page)
+        .post(urls::BALLOT_REVIEW, H, review)
+        .post(urls::BALLOT, H, submit)
+}
+
+/// One candidate on a ballot.
+pub struct BallotChoice {
+    pub id: String,
+    pub label: String,
+    pub detail: String,
+    pub assessment: String,
+    pub recused: bool,
+    pub checked: bool,
+}
+
+/// One of the two ballots.
+pub struct BallotView {
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub noun: &'static str,
+    pub cap: i64,
+    pub options: Vec<BallotChoice>,
+    pub cast_at: Option<String>,
+    pub error: Option<String>,
+}
+
+fn kind_title(kind: &str) -> (&'static str, &'static str, &'static str) {
+    if kind == "window" {
+        ("window", "优质服务窗口推荐票", "个窗口")
+    } else {
+        ("staff", "优秀服务标兵推荐票", "名工作人员")
+    }
+}
+
+/// The candidates of a kind as the snapshot has them, in assessment-rank order.
+fn snapshot_candidates<'a>(vote: &'a OpenVote, kind: &str) -> Vec<(&'a str, String)> {
+    let k = &vote.candidates[kind];
+    let ids: Vec<&str> = k["candidates"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    ids.into_iter()
+        .map(|id| {
+            let a = k["entrants"]
+                .as_array()
+                .and_then(|es| es.iter().find(|e| e["id"].as_str() == Some(id)))
+                .and_then(|e| e["assessment"].as_str())
+                .unwrap_or("")
+                .to_string();
+            (id, a)
+        })
+        .collect()
+}
+
+fn numeric_ids(list: &[(&str, String)], prefix: char) -> Vec<i64> {
+    list.iter()
+        .filter_map(|(id, _)| id.strip_prefix(prefix)?.parse().ok())
+        .collect()
+}
+
+async fn build(
+    state: &AppState,
+    user: &CurrentUser,
+    vote: &OpenVote,
+    selected: Option<(&str, &HashSet<String>, String)>,
+) -> AppResult<Vec<BallotView>> {
+    let head_window = user.window_id.ok_or(AppError::Forbidden)?;
+    let windows = snapshot_candidates(vote, "window");
+    let staff = snapshot_candidates(vote, "staff");
+    let mut conn = state.db.acquire().await?;
+    let described = db::ballot::describe(
+        &mut conn,
+        user.center_id,
+        &numeric_ids(&windows, 'W'),
+        &numeric_ids(&staff, 'S'),
+    )
+    .await?;
+    let receipts = db::ballot::receipts(&mut conn, vote.period_id, user.account_id).await?;
+    drop(conn);
+    let mut views = Vec::new();
+    for (kind, list) in [("window", &windows), ("staff", &staff)] {
+        let (kind, title, noun) = kind_title(kind);
+        let options = list
+            .iter()
+            .filter_map(|(id, a)| {
+                let (_, label, detail, window) = described.iter().find(|d| d.0 == *id)?;
+                Some(BallotChoice {
+                    id: id.to_string(),
+                    label: label.clone(),
+                    detail: detail.clone(),
+                    assessment: a.clone(),
+                    recused: *window == head_window,
+                    checked: selected
+                        .as_ref()
+                        .is_some_and(|(k, s, _)| *k == kind && s.contains(*id)),
+                })
+            })
+            .collect();
+        views.push(BallotView {
+            kind,
+            title,
+            noun,
+            cap: vote.rules[kind]["max_recommendations"]
+                .as_i64()
+                .unwrap_or(0),
+            options,
+            cast_at: receipts
+                .iter()
+                .find(|(k, _)| k == kind)
+                .map(|(_, t)| crate::domain::format_datetime(Some(*t))),
+            error: selected
+                .as_ref()
+                .filter(|(k, _, _)| *k == kind)
+                .map(|(_, _, e)| e.clone())
+                .filter(|e| !e.is_empty()),
+        });
+    }
+    Ok(views)
+}
+
+#[derive(Template)]
+#[template(path = "ballot/ballot.html")]
+struct BallotPage {
+    layout: Layout,
+    period: Option<String>,
+    ballots: Vec<BallotView>,
+    review: &'static str,
+}
+
+fn period_label(code: &str) -> String {
+    PeriodCode::parse(code)
+        .map(|c| c.label())
+        .unwrap_or_else(|| code.to_string())
+}
+
+async fn ballot_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
+    let vote = {
+        let mut conn = state.db.acquire().await?;
+        db::ballot::open_vote(&mut conn, user.center_id).await?
+    };
+    let q = FormData::parse_query(q.as_deref().unwrap_or(""));
+    let layout = Layout::new("民主推荐", Some(&user), urls::BALLOT).with_notice(&q);
+    let Some(vote) = vote else {
+        return Ok(page::ok(&BallotPage {
+            layout,
+            period: None,
+            ballots: Vec::new(),
+            review: urls::BALLOT_REVIEW,
+        }));
+    };
+    let ballots = build(&state, &user, &vote, None).await?;
+    Ok(page::ok(&BallotPage {
+        layout,
+        period: Some(period_label(&vote.code)),
+        ballots,
+        review: urls::BALLOT_REVIEW,
+    }))
+}
+
+/// The choices of a submitted form, checked against the snapshot: recusal, the cap, no
+/// repeats, candidates of the right kind only. Server-side, whatever the form says.
+fn check_choices(
+    vote: &OpenVote,
+    kind: &str,
+    chosen: &[String],
+    described: &[(String, String, String, i64)],
+    head_window: i64,
+) -> Result<Vec<i64>, String> {
+    let candidates = snapshot_candidates(vote, kind);
+    let cap = vote.rules[kind]["max_recommendations"]
+        .as_i64()
+        .unwrap_or(0);
+    let (_, _, noun) = kind_title(kind);
+    if chosen.len() as i64 > cap {
+        return Err(format!(
+            "最多推荐 {cap} {noun}，您选择了 {} 个，请减少后再提交。",
+            chosen.len()
+        ));
+    }
+    let mut seen = HashSet::new();
+    let mut ids = Vec::new();
+    for id in chosen {
+        if !seen.insert(id) || !candidates.iter().any(|(c, _)| c == id) {
+            return Err("推荐票中有不在候选名单内的对象，请重新选择。".to_string());
+        }
+        let Some((_, _, _, window)) = described.iter().find(|d| &d.0 == id) else {
+            return Err("推荐票中有不在候选名单内的对象，请重新选择。".to_string());
+        };
+        if *window == head_window {
+            return Err("本窗口及本窗口工作人员须回避，不能推荐。".to_string());
+        }
+        ids.push(
+            id[1..]
+                .parse::<i64>()
+                .map_err(|_| "推荐票内容有误，请重新选择。".to_string())?,
+        );
+    }
+    Ok(ids)
+}
+
+/// Reads the kind and the chosen candidates of a ballot form.
+fn read_ballot(form: &FormData) -> Result<(&'static str, Vec<String>), AppError> {
+    let kind = match form.raw("kind") {
+        Ok("window") => "window",
+        Ok("staff") => "staff",
+        _ => return Err(AppError::BadRequest),
+    };
+    let chosen = form.all_utf8("c").map_err(|_| AppError::BadRequest)?;
+    Ok((
+        kind,
+        chosen
+            .into_iter()
+            .map(|c| c.chars().take(24).collect())
+            .collect(),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "ballot/review.html")]
+struct ReviewPage {
+    layout: Layout,
+    period: String,
+    title: &'static str,
+    kind: &'static str,
+    chosen: Vec<BallotChoice>,
+    action: &'static str,
+    back: &'static str,
+}
+
+async fn with_vote(
+    state: &AppState,
+    user: &CurrentUser,
+) -> AppResult<Option<(OpenVote, Vec<(String, String, String, i64)>)>> {
+    let mut conn = state.db.acquire().await?;
+    let Some(vote) = db::ballot::open_vote(&mut conn, user.center_id).await? else {
+        return Ok(None);
+    };
+    let w = snapshot_candidates(&vote, "window");
+    let s = snapshot_candidates(&vote, "staff");
+    let described = db::ballot::describe(
+        &mut conn,
+        user.center_id,
+        &numeric_ids(&w, 'W'),
+        &numeric_ids(&s, 'S'),
+    )
+    .await?;
+    Ok(Some((vote, described)))
+}
+
+async fn closed(user: &CurrentUser) -> Response {
+    let mut layout = Layout::new("民主推荐", Some(user), urls::BALLOT);
+    layout.notice = Some("民主推荐已结束或尚未开始，推荐票未被接收。");
+    page::render(
+        axum::http::StatusCode::CONFLICT,
+        &BallotPage {
+            layout,
+            period: None,
+            ballots: Vec::new(),
+            review: urls::BALLOT_REVIEW,
+        },
+    )
+}
+
+async fn invalid(
+    state: &AppState,
+    user: &CurrentUser,
+    vote: &OpenVote,
+    kind: &str,
+    chosen: &[String],
+    msg: String,
+) -> AppResult<Response> {
+    let set: HashSet<String> = chosen.iter().cloned().collect();
+    let ballots = build(state, user, vote, Some((kind, &set, msg))).await?;
+    Ok(page::invalid(&BallotPage {
+        layout: Layout::new("民主推荐", Some(user), urls::BALLOT),
+        period: Some(period_label(&vote.code)),
+        ballots,
+        review: urls::BALLOT_REVIEW,
+    }))
+}
+
+async fn review(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    form: FormData,
+) -> AppResult<Response> {
+    let (kind, chosen) = read_ballot(&form)?;
+    let head_window = user.window_id.ok_or(AppError::Forbidden)?;
+    let Some((vote, described)) = with_vote(&state, &user).await? else {
+        return Ok(closed(&user).await);
+    };
+    if let Err(msg) = check_choices(&vote, kind, &chosen, &described, head_window) {
+        return invalid(&state, &user, &vote, kind, &chosen, msg).await;
+    }
+    let (kind, title, _) = kind_title(kind);
+    let chosen = chosen
+        .iter()
+        .filter_map(|id| {
+            let (_, label, detail, _) = described.iter().find(|d| &d.0 == id)?;
+            Some(BallotChoice {
+                id: id.clone(),
+                label: label.clone(),
+                detail: detail.clone(),
+                assessment: String::new(),
+                recused: false,
+                checked: true,
+            })
+        })
+        .collect();
+    Ok(page::ok(&ReviewPage {
+        layout: Layout::new("确认推荐票", Some(&user), urls::BALLOT),
+        period: period_label(&vote.code),
+        title,
+        kind,
+        chosen,
+        action: urls::BALLOT,
+        back: urls::BALLOT,
+    }))
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ip: ClientIp,
+    form: FormData,
+) -> AppResult<Response> {
+    let (kind, chosen) = read_ballot(&form)?;
+    let head_window = user.window_id.ok_or(AppError::Forbidden)?;
+    let Some((vote, described)) = with_vote(&state, &user).await? else {
+        return Ok(closed(&user).await);
+    };
+    let ids = match check_choices(&vote, kind, &chosen, &described, head_window) {
+        Ok(ids) => ids,
+        Err(msg) => return invalid(&state, &user, &vote, kind, &chosen, msg).await,
+    };
+    let mut tx = state.db.begin().await?;
+    let cast = db::ballot::cast(
+        &mut tx,
+        &user.actor(&ip),
+        user.center_id,
+        vote.period_id,
+        &vote.code,
+        kind,
+        head_window,
+        &ids,
+    )
+    .await?;
+    match cast {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(Redirect::to(&format!("{}?notice=voted", urls::BALLOT)).into_response())
+        }
+        Err(db::ballot::Refused::AlreadyVoted) => {
+            drop(tx);
+            Ok(Redirect::to(&format!("{}?notice=already_voted", urls::BALLOT)).into_response())
+        }
+        Err(db::ballot::Refused::VotingClosed) => {
+            drop(tx);
+            Ok(closed(&user).await)
+        }
+    }
+}

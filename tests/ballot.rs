@@ -1,0 +1,300 @@
+//! The secret ballot: recusal and the cap enforced server-side, one ballot per head and kind
+//! even under fifty simultaneous submissions, nothing counted after voting closes, and no
+//! trace of who chose whom.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use pingxuan::domain::Role;
+use sqlx::PgPool;
+
+/// A quarter in the voting phase, its candidates confirmed through the pages.
+async fn voting_quarter(app: &TestApp) {
+    let mut ducha = login_as(app, Role::Supervision).await;
+    ducha.post("/periods", &[("code", "2026-Q4")]).await;
+    for sql in [
+        "insert into monthly_score (center_id, month, window_id, score) select center_id, '2026-10', window_id, 80 + window_id % 17 from service_window",
+        "insert into monthly_score (center_id, month, staff_id, score) select center_id, '2026-10', staff_id, 80 + staff_id % 19 from staff",
+        "insert into duty_days (center_id, period_id, staff_id, days) select s.center_id, p.period_id, s.staff_id, 62 from staff s, period p",
+    ] {
+        sqlx::query(sql).execute(&app.pool).await.unwrap();
+    }
+    ducha
+        .post("/periods/2026-Q4/phase", &[("to", "candidates")])
+        .await;
+    assert_eq!(
+        ducha
+            .post("/periods/2026-Q4/phase", &[("to", "voting")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+/// The head's (`username`) ballot form of `kind`: candidate ids offered, ids shown as 回避.
+async fn offered(b: &mut Browser, kind: &str) -> (Vec<String>, usize) {
+    let page = b.get("/ballot").await;
+    let ids = page
+        .form_fields(&format!("section#{kind} form"))
+        .into_iter()
+        .filter(|(k, _)| k == "c")
+        .map(|(_, v)| v)
+        .collect();
+    (ids, page.texts(&format!("section#{kind} li.recused")).len())
+}
+
+async fn tally(app: &TestApp, id: &str) -> i64 {
+    let (col, n) = if let Some(w) = id.strip_prefix('W') {
+        ("window_id", w)
+    } else {
+        ("staff_id", &id[1..])
+    };
+    count(
+        &app.pool,
+        &format!("select recommendations::bigint from ballot_tally where {col} = {n}"),
+    )
+    .await
+}
+
+async fn head_of(app: &TestApp, id: &str) -> Browser {
+    // The head of the window of candidate `id` (a window candidate).
+    let username: String = sqlx::query_scalar("select username from account where window_id = $1")
+        .bind(id[1..].parse::<i64>().unwrap())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let mut b = Browser::new(app);
+    assert_eq!(
+        b.login(&username, PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    b
+}
+
+fn ballot(kind: &str, chosen: &[&str]) -> Vec<(String, String)> {
+    let mut f = vec![("kind".to_string(), kind.to_string())];
+    f.extend(chosen.iter().map(|c| ("c".to_string(), c.to_string())));
+    f
+}
+
+async fn submit(b: &mut Browser, path: &str, fields: Vec<(String, String)>) -> Page {
+    let token = b.csrf().await;
+    let mut all = vec![("_csrf".to_string(), token)];
+    all.extend(fields);
+    b.post_fields(path, &all).await
+}
+
+#[sqlx::test]
+async fn a_head_reviews_and_casts_a_ballot_that_counts_once_and_leaves_only_a_receipt(
+    pool: PgPool,
+) {
+    let app = spawn(pool).await;
+    voting_quarter(&app).await;
+    let mut head = login_as(&app, Role::WindowHead).await; // head01, window 1
+    let (windows, _) = offered(&mut head, "window").await;
+    assert!(windows.len() >= 8);
+    let chosen: Vec<&str> = windows.iter().take(3).map(String::as_str).collect();
+    let review = submit(&mut head, "/ballot/review", ballot("window", &chosen)).await;
+    assert_eq!(review.status, StatusCode::OK);
+    assert_eq!(review.texts("ol li").len(), 3);
+    let before: Vec<i64> = futures_tallies(&app, &chosen).await;
+    let cast = submit(&mut head, "/ballot", ballot("window", &chosen)).await;
+    assert_eq!(cast.location(), Some("/ballot?notice=voted"));
+    let after: Vec<i64> = futures_tallies(&app, &chosen).await;
+    assert!(
+        before.iter().zip(&after).all(|(b, a)| a - b == 1),
+        "{before:?} -> {after:?}"
+    );
+    let page = head.get("/ballot").await;
+    assert!(page.text("section#window .notice").starts_with("您已于"));
+    // The same ballot again is not counted again.
+    let again = submit(&mut head, "/ballot", ballot("window", &chosen)).await;
+    assert_eq!(again.location(), Some("/ballot?notice=already_voted"));
+    assert_eq!(futures_tallies(&app, &chosen).await, after);
+    assert_eq!(
+        count(&app.pool, "select count(*) from ballot_receipt").await,
+        1
+    );
+    // The audit says that the head voted, never for whom.
+    let audit: Option<serde_json::Value> =
+        sqlx::query_scalar("select after from audit_log where action = 'ballot.cast'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(audit.is_none());
+}
+
+async fn futures_tallies(app: &TestApp, ids: &[&str]) -> Vec<i64> {
+    let mut out = Vec::new();
+    for id in ids {
+        out.push(tally(app, id).await);
+    }
+    out
+}
+
+#[sqlx::test]
+async fn recusal_and_the_cap_hold_even_when_the_form_is_forged(pool: PgPool) {
+    let app = spawn(pool).await;
+    voting_quarter(&app).await;
+    let snapshot: serde_json::Value = sqlx::query_scalar("select candidates from period")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let candidates: Vec<String> = snapshot["window"]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let own = candidates[0].clone();
+    let mut head = head_of(&app, &own).await;
+    let (offered_ids, recused) = offered(&mut head, "window").await;
+    assert!(!offered_ids.contains(&own), "the own window is not offered");
+    assert_eq!(recused, 1, "it is shown as 回避");
+    let others: Vec<&str> = candidates
+        .iter()
+        .filter(|c| **c != own)
+        .map(String::as_str)
+        .collect();
+    for (fields, what) in [
+        (ballot("window", &[&own]), "own window"),
+        (ballot("window", &others[..6]), "over the cap of 5"),
+        (ballot("window", &[others[0], others[0]]), "the same twice"),
+        (ballot("window", &["W999999"]), "not a candidate"),
+        (
+            ballot("staff", &[others[0]]),
+            "a window on the staff ballot",
+        ),
+    ] {
+        for path in ["/ballot/review", "/ballot"] {
+            let page = submit(&mut head, path, fields.clone()).await;
+            assert_eq!(
+                page.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{what} at {path}"
+            );
+            assert!(!page.text(".form-error").is_empty(), "{what}");
+        }
+    }
+    // Staff of the head's own window are recused on the staff ballot too.
+    let staff_candidate = snapshot["staff"]["candidates"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let their_window: i64 = sqlx::query_scalar("select window_id from staff where staff_id = $1")
+        .bind(staff_candidate[1..].parse::<i64>().unwrap())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let mut colleague = head_of(&app, &format!("W{their_window}")).await;
+    let (staff_offered, staff_recused) = offered(&mut colleague, "staff").await;
+    assert!(!staff_offered.contains(&staff_candidate));
+    assert!(staff_recused >= 1);
+    let page = submit(
+        &mut colleague,
+        "/ballot",
+        ballot("staff", &[&staff_candidate]),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        page.text(".form-error"),
+        "本窗口及本窗口工作人员须回避，不能推荐。"
+    );
+    assert_eq!(
+        count(&app.pool, "select count(*) from ballot_receipt").await,
+        0
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select coalesce(sum(recommendations), 0)::bigint from ballot_tally"
+        )
+        .await,
+        0
+    );
+}
+
+#[sqlx::test]
+async fn fifty_simultaneous_submissions_of_one_ballot_store_exactly_one(pool: PgPool) {
+    let app = spawn(pool).await;
+    voting_quarter(&app).await;
+    let mut head = login_as(&app, Role::WindowHead).await;
+    let (windows, _) = offered(&mut head, "window").await;
+    let chosen: Vec<String> = windows.iter().take(2).cloned().collect();
+    let token = head.csrf().await;
+    let mut fields = vec![("_csrf".to_string(), token)];
+    fields.extend(ballot(
+        "window",
+        &chosen.iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let mut b = head.clone();
+        let f = fields.clone();
+        tasks.push(tokio::spawn(async move {
+            b.post_fields("/ballot", &f).await.status
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(
+        count(&app.pool, "select count(*) from ballot_receipt").await,
+        1
+    );
+    for id in &chosen {
+        assert_eq!(tally(&app, id).await, 1, "{id}");
+    }
+}
+
+#[sqlx::test]
+async fn nothing_is_counted_once_voting_has_closed(pool: PgPool) {
+    let app = spawn(pool).await;
+    voting_quarter(&app).await;
+    let mut head = login_as(&app, Role::WindowHead).await;
+    let (windows, _) = offered(&mut head, "window").await;
+    sqlx::query("update period set phase = 'rating'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let page = submit(&mut head, "/ballot", ballot("window", &[&windows[0]])).await;
+    assert_eq!(page.status, StatusCode::CONFLICT);
+    assert!(page.text(".notice").contains("推荐票未被接收"));
+    assert_eq!(
+        count(&app.pool, "select count(*) from ballot_receipt").await,
+        0
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select coalesce(sum(recommendations), 0)::bigint from ballot_tally"
+        )
+        .await,
+        0
+    );
+}
+
+#[sqlx::test]
+async fn no_column_of_the_counters_can_be_joined_to_receipts_or_voters(pool: PgPool) {
+    let app = spawn(pool).await;
+    let columns: Vec<String> = sqlx::query_scalar(
+        "select column_name::text from information_schema.columns where table_name = 'ballot_tally' order by 1",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        columns,
+        vec![
+            "ballot_tally_id",
+            "center_id",
+            "period_id",
+            "recommendations",
+            "staff_id",
+            "window_id"
+        ]
+    );
+    // No account, receipt, time or ordering column: window_id/staff_id name the candidate.
+}
