@@ -298,3 +298,73 @@ async fn no_column_of_the_counters_can_be_joined_to_receipts_or_voters(pool: PgP
     );
     // No account, receipt, time or ordering column: window_id/staff_id name the candidate.
 }
+
+#[sqlx::test]
+async fn turnout_shows_who_voted_and_when_but_never_how_then_voting_closes(pool: PgPool) {
+    let app = spawn(pool).await;
+    voting_quarter(&app).await;
+    let mut head = login_as(&app, Role::WindowHead).await;
+    let (windows, _) = offered(&mut head, "window").await;
+    let (staff, _) = offered(&mut head, "staff").await;
+    submit(&mut head, "/ballot", ballot("window", &[&windows[0]])).await;
+    submit(
+        &mut head,
+        "/ballot",
+        ballot("staff", &[&staff[0], &staff[1]]),
+    )
+    .await;
+
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let page = ducha.get("/periods/2026-Q4/turnout").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text("p.muted").contains("已投完两张推荐票：1 / 29 人"));
+    let row = page
+        .texts("tbody tr")
+        .into_iter()
+        .find(|r| r.contains("1号窗口 户籍"))
+        .unwrap();
+    assert!(!row.contains("未投"), "{row}");
+    assert!(
+        page.text("section.card p").contains("2号窗口 出入境"),
+        "the reminder list names who has not voted"
+    );
+    // Nothing on the page names what was chosen.
+    let chosen_names: Vec<String> = sqlx::query_scalar(
+        "select number || '号窗口 ' || name from service_window where window_id = $1",
+    )
+    .bind(windows[0][1..].parse::<i64>().unwrap())
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let recommended_rows = page
+        .texts("tbody tr")
+        .into_iter()
+        .filter(|r| r.contains(&chosen_names[0]))
+        .count();
+    assert!(
+        recommended_rows <= 1,
+        "a recommended window appears only as a voter's row, if at all"
+    );
+
+    let confirm = ducha.get("/periods/2026-Q4/phase?to=rating").await;
+    assert!(
+        confirm
+            .texts(".notice li")
+            .contains(&"28 名窗口负责人尚未投完两张推荐票".to_string())
+    );
+    assert_eq!(
+        ducha
+            .post("/periods/2026-Q4/phase", &[("to", "rating")])
+            .await
+            .location(),
+        Some("/periods/2026-Q4?notice=phase")
+    );
+    let mut late = Browser::new(&app);
+    late.login("head02", PASSWORD).await;
+    let refused = submit(&mut late, "/ballot", ballot("window", &[&windows[1]])).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(
+        count(&app.pool, "select count(*) from ballot_receipt").await,
+        2
+    );
+}

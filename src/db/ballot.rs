@@ -175,3 +175,82 @@ pub async fn cast(
     .await?;
     Ok(Ok(cast_at))
 }
+
+/// Turnout: every active window head of the center and when (if) they cast each ballot.
+pub struct Turnout {
+    pub display_name: String,
+    pub window_label: String,
+    pub window_ballot: Option<OffsetDateTime>,
+    pub staff_ballot: Option<OffsetDateTime>,
+}
+
+pub async fn turnout(
+    conn: &mut PgConnection,
+    center_id: i64,
+    period_id: i64,
+) -> sqlx::Result<Vec<Turnout>> {
+    sqlx::query_as!(
+        Turnout,
+        r#"select a.display_name, w.number || '号窗口 ' || w.name as "window_label!",
+                  (select cast_at from ballot_receipt r where r.period_id = $2 and r.account_id = a.account_id and r.kind = 'window') as window_ballot,
+                  (select cast_at from ballot_receipt r where r.period_id = $2 and r.account_id = a.account_id and r.kind = 'staff') as staff_ballot
+           from account a join service_window w on w.window_id = a.window_id
+           where a.center_id = $1 and a.role = 'window_head' and a.active
+           order by length(w.number), w.number, a.username"#,
+        center_id,
+        period_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// The democratic recommendation of a period as the recount format carries it: per kind,
+/// ballots cast by each window's heads and recommendations of each candidate. Only the
+/// counts; no ballot exists to export.
+pub async fn tallies(
+    conn: &mut PgConnection,
+    period_id: i64,
+) -> sqlx::Result<Vec<crate::scoring::TallyInput>> {
+    use crate::scoring::{Entries, Number, TallyInput};
+    let mut out = Vec::new();
+    for kind in ["window", "staff"] {
+        let by_window = sqlx::query!(
+            r#"select window_id, count(*) as "n!" from ballot_receipt where period_id = $1 and kind = $2
+               group by window_id order by window_id"#,
+            period_id,
+            kind
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let recs = sqlx::query!(
+            r#"select coalesce(window_id, staff_id) as "id!", recommendations from ballot_tally
+               where period_id = $1 and (case when $2 = 'window' then window_id else staff_id end) is not null
+               order by 1"#,
+            period_id,
+            kind
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let prefix = if kind == "window" { "W" } else { "S" };
+        out.push(TallyInput {
+            kind: kind.to_string(),
+            ballots_by_window: Entries(
+                by_window
+                    .into_iter()
+                    .map(|r| (format!("W{}", r.window_id), Number::from_integer(r.n)))
+                    .collect(),
+            ),
+            recommendations: Entries(
+                recs.into_iter()
+                    .map(|r| {
+                        (
+                            format!("{prefix}{}", r.id),
+                            Number::from_integer(i64::from(r.recommendations)),
+                        )
+                    })
+                    .collect(),
+            ),
+        });
+    }
+    Ok(out)
+}

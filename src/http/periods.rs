@@ -24,6 +24,7 @@ pub fn routes(r: Routes) -> Routes {
         .get("/periods/{code}/phase", S, confirm_page)
         .post("/periods/{code}/phase", S, change_phase)
         .get("/periods/{code}/candidates", S, candidates)
+        .get("/periods/{code}/turnout", S, turnout)
         .get("/periods/{code}/vetoes", S, vetoes_page)
         .post("/periods/{code}/vetoes", S, veto_create)
         .post("/periods/{code}/vetoes/{id}/revoke", S, veto_revoke)
@@ -190,6 +191,7 @@ struct ShowPage {
     duty_url: String,
     candidates_url: String,
     vetoes_url: String,
+    turnout_url: String,
     next: Option<(&'static str, &'static str)>,
     back: Option<(&'static str, &'static str)>,
     phase_url: String,
@@ -309,6 +311,7 @@ async fn show(
         duty_url: format!("{}/duty-days", urls::period(&p.code)),
         candidates_url: format!("{}/candidates", urls::period(&p.code)),
         vetoes_url: format!("{}/vetoes", urls::period(&p.code)),
+        turnout_url: format!("{}/turnout", urls::period(&p.code)),
         code: p.code,
     }))
 }
@@ -341,6 +344,10 @@ fn effects(from: Phase, to: Phase) -> Vec<String> {
             "确认候选对象并开始民主推荐；确认后本周期各月考核分数锁定，修改须作为更正并说明理由。"
                 .into(),
         ],
+        (Phase::Voting, Phase::Rating) => vec![
+            "结束民主推荐：尚未投票的窗口负责人将不能再投票，已提交的推荐票全部计入。".into(),
+            "进入综合评定，领导小组成员开始评分，并可查看民主推荐结果。".into(),
+        ],
         (_, to) => vec![format!("进入{}阶段。", to.label())],
     }
 }
@@ -352,6 +359,7 @@ fn available(from: Phase, to: Phase) -> bool {
         (Phase::Entry, Phase::Candidates)
             | (Phase::Candidates, Phase::Entry)
             | (Phase::Candidates, Phase::Voting)
+            | (Phase::Voting, Phase::Rating)
     )
 }
 
@@ -369,6 +377,17 @@ async fn confirm_page(
         _ => return Ok(Redirect::to(&urls::period(&p.code)).into_response()),
     };
     let mut missing = Vec::new();
+    if from == Phase::Voting {
+        let mut conn = state.db.acquire().await?;
+        let rows = db::ballot::turnout(&mut conn, user.center_id, p.period_id).await?;
+        let not_voted = rows
+            .iter()
+            .filter(|r| r.window_ballot.is_none() || r.staff_ballot.is_none())
+            .count();
+        if not_voted > 0 {
+            missing.push(format!("{not_voted} 名窗口负责人尚未投完两张推荐票"));
+        }
+    }
     if from == Phase::Entry || to == Phase::Voting {
         let mut conn = state.db.acquire().await?;
         let m = db::period::missing(&mut conn, user.center_id, p.period_id, &p.months).await?;
@@ -1165,4 +1184,69 @@ async fn veto_revoke(
         errors.add("_form", "撤销一票否决须填写理由");
     }
     render_vetoes(&state, &user, &p, VetoValues::default(), errors, None).await
+}
+
+// ----------------------------------------------------------------------------------------
+// Turnout (投票情况): who has voted, never how
+
+pub struct TurnoutRow {
+    pub name: String,
+    pub window: String,
+    pub window_ballot: String,
+    pub staff_ballot: String,
+    pub done: bool,
+}
+
+#[derive(Template)]
+#[template(path = "periods/turnout.html")]
+struct TurnoutPage {
+    layout: Layout,
+    label: String,
+    period_url: String,
+    rows: Vec<TurnoutRow>,
+    voted: usize,
+    reminders: Vec<String>,
+}
+
+async fn turnout(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let p = load(&state, &user, &code).await?;
+    let rows = {
+        let mut conn = state.db.acquire().await?;
+        db::ballot::turnout(&mut conn, user.center_id, p.period_id).await?
+    };
+    let when = |t: Option<time::OffsetDateTime>| {
+        t.map(|t| crate::domain::format_datetime(Some(t)))
+            .unwrap_or_else(|| "未投".to_string())
+    };
+    let rows: Vec<TurnoutRow> = rows
+        .into_iter()
+        .map(|r| TurnoutRow {
+            done: r.window_ballot.is_some() && r.staff_ballot.is_some(),
+            name: r.display_name,
+            window: r.window_label,
+            window_ballot: when(r.window_ballot),
+            staff_ballot: when(r.staff_ballot),
+        })
+        .collect();
+    let reminders = rows
+        .iter()
+        .filter(|r| !r.done)
+        .map(|r| format!("{} {}", r.window, r.name))
+        .collect();
+    Ok(page::ok(&TurnoutPage {
+        layout: Layout::new(
+            format!("{} 投票情况", label_of(&p.code)),
+            Some(&user),
+            urls::PERIODS,
+        ),
+        label: label_of(&p.code),
+        period_url: urls::period(&p.code),
+        voted: rows.iter().filter(|r| r.done).count(),
+        rows,
+        reminders,
+    }))
 }
