@@ -8,6 +8,7 @@ pub mod ballot;
 pub mod local;
 pub mod org;
 pub mod period;
+pub mod rating;
 pub mod score;
 pub mod session;
 pub mod throttle;

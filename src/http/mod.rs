@@ -13,6 +13,7 @@ pub mod grid;
 pub mod home;
 pub mod page;
 pub mod periods;
+pub mod rating;
 pub mod routes;
 pub mod scores;
 pub mod static_files;

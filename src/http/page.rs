@@ -88,7 +88,7 @@ fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             (urls::AUDIT, "操作日志"),
         ],
         Role::WindowHead => &[(urls::WINDOW_HEAD_HOME, "首页"), (urls::BALLOT, "民主推荐")],
-        Role::Leadership => &[(urls::LEADERSHIP_HOME, "首页")],
+        Role::Leadership => &[(urls::LEADERSHIP_HOME, "首页"), (urls::RATINGS, "综合评定")],
         Role::Staff => &[(urls::STAFF_HOME, "首页")],
     };
     items

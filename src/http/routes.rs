@@ -114,6 +114,7 @@ pub fn all() -> Routes {
     let r = super::periods::routes(r);
     let r = super::scores::routes(r);
     let r = super::ballot::routes(r);
+    let r = super::rating::routes(r);
     super::audit::routes(r)
 }
 
