@@ -35,6 +35,7 @@ create table period (
         check (phase in ('entry', 'candidates', 'voting', 'rating', 'review', 'published')),
     candidates jsonb,
     results jsonb,
+    recount jsonb,
     published_at timestamptz,
     created_at timestamptz not null default now(),
     updated_at timestamptz not null default now(),
@@ -52,6 +53,7 @@ comment on column period.months is 'The months whose scores the period uses, e.g
 comment on column period.phase is 'entry (考核录入), candidates (候选确定), voting (民主推荐), rating (综合评定), review (审定), published (已发布).';
 comment on column period.candidates is 'The scoring module''s result when the candidates were confirmed (the snapshot voting uses).';
 comment on column period.results is 'The scoring module''s result as published (or as corrected since).';
+comment on column period.recount is 'The recount input (SPEC.md §5, democratic recommendation as tallies) the published results were computed from.';
 comment on column period.published_at is 'When the results were published.';
 comment on column period.created_at is 'When the row was created.';
 comment on column period.updated_at is 'When the row was last changed.';

@@ -726,3 +726,133 @@ pub async fn confirm_candidates(
     )
     .await
 }
+
+/// The leadership group's tie decisions in the recount format.
+pub async fn decisions(
+    conn: &mut PgConnection,
+    period_id: i64,
+) -> sqlx::Result<Vec<crate::scoring::DecisionInput>> {
+    Ok(sqlx::query!(
+        "select kind, chosen, reason from tie_decision where period_id = $1 order by kind",
+        period_id
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|d| {
+        let prefix = if d.kind == "window" { "W" } else { "S" };
+        crate::scoring::DecisionInput {
+            chosen: d.chosen.iter().map(|id| format!("{prefix}{id}")).collect(),
+            kind: d.kind,
+            reason: d.reason,
+        }
+    })
+    .collect())
+}
+
+/// Everything the results are computed from, in the recount format: the period's data with
+/// the democratic recommendation as tallies (never ballots), the ratings (raters as opaque
+/// ids) and the tie decisions.
+pub async fn recount_input(
+    conn: &mut PgConnection,
+    center_id: i64,
+    period: &PeriodRow,
+) -> sqlx::Result<(crate::scoring::PeriodInput, EntrantNames)> {
+    let (mut input, names) = load_input(conn, center_id, period).await?;
+    input.tallies = super::ballot::tallies(conn, period.period_id).await?;
+    input.ratings = super::rating::all(conn, period.period_id).await?;
+    input.decisions = decisions(conn, period.period_id).await?;
+    Ok((input, names))
+}
+
+/// The stored recount input and results of a published period.
+pub async fn published(
+    conn: &mut PgConnection,
+    period_id: i64,
+) -> sqlx::Result<Option<(Value, Value)>> {
+    Ok(sqlx::query!(
+        "select recount, results from period where period_id = $1 and phase = 'published'",
+        period_id
+    )
+    .fetch_optional(conn)
+    .await?
+    .and_then(|r| Some((r.recount?, r.results?))))
+}
+
+/// Publishes: stores the recount input and the results computed from it, and locks.
+pub async fn publish(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: i64,
+    period: &PeriodRow,
+    recount: &crate::scoring::PeriodInput,
+    results: &crate::scoring::PeriodResult,
+) -> sqlx::Result<()> {
+    let recount = serde_json::to_value(recount).expect("input serialises");
+    let results_json = serde_json::to_value(results).expect("results serialise");
+    sqlx::query!(
+        "update period set recount = $3, results = $4, updated_at = now() where center_id = $1 and period_id = $2",
+        center_id,
+        period.period_id,
+        recount,
+        results_json
+    )
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "period.publish",
+            entity: "period",
+            entity_id: period.code.clone(),
+            before: None,
+            after: Some(serde_json::json!({"window_winners": results.window.winners, "staff_winners": results.staff.winners})),
+        },
+    )
+    .await
+}
+
+/// Records the group leader's decision of a tie (the caller checked it with the scoring
+/// module); false when the kind already has one.
+pub async fn decide(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: i64,
+    period: &PeriodRow,
+    kind: &str,
+    chosen: &[i64],
+    reason: &str,
+) -> sqlx::Result<bool> {
+    let decided_by = actor
+        .account_id
+        .ok_or_else(|| sqlx::Error::Protocol("a decision needs its leader".into()))?;
+    let inserted = sqlx::query!(
+        "insert into tie_decision (center_id, period_id, kind, chosen, reason, decided_by)
+         values ($1, $2, $3, $4, $5, $6) on conflict (period_id, kind) do nothing",
+        center_id,
+        period.period_id,
+        kind,
+        chosen,
+        reason,
+        decided_by
+    )
+    .execute(&mut *conn)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(false);
+    }
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "tie_decision.create",
+            entity: "tie_decision",
+            entity_id: format!("{} {kind}", period.code),
+            before: None,
+            after: Some(serde_json::json!({"chosen": chosen, "reason": reason})),
+        },
+    )
+    .await?;
+    Ok(true)
+}

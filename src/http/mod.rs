@@ -14,6 +14,7 @@ pub mod home;
 pub mod page;
 pub mod periods;
 pub mod rating;
+pub mod results;
 pub mod routes;
 pub mod scores;
 pub mod static_files;

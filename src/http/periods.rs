@@ -192,6 +192,7 @@ struct ShowPage {
     candidates_url: String,
     vetoes_url: String,
     turnout_url: String,
+    results_url: Option<String>,
     next: Option<(&'static str, &'static str)>,
     back: Option<(&'static str, &'static str)>,
     phase_url: String,
@@ -312,6 +313,7 @@ async fn show(
         candidates_url: format!("{}/candidates", urls::period(&p.code)),
         vetoes_url: format!("{}/vetoes", urls::period(&p.code)),
         turnout_url: format!("{}/turnout", urls::period(&p.code)),
+        results_url: (phase >= Phase::Review).then(|| format!("/results/{}", p.code)),
         code: p.code,
     }))
 }
@@ -348,6 +350,14 @@ fn effects(from: Phase, to: Phase) -> Vec<String> {
             "结束民主推荐：尚未投票的窗口负责人将不能再投票，已提交的推荐票全部计入。".into(),
             "进入综合评定，领导小组成员开始评分，并可查看民主推荐结果。".into(),
         ],
+        (Phase::Rating, Phase::Review) => vec![
+            "结束综合评定：评分不能再修改。".into(),
+            "系统按 考核、民主推荐、综合评定 的权重计算总分并排出名次，供领导小组审定；并列待定的由组长选定并写明理由。".into(),
+        ],
+        (Phase::Review, Phase::Published) => vec![
+            "发布评选结果：当选名单上光荣榜，结果与复核数据一并存档。".into(),
+            "发布后本周期锁定，之后的任何更改都须作为更正并说明理由。".into(),
+        ],
         (_, to) => vec![format!("进入{}阶段。", to.label())],
     }
 }
@@ -360,6 +370,8 @@ fn available(from: Phase, to: Phase) -> bool {
             | (Phase::Candidates, Phase::Entry)
             | (Phase::Candidates, Phase::Voting)
             | (Phase::Voting, Phase::Rating)
+            | (Phase::Rating, Phase::Review)
+            | (Phase::Review, Phase::Published)
     )
 }
 
@@ -468,6 +480,23 @@ async fn change_phase(
             ))
         })?;
         db::period::confirm_candidates(&mut tx, &actor, user.center_id, &p, &result).await?;
+    }
+    if (from, to) == (Phase::Review, Phase::Published) {
+        let (input, _) = db::period::recount_input(&mut tx, user.center_id, &p).await?;
+        let result = crate::scoring::compute(&input).map_err(|r| {
+            AppError::Internal(anyhow::anyhow!(
+                "period {} refused by the scoring module: {r}",
+                p.code
+            ))
+        })?;
+        if !result.window.unresolved_tie.is_empty() || !result.staff.unresolved_tie.is_empty() {
+            drop(tx);
+            return Ok(
+                Redirect::to(&format!("{}?notice=unresolved_tie", urls::period(&p.code)))
+                    .into_response(),
+            );
+        }
+        db::period::publish(&mut tx, &actor, user.center_id, &p, &input, &result).await?;
     }
     db::period::set_phase(
         &mut tx,

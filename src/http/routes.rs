@@ -115,6 +115,7 @@ pub fn all() -> Routes {
     let r = super::scores::routes(r);
     let r = super::ballot::routes(r);
     let r = super::rating::routes(r);
+    let r = super::results::routes(r);
     super::audit::routes(r)
 }
 

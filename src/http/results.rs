@@ -1,0 +1,414 @@
+//! Results (评选结果): every candidate's A, D, C, total, final rank, flags and outcome, the
+//! others with their reasons, the coverage of departments, business areas and positions,
+//! the group leader's tie decisions, and the recount exports.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::AppState;
+use super::error::{AppError, AppResult};
+use super::extract::{ClientIp, CurrentUser};
+use super::form::{Errors, FormData};
+use super::page::{self, Layout};
+use super::routes::{Access, LEADERSHIP, Routes};
+use super::urls;
+use crate::db;
+use crate::domain::Role;
+use crate::domain::period::{PeriodCode, Phase};
+use crate::scoring::{self, Flag, KindResult, PeriodInput, PeriodResult, Reason};
+
+const READERS: &[Role] = &[Role::Admin, Role::Supervision, Role::Leadership];
+
+pub fn routes(r: Routes) -> Routes {
+    let read = Access::Roles(READERS);
+    r.get("/results/{code}", read, results_page)
+        .get("/results/{code}/recount.json", read, recount_json)
+        .get("/results/{code}/results.json", read, results_json)
+        .post(
+            "/results/{code}/decision",
+            Access::Roles(LEADERSHIP),
+            decide,
+        )
+}
+
+/// The period's recount input and results: as stored when published, computed from the
+/// locked data in review. `None` before review.
+pub async fn period_results(
+    state: &AppState,
+    center_id: i64,
+    code: &str,
+) -> AppResult<(
+    db::period::PeriodRow,
+    PeriodInput,
+    PeriodResult,
+    db::period::EntrantNames,
+)> {
+    let mut conn = state.db.acquire().await?;
+    let p = db::period::period_by_code(&mut conn, center_id, code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let phase = Phase::parse(&p.phase).unwrap_or(Phase::Entry);
+    if phase < Phase::Review {
+        return Err(AppError::NotFound);
+    }
+    let (live, names) = db::period::recount_input(&mut conn, center_id, &p).await?;
+    if let Some((recount, results)) = db::period::published(&mut conn, p.period_id).await? {
+        let input: PeriodInput =
+            serde_json::from_str(&recount.to_string()).map_err(|e| AppError::Internal(e.into()))?;
+        let result: PeriodResult =
+            serde_json::from_value(results).map_err(|e| AppError::Internal(e.into()))?;
+        return Ok((p, input, result, names));
+    }
+    let result = scoring::compute(&live)
+        .map_err(|r| AppError::Internal(anyhow::anyhow!("period {code}: {r}")))?;
+    Ok((p, live, result, names))
+}
+
+pub struct ResultRow {
+    pub rank: String,
+    pub name: String,
+    pub detail: String,
+    pub assessment: String,
+    pub democratic: String,
+    pub comprehensive: String,
+    pub total: String,
+    pub flags: String,
+    pub outcome: &'static str,
+    pub winner: bool,
+}
+
+pub struct OtherRow {
+    pub name: String,
+    pub detail: String,
+    pub assessment: String,
+    pub note: String,
+}
+
+pub struct TieChoice {
+    pub id: String,
+    pub name: String,
+}
+
+pub struct KindView {
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub award: &'static str,
+    pub candidates: Vec<ResultRow>,
+    pub others: Vec<OtherRow>,
+    pub coverage: Vec<(String, usize)>,
+    pub coverage_warning: Option<String>,
+    pub tie: Vec<TieChoice>,
+    pub decided: Vec<String>,
+}
+
+fn f2(v: Option<scoring::Fixed2>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "—".to_string())
+}
+
+fn kind_view(
+    kind: &'static str,
+    k: &KindResult,
+    names: &db::period::EntrantNames,
+    min_days: &str,
+) -> KindView {
+    let name = |id: &str| {
+        names
+            .names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| (id.to_string(), String::new(), String::new()))
+    };
+    let mut candidates: Vec<&scoring::EntrantResult> =
+        k.entrants.iter().filter(|e| e.candidate).collect();
+    candidates.sort_by_key(|e| e.final_rank);
+    let rows = candidates
+        .iter()
+        .map(|e| {
+            let (n, detail, _) = name(&e.id);
+            let tied = k.unresolved_tie.contains(&e.id);
+            ResultRow {
+                rank: e.final_rank.map(|r| format!("第{r}名")).unwrap_or_default(),
+                name: n,
+                detail,
+                assessment: f2(e.assessment),
+                democratic: f2(e.democratic),
+                comprehensive: f2(e.comprehensive),
+                total: f2(e.total),
+                flags: e
+                    .flags
+                    .iter()
+                    .map(|f| match f {
+                        Flag::NoEligibleBallots => "无有效推荐票",
+                        Flag::NoRatings => "无评分",
+                    })
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                outcome: if k.decided.contains(&e.id) {
+                    "当选（领导小组审定）"
+                } else if e.winner {
+                    "当选"
+                } else if tied {
+                    "并列待定"
+                } else {
+                    "未当选"
+                },
+                winner: e.winner,
+            }
+        })
+        .collect();
+    let mut others: Vec<&scoring::EntrantResult> =
+        k.entrants.iter().filter(|e| !e.candidate).collect();
+    others.sort_by_key(|e| (!e.eligible, e.assessment_rank));
+    let others = others
+        .into_iter()
+        .map(|e| {
+            let (n, detail, _) = name(&e.id);
+            OtherRow {
+                name: n,
+                detail,
+                assessment: f2(e.assessment),
+                note: if e.eligible {
+                    format!("未入围（考核第{}名）", e.assessment_rank.unwrap_or(0))
+                } else {
+                    e.reasons
+                        .iter()
+                        .map(|r| match r {
+                            Reason::Vetoed => "一票否决".to_string(),
+                            Reason::InsufficientDutyDays => format!("在岗不足 {min_days} 天"),
+                            Reason::NoAssessment => "无考核分数".to_string(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("、")
+                },
+            }
+        })
+        .collect();
+    // 代表性: winners by business area (windows) or by position (staff).
+    let mut coverage: Vec<(String, usize)> = Vec::new();
+    for id in &k.winners {
+        let key = name(id).2;
+        match coverage.iter_mut().find(|(k, _)| *k == key) {
+            Some(c) => c.1 += 1,
+            None => coverage.push((key, 1)),
+        }
+    }
+    coverage.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let what = if kind == "window" {
+        "业务范围"
+    } else {
+        "岗位"
+    };
+    let coverage_warning = (k.winners.len() >= 3 && coverage.len() <= 1)
+        .then(|| format!("当选者全部来自同一{what}，代表性不足，建议领导小组审定时予以考虑。"));
+    KindView {
+        kind,
+        title: if kind == "window" {
+            "窗口"
+        } else {
+            "工作人员"
+        },
+        award: if kind == "window" {
+            "优质服务窗口"
+        } else {
+            "优秀服务标兵"
+        },
+        candidates: rows,
+        others,
+        coverage,
+        coverage_warning,
+        tie: k
+            .unresolved_tie
+            .iter()
+            .map(|id| TieChoice {
+                id: id.clone(),
+                name: name(id).0,
+            })
+            .collect(),
+        decided: k.decided.iter().map(|id| name(id).0).collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "results/results.html")]
+struct ResultsPage {
+    layout: Layout,
+    label: String,
+    code: String,
+    phase: &'static str,
+    published: bool,
+    kinds: Vec<KindView>,
+    can_decide: bool,
+    decision_action: String,
+    errors: Errors,
+}
+
+async fn render(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    errors: Errors,
+) -> AppResult<Response> {
+    let (p, _, result, names) = period_results(state, user.center_id, code).await?;
+    let phase = Phase::parse(&p.phase).unwrap_or(Phase::Entry);
+    let min_days = p.rules["min_duty_days"].to_string();
+    let label = PeriodCode::parse(&p.code)
+        .map(|c| c.label())
+        .unwrap_or(p.code.clone());
+    let invalid = !errors.is_empty();
+    let page_ = ResultsPage {
+        layout: Layout::new(format!("{label} 评选结果"), Some(user), urls::PERIODS),
+        label,
+        phase: phase.label(),
+        published: phase == Phase::Published,
+        kinds: vec![
+            kind_view("window", &result.window, &names, &min_days),
+            kind_view("staff", &result.staff, &names, &min_days),
+        ],
+        can_decide: phase == Phase::Review && user.role == Role::Leadership && user.is_group_leader,
+        decision_action: format!("/results/{}/decision", p.code),
+        code: p.code,
+        errors,
+    };
+    Ok(if invalid {
+        page::invalid(&page_)
+    } else {
+        page::ok(&page_)
+    })
+}
+
+async fn results_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    render(&state, &user, &code, Errors::default()).await
+}
+
+fn json_download(name: &str, body: String) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/json; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn recount_json(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let (p, input, _, _) = period_results(&state, user.center_id, &code).await?;
+    let body = serde_json::to_string_pretty(&input).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(json_download(&format!("{}-recount.json", p.code), body))
+}
+
+async fn results_json(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let (p, _, result, _) = period_results(&state, user.center_id, &code).await?;
+    let body = serde_json::to_string_pretty(&result).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(json_download(&format!("{}-results.json", p.code), body))
+}
+
+/// The group leader settles an unresolved tie, with a written reason.
+async fn decide(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ip: ClientIp,
+    Path(code): Path<String>,
+    form: FormData,
+) -> AppResult<Response> {
+    let (p, mut input, result, _) = period_results(&state, user.center_id, &code).await?;
+    // Among the leadership, only the group leader (组长) decides.
+    if !user.is_group_leader {
+        return Err(AppError::Forbidden);
+    }
+    if Phase::parse(&p.phase) != Some(Phase::Review) {
+        return Err(AppError::NotFound);
+    }
+    let kind = match form.raw("kind") {
+        Ok("window") => "window",
+        Ok("staff") => "staff",
+        _ => return Err(AppError::BadRequest),
+    };
+    let mut errors = Errors::default();
+    let chosen = form.all_utf8("chosen").map_err(|_| AppError::BadRequest)?;
+    let reason = match form
+        .raw("reason")
+        .map(|r| crate::domain::text::required(r, 1000))
+    {
+        Ok(Ok(r)) => Some(r),
+        _ => {
+            errors.add("reason", "请填写审定理由");
+            None
+        }
+    };
+    let tied = &result
+        .kind(if kind == "window" {
+            scoring::Kind::Window
+        } else {
+            scoring::Kind::Staff
+        })
+        .unresolved_tie;
+    if tied.is_empty() {
+        errors.add("reason", "该类别没有需要审定的并列情况");
+    }
+    if let Some(reason) = reason.filter(|_| errors.is_empty()) {
+        // The scoring module judges the decision exactly as a recount will.
+        input.decisions.push(scoring::DecisionInput {
+            kind: kind.to_string(),
+            chosen: chosen.clone(),
+            reason: reason.clone(),
+        });
+        match scoring::compute(&input) {
+            Err(_) => errors.add(
+                "reason",
+                format!(
+                    "请从并列的对象中选出恰好需要的名额（并列 {} 个）",
+                    tied.len()
+                ),
+            ),
+            Ok(_) => {
+                let ids: Vec<i64> = chosen
+                    .iter()
+                    .filter_map(|c| c.get(1..)?.parse().ok())
+                    .collect();
+                let mut tx = state.db.begin().await?;
+                let phase = db::period::lock_phase(&mut tx, user.center_id, p.period_id).await?;
+                if phase.as_deref() != Some("review") {
+                    return Err(AppError::NotFound);
+                }
+                if !db::period::decide(
+                    &mut tx,
+                    &user.actor(&ip),
+                    user.center_id,
+                    &p,
+                    kind,
+                    &ids,
+                    &reason,
+                )
+                .await?
+                {
+                    errors.add("reason", "该类别已审定");
+                } else {
+                    tx.commit().await?;
+                    return Ok(Redirect::to(&format!("/results/{}", p.code)).into_response());
+                }
+            }
+        }
+    }
+    render(&state, &user, &code, errors).await
+}

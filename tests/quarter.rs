@@ -1,0 +1,243 @@
+//! A whole quarter through the pages, as the four roles live it: scores typed, duty days,
+//! a veto, candidates confirmed, every head voting, every member rating, a tie decided by
+//! the group leader, publication, and the published winners checked against the scoring
+//! module's recount of the exported data.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use pingxuan::domain::Role;
+use pingxuan::scoring;
+use sqlx::PgPool;
+
+async fn ids(app: &TestApp, sql: &str) -> Vec<i64> {
+    sqlx::query_scalar(sql).fetch_all(&app.pool).await.unwrap()
+}
+
+#[sqlx::test]
+async fn a_quarter_from_the_first_score_to_the_published_winners(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    assert_eq!(
+        ducha.post("/periods", &[("code", "2026-Q4")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Scores: windows 1-4 score 99-96, windows 5 and 6 tie at 95, the rest lower; every
+    // staff member 90 + a little by employee number; typed month by month in the grid.
+    let windows = ids(
+        &app,
+        "select window_id from service_window order by number::int",
+    )
+    .await;
+    for month in ["2026-10", "2026-11", "2026-12"] {
+        let url = format!("/scores/{month}?tab=windows");
+        let mut fields = ducha.get(&url).await.form_fields("form.score-grid");
+        for (i, w) in windows.iter().enumerate() {
+            let score = match i {
+                0..=3 => 99 - i as i64,
+                4 | 5 => 95,
+                _ => 80 + (i as i64 % 10),
+            };
+            set_field(&mut fields, &format!("c{w}"), &score.to_string());
+        }
+        assert_eq!(
+            ducha.post_fields(&url, &fields).await.status,
+            StatusCode::SEE_OTHER,
+            "{month}"
+        );
+        let url = format!("/scores/{month}?tab=staff");
+        let mut fields = ducha.get(&url).await.form_fields("form.score-grid");
+        let cells: Vec<String> = fields
+            .iter()
+            .filter(|(k, _)| k.starts_with('c'))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for (i, c) in cells.iter().enumerate() {
+            set_field(&mut fields, c, &format!("{}.{}", 85 + i % 14, (i * 7) % 10));
+        }
+        assert_eq!(
+            ducha.post_fields(&url, &fields).await.status,
+            StatusCode::SEE_OTHER,
+            "{month} staff"
+        );
+    }
+    // Duty days: everyone 62, one person on leave.
+    let url = "/periods/2026-Q4/duty-days";
+    let mut fields = ducha.get(url).await.form_fields("form.score-grid");
+    let cells: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k.starts_with('c'))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for (i, c) in cells.iter().enumerate() {
+        set_field(&mut fields, c, if i == 3 { "41" } else { "62" });
+    }
+    assert_eq!(
+        ducha.post_fields(url, &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // A veto on window 9.
+    let v = ducha
+        .post(
+            "/periods/2026-Q4/vetoes",
+            &[
+                ("target", &format!("w{}", windows[8])),
+                ("code", "verified_complaint"),
+                ("occurred_on", "2026-11-20"),
+                ("description", "群众投诉经查证属实"),
+                ("evidence", ""),
+            ],
+        )
+        .await;
+    assert_eq!(v.status, StatusCode::SEE_OTHER);
+    for to in ["candidates", "voting"] {
+        assert_eq!(
+            ducha
+                .post("/periods/2026-Q4/phase", &[("to", to)])
+                .await
+                .location(),
+            Some("/periods/2026-Q4?notice=phase"),
+            "{to}"
+        );
+    }
+
+    // Every head casts both ballots, recommending nobody (so D is 0 for all).
+    let heads: Vec<String> = sqlx::query_scalar(
+        "select username from account where role = 'window_head' order by username",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    for h in &heads {
+        let mut b = Browser::new(&app);
+        b.login(h, PASSWORD).await;
+        for kind in ["window", "staff"] {
+            let token = b.csrf().await;
+            let page = b
+                .post_fields(
+                    "/ballot",
+                    &[("_csrf".into(), token), ("kind".into(), kind.into())],
+                )
+                .await;
+            assert_eq!(page.location(), Some("/ballot?notice=voted"), "{h} {kind}");
+        }
+    }
+    assert_eq!(
+        ducha
+            .post("/periods/2026-Q4/phase", &[("to", "rating")])
+            .await
+            .location(),
+        Some("/periods/2026-Q4?notice=phase")
+    );
+
+    // Every member rates every candidate 90.
+    let members: Vec<String> = sqlx::query_scalar(
+        "select username from account where role = 'leadership' order by username",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    for m in &members {
+        let mut b = Browser::new(&app);
+        b.login(m, PASSWORD).await;
+        let mut fields = b.get("/ratings").await.form_fields("form.score-grid");
+        for f in fields.iter_mut().filter(|(k, _)| k.starts_with('r')) {
+            f.1 = "90".into();
+        }
+        assert_eq!(
+            b.post_fields("/ratings", &fields).await.location(),
+            Some("/ratings?notice=saved"),
+            "{m}"
+        );
+    }
+    assert_eq!(
+        ducha
+            .post("/periods/2026-Q4/phase", &[("to", "review")])
+            .await
+            .location(),
+        Some("/periods/2026-Q4?notice=phase")
+    );
+
+    // Windows 5 and 6 tie across the boundary: publication waits for the group leader.
+    let refused = ducha
+        .post("/periods/2026-Q4/phase", &[("to", "published")])
+        .await;
+    assert_eq!(
+        refused.location(),
+        Some("/periods/2026-Q4?notice=unresolved_tie")
+    );
+    let mut leader = Browser::new(&app);
+    leader.login("zuzhang", PASSWORD).await;
+    let results = leader.get("/results/2026-Q4").await;
+    assert_eq!(results.status, StatusCode::OK);
+    assert!(results.text("#window .notice").starts_with("并列待定"));
+    let w6 = format!("W{}", windows[5]);
+    let token = leader.csrf().await;
+    let decided = leader
+        .post_fields(
+            "/results/2026-Q4/decision",
+            &[
+                ("_csrf".into(), token),
+                ("kind".into(), "window".into()),
+                ("chosen".into(), w6.clone()),
+                (
+                    "reason".into(),
+                    "领导小组审定：该窗口本季度群众满意度更高".into(),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        ducha
+            .post("/periods/2026-Q4/phase", &[("to", "published")])
+            .await
+            .location(),
+        Some("/periods/2026-Q4?notice=phase")
+    );
+
+    // The exports: compute of the recount is exactly the published results.
+    let recount = ducha.get("/results/2026-Q4/recount.json").await;
+    assert_eq!(recount.status, StatusCode::OK);
+    assert!(
+        !recount.body.contains("\"ballots\": [\n    {"),
+        "no individual ballot is exported"
+    );
+    let published: serde_json::Value =
+        serde_json::from_str(&ducha.get("/results/2026-Q4/results.json").await.body).unwrap();
+    let recounted = scoring::compute_json(&recount.body).expect("the recount is accepted");
+    assert_eq!(serde_json::to_value(&recounted).unwrap(), published);
+    let expected: Vec<String> = [0usize, 1, 2, 3]
+        .iter()
+        .map(|i| format!("W{}", windows[*i]))
+        .chain([w6])
+        .collect();
+    assert_eq!(recounted.window.winners, expected);
+    assert_eq!(recounted.window.decided.len(), 1);
+    assert_eq!(recounted.staff.winners.len(), 10);
+    let vetoed = recounted
+        .window
+        .entrants
+        .iter()
+        .find(|e| e.id == format!("W{}", windows[8]))
+        .unwrap();
+    assert!(!vetoed.eligible);
+    // Published is final: the phase cannot move, the months stay locked.
+    assert!(
+        ducha
+            .get("/scores/2026-11")
+            .await
+            .text(".notice")
+            .contains("已锁定")
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'period.publish'"
+        )
+        .await,
+        1
+    );
+}
