@@ -6,6 +6,7 @@
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_rounds;
 pub mod domain;
 pub mod http;
 pub mod password;

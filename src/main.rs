@@ -24,17 +24,43 @@ enum Command {
     /// Run the web server.
     Serve(ServerArgs),
     /// Load the demo center (once) and run the web server.
-    Demo(ServerArgs),
+    Demo(DemoArgs),
     /// Apply database migrations and exit.
     Migrate(DbArgs),
     /// Create an administrator account (password from PINGXUAN_ADMIN_PASSWORD or standard input).
     CreateAdmin(CreateAdminArgs),
+    /// Export a period's recount input or results (SPEC.md §5) as JSON on standard output.
+    Export(ExportArgs),
     /// Recount a period: read its data (JSON, SPEC.md §5) from FILE or `-` (standard input),
     /// print its results as JSON. Refused input: exit status 2 and one line on standard error.
     Compute {
         /// The period's data, or `-` for standard input.
         file: String,
     },
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    server: ServerArgs,
+    /// Load the demo center and exit without serving.
+    #[arg(long)]
+    load_only: bool,
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// recount (the input, democratic recommendation as tallies) or results.
+    #[arg(value_parser = ["recount", "results"])]
+    what: String,
+    /// The period, e.g. 2026-Q1, or `latest` for the latest published one.
+    #[arg(long)]
+    period: String,
+    /// The center's code; may be left out when only one center has such a period.
+    #[arg(long)]
+    center: Option<String>,
+    #[command(flatten)]
+    db: DbArgs,
 }
 
 #[derive(Args)]
@@ -140,8 +166,8 @@ async fn run_server_command(cli: Cli) {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(args) => serve(args, false).await,
-        Command::Demo(args) => serve(args, true).await,
+        Command::Serve(args) => serve(args, false, false).await,
+        Command::Demo(args) => serve(args.server, true, args.load_only).await,
         Command::Migrate(args) => {
             let pool = db::connect(args.database_url.as_deref(), 2).await?;
             db::migrate(&pool).await?;
@@ -149,15 +175,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin(args) => create_admin(args).await,
+        Command::Export(args) => export(args).await,
         Command::Compute { .. } => unreachable!("handled before the runtime starts"),
     }
 }
 
-async fn serve(args: ServerArgs, with_demo: bool) -> anyhow::Result<()> {
+async fn serve(args: ServerArgs, with_demo: bool, load_only: bool) -> anyhow::Result<()> {
     let pool = db::connect(args.db.database_url.as_deref(), args.db.db_pool).await?;
     db::migrate(&pool).await?;
     if with_demo {
         let accounts = demo::load(&pool).await?;
+        pingxuan::demo_rounds::load(&pool).await?;
+        if load_only {
+            println!(
+                "demo center loaded ({} accounts; password {})",
+                accounts.len(),
+                demo::DEMO_PASSWORD
+            );
+            return Ok(());
+        }
         print_demo_accounts(&accounts, &args);
     }
     let config = Config::from_args(&args);
@@ -224,6 +260,73 @@ fn print_demo_accounts(accounts: &[demo::DemoAccount], args: &ServerArgs) {
     println!();
     println!("Open http://{}/login", args.addr);
     println!();
+}
+
+async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    let pool = db::connect(args.db.database_url.as_deref(), 2).await?;
+    db::migrate(&pool).await?;
+    let mut conn = pool.acquire().await?;
+    // The centers to look in: the one named, or every center.
+    let centers: Vec<(i64, String)> = sqlx::query_as(
+        "select center_id, code from center where $1::text is null or code = $1 order by center_id",
+    )
+    .bind(&args.center)
+    .fetch_all(&mut *conn)
+    .await?;
+    if centers.is_empty() {
+        anyhow::bail!("no center {:?}", args.center.unwrap_or_default());
+    }
+    let mut found = Vec::new();
+    for (center_id, code) in &centers {
+        let period = if args.period == "latest" {
+            db::period::latest_published(&mut conn, *center_id).await?
+        } else {
+            db::period::period_by_code(&mut conn, *center_id, &args.period).await?
+        };
+        if let Some(p) = period {
+            found.push((*center_id, code.clone(), p));
+        }
+    }
+    let (center_id, _, period) = match found.len() {
+        0 => anyhow::bail!(
+            "no period {} (published, for `latest`) in {}",
+            args.period,
+            if args.center.is_some() {
+                "that center"
+            } else {
+                "any center"
+            }
+        ),
+        1 => found.remove(0),
+        _ => anyhow::bail!(
+            "period {} exists in several centers ({}): name one with --center",
+            args.period,
+            found
+                .iter()
+                .map(|f| f.1.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let (input, result, _) = match db::period::results_of(&mut conn, center_id, &period).await {
+        Ok(r) => r,
+        Err(db::period::ResultsError::NotReady) => anyhow::bail!(
+            "period {} has no results yet (phase {})",
+            period.code,
+            period.phase
+        ),
+        Err(db::period::ResultsError::Db(e)) => return Err(e.into()),
+        Err(db::period::ResultsError::Invalid(msg)) => {
+            anyhow::bail!("period {}: stored data refused: {msg}", period.code)
+        }
+    };
+    let json = if args.what == "recount" {
+        serde_json::to_string_pretty(&input)?
+    } else {
+        serde_json::to_string_pretty(&result)?
+    };
+    println!("{json}");
+    Ok(())
 }
 
 async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {

@@ -5,6 +5,7 @@ mod common;
 use axum::http::StatusCode;
 use common::*;
 use pingxuan::demo;
+use pingxuan::domain::Role;
 use sqlx::PgPool;
 
 #[sqlx::test]
@@ -88,4 +89,102 @@ async fn every_demo_account_signs_in_and_reaches_its_home_page(pool: PgPool) {
         assert_eq!(page.status, StatusCode::OK, "{} at {target}", a.username);
         assert!(page.text("h1").ends_with("您好"), "{}", a.username);
     }
+}
+
+#[sqlx::test]
+async fn the_demo_quarters_are_published_and_in_voting_and_load_once(pool: PgPool) {
+    let app = spawn(pool).await;
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    let before = count(&app.pool, "select count(*) from audit_log").await;
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    assert_eq!(
+        count(&app.pool, "select count(*) from audit_log").await,
+        before,
+        "loading again changes nothing"
+    );
+
+    // The published quarter recounts exactly to its published results, with a decided tie.
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let recount = ducha.get("/results/2026-Q2/recount.json").await;
+    let results: serde_json::Value =
+        serde_json::from_str(&ducha.get("/results/2026-Q2/results.json").await.body).unwrap();
+    let recounted = pingxuan::scoring::compute_json(&recount.body).unwrap();
+    assert_eq!(serde_json::to_value(&recounted).unwrap(), results);
+    assert_eq!(
+        recounted.window.decided.len(),
+        1,
+        "one tie decided by the group leader"
+    );
+    assert_eq!(recounted.window.winners.len(), 5);
+    assert_eq!(recounted.staff.winners.len(), 10);
+    assert_eq!(count(&app.pool, "select count(*) from veto").await, 3);
+
+    // The current quarter is in voting; a third of the heads have voted; one who has not can.
+    let phase: String = sqlx::query_scalar("select phase from period where code = '2026-Q3'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(phase, "voting");
+    let voted = count(&app.pool, "select count(distinct account_id) from ballot_receipt r join period p using (period_id) where p.code = '2026-Q3'").await;
+    assert!((5..=15).contains(&voted), "{voted} heads voted");
+    let mut late = Browser::new(&app);
+    late.login("head29", PASSWORD).await;
+    let page = late.get("/ballot").await;
+    assert!(page.text("p.lead").starts_with("2026年第三季度"));
+    let token = late.csrf().await;
+    let cast = late
+        .post_fields(
+            "/ballot",
+            &[("_csrf".into(), token), ("kind".into(), "window".into())],
+        )
+        .await;
+    assert_eq!(cast.location(), Some("/ballot?notice=voted"));
+}
+
+#[sqlx::test]
+async fn the_command_line_exports_recount_to_exactly_the_published_results(pool: PgPool) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let app = spawn(pool).await;
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    let db: String = sqlx::query_scalar("select current_database()::text")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let base = std::env::var("DATABASE_URL").expect("tests run with DATABASE_URL");
+    let url = format!("{}/{db}", base.rsplit_once('/').unwrap().0);
+    let export = |what: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_pingxuan"))
+            .args(["export", what, "--period", "latest"])
+            .env("DATABASE_URL", &url)
+            .env("PINGXUAN_LOG", "error")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let recount = export("recount");
+    let results = export("results");
+    let mut compute = Command::new(env!("CARGO_BIN_EXE_pingxuan"))
+        .args(["compute", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    compute.stdin.take().unwrap().write_all(&recount).unwrap();
+    let recounted = compute.wait_with_output().unwrap();
+    assert!(recounted.status.success());
+    assert_eq!(
+        String::from_utf8(recounted.stdout).unwrap(),
+        String::from_utf8(results).unwrap(),
+        "byte for byte"
+    );
+    // No individual ballot leaves the server.
+    let recount: serde_json::Value = serde_json::from_slice(&recount).unwrap();
+    assert_eq!(recount["ballots"], serde_json::json!([]));
+    assert_eq!(recount["tallies"].as_array().unwrap().len(), 2);
 }

@@ -856,3 +856,66 @@ pub async fn decide(
     .await?;
     Ok(true)
 }
+
+/// Why a period's results cannot be had.
+#[derive(Debug)]
+pub enum ResultsError {
+    /// Not yet in review: no results exist.
+    NotReady,
+    Db(sqlx::Error),
+    /// Stored data the scoring module refuses (a bug or a manual edit).
+    Invalid(String),
+}
+
+impl From<sqlx::Error> for ResultsError {
+    fn from(e: sqlx::Error) -> Self {
+        ResultsError::Db(e)
+    }
+}
+
+/// The recount input and results of a period in review (computed from its locked data) or
+/// published (as stored at publication, so that the export never changes afterwards).
+pub async fn results_of(
+    conn: &mut PgConnection,
+    center_id: i64,
+    period: &PeriodRow,
+) -> Result<
+    (
+        crate::scoring::PeriodInput,
+        crate::scoring::PeriodResult,
+        EntrantNames,
+    ),
+    ResultsError,
+> {
+    use crate::domain::period::Phase;
+    if Phase::parse(&period.phase).unwrap_or(Phase::Entry) < Phase::Review {
+        return Err(ResultsError::NotReady);
+    }
+    let (live, names) = recount_input(conn, center_id, period).await?;
+    if let Some((recount, results)) = published(conn, period.period_id).await? {
+        let input = serde_json::from_str(&recount.to_string())
+            .map_err(|e| ResultsError::Invalid(e.to_string()))?;
+        let result =
+            serde_json::from_value(results).map_err(|e| ResultsError::Invalid(e.to_string()))?;
+        return Ok((input, result, names));
+    }
+    let result = crate::scoring::compute(&live).map_err(|r| ResultsError::Invalid(r.0))?;
+    Ok((live, result, names))
+}
+
+/// The latest published period of the center.
+pub async fn latest_published(
+    conn: &mut PgConnection,
+    center_id: i64,
+) -> sqlx::Result<Option<PeriodRow>> {
+    let code = sqlx::query_scalar!(
+        "select code from period where center_id = $1 and phase = 'published' order by published_at desc limit 1",
+        center_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    match code {
+        Some(code) => period_by_code(conn, center_id, &code).await,
+        None => Ok(None),
+    }
+}

@@ -49,21 +49,14 @@ pub async fn period_results(
     let p = db::period::period_by_code(&mut conn, center_id, code)
         .await?
         .ok_or(AppError::NotFound)?;
-    let phase = Phase::parse(&p.phase).unwrap_or(Phase::Entry);
-    if phase < Phase::Review {
-        return Err(AppError::NotFound);
+    match db::period::results_of(&mut conn, center_id, &p).await {
+        Ok((input, result, names)) => Ok((p, input, result, names)),
+        Err(db::period::ResultsError::NotReady) => Err(AppError::NotFound),
+        Err(db::period::ResultsError::Db(e)) => Err(e.into()),
+        Err(db::period::ResultsError::Invalid(msg)) => {
+            Err(AppError::Internal(anyhow::anyhow!("period {code}: {msg}")))
+        }
     }
-    let (live, names) = db::period::recount_input(&mut conn, center_id, &p).await?;
-    if let Some((recount, results)) = db::period::published(&mut conn, p.period_id).await? {
-        let input: PeriodInput =
-            serde_json::from_str(&recount.to_string()).map_err(|e| AppError::Internal(e.into()))?;
-        let result: PeriodResult =
-            serde_json::from_value(results).map_err(|e| AppError::Internal(e.into()))?;
-        return Ok((p, input, result, names));
-    }
-    let result = scoring::compute(&live)
-        .map_err(|r| AppError::Internal(anyhow::anyhow!("period {code}: {r}")))?;
-    Ok((p, live, result, names))
 }
 
 pub struct ResultRow {
