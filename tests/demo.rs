@@ -188,3 +188,38 @@ async fn the_command_line_exports_recount_to_exactly_the_published_results(pool:
     assert_eq!(recount["ballots"], serde_json::json!([]));
     assert_eq!(recount["tallies"].as_array().unwrap().len(), 2);
 }
+
+#[sqlx::test]
+async fn a_staff_member_sees_their_own_record_and_nobody_elses(pool: PgPool) {
+    let app = spawn(pool).await;
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    let mut me = login_as(&app, Role::Staff).await; // staff002
+    let page = me.get("/me").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let months: Vec<String> = page.texts("section.card:nth-of-type(2) tbody tr");
+    assert_eq!(months.len(), 6, "April to September");
+    assert!(months[0].starts_with("2026年9月"));
+    assert!(
+        page.texts("section.card li")
+            .iter()
+            .any(|d| d.starts_with("2026年第二季度："))
+    );
+    let results = page.texts("section.card:nth-of-type(4) tbody tr");
+    assert_eq!(results.len(), 1, "only the published quarter");
+    assert!(results[0].starts_with("2026年第二季度"));
+    // No other staff member's name is on the page.
+    let others: Vec<String> = sqlx::query_scalar("select name from staff where staff_id <> (select staff_id from account where username = 'staff002')")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    let own: String = sqlx::query_scalar("select s.name from staff s join account a on a.staff_id = s.staff_id where a.username = 'staff002'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    for name in others.iter().filter(|n| **n != own) {
+        assert!(
+            !page.body.contains(name.as_str()),
+            "{name} is shown to staff002"
+        );
+    }
+}

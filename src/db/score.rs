@@ -204,3 +204,59 @@ pub async fn set(
     )
     .await
 }
+
+/// A staff member's own record: monthly scores (latest first), duty days by period, and
+/// their entry in each published period's results. Nothing about anyone else.
+pub struct OwnRecord {
+    pub scores: Vec<(String, i32)>,
+    pub duty_days: Vec<(String, i32)>,
+    pub results: Vec<(String, serde_json::Value)>,
+}
+
+pub async fn own_record(
+    conn: &mut PgConnection,
+    center_id: i64,
+    staff_id: i64,
+) -> sqlx::Result<OwnRecord> {
+    let scores = sqlx::query!(
+        r#"select month, (score * 100)::int as "h!" from monthly_score
+           where center_id = $1 and staff_id = $2 order by month desc limit 12"#,
+        center_id,
+        staff_id
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.month, r.h))
+    .collect();
+    let duty_days = sqlx::query!(
+        "select p.code, d.days from duty_days d join period p on p.period_id = d.period_id
+         where d.center_id = $1 and d.staff_id = $2 order by p.code desc",
+        center_id,
+        staff_id
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.code, r.days))
+    .collect();
+    let id = format!("S{staff_id}");
+    let results = sqlx::query!(
+        r#"select code, e as "e!" from period p,
+                  jsonb_array_elements(p.results -> 'staff' -> 'entrants') e
+           where p.center_id = $1 and p.phase = 'published' and e ->> 'id' = $2
+           order by code desc"#,
+        center_id,
+        id
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.code, r.e))
+    .collect();
+    Ok(OwnRecord {
+        scores,
+        duty_days,
+        results,
+    })
+}

@@ -13,6 +13,8 @@ use super::page::{self, Layout};
 use super::routes::{ADMIN, Access, LEADERSHIP, Routes, STAFF, SUPERVISION, WINDOW_HEAD};
 use super::urls;
 use crate::db::{self, org::CenterCounts, org::StaffRow};
+use crate::domain::period::{PeriodCode, month_label};
+use crate::scoring::Fixed2;
 
 pub fn routes(r: Routes) -> Routes {
     r.get(urls::ADMIN_HOME, Access::Roles(ADMIN), admin_home)
@@ -51,6 +53,7 @@ struct HomePage {
     tiles: Vec<Tile>,
     window: Option<WindowInfo>,
     staff: Option<StaffRow>,
+    record: Option<OwnRecordView>,
     steps: &'static [&'static str],
 }
 
@@ -63,6 +66,7 @@ fn home_page(user: &CurrentUser, path: &str, query: Option<&str>, intro: &'stati
         tiles: Vec::new(),
         window: None,
         staff: None,
+        record: None,
         steps: &[],
     }
 }
@@ -175,24 +179,83 @@ async fn leadership_home(user: CurrentUser, RawQuery(q): RawQuery) -> Response {
     page::ok(&page)
 }
 
+/// A staff member's own record as shown.
+pub struct OwnRecordView {
+    pub scores: Vec<(String, String)>,
+    pub duty_days: Vec<(String, String)>,
+    pub results: Vec<OwnResult>,
+}
+
+pub struct OwnResult {
+    pub period: String,
+    pub assessment: String,
+    pub total: String,
+    pub rank: String,
+    pub outcome: &'static str,
+}
+
 async fn staff_home(
     State(state): State<AppState>,
     user: CurrentUser,
     RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
-    let staff = match user.staff_id {
-        Some(id) => {
-            let mut conn = state.db.acquire().await?;
-            db::org::staff_get(&mut conn, user.center_id, id).await?
-        }
-        None => None,
+    let mut conn = state.db.acquire().await?;
+    let (staff, record) = match user.staff_id {
+        Some(id) => (
+            db::org::staff_get(&mut conn, user.center_id, id).await?,
+            Some(db::score::own_record(&mut conn, user.center_id, id).await?),
+        ),
+        None => (None, None),
     };
+    drop(conn);
     let mut page = home_page(
         &user,
         urls::STAFF_HOME,
         q.as_deref(),
-        "您可以在这里查看本人的考核情况和中心的光荣榜。",
+        "您可以在这里查看本人的月度考核、在岗天数和已发布的评选结果。",
     );
     page.staff = staff;
+    let label = |code: &str| {
+        PeriodCode::parse(code)
+            .map(|c| c.label())
+            .unwrap_or_else(|| code.to_string())
+    };
+    page.record = record.map(|r| OwnRecordView {
+        scores: r
+            .scores
+            .into_iter()
+            .map(|(m, h)| (month_label(&m), Fixed2(i64::from(h)).to_string()))
+            .collect(),
+        duty_days: r
+            .duty_days
+            .into_iter()
+            .map(|(c, d)| (label(&c), format!("{d} 天")))
+            .collect(),
+        results: r
+            .results
+            .into_iter()
+            .map(|(code, e)| {
+                let s = |k: &str| e[k].as_str().unwrap_or("—").to_string();
+                OwnResult {
+                    period: label(&code),
+                    assessment: s("assessment"),
+                    total: s("total"),
+                    rank: e["final_rank"]
+                        .as_u64()
+                        .map(|r| format!("第{r}名"))
+                        .unwrap_or_else(|| "—".to_string()),
+                    outcome: if e["winner"].as_bool() == Some(true) {
+                        "优秀服务标兵"
+                    } else if e["candidate"].as_bool() == Some(true) {
+                        "候选对象"
+                    } else if e["eligible"].as_bool() == Some(true) {
+                        "参评"
+                    } else {
+                        "不符合参评条件"
+                    },
+                }
+            })
+            .collect(),
+    });
     Ok(page::ok(&page))
 }

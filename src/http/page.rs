@@ -82,16 +82,22 @@ fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             (urls::WINDOWS, "窗口"),
             (urls::STAFF, "工作人员"),
             (urls::ACCOUNTS, "账号"),
+            (urls::RESULTS, "评选结果"),
             (urls::AUDIT, "操作日志"),
         ],
         Role::Supervision => &[
             (urls::SUPERVISION_HOME, "首页"),
             (urls::PERIODS, "评选周期"),
             (urls::SCORES, "月度考核"),
+            (urls::RESULTS, "评选结果"),
             (urls::AUDIT, "操作日志"),
         ],
         Role::WindowHead => &[(urls::WINDOW_HEAD_HOME, "首页"), (urls::BALLOT, "民主推荐")],
-        Role::Leadership => &[(urls::LEADERSHIP_HOME, "首页"), (urls::RATINGS, "综合评定")],
+        Role::Leadership => &[
+            (urls::LEADERSHIP_HOME, "首页"),
+            (urls::RATINGS, "综合评定"),
+            (urls::RESULTS, "评选结果"),
+        ],
         Role::Staff => &[(urls::STAFF_HOME, "首页")],
     };
     items

@@ -23,7 +23,8 @@ const READERS: &[Role] = &[Role::Admin, Role::Supervision, Role::Leadership];
 
 pub fn routes(r: Routes) -> Routes {
     let read = Access::Roles(READERS);
-    r.get("/results/{code}", read, results_page)
+    r.get(urls::RESULTS, read, results_list)
+        .get("/results/{code}", read, results_page)
         .get("/results/{code}/recount.json", read, recount_json)
         .get("/results/{code}/results.json", read, results_json)
         .post(
@@ -277,6 +278,43 @@ async fn results_page(
     Path(code): Path<String>,
 ) -> AppResult<Response> {
     render(&state, &user, &code, Errors::default()).await
+}
+
+pub struct PeriodLink {
+    pub label: String,
+    pub phase: &'static str,
+    pub url: String,
+}
+
+#[derive(Template)]
+#[template(path = "results/list.html")]
+struct ResultsList {
+    layout: Layout,
+    periods: Vec<PeriodLink>,
+}
+
+async fn results_list(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+    let periods = {
+        let mut conn = state.db.acquire().await?;
+        db::period::periods(&mut conn, user.center_id).await?
+    };
+    let periods = periods
+        .into_iter()
+        .filter_map(|p| {
+            let phase = Phase::parse(&p.phase)?;
+            (phase >= Phase::Review).then(|| PeriodLink {
+                label: PeriodCode::parse(&p.code)
+                    .map(|c| c.label())
+                    .unwrap_or(p.code.clone()),
+                phase: phase.label(),
+                url: format!("/results/{}", p.code),
+            })
+        })
+        .collect();
+    Ok(page::ok(&ResultsList {
+        layout: Layout::new("评选结果", Some(&user), urls::RESULTS),
+        periods,
+    }))
 }
 
 fn json_download(name: &str, body: String) -> Response {

@@ -19,6 +19,7 @@ pub const SCORES: &str = "/scores";
 pub const PERIODS: &str = "/periods";
 pub const BALLOT: &str = "/ballot";
 pub const RATINGS: &str = "/ratings";
+pub const RESULTS: &str = "/results";
 pub const BALLOT_REVIEW: &str = "/ballot/review";
 
 /// The score grid of a month.
