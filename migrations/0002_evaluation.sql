@@ -34,6 +34,8 @@ create table period (
     phase text not null default 'entry'
         check (phase in ('entry', 'candidates', 'voting', 'rating', 'review', 'published')),
     candidates jsonb,
+    frozen_input jsonb,
+    entrant_names jsonb,
     results jsonb,
     recount jsonb,
     published_at timestamptz,
@@ -52,11 +54,18 @@ comment on column period.rules is 'The scheme''s rules as copied when the period
 comment on column period.months is 'The months whose scores the period uses, e.g. {2026-01,2026-02,2026-03}.';
 comment on column period.phase is 'entry (考核录入), candidates (候选确定), voting (民主推荐), rating (综合评定), review (审定), published (已发布).';
 comment on column period.candidates is 'The scoring module''s result when the candidates were confirmed (the snapshot voting uses).';
+comment on column period.frozen_input is 'The recount input (entrants, their windows, scores, duty days, vetoes) as confirmed with the candidates; everything after is computed from it, so later changes of the organisation cannot change the round.';
+comment on column period.entrant_names is 'Names of the entrants of frozen_input by recount id, as they were at confirmation.';
 comment on column period.results is 'The scoring module''s result as published (or as corrected since).';
 comment on column period.recount is 'The recount input (SPEC.md §5, democratic recommendation as tallies) the published results were computed from.';
 comment on column period.published_at is 'When the results were published.';
 comment on column period.created_at is 'When the row was created.';
 comment on column period.updated_at is 'When the row was last changed.';
+
+-- One vote and one rating round at a time per center, so that a ballot or a rating can only
+-- be meant for one period.
+create unique index period_one_voting on period (center_id) where phase = 'voting';
+create unique index period_one_rating on period (center_id) where phase = 'rating';
 
 create table monthly_score (
     monthly_score_id bigint generated always as identity primary key,

@@ -40,7 +40,7 @@ struct Org {
 }
 
 async fn org(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<Org> {
-    let windows = sqlx::query_as("select window_id, number from service_window where center_id = $1 and active order by number::int")
+    let windows = sqlx::query_as("select window_id, number from service_window where center_id = $1 and active order by length(number), number")
         .bind(center_id)
         .fetch_all(&mut *conn)
         .await?;
@@ -418,10 +418,11 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     )
     .await?;
     move_to(&mut tx, &org, &p, "entry", "candidates").await?;
-    let (input, _) = db::period::load_input(&mut tx, center_id, &p).await?;
+    let (input, names) = db::period::load_input(&mut tx, center_id, &p).await?;
     let snapshot =
         scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo quarter refused: {r}"))?;
-    db::period::confirm_candidates(&mut tx, &ducha, center_id, &p, &snapshot).await?;
+    db::period::confirm_candidates(&mut tx, &ducha, center_id, &p, &input, &names, &snapshot)
+        .await?;
     move_to(&mut tx, &org, &p, "candidates", "voting").await?;
     vote(&mut tx, &org, &p, &snapshot, 100, 2).await?;
     move_to(&mut tx, &org, &p, "voting", "rating").await?;
@@ -432,14 +433,12 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     let result =
         scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo quarter refused: {r}"))?;
     let leader = actor(&org, org.zuzhang, "中心主任 韩明远");
-    for (kind, k, places) in [
-        ("window", &result.window, 5usize),
-        ("staff", &result.staff, 10),
-    ] {
+    for (kind, k) in [("window", &result.window), ("staff", &result.staff)] {
         if k.unresolved_tie.is_empty() {
             continue;
         }
-        let left = places - k.winners.len();
+        let places = p.rules[kind]["winners"].as_u64().unwrap_or(0) as usize;
+        let left = places.saturating_sub(k.winners.len());
         let chosen: Vec<i64> = k
             .unresolved_tie
             .iter()
@@ -479,10 +478,11 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     )
     .await?;
     move_to(&mut tx, &org, &q, "entry", "candidates").await?;
-    let (input, _) = db::period::load_input(&mut tx, center_id, &q).await?;
+    let (input, names) = db::period::load_input(&mut tx, center_id, &q).await?;
     let snapshot =
         scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo quarter refused: {r}"))?;
-    db::period::confirm_candidates(&mut tx, &ducha, center_id, &q, &snapshot).await?;
+    db::period::confirm_candidates(&mut tx, &ducha, center_id, &q, &input, &names, &snapshot)
+        .await?;
     move_to(&mut tx, &org, &q, "candidates", "voting").await?;
     vote(&mut tx, &org, &q, &snapshot, 34, 3).await?;
     tx.commit().await?;

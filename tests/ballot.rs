@@ -72,8 +72,13 @@ async fn head_of(app: &TestApp, id: &str) -> Browser {
     b
 }
 
+const PERIOD: &str = "2026-Q4";
+
 fn ballot(kind: &str, chosen: &[&str]) -> Vec<(String, String)> {
-    let mut f = vec![("kind".to_string(), kind.to_string())];
+    let mut f = vec![
+        ("kind".to_string(), kind.to_string()),
+        ("period".to_string(), PERIOD.to_string()),
+    ];
     f.extend(chosen.iter().map(|c| ("c".to_string(), c.to_string())));
     f
 }
@@ -367,4 +372,98 @@ async fn turnout_shows_who_voted_and_when_but_never_how_then_voting_closes(pool:
         count(&app.pool, "select count(*) from ballot_receipt").await,
         2
     );
+}
+
+#[sqlx::test]
+async fn a_ballot_rewrites_every_counter_of_its_kind_so_none_is_singled_out(pool: PgPool) {
+    let app = spawn(pool).await;
+    voting_quarter(&app).await;
+    let mut head = login_as(&app, Role::WindowHead).await;
+    let (windows, _) = offered(&mut head, "window").await;
+    submit(&mut head, "/ballot", ballot("window", &[&windows[0]])).await;
+    // The receipt's transaction wrote every window counter, chosen or not.
+    let receipt_xmin: String = sqlx::query_scalar("select xmin::text from ballot_receipt")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let counter_xmins: Vec<String> = sqlx::query_scalar(
+        "select distinct xmin::text from ballot_tally where window_id is not null",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(counter_xmins, vec![receipt_xmin]);
+}
+
+#[sqlx::test]
+async fn changes_to_the_organisation_after_voting_opens_do_not_change_the_round(pool: PgPool) {
+    let app = spawn(pool).await;
+    voting_quarter(&app).await;
+    let snapshot: serde_json::Value = sqlx::query_scalar("select candidates from period")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let window = snapshot["window"]["candidates"][0].as_str().unwrap()[1..]
+        .parse::<i64>()
+        .unwrap();
+    let staff = snapshot["staff"]["candidates"][0].as_str().unwrap()[1..]
+        .parse::<i64>()
+        .unwrap();
+    let mut head = login_as(&app, Role::WindowHead).await;
+    let (offered_windows, _) = offered(&mut head, "window").await;
+    submit(
+        &mut head,
+        "/ballot",
+        ballot("window", &[&offered_windows[0]]),
+    )
+    .await;
+    // The admin deactivates a candidate window and moves a staff candidate elsewhere.
+    let mut admin = login_as(&app, Role::Admin).await;
+    admin
+        .post(
+            &format!("/admin/windows/{window}/active"),
+            &[("active", "false")],
+        )
+        .await;
+    sqlx::query("update staff set window_id = (select max(window_id) from service_window) where staff_id = $1")
+        .bind(staff)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    for to in ["rating", "review"] {
+        ducha.post("/periods/2026-Q4/phase", &[("to", to)]).await;
+    }
+    let results = ducha.get("/results/2026-Q4").await;
+    assert_eq!(results.status, StatusCode::OK);
+    let recount = ducha.get("/results/2026-Q4/recount.json").await;
+    let published: serde_json::Value =
+        serde_json::from_str(&ducha.get("/results/2026-Q4/results.json").await.body).unwrap();
+    let recounted = pingxuan::scoring::compute_json(&recount.body).expect("still a valid recount");
+    assert_eq!(serde_json::to_value(&recounted).unwrap(), published);
+    assert!(
+        recounted.window.candidates.contains(&format!("W{window}")),
+        "the deactivated window stays in the round"
+    );
+}
+
+#[sqlx::test]
+async fn only_one_period_of_a_center_votes_at_a_time(pool: PgPool) {
+    let app = spawn(pool).await;
+    voting_quarter(&app).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    ducha.post("/periods", &[("code", "2026-11")]).await;
+    sqlx::query("update period set phase = 'candidates' where code = '2026-11'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let page = ducha
+        .post("/periods/2026-11/phase", &[("to", "voting")])
+        .await;
+    assert_eq!(page.location(), Some("/periods/2026-11?notice=other_round"));
+    let phase: String = sqlx::query_scalar("select phase from period where code = '2026-11'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(phase, "candidates");
 }

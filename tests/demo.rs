@@ -2,6 +2,8 @@
 
 mod common;
 
+const PERIOD: &str = "2026-Q3";
+
 use axum::http::StatusCode;
 use common::*;
 use pingxuan::demo;
@@ -135,7 +137,11 @@ async fn the_demo_quarters_are_published_and_in_voting_and_load_once(pool: PgPoo
     let cast = late
         .post_fields(
             "/ballot",
-            &[("_csrf".into(), token), ("kind".into(), "window".into())],
+            &[
+                ("_csrf".into(), token),
+                ("kind".into(), "window".into()),
+                ("period".into(), PERIOD.into()),
+            ],
         )
         .await;
     assert_eq!(cast.location(), Some("/ballot?notice=voted"));

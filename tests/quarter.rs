@@ -5,6 +5,8 @@
 
 mod common;
 
+const PERIOD: &str = "2026-Q4";
+
 use axum::http::StatusCode;
 use common::*;
 use pingxuan::domain::Role;
@@ -118,7 +120,11 @@ async fn a_quarter_from_the_first_score_to_the_published_winners(pool: PgPool) {
             let page = b
                 .post_fields(
                     "/ballot",
-                    &[("_csrf".into(), token), ("kind".into(), kind.into())],
+                    &[
+                        ("_csrf".into(), token),
+                        ("kind".into(), kind.into()),
+                        ("period".into(), PERIOD.into()),
+                    ],
                 )
                 .await;
             assert_eq!(page.location(), Some("/ballot?notice=voted"), "{h} {kind}");
@@ -181,6 +187,7 @@ async fn a_quarter_from_the_first_score_to_the_published_winners(pool: PgPool) {
             &[
                 ("_csrf".into(), token),
                 ("kind".into(), "window".into()),
+                ("period".into(), PERIOD.into()),
                 ("chosen".into(), w6.clone()),
                 (
                     "reason".into(),

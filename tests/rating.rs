@@ -3,6 +3,8 @@
 
 mod common;
 
+const PERIOD: &str = "2026-Q4";
+
 use axum::http::StatusCode;
 use common::*;
 use pingxuan::domain::Role;
@@ -57,6 +59,7 @@ async fn rating_quarter(app: &TestApp) -> Vec<String> {
         &[
             ("_csrf".into(), token),
             ("kind".into(), "window".into()),
+            ("period".into(), PERIOD.into()),
             ("c".into(), pick.clone()),
         ],
     )

@@ -138,26 +138,34 @@ pub async fn cast(
     let Some(cast_at) = cast_at else {
         return Ok(Err(Refused::AlreadyVoted));
     };
-    let updated = if kind == "window" {
-        sqlx::query!(
-            "update ballot_tally set recommendations = recommendations + 1
-             where period_id = $1 and window_id = any($2)",
+    // Every counter of the kind is rewritten (+1 where chosen, +0 elsewhere), so that no
+    // row version, transaction id or update statistic singles out the chosen ones.
+    let chosen = if kind == "window" {
+        sqlx::query_scalar!(
+            r#"with touched as (
+                 update ballot_tally set recommendations = recommendations + (window_id = any($2))::int
+                 where period_id = $1 and window_id is not null
+                 returning window_id = any($2) as chosen)
+               select count(*) filter (where chosen) as "n!" from touched"#,
             period_id,
             ids
         )
-        .execute(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?
     } else {
-        sqlx::query!(
-            "update ballot_tally set recommendations = recommendations + 1
-             where period_id = $1 and staff_id = any($2)",
+        sqlx::query_scalar!(
+            r#"with touched as (
+                 update ballot_tally set recommendations = recommendations + (staff_id = any($2))::int
+                 where period_id = $1 and staff_id is not null
+                 returning staff_id = any($2) as chosen)
+               select count(*) filter (where chosen) as "n!" from touched"#,
             period_id,
             ids
         )
-        .execute(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?
     };
-    if updated.rows_affected() != ids.len() as u64 {
+    if chosen != ids.len() as i64 {
         // Not this period's candidates: the caller's checks should make this impossible.
         return Err(sqlx::Error::Protocol("ballot names a non-candidate".into()));
     }

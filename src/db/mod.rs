@@ -128,9 +128,10 @@ async fn ensure_database(options: &PgConnectOptions) -> anyhow::Result<()> {
         .await;
         // Two servers starting at once may both try; the loser finds it there.
         if let Err(e) = created {
+            // 42P04 duplicate_database, or 23505 when both inserts race in pg_database.
             let duplicate = e
                 .as_database_error()
-                .is_some_and(|d| d.code().as_deref() == Some("42P04"));
+                .is_some_and(|d| matches!(d.code().as_deref(), Some("42P04" | "23505")));
             if !duplicate {
                 return Err(e.into());
             }

@@ -35,14 +35,17 @@ pub async fn ensure_default_schemes(
         }
         let rules = serde_json::to_value(default_rules(kind)).expect("rules serialise");
         let id = sqlx::query_scalar!(
-            "insert into scheme (center_id, name, period_kind, rules) values ($1, $2, $3, $4) returning scheme_id",
+            "insert into scheme (center_id, name, period_kind, rules) values ($1, $2, $3, $4)
+             on conflict (center_id, name) do nothing returning scheme_id",
             center_id,
             default_scheme_name(kind),
             kind.as_str(),
             rules
         )
-        .fetch_one(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
+        // Created by a concurrent request in the meantime.
+        let Some(id) = id else { continue };
         audit::record(
             conn,
             actor,
@@ -403,7 +406,7 @@ pub async fn set_duty(
 }
 
 /// Names of the entrants of a computed period, by their recount ids (`W<id>`, `S<id>`).
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EntrantNames {
     /// id → (name, department or window, business area or position)
     pub names: std::collections::HashMap<String, (String, String, String)>,
@@ -674,14 +677,21 @@ pub async fn confirm_candidates(
     actor: &Actor,
     center_id: i64,
     period: &PeriodRow,
+    input: &crate::scoring::PeriodInput,
+    names: &EntrantNames,
     result: &crate::scoring::PeriodResult,
 ) -> sqlx::Result<()> {
     let snapshot = serde_json::to_value(result).expect("results serialise");
+    let frozen = serde_json::to_value(input).expect("input serialises");
+    let names = serde_json::to_value(names).expect("names serialise");
     sqlx::query!(
-        "update period set candidates = $3, updated_at = now() where center_id = $1 and period_id = $2",
+        "update period set candidates = $3, frozen_input = $4, entrant_names = $5, updated_at = now()
+         where center_id = $1 and period_id = $2",
         center_id,
         period.period_id,
-        snapshot
+        snapshot,
+        frozen,
+        names
     )
     .execute(&mut *conn)
     .await?;
@@ -758,7 +768,7 @@ pub async fn recount_input(
     center_id: i64,
     period: &PeriodRow,
 ) -> sqlx::Result<(crate::scoring::PeriodInput, EntrantNames)> {
-    let (mut input, names) = load_input(conn, center_id, period).await?;
+    let (mut input, names) = round_input(conn, center_id, period).await?;
     input.tallies = super::ballot::tallies(conn, period.period_id).await?;
     input.ratings = super::rating::all(conn, period.period_id).await?;
     input.decisions = decisions(conn, period.period_id).await?;
@@ -918,4 +928,53 @@ pub async fn latest_published(
         Some(code) => period_by_code(conn, center_id, &code).await,
         None => Ok(None),
     }
+}
+
+/// The entrants and their data for a period's round: as frozen when the candidates were
+/// confirmed (from voting on), or as they are now (before). Ballots, ratings and decisions
+/// are not part of it.
+pub async fn round_input(
+    conn: &mut PgConnection,
+    center_id: i64,
+    period: &PeriodRow,
+) -> sqlx::Result<(crate::scoring::PeriodInput, EntrantNames)> {
+    let frozen = sqlx::query!(
+        "select frozen_input, entrant_names from period where center_id = $1 and period_id = $2",
+        center_id,
+        period.period_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    match (frozen.frozen_input, frozen.entrant_names) {
+        (Some(input), Some(names)) => {
+            let bad = |e: serde_json::Error| {
+                sqlx::Error::Decode(
+                    format!("period {}: frozen data unreadable: {e}", period.code).into(),
+                )
+            };
+            let input = serde_json::from_str(&input.to_string()).map_err(bad)?;
+            let names = serde_json::from_value(names).map_err(bad)?;
+            Ok((input, names))
+        }
+        _ => load_input(conn, center_id, period).await,
+    }
+}
+
+/// Whether another period of the center is in `phase` (one vote and one rating round at a
+/// time, as the unique indexes guarantee). The caller holds this period's row lock; the
+/// index is the guarantee against two moves at once.
+pub async fn other_in_phase(
+    conn: &mut PgConnection,
+    center_id: i64,
+    period_id: i64,
+    phase: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"select exists(select 1 from period where center_id = $1 and period_id <> $2 and phase = $3) as "e!""#,
+        center_id,
+        period_id,
+        phase
+    )
+    .fetch_one(conn)
+    .await
 }

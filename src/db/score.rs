@@ -141,11 +141,42 @@ pub async fn set(
     } else {
         (Some(id), None)
     };
-    match after {
-        Some(h) => {
-            let updated = sqlx::query!(
-                "update monthly_score set score = $5::int / 100.0, version = version + 1, updated_by = $6, updated_at = now()
-                 where center_id = $1 and month = $2 and window_id is not distinct from $3 and staff_id is not distinct from $4",
+    // One query per kind, so that the partial unique indexes serve the lookup.
+    let existing = if staff {
+        sqlx::query_scalar!(
+            "select monthly_score_id from monthly_score where center_id = $1 and month = $2 and staff_id = $3",
+            center_id,
+            month,
+            id
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+    } else {
+        sqlx::query_scalar!(
+            "select monthly_score_id from monthly_score where center_id = $1 and month = $2 and window_id = $3",
+            center_id,
+            month,
+            id
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+    };
+    match (existing, after) {
+        (Some(row), Some(h)) => {
+            sqlx::query!(
+                "update monthly_score set score = $2::int / 100.0, version = version + 1, updated_by = $3, updated_at = now()
+                 where monthly_score_id = $1",
+                row,
+                h,
+                actor.account_id
+            )
+            .execute(&mut *conn)
+            .await?;
+        }
+        (None, Some(h)) => {
+            sqlx::query!(
+                "insert into monthly_score (center_id, month, window_id, staff_id, score, updated_by)
+                 values ($1, $2, $3, $4, $5::int / 100.0, $6)",
                 center_id,
                 month,
                 window_id,
@@ -155,33 +186,13 @@ pub async fn set(
             )
             .execute(&mut *conn)
             .await?;
-            if updated.rows_affected() == 0 {
-                sqlx::query!(
-                    "insert into monthly_score (center_id, month, window_id, staff_id, score, updated_by)
-                     values ($1, $2, $3, $4, $5::int / 100.0, $6)",
-                    center_id,
-                    month,
-                    window_id,
-                    staff_id,
-                    h,
-                    actor.account_id
-                )
+        }
+        (Some(row), None) => {
+            sqlx::query!("delete from monthly_score where monthly_score_id = $1", row)
                 .execute(&mut *conn)
                 .await?;
-            }
         }
-        None => {
-            sqlx::query!(
-                "delete from monthly_score
-                 where center_id = $1 and month = $2 and window_id is not distinct from $3 and staff_id is not distinct from $4",
-                center_id,
-                month,
-                window_id,
-                staff_id
-            )
-            .execute(&mut *conn)
-            .await?;
-        }
+        (None, None) => {}
     }
     let show =
         |v: Option<i32>| v.map(|h| serde_json::json!({"score": Fixed2(i64::from(h)).to_string()}));
@@ -259,4 +270,16 @@ pub async fn own_record(
         duty_days,
         results,
     })
+}
+
+/// Serialises saves of one grid (a center's month, or a period's duty days): two first
+/// saves of an empty cell would otherwise both find nothing to lock and both insert.
+pub async fn lock_grid(conn: &mut PgConnection, key: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        "select pg_advisory_xact_lock(hashtextextended($1, 7271))",
+        key
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -148,6 +148,7 @@ async fn build(
 struct BallotPage {
     layout: Layout,
     period: Option<String>,
+    code: String,
     ballots: Vec<BallotView>,
     review: &'static str,
 }
@@ -173,6 +174,7 @@ async fn ballot_page(
         return Ok(page::ok(&BallotPage {
             layout,
             period: None,
+            code: String::new(),
             ballots: Vec::new(),
             review: urls::BALLOT_REVIEW,
         }));
@@ -181,6 +183,7 @@ async fn ballot_page(
     Ok(page::ok(&BallotPage {
         layout,
         period: Some(period_label(&vote.code)),
+        code: vote.code.clone(),
         ballots,
         review: urls::BALLOT_REVIEW,
     }))
@@ -249,6 +252,7 @@ fn read_ballot(form: &FormData) -> Result<(&'static str, Vec<String>), AppError>
 struct ReviewPage {
     layout: Layout,
     period: String,
+    code: String,
     title: &'static str,
     kind: &'static str,
     chosen: Vec<BallotChoice>,
@@ -284,6 +288,7 @@ async fn closed(user: &CurrentUser) -> Response {
         &BallotPage {
             layout,
             period: None,
+            code: String::new(),
             ballots: Vec::new(),
             review: urls::BALLOT_REVIEW,
         },
@@ -303,6 +308,7 @@ async fn invalid(
     Ok(page::invalid(&BallotPage {
         layout: Layout::new("民主推荐", Some(user), urls::BALLOT),
         period: Some(period_label(&vote.code)),
+        code: vote.code.clone(),
         ballots,
         review: urls::BALLOT_REVIEW,
     }))
@@ -318,6 +324,9 @@ async fn review(
     let Some((vote, described)) = with_vote(&state, &user).await? else {
         return Ok(closed(&user).await);
     };
+    if form.raw("period") != Ok(vote.code.as_str()) {
+        return Ok(closed(&user).await);
+    }
     if let Err(msg) = check_choices(&vote, kind, &chosen, &described, head_window) {
         return invalid(&state, &user, &vote, kind, &chosen, msg).await;
     }
@@ -339,6 +348,7 @@ async fn review(
     Ok(page::ok(&ReviewPage {
         layout: Layout::new("确认推荐票", Some(&user), urls::BALLOT),
         period: period_label(&vote.code),
+        code: vote.code.clone(),
         title,
         kind,
         chosen,
@@ -358,6 +368,10 @@ async fn submit(
     let Some((vote, described)) = with_vote(&state, &user).await? else {
         return Ok(closed(&user).await);
     };
+    // The ballot is for the period it was filled in for, or for none.
+    if form.raw("period") != Ok(vote.code.as_str()) {
+        return Ok(closed(&user).await);
+    }
     let ids = match check_choices(&vote, kind, &chosen, &described, head_window) {
         Ok(ids) => ids,
         Err(msg) => return invalid(&state, &user, &vote, kind, &chosen, msg).await,

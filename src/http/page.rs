@@ -61,6 +61,9 @@ impl Layout {
             Some("disabled") => Some("已停用。"),
             Some("password") => Some("密码已修改。"),
             Some("phase") => Some("评选阶段已变更。"),
+            Some("other_round") => Some(
+                "本中心另一评选周期正处于同一阶段（同一时间只能进行一轮民主推荐或综合评定），请先完成该周期。",
+            ),
             Some("unresolved_tie") => {
                 Some("尚有并列待定的对象，须由领导小组组长在评选结果页审定后才能发布。")
             }

@@ -145,7 +145,7 @@ async fn create(
         if exists {
             errors.add("code", "该评选周期已存在");
         } else {
-            db::period::period_create(
+            let created = db::period::period_create(
                 &mut tx,
                 &actor,
                 user.center_id,
@@ -154,7 +154,23 @@ async fn create(
                 code.kind,
                 scheme.scheme_id,
             )
-            .await?;
+            .await;
+            match created {
+                // Opened by a colleague in the same moment.
+                Err(e)
+                    if e.as_database_error()
+                        .is_some_and(|d| d.code().as_deref() == Some("23505")) =>
+                {
+                    errors.add("code", "该评选周期已存在");
+                    drop(tx);
+                    return Ok(page::invalid(
+                        &list_page(&state, &user, typed, errors, None).await?,
+                    ));
+                }
+                other => {
+                    other?;
+                }
+            }
             tx.commit().await?;
             return Ok(
                 Redirect::to(&format!("{}?notice=created", urls::period(&code.code())))
@@ -472,14 +488,23 @@ async fn change_phase(
     if (from, to) == (Phase::Candidates, Phase::Voting) {
         // Computed inside the transaction that holds the period row: no score, duty day or
         // veto can change between this computation and the lock it brings.
-        let (input, _) = db::period::load_input(&mut tx, user.center_id, &p).await?;
+        let (input, names) = db::period::load_input(&mut tx, user.center_id, &p).await?;
         let result = crate::scoring::compute(&input).map_err(|r| {
             AppError::Internal(anyhow::anyhow!(
                 "period {} refused by the scoring module: {r}",
                 p.code
             ))
         })?;
-        db::period::confirm_candidates(&mut tx, &actor, user.center_id, &p, &result).await?;
+        db::period::confirm_candidates(
+            &mut tx,
+            &actor,
+            user.center_id,
+            &p,
+            &input,
+            &names,
+            &result,
+        )
+        .await?;
     }
     if (from, to) == (Phase::Review, Phase::Published) {
         let (input, _) = db::period::recount_input(&mut tx, user.center_id, &p).await?;
@@ -497,6 +522,14 @@ async fn change_phase(
             );
         }
         db::period::publish(&mut tx, &actor, user.center_id, &p, &input, &result).await?;
+    }
+    if matches!(to, Phase::Voting | Phase::Rating)
+        && db::period::other_in_phase(&mut tx, user.center_id, p.period_id, to.as_str()).await?
+    {
+        drop(tx);
+        return Ok(
+            Redirect::to(&format!("{}?notice=other_round", urls::period(&p.code))).into_response(),
+        );
     }
     db::period::set_phase(
         &mut tx,
@@ -677,6 +710,7 @@ async fn duty_save(
         )
         .await;
     }
+    db::score::lock_grid(&mut tx, &format!("duty {}", p.period_id)).await?;
     let ids: Vec<i64> = changed.iter().map(|c| c.0).collect();
     let current = db::period::lock_duty(&mut tx, user.center_id, p.period_id, &ids)
         .await?
@@ -851,7 +885,7 @@ async fn candidates(
     let p = load(&state, &user, &code).await?;
     let (input, names) = {
         let mut conn = state.db.acquire().await?;
-        db::period::load_input(&mut conn, user.center_id, &p).await?
+        db::period::round_input(&mut conn, user.center_id, &p).await?
     };
     let min_days = p.rules["min_duty_days"].to_string();
     let (tables, problem) = match crate::scoring::compute(&input) {

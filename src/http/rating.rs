@@ -84,7 +84,7 @@ async fn democratic(
     let Some(period) = db::period::period_by_code(conn, user.center_id, &open.code).await? else {
         return Ok(HashMap::new());
     };
-    let (mut input, _) = db::period::load_input(conn, user.center_id, &period).await?;
+    let (mut input, _) = db::period::round_input(conn, user.center_id, &period).await?;
     input.tallies = db::ballot::tallies(conn, period.period_id).await?;
     Ok(match crate::scoring::compute(&input) {
         Ok(r) => r
@@ -294,6 +294,11 @@ async fn save(
         )
         .await;
     }
+    db::score::lock_grid(
+        &mut tx,
+        &format!("rating {} {}", open.period_id, user.account_id),
+    )
+    .await?;
     let mine: HashMap<String, i32> = db::rating::mine(&mut tx, open.period_id, user.account_id)
         .await?
         .into_iter()
