@@ -11,21 +11,8 @@ use pingxuan::domain::Role;
 use sqlx::PgPool;
 
 async fn rating_quarter(app: &TestApp) -> Vec<String> {
+    voting_quarter(app).await;
     let mut ducha = login_as(app, Role::Supervision).await;
-    ducha.post("/periods", &[("code", "2026-Q4")]).await;
-    for sql in [
-        "insert into monthly_score (center_id, month, window_id, score) select center_id, '2026-10', window_id, 80 + window_id % 17 from service_window",
-        "insert into monthly_score (center_id, month, staff_id, score) select center_id, '2026-10', staff_id, 80 + staff_id % 19 from staff",
-        "insert into duty_days (center_id, period_id, staff_id, days) select s.center_id, p.period_id, s.staff_id, 62 from staff s, period p",
-    ] {
-        sqlx::query(sql).execute(&app.pool).await.unwrap();
-    }
-    ducha
-        .post("/periods/2026-Q4/phase", &[("to", "candidates")])
-        .await;
-    ducha
-        .post("/periods/2026-Q4/phase", &[("to", "voting")])
-        .await;
     // head01 recommends the first window candidate that is not their own.
     let snapshot: serde_json::Value = sqlx::query_scalar("select candidates from period")
         .fetch_one(&app.pool)

@@ -68,8 +68,6 @@ pub fn app(state: AppState) -> Router {
             timeout,
         ))
         .layer(middleware::from_fn(error::error_pages))
-        // Request spans and timings at DEBUG (PINGXUAN_LOG=debug), server errors at ERROR.
-        .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,

@@ -308,3 +308,27 @@ impl Browser {
         .await
     }
 }
+
+/// A quarter (2026-Q4) in the voting phase: October scores and duty days for everyone, its
+/// candidates confirmed through the pages.
+pub async fn voting_quarter(app: &TestApp) {
+    let mut ducha = login_as(app, Role::Supervision).await;
+    ducha.post("/periods", &[("code", "2026-Q4")]).await;
+    for sql in [
+        "insert into monthly_score (center_id, month, window_id, score) select center_id, '2026-10', window_id, 80 + window_id % 17 from service_window",
+        "insert into monthly_score (center_id, month, staff_id, score) select center_id, '2026-10', staff_id, 80 + staff_id % 19 from staff",
+        "insert into duty_days (center_id, period_id, staff_id, days) select s.center_id, p.period_id, s.staff_id, 62 from staff s, period p",
+    ] {
+        sqlx::query(sql).execute(&app.pool).await.unwrap();
+    }
+    ducha
+        .post("/periods/2026-Q4/phase", &[("to", "candidates")])
+        .await;
+    assert_eq!(
+        ducha
+            .post("/periods/2026-Q4/phase", &[("to", "voting")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}
