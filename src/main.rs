@@ -205,8 +205,8 @@ async fn serve(args: ServerArgs, with_demo: bool, load_only: bool) -> anyhow::Re
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     tracing::info!(addr = %listener.local_addr()?, "pingxuan is listening");
     let mut router = app(state);
-    // Request spans and timings only when asked for (PINGXUAN_LOG=debug): they cost a few
-    // per cent of throughput, and server errors are logged in any case.
+    // Request spans and timings only when asked for (PINGXUAN_LOG=debug): they cost
+    // throughput (docs/PERFORMANCE.md), and server errors are logged in any case.
     if tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG) {
         router = router.layer(tower_http::trace::TraceLayer::new_for_http());
     }
