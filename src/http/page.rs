@@ -130,6 +130,11 @@ pub fn ok<T: Template>(page: &T) -> Response {
     render(StatusCode::OK, page)
 }
 
+/// The page as it is (200) when `valid`, else as a form shown again with messages (422).
+pub fn ok_or_invalid<T: Template>(valid: bool, page: &T) -> Response {
+    if valid { ok(page) } else { invalid(page) }
+}
+
 /// A form shown again with messages.
 pub fn invalid<T: Template>(page: &T) -> Response {
     render(StatusCode::UNPROCESSABLE_ENTITY, page)

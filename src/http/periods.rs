@@ -623,11 +623,7 @@ async fn render_duty(
         locked: phase_of(p).scores_locked(),
         messages: messages.clone(),
     };
-    Ok(if messages.is_empty() {
-        page::ok(&page)
-    } else {
-        page::invalid(&page)
-    })
+    Ok(page::ok_or_invalid(messages.is_empty(), &page))
 }
 
 async fn duty_page(
@@ -1049,11 +1045,7 @@ async fn render_vetoes(
         errors,
         editable: !phase_of(p).scores_locked(),
     };
-    Ok(if invalid {
-        page::invalid(&page)
-    } else {
-        page::ok(&page)
-    })
+    Ok(page::ok_or_invalid(!invalid, &page))
 }
 
 async fn vetoes_page(

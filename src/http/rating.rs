@@ -125,11 +125,7 @@ async fn render(
             messages: messages.clone(),
             action: urls::RATINGS,
         };
-        return Ok(if messages.is_empty() {
-            page::ok(&page_)
-        } else {
-            page::invalid(&page_)
-        });
+        return Ok(page::ok_or_invalid(messages.is_empty(), &page_));
     };
     let windows = candidate_ids(&open.candidates, "window");
     let staff = candidate_ids(&open.candidates, "staff");
@@ -205,11 +201,7 @@ async fn render(
         messages: messages.clone(),
         action: urls::RATINGS,
     };
-    Ok(if messages.is_empty() {
-        page::ok(&page_)
-    } else {
-        page::invalid(&page_)
-    })
+    Ok(page::ok_or_invalid(messages.is_empty(), &page_))
 }
 
 async fn ratings_page(

@@ -265,11 +265,7 @@ async fn render(
         code: p.code,
         errors,
     };
-    Ok(if invalid {
-        page::invalid(&page_)
-    } else {
-        page::ok(&page_)
-    })
+    Ok(page::ok_or_invalid(!invalid, &page_))
 }
 
 async fn results_page(

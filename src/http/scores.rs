@@ -201,11 +201,7 @@ async fn render_grid(
         messages: messages.clone(),
         base: urls::SCORES,
     };
-    Ok(if messages.is_empty() {
-        page::ok(&page)
-    } else {
-        page::invalid(&page)
-    })
+    Ok(page::ok_or_invalid(messages.is_empty(), &page))
 }
 
 async fn grid_page(
