@@ -229,3 +229,51 @@ async fn a_staff_member_sees_their_own_record_and_nobody_elses(pool: PgPool) {
         );
     }
 }
+
+#[sqlx::test]
+async fn each_score_can_be_traced_to_its_months_ballots_and_ratings(pool: PgPool) {
+    let app = spawn(pool).await;
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    let w5: i64 = sqlx::query_scalar("select window_id from service_window where number = '5'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let mut leader = Browser::new(&app);
+    leader.login("zuzhang", PASSWORD).await;
+    let results = leader.get("/results/2026-Q2").await;
+    let link = format!("/results/2026-Q2/entrants/W{w5}");
+    assert!(
+        results.body.contains(&link),
+        "the results page links each candidate to its breakdown"
+    );
+    let page = leader.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.text("h1"), "5号窗口 办税综合2号 得分构成");
+    assert_eq!(
+        page.texts("section.card:nth-of-type(1) tbody tr").len(),
+        3,
+        "three months"
+    );
+    let cards = page.texts("section.card p");
+    // Only window 6's head recommended window 5; window 5's own head is recused.
+    assert!(
+        cards
+            .iter()
+            .any(|c| c.starts_with("推荐票 1 张 ÷ 计票基数 28 张")),
+        "{cards:?}"
+    );
+    assert_eq!(
+        page.texts("section.card del").len(),
+        2,
+        "six ratings, the highest and lowest struck out"
+    );
+    assert_eq!(
+        leader.get("/results/2026-Q2/entrants/W999999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        leader.get("/results/2026-Q3/entrants/W1").await.status,
+        StatusCode::NOT_FOUND,
+        "no results while voting"
+    );
+}

@@ -27,6 +27,7 @@ pub fn routes(r: Routes) -> Routes {
         .get("/results/{code}", read, results_page)
         .get("/results/{code}/recount.json", read, recount_json)
         .get("/results/{code}/results.json", read, results_json)
+        .get("/results/{code}/entrants/{id}", read, entrant_page)
         .post(
             "/results/{code}/decision",
             Access::Roles(LEADERSHIP),
@@ -61,6 +62,7 @@ pub async fn period_results(
 }
 
 pub struct ResultRow {
+    pub url: String,
     pub rank: String,
     pub name: String,
     pub detail: String,
@@ -123,6 +125,7 @@ fn kind_view(
             let (n, detail, _) = name(&e.id);
             let tied = k.unresolved_tie.contains(&e.id);
             ResultRow {
+                url: format!("entrants/{}", e.id),
                 rank: e.final_rank.map(|r| format!("第{r}名")).unwrap_or_default(),
                 name: n,
                 detail,
@@ -438,4 +441,166 @@ async fn decide(
         }
     }
     render(&state, &user, &code, errors).await
+}
+
+// ----------------------------------------------------------------------------------------
+// How a score was made (per entrant)
+
+#[derive(Template)]
+#[template(path = "results/entrant.html")]
+struct EntrantPage {
+    layout: Layout,
+    label: String,
+    back: String,
+    name: String,
+    detail: String,
+    reasons: Vec<String>,
+    months: Vec<(String, String)>,
+    assessment: String,
+    ballots: Option<(i64, i64, i64, String)>,
+    ratings: Vec<(String, bool)>,
+    trimmed: bool,
+    comprehensive: String,
+    weights: (String, String, String),
+    total: String,
+    rank: String,
+    outcome: &'static str,
+}
+
+async fn entrant_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((code, id)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let (p, input, result, names) = period_results(&state, user.center_id, &code).await?;
+    let entrant = result
+        .window
+        .entrants
+        .iter()
+        .chain(&result.staff.entrants)
+        .find(|e| e.id == id)
+        .ok_or(AppError::NotFound)?;
+    let kind = if id.starts_with('W') {
+        "window"
+    } else {
+        "staff"
+    };
+    let (name, detail, _) = names
+        .names
+        .get(&id)
+        .cloned()
+        .unwrap_or_else(|| (id.clone(), String::new(), String::new()));
+    let min_days = p.rules["min_duty_days"].to_string();
+    // The monthly scores as the recount has them.
+    let scores = input
+        .windows
+        .iter()
+        .find(|w| w.id == id)
+        .map(|w| &w.scores)
+        .or_else(|| input.staff.iter().find(|s| s.id == id).map(|s| &s.scores));
+    let mut months: Vec<(String, String)> = scores
+        .map(|e| {
+            e.0.iter()
+                .map(|(m, v)| (crate::domain::period::month_label(m), v.raw().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    months.sort();
+    // D: recommendations over the ballots of the other windows' heads.
+    let home = if kind == "window" {
+        Some(id.clone())
+    } else {
+        input
+            .staff
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.window.clone())
+    };
+    let ballots = input.tallies.iter().find(|t| t.kind == kind).map(|t| {
+        let total: i64 = t
+            .ballots_by_window
+            .0
+            .iter()
+            .filter_map(|(_, n)| n.whole().ok())
+            .sum();
+        let own: i64 = t
+            .ballots_by_window
+            .0
+            .iter()
+            .filter(|(w, _)| Some(w) == home.as_ref())
+            .filter_map(|(_, n)| n.whole().ok())
+            .sum();
+        let recs = t
+            .recommendations
+            .0
+            .iter()
+            .find(|(c, _)| *c == id)
+            .and_then(|(_, n)| n.whole().ok())
+            .unwrap_or(0);
+        (recs, total - own, own, f2(entrant.democratic))
+    });
+    // C: the ratings, lowest first, with the trimmed extremes marked.
+    let mut ratings: Vec<i64> = input
+        .ratings
+        .iter()
+        .filter(|r| r.subject == id)
+        .filter_map(|r| r.score.hundredths().ok())
+        .collect();
+    ratings.sort();
+    let trim_from = p.rules["trim_extremes_from"].as_i64().unwrap_or(0);
+    let trimmed = trim_from > 0 && ratings.len() as i64 >= trim_from;
+    let last = ratings.len().saturating_sub(1);
+    let ratings = ratings
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                scoring::Fixed2(*r).to_string(),
+                trimmed && (i == 0 || i == last),
+            )
+        })
+        .collect();
+    let w = |k: &str| p.rules["weights"][k].to_string();
+    let label = PeriodCode::parse(&p.code)
+        .map(|c| c.label())
+        .unwrap_or(p.code.clone());
+    Ok(page::ok(&EntrantPage {
+        layout: Layout::new(format!("{name} 得分构成"), Some(&user), urls::PERIODS),
+        back: format!("/results/{}#{kind}", p.code),
+        label,
+        name,
+        detail,
+        reasons: entrant
+            .reasons
+            .iter()
+            .map(|r| match r {
+                Reason::Vetoed => "一票否决".to_string(),
+                Reason::InsufficientDutyDays => format!("在岗不足 {min_days} 天"),
+                Reason::NoAssessment => "无考核分数".to_string(),
+            })
+            .collect(),
+        months,
+        assessment: f2(entrant.assessment),
+        ballots: entrant.candidate.then_some(ballots).flatten(),
+        ratings: if entrant.candidate {
+            ratings
+        } else {
+            Vec::new()
+        },
+        trimmed,
+        comprehensive: f2(entrant.comprehensive),
+        weights: (w("assessment"), w("democratic"), w("comprehensive")),
+        total: f2(entrant.total),
+        rank: entrant
+            .final_rank
+            .map(|r| format!("第{r}名"))
+            .unwrap_or_else(|| "—".to_string()),
+        outcome: if entrant.winner {
+            "当选"
+        } else if entrant.candidate {
+            "未当选"
+        } else {
+            "非候选对象"
+        },
+    }))
 }
