@@ -540,3 +540,66 @@ async fn confirming_candidates_stores_the_snapshot_opens_voting_and_locks_the_mo
             .contains("已锁定")
     );
 }
+
+#[sqlx::test]
+async fn the_admin_edits_a_scheme_and_only_later_periods_follow_it(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    ducha.post("/periods", &[("code", "2026-Q3")]).await;
+    let mut admin = login_as(&app, Role::Admin).await;
+    let id: i64 = sqlx::query_scalar("select scheme_id from scheme where period_kind = 'quarter'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let url = format!("/admin/schemes/{id}");
+    let mut fields = admin.get(&url).await.form_fields("section.card form");
+    assert_eq!(fields.iter().find(|(k, _)| k == "w_a").unwrap().1, "80");
+    set_field(&mut fields, "w_a", "70");
+    let bad = admin.post_fields(&url, &fields).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.text(".form-error"), "三项权重之和应为 100");
+    assert_eq!(bad.input_value("w_a").as_deref(), Some("70"));
+    set_field(&mut fields, "w_d", "20");
+    set_field(&mut fields, "trim", "2");
+    let bad = admin.post_fields(&url, &fields).await;
+    assert_eq!(
+        bad.text(".form-error"),
+        "去掉最高最低分的评分个数应为 0 或至少 3"
+    );
+    set_field(&mut fields, "trim", "5");
+    assert_eq!(
+        admin.post_fields(&url, &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'scheme.update'"
+        )
+        .await,
+        1
+    );
+    ducha.post("/periods", &[("code", "2026-Q4")]).await;
+    let weight = |code: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "select (rules #>> '{weights,assessment}')::bigint from period where code = $1",
+            )
+            .bind(code)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(
+        weight("2026-Q3").await,
+        80,
+        "the open period keeps its copy"
+    );
+    assert_eq!(
+        weight("2026-Q4").await,
+        70,
+        "a new period copies the edited scheme"
+    );
+}

@@ -978,3 +978,56 @@ pub async fn other_in_phase(
     .fetch_one(conn)
     .await
 }
+
+/// Every scheme of the center, for the admin.
+pub async fn schemes(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<Vec<SchemeRow>> {
+    sqlx::query_as!(
+        SchemeRow,
+        "select scheme_id, name, period_kind, rules from scheme where center_id = $1 order by scheme_id",
+        center_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Replaces a scheme's rules (checked by the caller with the scoring module). Periods
+/// already opened keep their copy.
+pub async fn scheme_update(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: i64,
+    scheme_id: i64,
+    rules: &Value,
+) -> sqlx::Result<bool> {
+    let before = sqlx::query_scalar!(
+        "select rules from scheme where center_id = $1 and scheme_id = $2 for update",
+        center_id,
+        scheme_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(before) = before else {
+        return Ok(false);
+    };
+    sqlx::query!(
+        "update scheme set rules = $3, updated_at = now() where center_id = $1 and scheme_id = $2",
+        center_id,
+        scheme_id,
+        rules
+    )
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "scheme.update",
+            entity: "scheme",
+            entity_id: scheme_id.to_string(),
+            before: Some(serde_json::json!({ "rules": before })),
+            after: Some(serde_json::json!({ "rules": rules })),
+        },
+    )
+    .await?;
+    Ok(true)
+}

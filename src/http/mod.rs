@@ -16,6 +16,7 @@ pub mod periods;
 pub mod rating;
 pub mod results;
 pub mod routes;
+pub mod schemes;
 pub mod scores;
 pub mod static_files;
 pub mod urls;

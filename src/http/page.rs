@@ -85,6 +85,7 @@ fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             (urls::WINDOWS, "窗口"),
             (urls::STAFF, "工作人员"),
             (urls::ACCOUNTS, "账号"),
+            (urls::SCHEMES, "评选方案"),
             (urls::RESULTS, "评选结果"),
             (urls::AUDIT, "操作日志"),
         ],

@@ -116,6 +116,7 @@ pub fn all() -> Routes {
     let r = super::ballot::routes(r);
     let r = super::rating::routes(r);
     let r = super::results::routes(r);
+    let r = super::schemes::routes(r);
     super::audit::routes(r)
 }
 

@@ -37,6 +37,7 @@ pub const BUSINESS_AREAS: &str = "/admin/business-areas";
 pub const WINDOWS: &str = "/admin/windows";
 pub const STAFF: &str = "/admin/staff";
 pub const ACCOUNTS: &str = "/admin/accounts";
+pub const SCHEMES: &str = "/admin/schemes";
 
 use crate::domain::Role;
 
