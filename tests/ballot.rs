@@ -444,3 +444,93 @@ async fn only_one_period_of_a_center_votes_at_a_time(pool: PgPool) {
         .unwrap();
     assert_eq!(phase, "candidates");
 }
+
+#[sqlx::test]
+async fn ballots_racing_the_close_of_voting_are_counted_before_it_or_refused(pool: PgPool) {
+    let app = spawn(pool).await;
+    voting_quarter(&app).await;
+    let snapshot: serde_json::Value = sqlx::query_scalar("select candidates from period")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let candidates: Vec<String> = snapshot["window"]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let heads: Vec<(String, i64)> = sqlx::query_as(
+        "select username, window_id from account where role = 'window_head' order by username",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    // Every head signs in and gets a token first; then all submit while the vote closes.
+    let mut ready = Vec::new();
+    for (username, window) in &heads {
+        let mut b = Browser::new(&app);
+        b.login(username, PASSWORD).await;
+        let token = b.csrf().await;
+        let pick = candidates
+            .iter()
+            .find(|c| **c != format!("W{window}"))
+            .unwrap()
+            .clone();
+        let mut fields = vec![("_csrf".to_string(), token)];
+        fields.extend(ballot("window", &[&pick]));
+        ready.push((b, fields));
+    }
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let close_token = ducha.csrf().await;
+    let mut tasks = Vec::new();
+    for (i, (mut b, fields)) in ready.into_iter().enumerate() {
+        tasks.push(tokio::spawn(async move {
+            if i % 3 == 0 {
+                tokio::task::yield_now().await;
+            }
+            b.post_fields("/ballot", &fields).await.status
+        }));
+    }
+    let close = tokio::spawn(async move {
+        ducha
+            .post_fields(
+                "/periods/2026-Q4/phase",
+                &[
+                    ("_csrf".into(), close_token),
+                    ("to".into(), "rating".into()),
+                ],
+            )
+            .await
+            .status
+    });
+    let mut accepted = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            StatusCode::SEE_OTHER => accepted += 1,
+            StatusCode::CONFLICT => {}
+            other => panic!("a ballot was answered {other}"),
+        }
+    }
+    assert_eq!(close.await.unwrap(), StatusCode::SEE_OTHER);
+    eprintln!(
+        "{accepted} of {} ballots were counted before the close",
+        heads.len()
+    );
+    let receipts = count(&app.pool, "select count(*) from ballot_receipt").await;
+    let counted = count(&app.pool, "select coalesce(sum(recommendations), 0)::bigint from ballot_tally where window_id is not null").await;
+    assert_eq!(
+        receipts, accepted,
+        "every accepted ballot has its receipt, no refused one does"
+    );
+    assert_eq!(
+        counted, accepted,
+        "each accepted ballot recommended one window, counted once"
+    );
+    // Nothing was cast after the phase changed.
+    let late = count(
+        &app.pool,
+        "select count(*) from ballot_receipt r where r.cast_at > (select at from audit_log where action = 'period.phase' and after ->> 'phase' = 'rating')",
+    )
+    .await;
+    assert_eq!(late, 0);
+}
