@@ -239,3 +239,25 @@ comment on column tie_decision.chosen is 'Ids (window_id or staff_id) of the tie
 comment on column tie_decision.reason is 'The written reason (carried into the recount as decisions[].reason).';
 comment on column tie_decision.decided_by is 'The group leader who recorded it.';
 comment on column tie_decision.decided_at is 'When.';
+
+create table period_correction (
+    period_correction_id bigint generated always as identity primary key,
+    center_id bigint not null,
+    period_id bigint not null,
+    reason text not null check (length(reason) between 1 and 1000),
+    change jsonb not null,
+    winners_before jsonb not null,
+    winners_after jsonb not null,
+    made_by bigint not null references account (account_id),
+    made_at timestamptz not null default now(),
+    foreign key (center_id, period_id) references period (center_id, period_id)
+);
+comment on table period_correction is 'A change to a published period (e.g. a veto found later), with its reason and the outcome it changed.';
+comment on column period_correction.center_id is 'The center.';
+comment on column period_correction.period_id is 'The published period corrected.';
+comment on column period_correction.reason is 'Why the correction was made.';
+comment on column period_correction.change is 'What was changed, e.g. {"veto": {...}}.';
+comment on column period_correction.winners_before is 'Winners of each kind before the correction.';
+comment on column period_correction.winners_after is 'Winners of each kind after it.';
+comment on column period_correction.made_by is 'Who recorded the correction.';
+comment on column period_correction.made_at is 'When.';

@@ -277,3 +277,83 @@ async fn each_score_can_be_traced_to_its_months_ballots_and_ratings(pool: PgPool
         "no results while voting"
     );
 }
+
+#[sqlx::test]
+async fn a_veto_found_after_publication_is_a_correction_with_a_reason(pool: PgPool) {
+    let app = spawn(pool).await;
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let before: serde_json::Value =
+        serde_json::from_str(&ducha.get("/results/2026-Q2/results.json").await.body).unwrap();
+    let winner = before["staff"]["winners"][0].as_str().unwrap().to_string();
+    let target = format!("s{}", &winner[1..]);
+    let url = "/periods/2026-Q2/corrections";
+    assert_eq!(ducha.get(url).await.status, StatusCode::OK);
+    let no_reason = ducha
+        .post(
+            url,
+            &[
+                ("target", &target),
+                ("code", "verified_complaint"),
+                ("occurred_on", "2026-06-03"),
+                ("description", "群众投诉经查证属实"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        no_reason.field_error("reason").as_deref(),
+        Some("此项不能为空")
+    );
+    let done = ducha
+        .post(
+            url,
+            &[
+                ("target", &target),
+                ("code", "verified_complaint"),
+                ("occurred_on", "2026-06-03"),
+                ("description", "群众投诉经查证属实"),
+                ("reason", "7月收到上级转办件，经查证属实"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location(), Some("/results/2026-Q2?notice=corrected"));
+    let after: serde_json::Value =
+        serde_json::from_str(&ducha.get("/results/2026-Q2/results.json").await.body).unwrap();
+    let winners: Vec<&str> = after["staff"]["winners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        !winners.contains(&winner.as_str()),
+        "the vetoed winner is out"
+    );
+    assert_eq!(winners.len(), 10, "and the next in line is in");
+    let recount = ducha.get("/results/2026-Q2/recount.json").await;
+    assert_eq!(
+        serde_json::to_value(pingxuan::scoring::compute_json(&recount.body).unwrap()).unwrap(),
+        after
+    );
+    let page = ducha.get("/results/2026-Q2").await;
+    let row = page.text("#corrections tbody tr");
+    assert!(
+        row.contains("7月收到上级转办件") && row.contains("登记一票否决"),
+        "{row}"
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'period.correction'"
+        )
+        .await,
+        1
+    );
+    // Only a published period is corrected this way.
+    assert_eq!(
+        ducha.get("/periods/2026-Q3/corrections").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

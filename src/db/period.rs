@@ -1031,3 +1031,89 @@ pub async fn scheme_update(
     .await?;
     Ok(true)
 }
+
+/// A correction of a published period as listed on its results page.
+pub struct CorrectionRow {
+    pub reason: String,
+    pub change: Value,
+    pub winners_before: Value,
+    pub winners_after: Value,
+    pub made_by: String,
+    pub made_at: time::OffsetDateTime,
+}
+
+pub async fn corrections(
+    conn: &mut PgConnection,
+    period_id: i64,
+) -> sqlx::Result<Vec<CorrectionRow>> {
+    sqlx::query_as!(
+        CorrectionRow,
+        r#"select c.reason, c.change, c.winners_before, c.winners_after, a.display_name as made_by, c.made_at
+           from period_correction c join account a on a.account_id = c.made_by
+           where c.period_id = $1 order by c.made_at"#,
+        period_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Records a correction of a published period: the new round input and recount, the results
+/// recomputed from them, the correction with its reason and the winners it changed, and the
+/// audit row. The caller holds the period row lock and computed `results` from `recount`.
+#[allow(clippy::too_many_arguments)]
+pub async fn correct(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: i64,
+    period: &PeriodRow,
+    frozen: &crate::scoring::PeriodInput,
+    recount: &crate::scoring::PeriodInput,
+    results: &crate::scoring::PeriodResult,
+    winners_before: &Value,
+    change: &Value,
+    reason: &str,
+) -> sqlx::Result<()> {
+    let made_by = actor
+        .account_id
+        .ok_or_else(|| sqlx::Error::Protocol("a correction needs its author".into()))?;
+    let winners_after =
+        serde_json::json!({"window": results.window.winners, "staff": results.staff.winners});
+    sqlx::query!(
+        "update period set frozen_input = $3, recount = $4, results = $5, updated_at = now()
+         where center_id = $1 and period_id = $2",
+        center_id,
+        period.period_id,
+        serde_json::to_value(frozen).expect("input serialises"),
+        serde_json::to_value(recount).expect("input serialises"),
+        serde_json::to_value(results).expect("results serialise")
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "insert into period_correction (center_id, period_id, reason, change, winners_before, winners_after, made_by)
+         values ($1, $2, $3, $4, $5, $6, $7)",
+        center_id,
+        period.period_id,
+        reason,
+        change,
+        winners_before,
+        winners_after,
+        made_by
+    )
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "period.correction",
+            entity: "period",
+            entity_id: period.code.clone(),
+            before: Some(serde_json::json!({"winners": winners_before})),
+            after: Some(
+                serde_json::json!({"winners": winners_after, "reason": reason, "change": change}),
+            ),
+        },
+    )
+    .await
+}

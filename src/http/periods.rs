@@ -28,6 +28,8 @@ pub fn routes(r: Routes) -> Routes {
         .get("/periods/{code}/vetoes", S, vetoes_page)
         .post("/periods/{code}/vetoes", S, veto_create)
         .post("/periods/{code}/vetoes/{id}/revoke", S, veto_revoke)
+        .get("/periods/{code}/corrections", S, correction_page)
+        .post("/periods/{code}/corrections", S, correction_save)
         .get("/periods/{code}/duty-days", S, duty_page)
         .post("/periods/{code}/duty-days", S, duty_save)
 }
@@ -209,6 +211,7 @@ struct ShowPage {
     vetoes_url: String,
     turnout_url: String,
     results_url: Option<String>,
+    correction_url: Option<String>,
     next: Option<(&'static str, &'static str)>,
     back: Option<(&'static str, &'static str)>,
     phase_url: String,
@@ -330,6 +333,8 @@ async fn show(
         vetoes_url: format!("{}/vetoes", urls::period(&p.code)),
         turnout_url: format!("{}/turnout", urls::period(&p.code)),
         results_url: (phase >= Phase::Review).then(|| format!("/results/{}", p.code)),
+        correction_url: (phase == Phase::Published)
+            .then(|| format!("{}/corrections", urls::period(&p.code))),
         code: p.code,
     }))
 }
@@ -1304,4 +1309,224 @@ async fn turnout(
         rows,
         reminders,
     }))
+}
+
+// ----------------------------------------------------------------------------------------
+// Corrections after publication (更正)
+
+#[derive(Template)]
+#[template(path = "periods/correction.html")]
+struct CorrectionPage {
+    layout: Layout,
+    label: String,
+    period_url: String,
+    action: String,
+    windows: Vec<super::page::Choice>,
+    staff: Vec<super::page::Choice>,
+    codes: Vec<super::page::Choice>,
+    values: VetoValues,
+    reason: String,
+    errors: Errors,
+}
+
+async fn render_correction(
+    state: &AppState,
+    user: &CurrentUser,
+    p: &db::period::PeriodRow,
+    values: VetoValues,
+    reason: String,
+    errors: Errors,
+) -> AppResult<Response> {
+    let mut conn = state.db.acquire().await?;
+    let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
+    let staff = db::org::staff_options(&mut conn, user.center_id, None).await?;
+    drop(conn);
+    let choice = |prefix: char, (id, label): &(i64, String)| super::page::Choice {
+        value: format!("{prefix}{id}"),
+        label: label.clone(),
+        selected: values.target == format!("{prefix}{id}"),
+    };
+    let valid = errors.is_empty();
+    let page_ = CorrectionPage {
+        layout: Layout::new(
+            format!("{} 更正", label_of(&p.code)),
+            Some(user),
+            urls::PERIODS,
+        ),
+        label: label_of(&p.code),
+        period_url: urls::period(&p.code),
+        action: format!("{}/corrections", urls::period(&p.code)),
+        windows: windows.iter().map(|w| choice('w', w)).collect(),
+        staff: staff.iter().map(|s| choice('s', s)).collect(),
+        codes: VETOES
+            .iter()
+            .map(|(c, l)| super::page::Choice {
+                value: (*c).to_string(),
+                label: (*l).to_string(),
+                selected: values.code == *c,
+            })
+            .collect(),
+        values,
+        reason,
+        errors,
+    };
+    Ok(page::ok_or_invalid(valid, &page_))
+}
+
+async fn correction_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let p = load(&state, &user, &code).await?;
+    if phase_of(&p) != Phase::Published {
+        return Err(AppError::NotFound);
+    }
+    render_correction(
+        &state,
+        &user,
+        &p,
+        VetoValues::default(),
+        String::new(),
+        Errors::default(),
+    )
+    .await
+}
+
+/// A veto found after publication: recorded with its reason, the results recomputed from
+/// the frozen round, and the change of outcome kept with the correction.
+async fn correction_save(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ip: ClientIp,
+    Path(code): Path<String>,
+    form: FormData,
+) -> AppResult<Response> {
+    let p = load(&state, &user, &code).await?;
+    if phase_of(&p) != Phase::Published {
+        return Err(AppError::NotFound);
+    }
+    let mut f = super::form::Fields::new(&form);
+    let target = f.with("target", |raw| {
+        let id = |s: &str| s.parse::<i64>().ok().filter(|id| *id > 0);
+        match (
+            raw.strip_prefix('w').and_then(id),
+            raw.strip_prefix('s').and_then(id),
+        ) {
+            (Some(w), _) => Ok((Some(w), None)),
+            (_, Some(s)) => Ok((None, Some(s))),
+            _ => Err(super::form::FieldError::Message(
+                "请选择窗口或工作人员".to_string(),
+            )),
+        }
+    });
+    let veto_code = f.with("code", |raw| {
+        VETOES
+            .iter()
+            .find(|(c, _)| *c == raw)
+            .map(|(c, _)| (*c).to_string())
+            .ok_or_else(|| super::form::FieldError::Message("请选择一票否决情形".to_string()))
+    });
+    let occurred_on = f.with("occurred_on", parse_date);
+    let description = f.text("description", 1000);
+    let reason = f.text("reason", 1000);
+    let mut errors = f.errors;
+    let values = VetoValues {
+        target: form.echo("target"),
+        code: form.echo("code"),
+        occurred_on: form.echo("occurred_on"),
+        description: form.echo("description"),
+        evidence: String::new(),
+    };
+    let typed_reason = form.echo("reason");
+    if let (
+        Some((window_id, staff_id)),
+        Some(code),
+        Some(occurred_on),
+        Some(description),
+        Some(reason),
+    ) = (target, veto_code, occurred_on, description, reason)
+        && errors.is_empty()
+    {
+        let mut tx = state.db.begin().await?;
+        let phase = db::period::lock_phase(&mut tx, user.center_id, p.period_id).await?;
+        if phase.as_deref() != Some("published") {
+            return Err(AppError::NotFound);
+        }
+        let recount_id = match (window_id, staff_id) {
+            (Some(w), _) => format!("W{w}"),
+            (_, Some(s)) => format!("S{s}"),
+            _ => unreachable!("one of the two is set"),
+        };
+        let (mut frozen, _) = db::period::round_input(&mut tx, user.center_id, &p).await?;
+        let vetoes = frozen
+            .windows
+            .iter_mut()
+            .find(|w| w.id == recount_id)
+            .map(|w| &mut w.vetoes)
+            .or_else(|| {
+                frozen
+                    .staff
+                    .iter_mut()
+                    .find(|s| s.id == recount_id)
+                    .map(|s| &mut s.vetoes)
+            });
+        match vetoes {
+            None => errors.add("target", "该对象不在本周期评选范围内"),
+            Some(v) => {
+                v.push(code.clone());
+                // A disqualified candidate leaves the round: its recommendations and ratings
+                // no longer count, and the next eligible entrant becomes a candidate (without
+                // ballots or ratings of its own, as the rules then say).
+                let candidates: std::collections::HashSet<String> =
+                    match crate::scoring::compute(&frozen) {
+                        Ok(r) => r
+                            .window
+                            .candidates
+                            .into_iter()
+                            .chain(r.staff.candidates)
+                            .collect(),
+                        Err(_) => std::collections::HashSet::new(),
+                    };
+                let mut recount = frozen.clone();
+                recount.tallies = db::ballot::tallies(&mut tx, p.period_id).await?;
+                for t in &mut recount.tallies {
+                    t.recommendations
+                        .0
+                        .retain(|(id, _)| candidates.contains(id));
+                }
+                recount.ratings = db::rating::all(&mut tx, p.period_id).await?;
+                recount.ratings.retain(|r| candidates.contains(&r.subject));
+                recount.decisions = db::period::decisions(&mut tx, p.period_id).await?;
+                match crate::scoring::compute(&recount) {
+                    Err(_) => errors.add(
+                        "_form",
+                        "更正后并列情况发生变化，原有的领导小组审定不再适用：请联系系统管理员处理。本次未作任何更改。",
+                    ),
+                    Ok(results) => {
+                        let before = db::period::published(&mut tx, p.period_id)
+                            .await?
+                            .map(|(_, r)| serde_json::json!({"window": r["window"]["winners"], "staff": r["staff"]["winners"]}))
+                            .unwrap_or_default();
+                        let actor = user.actor(&ip);
+                        let input = db::period::VetoInput {
+                            window_id,
+                            staff_id,
+                            code: code.clone(),
+                            occurred_on,
+                            description: description.clone(),
+                            evidence: String::new(),
+                        };
+                        db::period::veto_create(&mut tx, &actor, user.center_id, p.period_id, &input).await?;
+                        let change = serde_json::json!({"veto": {"entrant": recount_id, "code": code, "description": description}});
+                        db::period::correct(&mut tx, &actor, user.center_id, &p, &frozen, &recount, &results, &before, &change, &reason)
+                            .await?;
+                        tx.commit().await?;
+                        return Ok(Redirect::to(&format!("/results/{}?notice=corrected", p.code)).into_response());
+                    }
+                }
+            }
+        }
+    }
+    render_correction(&state, &user, &p, values, typed_reason, errors).await
 }

@@ -227,10 +227,21 @@ fn kind_view(
     }
 }
 
+/// A correction as the results page lists it.
+pub struct CorrectionView {
+    pub when: String,
+    pub by: String,
+    pub reason: String,
+    pub what: String,
+    pub before: String,
+    pub after: String,
+}
+
 #[derive(Template)]
 #[template(path = "results/results.html")]
 struct ResultsPage {
     layout: Layout,
+    corrections: Vec<CorrectionView>,
     label: String,
     code: String,
     phase: &'static str,
@@ -248,6 +259,45 @@ async fn render(
     errors: Errors,
 ) -> AppResult<Response> {
     let (p, _, result, names) = period_results(state, user.center_id, code).await?;
+    let corrections = {
+        let mut conn = state.db.acquire().await?;
+        db::period::corrections(&mut conn, p.period_id).await?
+    };
+    let name_of = |id: &serde_json::Value| {
+        let id = id.as_str().unwrap_or("");
+        names
+            .names
+            .get(id)
+            .map(|n| n.0.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let list = |v: &serde_json::Value| -> String {
+        ["window", "staff"]
+            .iter()
+            .map(|k| {
+                v[*k]
+                    .as_array()
+                    .map(|a| a.iter().map(name_of).collect::<Vec<_>>().join("、"))
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join("；")
+    };
+    let corrections = corrections
+        .into_iter()
+        .map(|c| CorrectionView {
+            when: crate::domain::format_datetime(Some(c.made_at)),
+            by: c.made_by,
+            reason: c.reason,
+            what: format!(
+                "对 {} 登记一票否决：{}",
+                name_of(&c.change["veto"]["entrant"]),
+                c.change["veto"]["description"].as_str().unwrap_or("")
+            ),
+            before: list(&c.winners_before),
+            after: list(&c.winners_after),
+        })
+        .collect();
     let phase = Phase::parse(&p.phase).unwrap_or(Phase::Entry);
     let min_days = p.rules["min_duty_days"].to_string();
     let label = PeriodCode::parse(&p.code)
@@ -256,6 +306,7 @@ async fn render(
     let invalid = !errors.is_empty();
     let page_ = ResultsPage {
         layout: Layout::new(format!("{label} 评选结果"), Some(user), urls::PERIODS),
+        corrections,
         label,
         phase: phase.label(),
         published: phase == Phase::Published,
