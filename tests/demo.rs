@@ -246,6 +246,15 @@ async fn each_score_can_be_traced_to_its_months_ballots_and_ratings(pool: PgPool
         results.body.contains(&link),
         "the results page links each candidate to its breakdown"
     );
+    let coverage = results.texts("#window p");
+    assert!(
+        coverage.contains(&"按业务范围：公安户政 3，税务 2".to_string()),
+        "{coverage:?}"
+    );
+    assert!(
+        coverage.contains(&"按进驻单位：公安局 3，税务局 2".to_string()),
+        "{coverage:?}"
+    );
     let page = leader.get(&link).await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.text("h1"), "5号窗口 办税综合2号 得分构成");

@@ -93,7 +93,7 @@ pub struct KindView {
     pub award: &'static str,
     pub candidates: Vec<ResultRow>,
     pub others: Vec<OtherRow>,
-    pub coverage: Vec<(String, usize)>,
+    pub coverage: Vec<(&'static str, Vec<(String, usize)>)>,
     pub coverage_warning: Option<String>,
     pub tie: Vec<TieChoice>,
     pub decided: Vec<String>,
@@ -182,23 +182,39 @@ fn kind_view(
             }
         })
         .collect();
-    // 代表性: winners by business area (windows) or by position (staff).
-    let mut coverage: Vec<(String, usize)> = Vec::new();
-    for id in &k.winners {
-        let key = name(id).2;
-        match coverage.iter_mut().find(|(k, _)| *k == key) {
-            Some(c) => c.1 += 1,
-            None => coverage.push((key, 1)),
-        }
-    }
-    coverage.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let what = if kind == "window" {
-        "业务范围"
+    // 代表性: winners by business area and department (windows), by position and window
+    // (staff); a warning when every winner comes from one group of an axis.
+    // Which part of an entrant's name triple each axis reads: 1 = department or window,
+    // 2 = business area or position.
+    let axes: [(&str, usize); 2] = if kind == "window" {
+        [("业务范围", 2), ("进驻单位", 1)]
     } else {
-        "岗位"
+        [("岗位", 2), ("窗口", 1)]
     };
-    let coverage_warning = (k.winners.len() >= 3 && coverage.len() <= 1)
-        .then(|| format!("当选者全部来自同一{what}，代表性不足，建议领导小组审定时予以考虑。"));
+    let mut coverage = Vec::new();
+    let mut narrow = Vec::new();
+    for (axis, field) in axes {
+        let mut groups: Vec<(String, usize)> = Vec::new();
+        for id in &k.winners {
+            let n = name(id);
+            let key = if field == 1 { n.1 } else { n.2 };
+            match groups.iter_mut().find(|(g, _)| *g == key) {
+                Some(c) => c.1 += 1,
+                None => groups.push((key, 1)),
+            }
+        }
+        groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        if k.winners.len() >= 3 && groups.len() <= 1 {
+            narrow.push(axis);
+        }
+        coverage.push((axis, groups));
+    }
+    let coverage_warning = (!narrow.is_empty()).then(|| {
+        format!(
+            "当选者全部来自同一{}，代表性不足，建议领导小组审定时予以考虑。",
+            narrow.join("、")
+        )
+    });
     KindView {
         kind,
         title: if kind == "window" {
