@@ -120,6 +120,22 @@ async fn the_demo_quarters_are_published_and_in_voting_and_load_once(pool: PgPoo
     assert_eq!(recounted.window.winners.len(), 5);
     assert_eq!(recounted.staff.winners.len(), 10);
     assert_eq!(count(&app.pool, "select count(*) from veto").await, 3);
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'monthly_score.import'"
+        )
+        .await,
+        6
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'duty_days.import'"
+        )
+        .await,
+        2
+    );
 
     // The current quarter is in voting; a third of the heads have voted; one who has not can.
     let phase: String = sqlx::query_scalar("select phase from period where code = '2026-Q3'")

@@ -24,10 +24,30 @@ const ENTITIES: &[(&str, &str)] = &[
     ("business_area", "业务范围"),
     ("service_window", "窗口"),
     ("staff", "工作人员"),
+    ("scheme", "评选方案"),
+    ("period", "评选周期"),
+    ("monthly_score", "月度考核分数"),
+    ("duty_days", "在岗天数"),
+    ("veto", "一票否决"),
+    ("ballot", "推荐票"),
+    ("rating", "综合评定评分"),
+    ("tie_decision", "并列审定"),
 ];
 
 /// The action's name in Chinese.
 fn action_label(action: &str) -> String {
+    // Actions that do not read as "verb + object".
+    let whole = match action {
+        "period.phase" => Some("变更评选阶段"),
+        "period.candidates" => Some("确认候选对象"),
+        "period.publish" => Some("发布评选结果"),
+        "period.correction" => Some("更正评选结果"),
+        "ballot.cast" => Some("提交推荐票"),
+        _ => None,
+    };
+    if let Some(label) = whole {
+        return label.to_string();
+    }
     let (entity, verb) = action.split_once('.').unwrap_or((action, ""));
     let what = ENTITIES.iter().find(|(k, _)| *k == entity).map(|(_, v)| *v);
     let verb = match verb {
@@ -40,6 +60,11 @@ fn action_label(action: &str) -> String {
         "success" => "登录成功",
         "failure" => "登录失败",
         "throttled" => "登录受限（尝试过多）",
+        "delete" => "删除",
+        "import" => "导入",
+        "revoke" => "撤销",
+        "cast" => "提交",
+
         _ => "",
     };
     match (entity, what) {
@@ -214,5 +239,7 @@ mod tests {
     fn actions_read_in_chinese() {
         assert_eq!(action_label("service_window.update"), "修改窗口");
         assert_eq!(action_label("login.failure"), "登录失败");
+        assert_eq!(action_label("monthly_score.update"), "修改月度考核分数");
+        assert_eq!(action_label("period.publish"), "发布评选结果");
     }
 }
