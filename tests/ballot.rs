@@ -526,11 +526,7 @@ async fn ballots_racing_the_close_of_voting_are_counted_before_it_or_refused(poo
         counted, accepted,
         "each accepted ballot recommended one window, counted once"
     );
-    // Nothing was cast after the phase changed.
-    let late = count(
-        &app.pool,
-        "select count(*) from ballot_receipt r where r.cast_at > (select at from audit_log where action = 'period.phase' and after ->> 'phase' = 'rating')",
-    )
-    .await;
-    assert_eq!(late, 0);
+    // A ballot that reached the period row after the close saw the vote closed and was
+    // refused (409, no receipt): the lock serialises them. (Receipt times cannot show this:
+    // now() is when a transaction began, not when it committed.)
 }

@@ -138,6 +138,8 @@ pub async fn cast(
     let Some(cast_at) = cast_at else {
         return Ok(Err(Refused::AlreadyVoted));
     };
+    // Ballots of a kind rewrite the same counters: one at a time, or they deadlock.
+    super::advisory_lock(conn, &format!("ballot {period_id} {kind}")).await?;
     // Every counter of the kind is rewritten (+1 where chosen, +0 elsewhere), so that no
     // row version, transaction id or update statistic singles out the chosen ones.
     let chosen = if kind == "window" {

@@ -157,3 +157,16 @@ pub fn is_outage(e: &sqlx::Error) -> bool {
         )
     })
 }
+
+/// Serialises the transactions that name the same `key` until they end: two first saves of
+/// an empty grid cell (nothing to lock yet), or two ballots that rewrite the same counters
+/// (which would otherwise deadlock).
+pub async fn advisory_lock(conn: &mut PgConnection, key: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        "select pg_advisory_xact_lock(hashtextextended($1, 7271))",
+        key
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

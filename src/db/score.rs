@@ -271,15 +271,3 @@ pub async fn own_record(
         results,
     })
 }
-
-/// Serialises saves of one grid (a center's month, or a period's duty days): two first
-/// saves of an empty cell would otherwise both find nothing to lock and both insert.
-pub async fn lock_grid(conn: &mut PgConnection, key: &str) -> sqlx::Result<()> {
-    sqlx::query!(
-        "select pg_advisory_xact_lock(hashtextextended($1, 7271))",
-        key
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
-}

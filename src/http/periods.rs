@@ -711,7 +711,7 @@ async fn duty_save(
         )
         .await;
     }
-    db::score::lock_grid(&mut tx, &format!("duty {}", p.period_id)).await?;
+    db::advisory_lock(&mut tx, &format!("duty {}", p.period_id)).await?;
     let ids: Vec<i64> = changed.iter().map(|c| c.0).collect();
     let current = db::period::lock_duty(&mut tx, user.center_id, p.period_id, &ids)
         .await?

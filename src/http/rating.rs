@@ -286,7 +286,7 @@ async fn save(
         )
         .await;
     }
-    db::score::lock_grid(
+    db::advisory_lock(
         &mut tx,
         &format!("rating {} {}", open.period_id, user.account_id),
     )

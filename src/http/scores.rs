@@ -280,7 +280,7 @@ async fn grid_save(
         )
         .await;
     }
-    db::score::lock_grid(&mut tx, &format!("score {} {month}", user.center_id)).await?;
+    db::advisory_lock(&mut tx, &format!("score {} {month}", user.center_id)).await?;
     let ids: Vec<i64> = changed.iter().map(|c| c.0).collect();
     let current = db::score::lock_current(&mut tx, user.center_id, &month, view.staff, &ids)
         .await?
