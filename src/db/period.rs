@@ -901,14 +901,16 @@ pub async fn results_of(
     if Phase::parse(&period.phase).unwrap_or(Phase::Entry) < Phase::Review {
         return Err(ResultsError::NotReady);
     }
-    let (live, names) = recount_input(conn, center_id, period).await?;
     if let Some((recount, results)) = published(conn, period.period_id).await? {
+        // Published: the stored files; only the names come from the frozen round.
+        let (_, names) = round_input(conn, center_id, period).await?;
         let input = serde_json::from_str(&recount.to_string())
             .map_err(|e| ResultsError::Invalid(e.to_string()))?;
         let result =
             serde_json::from_value(results).map_err(|e| ResultsError::Invalid(e.to_string()))?;
         return Ok((input, result, names));
     }
+    let (live, names) = recount_input(conn, center_id, period).await?;
     let result = crate::scoring::compute(&live).map_err(|r| ResultsError::Invalid(r.0))?;
     Ok((live, result, names))
 }
