@@ -670,20 +670,16 @@ async fn duty_save(
         Ok(c) => c,
         Err(msg) => return render_duty(&state, &user, &p, window, None, vec![msg], None).await,
     };
+    // The grid again, with everything typed and why nothing was saved.
+    let typed = super::grid::typed(&cells);
+    let again = async |messages: Vec<String>| {
+        render_duty(&state, &user, &p, window, Some(&typed), messages, None).await
+    };
     let bad = super::grid::bad(&cells);
     if bad > 0 {
         let msg =
             format!("有 {bad} 项在岗天数需要修改：应为 0 到 366 之间的整数。尚未保存任何数据。");
-        return render_duty(
-            &state,
-            &user,
-            &p,
-            window,
-            Some(&super::grid::typed(&cells)),
-            vec![msg],
-            None,
-        )
-        .await;
+        return again(vec![msg]).await;
     }
     let changed = super::grid::changed(&cells);
     if changed.is_empty() {
@@ -700,16 +696,7 @@ async fn duty_save(
             "{}已确认候选对象，在岗天数已锁定。尚未保存任何数据。",
             label_of(&p.code)
         );
-        return render_duty(
-            &state,
-            &user,
-            &p,
-            window,
-            Some(&super::grid::typed(&cells)),
-            vec![msg],
-            None,
-        )
-        .await;
+        return again(vec![msg]).await;
     }
     db::advisory_lock(&mut tx, &format!("duty {}", p.period_id)).await?;
     let ids: Vec<i64> = changed.iter().map(|c| c.0).collect();
@@ -722,16 +709,7 @@ async fn duty_save(
         super::grid::Plan::Write(w) => w,
         super::grid::Plan::Unknown => {
             drop(tx);
-            return render_duty(
-                &state,
-                &user,
-                &p,
-                window,
-                Some(&super::grid::typed(&cells)),
-                vec![super::grid::STALE.to_string()],
-                None,
-            )
-            .await;
+            return again(vec![super::grid::STALE.to_string()]).await;
         }
         super::grid::Plan::Conflicts(conflicts) => {
             drop(tx);
@@ -739,16 +717,7 @@ async fn duty_save(
                 "有 {} 名工作人员的在岗天数在您打开本页后已被他人修改，为避免覆盖，本次未保存任何数据。确认您填写的无误后再次保存即以您填写的为准。",
                 conflicts.len()
             );
-            return render_duty(
-                &state,
-                &user,
-                &p,
-                window,
-                Some(&super::grid::typed(&cells)),
-                vec![msg],
-                None,
-            )
-            .await;
+            return again(vec![msg]).await;
         }
     };
     let actor = user.actor(&ip);
@@ -982,9 +951,7 @@ struct VetoPage {
     period_url: String,
     action: String,
     vetoes: Vec<VetoView>,
-    windows: Vec<super::page::Choice>,
-    staff: Vec<super::page::Choice>,
-    codes: Vec<super::page::Choice>,
+    choices: VetoChoices,
     values: VetoValues,
     errors: Errors,
     editable: bool,
@@ -1000,14 +967,8 @@ async fn render_vetoes(
 ) -> AppResult<Response> {
     let mut conn = state.db.acquire().await?;
     let vetoes = db::period::vetoes(&mut conn, user.center_id, p.period_id).await?;
-    let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
-    let staff = db::org::staff_options(&mut conn, user.center_id, None).await?;
     drop(conn);
-    let choice = |prefix: char, (id, label): &(i64, String)| super::page::Choice {
-        value: format!("{prefix}{id}"),
-        label: label.clone(),
-        selected: values.target == format!("{prefix}{id}"),
-    };
+    let choices = veto_choices(state, user, &values).await?;
     let mut layout = Layout::new(
         format!("{} 一票否决", label_of(&p.code)),
         Some(user),
@@ -1036,16 +997,7 @@ async fn render_vetoes(
                 row,
             })
             .collect(),
-        windows: windows.iter().map(|w| choice('w', w)).collect(),
-        staff: staff.iter().map(|s| choice('s', s)).collect(),
-        codes: VETOES
-            .iter()
-            .map(|(c, l)| super::page::Choice {
-                value: (*c).to_string(),
-                label: (*l).to_string(),
-                selected: values.code == *c,
-            })
-            .collect(),
+        choices,
         values,
         errors,
         editable: !phase_of(p).scores_locked(),
@@ -1070,6 +1022,64 @@ async fn vetoes_page(
         Some(&q),
     )
     .await
+}
+
+/// `w12` (window 12) or `s34` (staff member 34) from a target select box.
+fn parse_target(raw: &str) -> Result<(Option<i64>, Option<i64>), super::form::FieldError> {
+    let id = |s: &str| s.parse::<i64>().ok().filter(|id| *id > 0);
+    match (
+        raw.strip_prefix('w').and_then(id),
+        raw.strip_prefix('s').and_then(id),
+    ) {
+        (Some(w), _) => Ok((Some(w), None)),
+        (_, Some(s)) => Ok((None, Some(s))),
+        _ => Err(super::form::FieldError::Message(
+            "请选择窗口或工作人员".to_string(),
+        )),
+    }
+}
+
+/// One of the six veto codes.
+fn parse_veto_code(raw: &str) -> Result<String, super::form::FieldError> {
+    VETOES
+        .iter()
+        .find(|(c, _)| *c == raw)
+        .map(|(c, _)| (*c).to_string())
+        .ok_or_else(|| super::form::FieldError::Message("请选择一票否决情形".to_string()))
+}
+
+/// The select boxes of a veto form (windows, staff, codes), the typed choice selected.
+pub struct VetoChoices {
+    pub windows: Vec<super::page::Choice>,
+    pub staff: Vec<super::page::Choice>,
+    pub codes: Vec<super::page::Choice>,
+}
+
+async fn veto_choices(
+    state: &AppState,
+    user: &CurrentUser,
+    values: &VetoValues,
+) -> AppResult<VetoChoices> {
+    let mut conn = state.db.acquire().await?;
+    let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
+    let staff = db::org::staff_options(&mut conn, user.center_id, None).await?;
+    let choice = |prefix: char, (id, label): &(i64, String)| super::page::Choice {
+        value: format!("{prefix}{id}"),
+        label: label.clone(),
+        selected: values.target == format!("{prefix}{id}"),
+    };
+    Ok(VetoChoices {
+        windows: windows.iter().map(|w| choice('w', w)).collect(),
+        staff: staff.iter().map(|s| choice('s', s)).collect(),
+        codes: VETOES
+            .iter()
+            .map(|(c, l)| super::page::Choice {
+                value: (*c).to_string(),
+                label: (*l).to_string(),
+                selected: values.code == *c,
+            })
+            .collect(),
+    })
 }
 
 fn parse_date(raw: &str) -> Result<time::Date, super::form::FieldError> {
@@ -1111,26 +1121,8 @@ async fn veto_create(
 ) -> AppResult<Response> {
     let p = load(&state, &user, &code).await?;
     let mut f = super::form::Fields::new(&form);
-    let target = f.with("target", |raw| {
-        let id = |s: &str| s.parse::<i64>().ok().filter(|id| *id > 0);
-        match (
-            raw.strip_prefix('w').and_then(id),
-            raw.strip_prefix('s').and_then(id),
-        ) {
-            (Some(w), _) => Ok((Some(w), None)),
-            (_, Some(s)) => Ok((None, Some(s))),
-            _ => Err(super::form::FieldError::Message(
-                "请选择窗口或工作人员".to_string(),
-            )),
-        }
-    });
-    let veto_code = f.with("code", |raw| {
-        VETOES
-            .iter()
-            .find(|(c, _)| *c == raw)
-            .map(|(c, _)| (*c).to_string())
-            .ok_or_else(|| super::form::FieldError::Message("请选择一票否决情形".to_string()))
-    });
+    let target = f.with("target", parse_target);
+    let veto_code = f.with("code", parse_veto_code);
     let occurred_on = f.with("occurred_on", parse_date);
     let description = f.text("description", 1000);
     let evidence = f.with("evidence", |raw| {
@@ -1321,9 +1313,7 @@ struct CorrectionPage {
     label: String,
     period_url: String,
     action: String,
-    windows: Vec<super::page::Choice>,
-    staff: Vec<super::page::Choice>,
-    codes: Vec<super::page::Choice>,
+    choices: VetoChoices,
     values: VetoValues,
     reason: String,
     errors: Errors,
@@ -1337,15 +1327,7 @@ async fn render_correction(
     reason: String,
     errors: Errors,
 ) -> AppResult<Response> {
-    let mut conn = state.db.acquire().await?;
-    let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
-    let staff = db::org::staff_options(&mut conn, user.center_id, None).await?;
-    drop(conn);
-    let choice = |prefix: char, (id, label): &(i64, String)| super::page::Choice {
-        value: format!("{prefix}{id}"),
-        label: label.clone(),
-        selected: values.target == format!("{prefix}{id}"),
-    };
+    let choices = veto_choices(state, user, &values).await?;
     let valid = errors.is_empty();
     let page_ = CorrectionPage {
         layout: Layout::new(
@@ -1356,16 +1338,7 @@ async fn render_correction(
         label: label_of(&p.code),
         period_url: urls::period(&p.code),
         action: format!("{}/corrections", urls::period(&p.code)),
-        windows: windows.iter().map(|w| choice('w', w)).collect(),
-        staff: staff.iter().map(|s| choice('s', s)).collect(),
-        codes: VETOES
-            .iter()
-            .map(|(c, l)| super::page::Choice {
-                value: (*c).to_string(),
-                label: (*l).to_string(),
-                selected: values.code == *c,
-            })
-            .collect(),
+        choices,
         values,
         reason,
         errors,
@@ -1407,26 +1380,8 @@ async fn correction_save(
         return Err(AppError::NotFound);
     }
     let mut f = super::form::Fields::new(&form);
-    let target = f.with("target", |raw| {
-        let id = |s: &str| s.parse::<i64>().ok().filter(|id| *id > 0);
-        match (
-            raw.strip_prefix('w').and_then(id),
-            raw.strip_prefix('s').and_then(id),
-        ) {
-            (Some(w), _) => Ok((Some(w), None)),
-            (_, Some(s)) => Ok((None, Some(s))),
-            _ => Err(super::form::FieldError::Message(
-                "请选择窗口或工作人员".to_string(),
-            )),
-        }
-    });
-    let veto_code = f.with("code", |raw| {
-        VETOES
-            .iter()
-            .find(|(c, _)| *c == raw)
-            .map(|(c, _)| (*c).to_string())
-            .ok_or_else(|| super::form::FieldError::Message("请选择一票否决情形".to_string()))
-    });
+    let target = f.with("target", parse_target);
+    let veto_code = f.with("code", parse_veto_code);
     let occurred_on = f.with("occurred_on", parse_date);
     let description = f.text("description", 1000);
     let reason = f.text("reason", 1000);

@@ -234,21 +234,17 @@ async fn grid_save(
         Ok(c) => c,
         Err(msg) => return render_grid(&state, &user, &month, &view, None, vec![msg], None).await,
     };
+    // The grid again, with everything typed and why nothing was saved.
+    let typed = grid::typed(&cells);
+    let again = async |messages: Vec<String>| {
+        render_grid(&state, &user, &month, &view, Some(&typed), messages, None).await
+    };
     let bad = grid::bad(&cells);
     if bad > 0 {
         let msg = format!(
             "有 {bad} 个分数需要修改：分数应在 0 到 100 之间，最多两位小数。尚未保存任何分数。"
         );
-        return render_grid(
-            &state,
-            &user,
-            &month,
-            &view,
-            Some(&grid::typed(&cells)),
-            vec![msg],
-            None,
-        )
-        .await;
+        return again(vec![msg]).await;
     }
     let changed = grid::changed(&cells);
     if changed.is_empty() {
@@ -269,16 +265,7 @@ async fn grid_save(
             month_label(&month),
             locked_by.join("、")
         );
-        return render_grid(
-            &state,
-            &user,
-            &month,
-            &view,
-            Some(&grid::typed(&cells)),
-            vec![msg],
-            None,
-        )
-        .await;
+        return again(vec![msg]).await;
     }
     db::advisory_lock(&mut tx, &format!("score {} {month}", user.center_id)).await?;
     let ids: Vec<i64> = changed.iter().map(|c| c.0).collect();
@@ -294,16 +281,7 @@ async fn grid_save(
             let msg =
                 "页面中有已停用或不属于本中心的对象，请刷新页面后重新录入。尚未保存任何分数。"
                     .to_string();
-            return render_grid(
-                &state,
-                &user,
-                &month,
-                &view,
-                Some(&grid::typed(&cells)),
-                vec![msg],
-                None,
-            )
-            .await;
+            return again(vec![msg]).await;
         }
         grid::Plan::Conflicts(conflicts) => {
             drop(tx);
@@ -324,16 +302,7 @@ async fn grid_save(
                     by.unwrap_or_default()
                 ));
             }
-            return render_grid(
-                &state,
-                &user,
-                &month,
-                &view,
-                Some(&grid::typed(&cells)),
-                msgs,
-                None,
-            )
-            .await;
+            return again(msgs).await;
         }
     };
     for (id, before, after) in &writes {
