@@ -135,6 +135,7 @@ pub async fn set(
     id: i64,
     before: Option<i32>,
     after: Option<i32>,
+    correction: Option<&str>,
 ) -> sqlx::Result<()> {
     let (window_id, staff_id) = if staff {
         (None, Some(id))
@@ -196,11 +197,17 @@ pub async fn set(
     }
     let show =
         |v: Option<i32>| v.map(|h| serde_json::json!({"score": Fixed2(i64::from(h)).to_string()}));
+    let mut after_json = show(after);
+    if let (Some(reason), Some(serde_json::Value::Object(m))) = (correction, after_json.as_mut()) {
+        m.insert("reason".into(), reason.into());
+    }
     audit::record(
         conn,
         actor,
         Change {
-            action: if after.is_none() {
+            action: if correction.is_some() {
+                "monthly_score.correction"
+            } else if after.is_none() {
                 "monthly_score.delete"
             } else if before.is_none() {
                 "monthly_score.create"
@@ -210,9 +217,85 @@ pub async fn set(
             entity: "monthly_score",
             entity_id: format!("{month} {} {id}", if staff { "staff" } else { "window" }),
             before: show(before),
-            after: show(after),
+            after: after_json,
         },
     )
+    .await
+}
+
+/// Records the correction of one score of a locked month (before the score itself changes:
+/// the database accepts the change only with its correction in the same transaction).
+#[allow(clippy::too_many_arguments)]
+pub async fn record_correction(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: i64,
+    month: &str,
+    staff: bool,
+    id: i64,
+    before: Option<i32>,
+    after: i32,
+    reason: &str,
+    periods: &[String],
+) -> sqlx::Result<()> {
+    let made_by = actor
+        .account_id
+        .ok_or_else(|| sqlx::Error::Protocol("a correction needs its author".into()))?;
+    let (window_id, staff_id) = if staff {
+        (None, Some(id))
+    } else {
+        (Some(id), None)
+    };
+    sqlx::query!(
+        "insert into score_correction (center_id, month, window_id, staff_id, score_before, score_after, reason, periods, made_by)
+         values ($1, $2, $3, $4, $5::int / 100.0, $6::int / 100.0, $7, $8, $9)",
+        center_id,
+        month,
+        window_id,
+        staff_id,
+        before,
+        after,
+        reason,
+        periods,
+        made_by
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A score correction as the grid page lists it.
+pub struct CorrectionRow {
+    pub label: String,
+    pub before: Option<i32>,
+    pub after: i32,
+    pub reason: String,
+    pub periods: Vec<String>,
+    pub made_by: String,
+    pub made_at: time::OffsetDateTime,
+}
+
+/// The score corrections of a month, latest first.
+pub async fn corrections(
+    conn: &mut PgConnection,
+    center_id: i64,
+    month: &str,
+) -> sqlx::Result<Vec<CorrectionRow>> {
+    sqlx::query_as!(
+        CorrectionRow,
+        r#"select coalesce(w.number || '号窗口 ' || w.name, s.name || '（' || s.employee_no || '）') as "label!",
+                  (c.score_before * 100)::int as before, (c.score_after * 100)::int as "after!",
+                  c.reason, c.periods, a.display_name as made_by, c.made_at
+           from score_correction c
+           join account a on a.account_id = c.made_by
+           left join service_window w on w.window_id = c.window_id
+           left join staff s on s.staff_id = c.staff_id
+           where c.center_id = $1 and c.month = $2
+           order by c.made_at desc, c.score_correction_id desc"#,
+        center_id,
+        month
+    )
+    .fetch_all(conn)
     .await
 }
 

@@ -42,6 +42,8 @@ fn action_label(action: &str) -> String {
         "period.candidates" => Some("确认候选对象"),
         "period.publish" => Some("发布评选结果"),
         "period.correction" => Some("更正评选结果"),
+        "period.round_corrected" => Some("按分数更正重新计算候选对象的考核得分"),
+        "monthly_score.correction" => Some("更正月度考核分数"),
         "ballot.cast" => Some("提交推荐票"),
         _ => None,
     };

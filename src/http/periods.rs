@@ -1430,40 +1430,20 @@ async fn correction_save(
             None => errors.add("target", "该对象不在本周期评选范围内"),
             Some(v) => {
                 v.push(code.clone());
-                // A disqualified candidate leaves the round: its recommendations and ratings
-                // no longer count, and the next eligible entrant becomes a candidate (without
-                // ballots or ratings of its own, as the rules then say).
-                let candidates: std::collections::HashSet<String> =
-                    match crate::scoring::compute(&frozen) {
-                        Ok(r) => r
-                            .window
-                            .candidates
-                            .into_iter()
-                            .chain(r.staff.candidates)
-                            .collect(),
-                        Err(_) => std::collections::HashSet::new(),
-                    };
-                let mut recount = frozen.clone();
-                recount.tallies = db::ballot::tallies(&mut tx, p.period_id).await?;
-                for t in &mut recount.tallies {
-                    t.recommendations
-                        .0
-                        .retain(|(id, _)| candidates.contains(id));
-                }
-                recount.ratings = db::rating::all(&mut tx, p.period_id).await?;
-                recount.ratings.retain(|r| candidates.contains(&r.subject));
-                recount.decisions = db::period::decisions(&mut tx, p.period_id).await?;
-                match crate::scoring::compute(&recount) {
-                    Err(_) => errors.add(
+                match db::period::recount_corrected(&mut tx, p.period_id, &frozen).await? {
+                    None => errors.add(
                         "_form",
                         "更正后并列情况发生变化，原有的领导小组审定不再适用：请联系系统管理员处理。本次未作任何更改。",
                     ),
-                    Ok(results) => {
+                    Some((recount, results)) => {
                         let before = db::period::published(&mut tx, p.period_id)
                             .await?
                             .map(|(_, r)| serde_json::json!({"window": r["window"]["winners"], "staff": r["staff"]["winners"]}))
                             .unwrap_or_default();
                         let actor = user.actor(&ip);
+                        let change = serde_json::json!({"veto": {"entrant": recount_id, "code": code, "description": description}});
+                        db::period::correct(&mut tx, &actor, user.center_id, &p, &frozen, &recount, &results, &before, &change, &reason)
+                            .await?;
                         let input = db::period::VetoInput {
                             window_id,
                             staff_id,
@@ -1473,9 +1453,6 @@ async fn correction_save(
                             evidence: String::new(),
                         };
                         db::period::veto_create(&mut tx, &actor, user.center_id, p.period_id, &input).await?;
-                        let change = serde_json::json!({"veto": {"entrant": recount_id, "code": code, "description": description}});
-                        db::period::correct(&mut tx, &actor, user.center_id, &p, &frozen, &recount, &results, &before, &change, &reason)
-                            .await?;
                         tx.commit().await?;
                         return Ok(Redirect::to(&format!("/results/{}?notice=corrected", p.code)).into_response());
                     }

@@ -243,6 +243,30 @@ fn kind_view(
     }
 }
 
+/// What a correction changed, in words: a veto added, or monthly scores corrected.
+fn correction_text(change: &serde_json::Value, name_of: &dyn Fn(&serde_json::Value) -> String) -> String {
+    if let Some(scores) = change["scores"].as_array() {
+        let list: Vec<String> = scores
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {} {} → {}",
+                    name_of(&s["entrant"]),
+                    crate::domain::period::month_label(s["month"].as_str().unwrap_or("")),
+                    s["before"].as_str().unwrap_or("（空）"),
+                    s["after"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        return format!("更正月度考核分数：{}", list.join("；"));
+    }
+    format!(
+        "对 {} 登记一票否决：{}",
+        name_of(&change["veto"]["entrant"]),
+        change["veto"]["description"].as_str().unwrap_or("")
+    )
+}
+
 /// A correction as the results page lists it.
 pub struct CorrectionView {
     pub when: String,
@@ -305,11 +329,7 @@ async fn render(
             when: crate::domain::format_datetime(Some(c.made_at)),
             by: c.made_by,
             reason: c.reason,
-            what: format!(
-                "对 {} 登记一票否决：{}",
-                name_of(&c.change["veto"]["entrant"]),
-                c.change["veto"]["description"].as_str().unwrap_or("")
-            ),
+            what: correction_text(&c.change, &name_of),
             before: list(&c.winners_before),
             after: list(&c.winners_after),
         })

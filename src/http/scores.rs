@@ -43,6 +43,8 @@ struct View {
     staff: bool,
     department: Option<i64>,
     window: Option<i64>,
+    /// The grid of a locked month opened for a correction (更正).
+    correct: bool,
 }
 
 impl View {
@@ -53,6 +55,7 @@ impl View {
             staff: q.first_utf8("tab") == Some("staff"),
             department: id("department"),
             window: id("window"),
+            correct: q.first_utf8("mode") == Some("correct"),
         }
     }
 
@@ -66,6 +69,9 @@ impl View {
         }
         if let Some(w) = self.window.filter(|_| self.staff) {
             q.push(format!("window={w}"));
+        }
+        if self.correct {
+            q.push("mode=correct".to_string());
         }
         q.join("&")
     }
@@ -99,8 +105,33 @@ struct GridPage {
     cells: Vec<Cell>,
     filled: usize,
     locked_by: Vec<String>,
+    correcting: bool,
+    correct_url: String,
+    view_url: String,
+    reason: String,
+    reason_error: Option<String>,
+    corrections: Vec<CorrectionView>,
     messages: Vec<String>,
     base: &'static str,
+}
+
+/// A score correction of the month as listed under the grid.
+pub struct CorrectionView {
+    pub when: String,
+    pub label: String,
+    pub before: String,
+    pub after: String,
+    pub reason: String,
+    pub periods: String,
+    pub by: String,
+}
+
+/// What was typed besides the cells: the correction's reason, and what is wrong with it.
+#[derive(Default)]
+struct Typed<'a> {
+    cells: Option<&'a BTreeMap<i64, (String, Option<String>)>>,
+    reason: String,
+    reason_error: Option<String>,
 }
 
 fn show(h: Option<i32>) -> String {
@@ -120,7 +151,7 @@ async fn render_grid(
     user: &CurrentUser,
     month: &str,
     view: &View,
-    typed: Option<&BTreeMap<i64, (String, Option<String>)>>,
+    typed: Typed<'_>,
     messages: Vec<String>,
     notice: Option<&FormData>,
 ) -> AppResult<Response> {
@@ -141,12 +172,29 @@ async fn render_grid(
         db::score::window_grid(&mut conn, user.center_id, month, view.department).await?
     };
     let locked_by = db::period::locking_periods(&mut conn, user.center_id, month).await?;
+    let corrections = db::score::corrections(&mut conn, user.center_id, month)
+        .await?
+        .into_iter()
+        .map(|c| CorrectionView {
+            when: crate::domain::format_datetime(Some(c.made_at)),
+            label: c.label,
+            before: if c.before.is_some() {
+                show(c.before)
+            } else {
+                "（空）".to_string()
+            },
+            after: show(Some(c.after)),
+            reason: c.reason,
+            periods: c.periods.join("、"),
+            by: c.made_by,
+        })
+        .collect();
     drop(conn);
     let filled = rows.iter().filter(|r| r.score.is_some()).count();
     let cells = rows
         .into_iter()
         .map(|r| {
-            let (value, error) = match typed.and_then(|t| t.get(&r.id)) {
+            let (value, error) = match typed.cells.and_then(|t| t.get(&r.id)) {
                 Some((v, e)) => (v.clone(), e.clone()),
                 None => (show(r.score), None),
             };
@@ -169,11 +217,21 @@ async fn render_grid(
     if let Some(q) = notice {
         layout = layout.with_notice(q);
     }
+    let tab_with = |staff: bool, correct: bool| {
+        let v = View {
+            staff,
+            department: view.department,
+            window: view.window,
+            correct,
+        };
+        format!("{}?{}", urls::scores(month), v.query())
+    };
     let tab = |staff: bool| {
         let v = View {
             staff,
             department: view.department,
             window: view.window,
+            correct: view.correct,
         };
         format!("{}?{}", urls::scores(month), v.query())
     };
@@ -197,7 +255,13 @@ async fn render_grid(
         ),
         cells,
         filled,
+        correcting: view.correct && !locked_by.is_empty(),
+        correct_url: tab_with(view.staff, true),
+        view_url: tab_with(view.staff, false),
         locked_by,
+        reason: typed.reason,
+        reason_error: typed.reason_error,
+        corrections,
         messages: messages.clone(),
         base: urls::SCORES,
     };
@@ -215,7 +279,16 @@ async fn grid_page(
     }
     let view = View::parse(query.as_deref());
     let q = FormData::parse_query(query.as_deref().unwrap_or(""));
-    render_grid(&state, &user, &month, &view, None, Vec::new(), Some(&q)).await
+    render_grid(
+        &state,
+        &user,
+        &month,
+        &view,
+        Typed::default(),
+        Vec::new(),
+        Some(&q),
+    )
+    .await
 }
 
 async fn grid_save(
@@ -232,19 +305,36 @@ async fn grid_save(
     let view = View::parse(query.as_deref());
     let cells = match grid::read_cells(&form, text::score) {
         Ok(c) => c,
-        Err(msg) => return render_grid(&state, &user, &month, &view, None, vec![msg], None).await,
+        Err(msg) => {
+            return render_grid(
+                &state,
+                &user,
+                &month,
+                &view,
+                Typed::default(),
+                vec![msg],
+                None,
+            )
+            .await;
+        }
     };
     // The grid again, with everything typed and why nothing was saved.
-    let typed = grid::typed(&cells);
-    let again = async |messages: Vec<String>| {
-        render_grid(&state, &user, &month, &view, Some(&typed), messages, None).await
+    let typed_cells = grid::typed(&cells);
+    let typed_reason = form.echo("reason");
+    let again = async |messages: Vec<String>, reason_error: Option<String>| {
+        let typed = Typed {
+            cells: Some(&typed_cells),
+            reason: typed_reason.clone(),
+            reason_error,
+        };
+        render_grid(&state, &user, &month, &view, typed, messages, None).await
     };
     let bad = grid::bad(&cells);
     if bad > 0 {
         let msg = format!(
             "有 {bad} 个分数需要修改：分数应在 0 到 100 之间，最多两位小数。尚未保存任何分数。"
         );
-        return again(vec![msg]).await;
+        return again(vec![msg], None).await;
     }
     let changed = grid::changed(&cells);
     if changed.is_empty() {
@@ -257,17 +347,32 @@ async fn grid_save(
     }
     let actor = user.actor(&ip);
     let mut tx = state.db.begin().await?;
-    let locked_by = db::period::locking_periods(&mut tx, user.center_id, &month).await?;
-    if !locked_by.is_empty() {
-        drop(tx);
-        let msg = format!(
-            "{} 的考核已锁定（{} 已确认候选对象），不能直接修改。尚未保存任何分数。",
-            month_label(&month),
-            locked_by.join("、")
-        );
-        return again(vec![msg]).await;
-    }
+    // One save of a month at a time; then the periods using the month, so that no phase
+    // moves while its scores are written.
     db::advisory_lock(&mut tx, &format!("score {} {month}", user.center_id)).await?;
+    let locking = db::period::lock_locking_periods(&mut tx, user.center_id, &month).await?;
+    let reason = if locking.is_empty() {
+        None
+    } else {
+        let codes: Vec<String> = locking.iter().map(|p| p.code.clone()).collect();
+        if !view.correct {
+            drop(tx);
+            let msg = format!(
+                "{} 的考核已锁定（{} 已确认候选对象），不能直接修改；如需修改，请使用“更正分数”并填写理由。尚未保存任何分数。",
+                month_label(&month),
+                codes.join("、")
+            );
+            return again(vec![msg], None).await;
+        }
+        match text::required(&typed_reason, 1000) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                drop(tx);
+                let msg = format!("更正理由：{}。尚未保存任何分数。", e.message());
+                return again(vec![msg], Some(e.message())).await;
+            }
+        }
+    };
     let ids: Vec<i64> = changed.iter().map(|c| c.0).collect();
     let current = db::score::lock_current(&mut tx, user.center_id, &month, view.staff, &ids)
         .await?
@@ -281,7 +386,7 @@ async fn grid_save(
             let msg =
                 "页面中有已停用或不属于本中心的对象，请刷新页面后重新录入。尚未保存任何分数。"
                     .to_string();
-            return again(vec![msg]).await;
+            return again(vec![msg], None).await;
         }
         grid::Plan::Conflicts(conflicts) => {
             drop(tx);
@@ -302,11 +407,61 @@ async fn grid_save(
                     by.unwrap_or_default()
                 ));
             }
-            return again(msgs).await;
+            return again(msgs, None).await;
         }
     };
+    let Some(reason) = reason else {
+        for (id, before, after) in &writes {
+            db::score::set(
+                &mut tx,
+                &actor,
+                user.center_id,
+                &month,
+                view.staff,
+                *id,
+                *before,
+                *after,
+                None,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        return Ok(Redirect::to(&format!(
+            "{}?{}&notice=saved",
+            urls::scores(&month),
+            view.query()
+        ))
+        .into_response());
+    };
+    // A correction: every changed score must stay a score, and every round using the month
+    // must still hold together with it.
+    let mut corrected = Vec::new();
     for (id, before, after) in &writes {
-        db::score::set(
+        match after {
+            Some(after) => corrected.push((*id, *before, *after)),
+            None => {
+                drop(tx);
+                let labels = label_map(&state, &user, &month, &view).await?;
+                let msg = format!(
+                    "{}：已锁定月份的分数不能清空，只能更正为新的分数。尚未保存任何分数。",
+                    labels.get(id).cloned().unwrap_or_else(|| id.to_string())
+                );
+                return again(vec![msg], None).await;
+            }
+        }
+    }
+    let plans = match plan_corrections(&mut tx, &user, &month, view.staff, &corrected, &locking)
+        .await?
+    {
+        Ok(plans) => plans,
+        Err(msg) => {
+            drop(tx);
+            return again(vec![msg], None).await;
+        }
+    };
+    let codes: Vec<String> = plans.iter().map(|p| p.period.code.clone()).collect();
+    for (id, before, after) in &corrected {
+        db::score::record_correction(
             &mut tx,
             &actor,
             user.center_id,
@@ -315,16 +470,205 @@ async fn grid_save(
             *id,
             *before,
             *after,
+            &reason,
+            &codes,
+        )
+        .await?;
+        db::score::set(
+            &mut tx,
+            &actor,
+            user.center_id,
+            &month,
+            view.staff,
+            *id,
+            *before,
+            Some(*after),
+            Some(&reason),
         )
         .await?;
     }
+    for plan in &plans {
+        match &plan.outcome {
+            Outcome::Published {
+                recount,
+                results,
+                winners_before,
+            } => {
+                db::period::correct(
+                    &mut tx,
+                    &actor,
+                    user.center_id,
+                    &plan.period,
+                    &plan.frozen,
+                    recount,
+                    results,
+                    winners_before,
+                    &plan.change,
+                    &reason,
+                )
+                .await?;
+            }
+            Outcome::Open { snapshot } => {
+                db::period::round_corrected(
+                    &mut tx,
+                    &actor,
+                    user.center_id,
+                    &plan.period,
+                    &plan.frozen,
+                    snapshot,
+                    &plan.change,
+                )
+                .await?;
+            }
+        }
+    }
     tx.commit().await?;
     Ok(Redirect::to(&format!(
-        "{}?{}&notice=saved",
+        "{}?{}&notice=corrected_scores",
         urls::scores(&month),
         view.query()
     ))
     .into_response())
+}
+
+/// How a score correction changes one period's round.
+struct CorrectionPlan {
+    period: db::period::PeriodRow,
+    frozen: crate::scoring::PeriodInput,
+    change: serde_json::Value,
+    outcome: Outcome,
+}
+
+enum Outcome {
+    /// Published: recomputed, and the change of winners recorded as a correction.
+    Published {
+        recount: crate::scoring::PeriodInput,
+        results: crate::scoring::PeriodResult,
+        winners_before: serde_json::Value,
+    },
+    /// Voting, rating or review: the same candidates with corrected assessment scores.
+    Open {
+        snapshot: crate::scoring::PeriodResult,
+    },
+}
+
+/// Applies the corrected scores to the round of every locking period that has the entrant,
+/// and checks that each round still holds: a published one is recomputed (and must still
+/// fit its tie decisions); one still under way must keep its candidates, since ballots or
+/// ratings were cast for them. `Err` is the message to show; nothing has been written.
+async fn plan_corrections(
+    tx: &mut sqlx::PgConnection,
+    user: &CurrentUser,
+    month: &str,
+    staff: bool,
+    corrected: &[(i64, Option<i32>, i32)],
+    locking: &[db::period::PeriodRow],
+) -> AppResult<Result<Vec<CorrectionPlan>, String>> {
+    use crate::domain::period::{Phase, PeriodCode};
+    use crate::scoring::Number;
+    let mut plans = Vec::new();
+    for period in locking {
+        let label = PeriodCode::parse(&period.code)
+            .map(|c| c.label())
+            .unwrap_or_else(|| period.code.clone());
+        let (mut frozen, names) = db::period::round_input(tx, user.center_id, period).await?;
+        let mut touched = Vec::new();
+        for (id, before, after) in corrected {
+            let key = format!("{}{id}", if staff { 'S' } else { 'W' });
+            let entries = if staff {
+                frozen
+                    .staff
+                    .iter_mut()
+                    .find(|e| e.id == key)
+                    .map(|e| &mut e.scores)
+            } else {
+                frozen
+                    .windows
+                    .iter_mut()
+                    .find(|e| e.id == key)
+                    .map(|e| &mut e.scores)
+            };
+            let Some(entries) = entries else { continue };
+            let value = Number::from_hundredths(i64::from(*after));
+            match entries.0.iter_mut().find(|(m, _)| m == month) {
+                Some(entry) => entry.1 = value,
+                None => entries.0.push((month.to_string(), value)),
+            }
+            touched.push(serde_json::json!({
+                "entrant": key,
+                "month": month,
+                "before": before.map(|h| Fixed2(i64::from(h)).to_string()),
+                "after": Fixed2(i64::from(*after)).to_string(),
+            }));
+        }
+        if touched.is_empty() {
+            continue;
+        }
+        let change = serde_json::json!({ "scores": touched });
+        let phase = Phase::parse(&period.phase).unwrap_or(Phase::Entry);
+        let outcome = if phase == Phase::Published {
+            let Some((recount, results)) =
+                db::period::recount_corrected(tx, period.period_id, &frozen).await?
+            else {
+                return Ok(Err(format!(
+                    "此更正会改变 {label} 的并列情况，原有的领导小组审定不再适用：请联系系统管理员处理。尚未保存任何分数。"
+                )));
+            };
+            let winners_before = db::period::published(tx, period.period_id)
+                .await?
+                .map(|(_, r)| serde_json::json!({"window": r["window"]["winners"], "staff": r["staff"]["winners"]}))
+                .unwrap_or_default();
+            Outcome::Published {
+                recount,
+                results,
+                winners_before,
+            }
+        } else {
+            let Ok(snapshot) = crate::scoring::compute(&frozen) else {
+                return Ok(Err(format!(
+                    "此更正使 {label} 的数据无法计算，请核对后再试。尚未保存任何分数。"
+                )));
+            };
+            let (windows, staff_now) =
+                db::period::confirmed_candidates(tx, period.period_id).await?;
+            let same = |a: &[String], b: &[String]| {
+                let mut a = a.to_vec();
+                let mut b = b.to_vec();
+                a.sort();
+                b.sort();
+                a == b
+            };
+            if !same(&snapshot.window.candidates, &windows)
+                || !same(&snapshot.staff.candidates, &staff_now)
+            {
+                let mut moved: Vec<String> = Vec::new();
+                for (new, old) in [
+                    (&snapshot.window.candidates, &windows),
+                    (&snapshot.staff.candidates, &staff_now),
+                ] {
+                    for id in new.iter().filter(|i| !old.contains(i)) {
+                        moved.push(format!("{}将成为候选对象", names.label(id)));
+                    }
+                    for id in old.iter().filter(|i| !new.contains(i)) {
+                        moved.push(format!("{}将不再是候选对象", names.label(id)));
+                    }
+                }
+                return Ok(Err(format!(
+                    "此更正会改变 {label} 的候选对象（{}），而该周期已进入“{}”阶段，推荐票和评分都是按已确认的候选对象进行的，不能在此时更正。请在结果发布后再登记此更正。尚未保存任何分数。",
+                    moved.join("；"),
+                    phase.label()
+                )));
+            }
+            Outcome::Open { snapshot }
+        };
+        plans.push(CorrectionPlan {
+            period: period.clone(),
+            frozen,
+            change,
+            outcome,
+        });
+    }
+    Ok(Ok(plans))
 }
 
 async fn label_map(
