@@ -1173,7 +1173,11 @@ pub async fn confirmed_candidates(
     let list = |k: &str| -> Vec<String> {
         c[k]["candidates"]
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     Ok((list("window"), list("staff")))

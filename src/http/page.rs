@@ -67,7 +67,9 @@ impl Layout {
             Some("unresolved_tie") => {
                 Some("尚有并列待定的对象，须由领导小组组长在评选结果页审定后才能发布。")
             }
-            Some("corrected_scores") => Some("分数更正已登记；使用本月的评选周期已按更正重新计算，更正记录见本页下方。"),
+            Some("corrected_scores") => {
+                Some("分数更正已登记；使用本月的评选周期已按更正重新计算，更正记录见本页下方。")
+            }
             Some("corrected") => Some("更正已登记，评选结果已按更正重新计算，更正记录见本页下方。"),
             Some("voted") => Some("推荐票已提交。感谢参与，投票内容严格保密。"),
             Some("already_voted") => Some("您已提交过这张推荐票，提交后不能更改；本次未重复计票。"),

@@ -244,7 +244,10 @@ fn kind_view(
 }
 
 /// What a correction changed, in words: a veto added, or monthly scores corrected.
-fn correction_text(change: &serde_json::Value, name_of: &dyn Fn(&serde_json::Value) -> String) -> String {
+fn correction_text(
+    change: &serde_json::Value,
+    name_of: &dyn Fn(&serde_json::Value) -> String,
+) -> String {
     if let Some(scores) = change["scores"].as_array() {
         let list: Vec<String> = scores
             .iter()

@@ -450,15 +450,14 @@ async fn grid_save(
             }
         }
     }
-    let plans = match plan_corrections(&mut tx, &user, &month, view.staff, &corrected, &locking)
-        .await?
-    {
-        Ok(plans) => plans,
-        Err(msg) => {
-            drop(tx);
-            return again(vec![msg], None).await;
-        }
-    };
+    let plans =
+        match plan_corrections(&mut tx, &user, &month, view.staff, &corrected, &locking).await? {
+            Ok(plans) => plans,
+            Err(msg) => {
+                drop(tx);
+                return again(vec![msg], None).await;
+            }
+        };
     let codes: Vec<String> = plans.iter().map(|p| p.period.code.clone()).collect();
     for (id, before, after) in &corrected {
         db::score::record_correction(
@@ -542,8 +541,8 @@ struct CorrectionPlan {
 enum Outcome {
     /// Published: recomputed, and the change of winners recorded as a correction.
     Published {
-        recount: crate::scoring::PeriodInput,
-        results: crate::scoring::PeriodResult,
+        recount: Box<crate::scoring::PeriodInput>,
+        results: Box<crate::scoring::PeriodResult>,
         winners_before: serde_json::Value,
     },
     /// Voting, rating or review: the same candidates with corrected assessment scores.
@@ -564,7 +563,7 @@ async fn plan_corrections(
     corrected: &[(i64, Option<i32>, i32)],
     locking: &[db::period::PeriodRow],
 ) -> AppResult<Result<Vec<CorrectionPlan>, String>> {
-    use crate::domain::period::{Phase, PeriodCode};
+    use crate::domain::period::{PeriodCode, Phase};
     use crate::scoring::Number;
     let mut plans = Vec::new();
     for period in locking {
@@ -619,8 +618,8 @@ async fn plan_corrections(
                 .map(|(_, r)| serde_json::json!({"window": r["window"]["winners"], "staff": r["staff"]["winners"]}))
                 .unwrap_or_default();
             Outcome::Published {
-                recount,
-                results,
+                recount: Box::new(recount),
+                results: Box::new(results),
                 winners_before,
             }
         } else {
