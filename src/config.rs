@@ -27,6 +27,17 @@ pub struct ServerArgs {
     /// Hours after sign-in after which a session ends, however active.
     #[arg(long, env = "PINGXUAN_SESSION_ABSOLUTE_HOURS", default_value_t = 12)]
     pub session_absolute_hours: u32,
+    /// Code of the center whose honor roll `/honor-roll` shows (default: the first top-level
+    /// center).
+    #[arg(long, env = "PINGXUAN_PUBLIC_CENTER")]
+    pub public_center: Option<String>,
+    /// Address the public reaches this server at, e.g. `https://pingxuan.example.gov.cn`; used
+    /// in the certificates' QR codes (default: the address the request was made to).
+    #[arg(long, env = "PINGXUAN_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Issuer printed on certificates (default: the center's name).
+    #[arg(long, env = "PINGXUAN_CERTIFICATE_ISSUER")]
+    pub certificate_issuer: Option<String>,
 }
 
 /// Where the database is.
@@ -88,6 +99,11 @@ pub struct Config {
     pub header_read_timeout: Duration,
     /// Largest accepted request body.
     pub body_limit: usize,
+    /// Largest accepted upload (photos, spreadsheets).
+    pub upload_limit: usize,
+    pub public_center: Option<String>,
+    pub public_url: Option<String>,
+    pub certificate_issuer: Option<String>,
 }
 
 impl Default for Config {
@@ -104,6 +120,10 @@ impl Default for Config {
             request_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
             body_limit: 256 * 1024,
+            upload_limit: 10 * 1024 * 1024,
+            public_center: None,
+            public_url: None,
+            certificate_issuer: None,
         }
     }
 }
@@ -117,6 +137,12 @@ impl Config {
             session_absolute: Duration::from_secs(
                 u64::from(args.session_absolute_hours.max(1)) * 3600,
             ),
+            public_center: args.public_center.clone(),
+            public_url: args
+                .public_url
+                .as_ref()
+                .map(|u| u.trim_end_matches('/').to_string()),
+            certificate_issuer: args.certificate_issuer.clone(),
             ..Config::default()
         }
     }

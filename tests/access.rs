@@ -105,6 +105,8 @@ fn concrete(path: &str) -> String {
         .replace("{file}", "app.css")
         .replace("{code}", "2099-Q4")
         .replace("{month}", "2099-12")
+        .replace("{staff}", "999999")
+        .replace("{number}", "2099Q4-S01-ABCDEF")
 }
 
 #[sqlx::test]

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod audit;
 pub mod ballot;
+pub mod honor;
 pub mod local;
 pub mod org;
 pub mod period;

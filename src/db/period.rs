@@ -819,6 +819,7 @@ pub async fn publish(
     )
     .execute(&mut *conn)
     .await?;
+    super::honor::issue(conn, center_id, period.period_id, &period.code, results).await?;
     audit::record(
         conn,
         actor,
@@ -1116,6 +1117,15 @@ pub async fn correct(
         serde_json::to_value(results).expect("results serialise")
     )
     .execute(&mut *conn)
+    .await?;
+    super::honor::reconcile(
+        conn,
+        center_id,
+        period.period_id,
+        &period.code,
+        results,
+        reason,
+    )
     .await?;
     audit::record(
         conn,

@@ -56,6 +56,17 @@ impl std::fmt::Display for Role {
     }
 }
 
+/// A date as the offices write it, in China Standard Time: `2026年3月15日`.
+pub fn format_date(t: Option<time::OffsetDateTime>) -> String {
+    match t {
+        Some(t) => {
+            let t = t.to_offset(time::macros::offset!(+8));
+            format!("{}年{}月{}日", t.year(), u8::from(t.month()), t.day())
+        }
+        None => String::new(),
+    }
+}
+
 /// A time as the offices write it, in China Standard Time: `2026年3月15日 10:32`.
 pub fn format_datetime(t: Option<time::OffsetDateTime>) -> String {
     match t {

@@ -143,7 +143,12 @@ fn looks_like_session_id(s: &str) -> bool {
 /// Loads the session named by the cookie (one indexed query) and puts the
 /// [`CurrentUser`] into the request. Static files never touch the database.
 pub async fn load_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    if req.uri().path().starts_with("/static/") {
+    // Public pages never look at the session: the honor roll is served from memory.
+    let path = req.uri().path();
+    if ["/static/", "/honor-roll", "/photos/", "/verify"]
+        .iter()
+        .any(|p| path.starts_with(p))
+    {
         return next.run(req).await;
     }
     let Some(id) = cookie(req.headers(), SESSION_COOKIE).map(str::to_string) else {

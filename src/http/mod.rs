@@ -11,6 +11,7 @@ pub mod extract;
 pub mod form;
 pub mod grid;
 pub mod home;
+pub mod honor;
 pub mod page;
 pub mod periods;
 pub mod rating;
@@ -39,14 +40,24 @@ use crate::config::Config;
 pub struct AppState {
     pub db: PgPool,
     pub config: Arc<Config>,
+    /// The rendered public honor roll pages.
+    pub honors: Arc<honor::HonorCache>,
+    /// Keeps this process listening for publications while the application exists.
+    _listener: Arc<honor::ListenerHandle>,
 }
 
 impl AppState {
     pub fn new(db: PgPool, config: Config) -> AppState {
         crate::password::warm_up();
+        let honors = Arc::new(honor::HonorCache::default());
+        // Every process listens for publications and corrections, so that no cached honor
+        // roll outlives them.
+        let listener = honor::start_listener(db.clone(), honors.clone());
         AppState {
             db,
             config: Arc::new(config),
+            honors,
+            _listener: Arc::new(listener),
         }
     }
 }

@@ -117,6 +117,7 @@ pub fn all() -> Routes {
     let r = super::rating::routes(r);
     let r = super::results::routes(r);
     let r = super::schemes::routes(r);
+    let r = super::honor::routes(r);
     super::audit::routes(r)
 }
 

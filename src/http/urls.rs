@@ -7,6 +7,9 @@ pub const LOGOUT: &str = "/logout";
 pub const CHANGE_PASSWORD: &str = "/account/password";
 pub const STYLESHEET: &str = "/static/app.css";
 pub const SCRIPT: &str = "/static/app.js";
+pub const HALL_SCRIPT: &str = "/static/hall.js";
+pub const HONOR_ROLL: &str = "/honor-roll";
+pub const VERIFY: &str = "/verify";
 
 pub const ADMIN_HOME: &str = "/admin";
 pub const SUPERVISION_HOME: &str = "/supervision";
@@ -102,4 +105,9 @@ mod tests {
         assert_eq!(safe_next("/\u{1}"), None);
         assert_eq!(safe_next("/ /evil.example"), None);
     }
+}
+
+/// A period's page on the public honor roll (its permanent address).
+pub fn honor_roll(code: &str) -> String {
+    format!("{HONOR_ROLL}/{code}")
 }
