@@ -95,9 +95,12 @@ create trigger monthly_score_locked before insert or update or delete on monthly
     for each row execute function monthly_score_guard();
 
 -- Once candidates are confirmed, a period's round changes only with a score correction
--- (before publication) or a period correction (after); a published period never leaves
--- that phase and is never deleted.
+-- (before publication) or a period correction (after); from voting on it only moves
+-- forward, one phase at a time; a published period never leaves that phase and is never
+-- deleted.
 create function period_guard() returns trigger language plpgsql as $$
+declare
+    next_phase text;
 begin
     if tg_op = 'DELETE' then
         if old.phase = 'published' then
@@ -119,7 +122,16 @@ begin
                            where c.period_id = old.period_id and c.made_at = now()) then
             raise exception 'period %: published; a change of its results needs a correction with a reason', old.code;
         end if;
-    elsif old.phase in ('voting', 'rating', 'review') and new.phase = old.phase then
+    elsif old.phase in ('voting', 'rating', 'review') then
+        next_phase := case old.phase when 'voting' then 'rating'
+                                     when 'rating' then 'review'
+                                     else 'published' end;
+        if new.phase not in (old.phase, next_phase) then
+            raise exception 'period %: from % it can only move on to the next phase', old.code, old.phase;
+        end if;
+        if new.phase = 'published' and (new.results is null or new.recount is null) then
+            raise exception 'period %: publication needs its results and recount', old.code;
+        end if;
         if (new.center_id, new.code, new.scheme_id, new.rules, new.months)
            is distinct from
            (old.center_id, old.code, old.scheme_id, old.rules, old.months) then
@@ -139,6 +151,30 @@ $$;
 
 create trigger period_locked before update or delete on period
     for each row execute function period_guard();
+
+-- TRUNCATE fires no row trigger: refuse it on every table the guards above protect.
+create function refuse_truncate() returns trigger language plpgsql as $$
+begin
+    raise exception '% cannot be truncated: its rows are guarded one by one', tg_table_name;
+end;
+$$;
+
+create trigger period_no_truncate before truncate on period
+    for each statement execute function refuse_truncate();
+create trigger monthly_score_no_truncate before truncate on monthly_score
+    for each statement execute function refuse_truncate();
+create trigger duty_days_no_truncate before truncate on duty_days
+    for each statement execute function refuse_truncate();
+create trigger veto_no_truncate before truncate on veto
+    for each statement execute function refuse_truncate();
+create trigger ballot_receipt_no_truncate before truncate on ballot_receipt
+    for each statement execute function refuse_truncate();
+create trigger ballot_tally_no_truncate before truncate on ballot_tally
+    for each statement execute function refuse_truncate();
+create trigger rating_no_truncate before truncate on rating
+    for each statement execute function refuse_truncate();
+create trigger tie_decision_no_truncate before truncate on tie_decision
+    for each statement execute function refuse_truncate();
 
 -- Ballots, counters, ratings, decisions and duty days of a published period are final.
 create function period_row_guard() returns trigger language plpgsql as $$

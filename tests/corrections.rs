@@ -323,13 +323,33 @@ async fn the_database_refuses_to_change_locked_or_published_data_without_a_corre
         );
     }
     assert_eq!(checksum(&app.pool).await, before);
-    assert!(
-        sqlx::query("update period set candidates = '{}' where code = '2026-Q3'")
+    for (sql, expected) in [
+        (
+            "update period set candidates = '{}' where code = '2026-Q3'",
+            "changes only by a score correction",
+        ),
+        // Moving back unlocks nothing: from voting on, a period only moves forward.
+        (
+            "update period set phase = 'entry' where code = '2026-Q3'",
+            "only move on to the next phase",
+        ),
+        (
+            "update period set phase = 'published', published_at = now(), results = '{}', recount = '{}' where code = '2026-Q3'",
+            "only move on to the next phase",
+        ),
+        ("truncate monthly_score", "cannot be truncated"),
+        ("truncate ballot_tally cascade", "cannot be truncated"),
+        ("truncate rating", "cannot be truncated"),
+        ("truncate honor", "append-only"),
+    ] {
+        let err = sqlx::query(sql)
             .execute(&app.pool)
             .await
-            .is_err(),
-        "a round under way changes only with a score correction"
-    );
+            .expect_err(sql)
+            .to_string();
+        assert!(err.contains(expected), "{sql}: {err}");
+    }
+    assert_eq!(checksum(&app.pool).await, before);
 
     // The same change goes through when its correction is recorded in the same transaction.
     let mut tx = app.pool.begin().await.unwrap();
@@ -348,13 +368,42 @@ async fn the_database_refuses_to_change_locked_or_published_data_without_a_corre
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    // An earlier correction is no licence for another change.
+    // An earlier correction is no licence for another change, not even to the same score.
+    let err = sqlx::query(
+        "update monthly_score set score = 50 where month = '2026-04' and window_id = (select min(window_id) from service_window)",
+    )
+    .execute(&app.pool)
+    .await
+    .expect_err("a second change without its own correction")
+    .to_string();
+    assert!(err.contains("needs a score correction"), "{err}");
+}
+
+#[sqlx::test]
+async fn a_correction_that_undoes_a_decided_tie_is_refused(pool: PgPool) {
+    let app = spawn(pool).await;
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    // Windows 5 and 6 tied for the last place in 2026-Q2 and the group leader chose one.
+    let w6: i64 = sqlx::query_scalar(
+        "select w.window_id from service_window w join period p using (center_id)
+         where p.code = '2026-Q2' and w.number = '6'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let april: String = score(&app, "2026-04", "window_id", w6).await;
+    let raised = format!("{:.2}", (april.parse::<f64>().unwrap() + 3.0).min(100.0));
+    let url = "/scores/2026-04?tab=windows&mode=correct";
+    let mut fields = ducha.get(url).await.form_fields("form.score-grid");
+    set_field(&mut fields, &format!("c{w6}"), &raised);
+    let before = checksum(&app.pool).await;
+    let refused = ducha.post_fields(url, &with_reason(fields, "复核")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let msg = refused.text(".error-summary");
     assert!(
-        sqlx::query(
-            "update monthly_score set score = 51 where month = '2026-04' and window_id = (select min(window_id) from service_window)"
-        )
-        .execute(&app.pool)
-        .await
-        .is_err()
+        msg.contains("无法重新计算") && msg.contains("2026年第二季度"),
+        "{msg}"
     );
+    assert_eq!(checksum(&app.pool).await, before);
 }

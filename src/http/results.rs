@@ -511,7 +511,21 @@ async fn decide(
                 if phase.as_deref() != Some("review") {
                     return Err(AppError::NotFound);
                 }
-                if !db::period::decide(
+                // The round as it is now, under the lock: a correction may have changed it
+                // since the page was read.
+                let (mut now, _) = db::period::recount_input(&mut tx, user.center_id, &p).await?;
+                now.decisions.push(scoring::DecisionInput {
+                    kind: kind.to_string(),
+                    chosen: chosen.clone(),
+                    reason: reason.clone(),
+                });
+                if scoring::compute(&now).is_err() {
+                    drop(tx);
+                    errors.add(
+                        "reason",
+                        "评选数据在您审定期间发生了变化（例如分数更正），请查看更新后的结果再作审定。",
+                    );
+                } else if !db::period::decide(
                     &mut tx,
                     &user.actor(&ip),
                     user.center_id,

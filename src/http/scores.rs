@@ -364,7 +364,11 @@ async fn grid_save(
             );
             return again(vec![msg], None).await;
         }
-        match text::required(&typed_reason, 1000) {
+        match form
+            .raw("reason")
+            .map_err(|_| text::TextError::Empty)
+            .and_then(|r| text::required(&r.replace("\r\n", "\n").replace('\n', " "), 1000))
+        {
             Ok(r) => Some(r),
             Err(e) => {
                 drop(tx);
@@ -522,10 +526,19 @@ async fn grid_save(
         }
     }
     tx.commit().await?;
+    let shown = View {
+        correct: false,
+        ..view
+    };
     Ok(Redirect::to(&format!(
-        "{}?{}&notice=corrected_scores",
+        "{}?{}&notice={}",
         urls::scores(&month),
-        view.query()
+        shown.query(),
+        if plans.is_empty() {
+            "corrected_score_only"
+        } else {
+            "corrected_scores"
+        }
     ))
     .into_response())
 }
@@ -610,7 +623,7 @@ async fn plan_corrections(
                 db::period::recount_corrected(tx, period.period_id, &frozen).await?
             else {
                 return Ok(Err(format!(
-                    "此更正会改变 {label} 的并列情况，原有的领导小组审定不再适用：请联系系统管理员处理。尚未保存任何分数。"
+                    "此更正后 {label} 的结果无法重新计算（通常是并列情况发生变化，原有的领导小组审定不再适用）：请联系系统管理员处理。尚未保存任何分数。"
                 )));
             };
             let winners_before = db::period::published(tx, period.period_id)
@@ -656,6 +669,17 @@ async fn plan_corrections(
                     "此更正会改变 {label} 的候选对象（{}），而该周期已进入“{}”阶段，推荐票和评分都是按已确认的候选对象进行的，不能在此时更正。请在结果发布后再登记此更正。尚未保存任何分数。",
                     moved.join("；"),
                     phase.label()
+                )));
+            }
+            // The ballots, ratings and tie decisions already made must still fit the
+            // corrected round, or the period could no longer be reviewed or published.
+            let mut recount = frozen.clone();
+            recount.tallies = db::ballot::tallies(tx, period.period_id).await?;
+            recount.ratings = db::rating::all(tx, period.period_id).await?;
+            recount.decisions = db::period::decisions(tx, period.period_id).await?;
+            if crate::scoring::compute(&recount).is_err() {
+                return Ok(Err(format!(
+                    "此更正会改变 {label} 的并列情况，与领导小组已作出的审定不再一致，不能在此时更正。请联系系统管理员处理。尚未保存任何分数。"
                 )));
             }
             Outcome::Open { snapshot }
