@@ -88,6 +88,11 @@ pub fn safe_next(next: &str) -> Option<&str> {
     ok.then_some(next)
 }
 
+/// A period's page on the public honor roll (its permanent address).
+pub fn honor_roll(code: &str) -> String {
+    format!("{HONOR_ROLL}/{code}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_next;
@@ -105,9 +110,4 @@ mod tests {
         assert_eq!(safe_next("/\u{1}"), None);
         assert_eq!(safe_next("/ /evil.example"), None);
     }
-}
-
-/// A period's page on the public honor roll (its permanent address).
-pub fn honor_roll(code: &str) -> String {
-    format!("{HONOR_ROLL}/{code}")
 }
