@@ -9,6 +9,7 @@ pub mod honor;
 pub mod local;
 pub mod org;
 pub mod period;
+pub mod photo;
 pub mod rating;
 pub mod score;
 pub mod session;

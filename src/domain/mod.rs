@@ -1,6 +1,7 @@
 //! Domain types: roles and the parsing of what people type into values the database accepts.
 
 pub mod period;
+pub mod photo;
 pub mod text;
 
 use serde::Serialize;

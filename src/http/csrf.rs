@@ -38,18 +38,33 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         None => cookie(req.headers(), PRE_SESSION_COOKIE).map(str::to_string),
     };
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, state.config.body_limit).await {
+    let limit = super::body_limit_for(&state.config, parts.uri.path());
+    let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => {
             return ErrorPage::for_status(StatusCode::PAYLOAD_TOO_LARGE)
                 .into_response_with(StatusCode::PAYLOAD_TOO_LARGE);
         }
     };
+    // A file upload form carries its token as a part of its multipart body.
+    let from_multipart = match super::form::multipart(
+        parts.headers.get(header::CONTENT_TYPE),
+        bytes.clone(),
+    )
+    .await
+    {
+        Some(Ok(fields)) => fields
+            .into_iter()
+            .find(|p| p.name == FIELD && p.file_name.is_none())
+            .and_then(|p| String::from_utf8(p.data.to_vec()).ok()),
+        _ => None,
+    };
     let provided = parts
         .headers
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
+        .or(from_multipart)
         .or_else(|| {
             // Read as a form whatever the declared type: the token, not the content type,
             // is the guarantee, and a mislabelled form then gets its page back (the handler

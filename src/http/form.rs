@@ -320,3 +320,57 @@ mod tests {
         assert!(fields.errors.get("name").is_some());
     }
 }
+
+/// One part of a `multipart/form-data` body (a file upload form).
+pub struct Part {
+    pub name: String,
+    pub file_name: Option<String>,
+    pub data: Bytes,
+}
+
+/// Why a multipart body could not be read.
+#[derive(Debug)]
+pub struct MultipartError;
+
+/// The parts of a `multipart/form-data` body already read into memory; `None` when the
+/// content type is not multipart at all.
+pub async fn multipart(
+    content_type: Option<&HeaderValue>,
+    body: Bytes,
+) -> Option<Result<Vec<Part>, MultipartError>> {
+    let ct = content_type?.to_str().ok()?;
+    if !ct
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
+        return None;
+    }
+    let Ok(boundary) = multer::parse_boundary(ct) else {
+        return Some(Err(MultipartError));
+    };
+    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
+    let mut reader = multer::Multipart::new(stream, boundary);
+    let mut parts = Vec::new();
+    loop {
+        match reader.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                let file_name = field.file_name().map(str::to_string);
+                match field.bytes().await {
+                    Ok(data) => parts.push(Part {
+                        name,
+                        file_name,
+                        data,
+                    }),
+                    Err(_) => return Some(Err(MultipartError)),
+                }
+                if parts.len() > 20 {
+                    return Some(Err(MultipartError));
+                }
+            }
+            Ok(None) => return Some(Ok(parts)),
+            Err(_) => return Some(Err(MultipartError)),
+        }
+    }
+}

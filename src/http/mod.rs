@@ -14,6 +14,7 @@ pub mod home;
 pub mod honor;
 pub mod page;
 pub mod periods;
+pub mod photos;
 pub mod rating;
 pub mod results;
 pub mod routes;
@@ -30,7 +31,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use sqlx::PgPool;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::config::Config;
@@ -64,7 +64,6 @@ impl AppState {
 
 /// The whole application as one router, with every layer, ready to serve or to test.
 pub fn app(state: AppState) -> Router {
-    let body_limit = state.config.body_limit;
     let timeout = state.config.request_timeout;
     routes::all()
         .into_router()
@@ -74,7 +73,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             extract::load_session,
         ))
-        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), limit_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,
@@ -85,6 +84,42 @@ pub fn app(state: AppState) -> Router {
             security_headers,
         ))
         .with_state(state)
+}
+
+/// Whether a path takes file uploads (photos, spreadsheets).
+pub fn is_upload(path: &str) -> bool {
+    path.ends_with("/photo") || path.starts_with("/imports/")
+}
+
+/// The largest body a request to `path` may send.
+pub fn body_limit_for(config: &Config, path: &str) -> usize {
+    if is_upload(path) {
+        config.upload_limit
+    } else {
+        config.body_limit
+    }
+}
+
+/// Refuses a body larger than the path allows: at once when its declared length says so,
+/// else when it has been read that far (the body is wrapped so that it cannot grow past).
+async fn limit_body(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let limit = body_limit_for(&state.config, req.uri().path());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return error::ErrorPage::for_status(StatusCode::PAYLOAD_TOO_LARGE)
+            .into_response_with(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    let (parts, body) = req.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(Request::from_parts(parts, body)).await
 }
 
 /// Content-Security-Policy of every response: nothing inline, nothing from elsewhere.

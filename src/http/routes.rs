@@ -118,6 +118,7 @@ pub fn all() -> Routes {
     let r = super::results::routes(r);
     let r = super::schemes::routes(r);
     let r = super::honor::routes(r);
+    let r = super::photos::routes(r);
     super::audit::routes(r)
 }
 

@@ -1,0 +1,131 @@
+//! Uploaded photos: only JPEG, PNG and WebP are accepted; each is decoded within limits
+//! (a huge declared size is refused before any memory is taken for it), cropped to a 3:4
+//! portrait and re-encoded as a small JPEG, so that nothing of the uploaded file itself is
+//! ever stored or served.
+
+use std::io::Cursor;
+
+use image::{ImageFormat, ImageReader, Limits};
+
+/// Width and height of every stored photo.
+pub const WIDTH: u32 = 360;
+pub const HEIGHT: u32 = 480;
+/// The largest image accepted, in pixels each way.
+pub const MAX_SIDE: u32 = 8000;
+
+/// Why a photo was refused, in the words the form shows.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PhotoError {
+    Empty,
+    NotAnImage,
+    TooLarge,
+    Damaged,
+}
+
+impl PhotoError {
+    pub fn message(&self) -> String {
+        match self {
+            PhotoError::Empty => "请选择要上传的照片文件".into(),
+            PhotoError::NotAnImage => "只能上传 JPEG、PNG 或 WebP 格式的照片".into(),
+            PhotoError::TooLarge => {
+                format!("照片尺寸过大：长和宽都不能超过 {MAX_SIDE} 像素")
+            }
+            PhotoError::Damaged => "照片文件已损坏或无法识别，请换一张照片".into(),
+        }
+    }
+}
+
+/// The stored form of an uploaded photo: a `WIDTH`×`HEIGHT` JPEG.
+pub fn process(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
+    if bytes.is_empty() {
+        return Err(PhotoError::Empty);
+    }
+    let format = image::guess_format(bytes).map_err(|_| PhotoError::NotAnImage)?;
+    if !matches!(
+        format,
+        ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP
+    ) {
+        return Err(PhotoError::NotAnImage);
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    reader.limits(limits);
+    let image = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => PhotoError::TooLarge,
+        _ => PhotoError::Damaged,
+    })?;
+    let portrait = image
+        .resize_to_fill(WIDTH, HEIGHT, image::imageops::FilterType::Triangle)
+        .to_rgb8();
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(&portrait)
+        .map_err(|_| PhotoError::Damaged)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(width, height, image::Rgb([200, 30, 30]));
+        let mut out = Vec::new();
+        image::DynamicImage::ImageRgb8(img)
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_photo_is_stored_as_a_small_portrait_jpeg() {
+        let stored = process(&png(1000, 600)).unwrap();
+        assert_eq!(image::guess_format(&stored).unwrap(), ImageFormat::Jpeg);
+        let back = image::load_from_memory(&stored).unwrap();
+        assert_eq!((back.width(), back.height()), (WIDTH, HEIGHT));
+    }
+
+    #[test]
+    fn other_files_are_refused_with_a_reason() {
+        assert_eq!(process(b""), Err(PhotoError::Empty));
+        assert_eq!(
+            process(b"%PDF-1.7 not a photo"),
+            Err(PhotoError::NotAnImage)
+        );
+        let gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;";
+        assert_eq!(process(gif), Err(PhotoError::NotAnImage));
+        let mut broken = png(10, 10);
+        broken.truncate(40);
+        assert_eq!(process(&broken), Err(PhotoError::Damaged));
+    }
+
+    /// CRC-32 as PNG chunks carry it.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn a_huge_declared_size_is_refused_before_decoding() {
+        // A valid PNG header that claims 100000 × 100000 pixels.
+        let mut header = png(1, 1);
+        header[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+        header[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+        let crc = crc32(&header[12..29]);
+        header[29..33].copy_from_slice(&crc.to_be_bytes());
+        assert_eq!(process(&header), Err(PhotoError::TooLarge));
+    }
+}
