@@ -1,5 +1,6 @@
-//! The yardstick of `benches/load.sh`: a bare axum handler that runs one indexed query and
-//! renders an askama page, with none of pingxuan's layers (no session, no CSRF, no headers).
+//! The yardsticks of `benches/load.sh` and `benches/honor_roll.sh`: bare axum handlers with
+//! none of pingxuan's layers (no session, no CSRF, no headers). `/` runs one indexed query
+//! and renders an askama page; `/fixed` returns a fixed 2 KB page.
 //!
 //! `cargo run --release --example bare_server -- 127.0.0.1:8091` (reads `DATABASE_URL`).
 
@@ -45,6 +46,25 @@ async fn window(State(pool): State<PgPool>) -> Response {
     }
 }
 
+/// A fixed page of 2 KB (2048 bytes), built once.
+fn fixed_page() -> &'static str {
+    static PAGE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PAGE.get_or_init(|| {
+        let head = "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>光荣榜</title></head><body>";
+        let tail = "</body></html>";
+        let mut page = String::from(head);
+        while page.len() + tail.len() < 2048 {
+            page.push('x');
+        }
+        page.push_str(tail);
+        page
+    })
+}
+
+async fn fixed() -> Html<&'static str> {
+    Html(fixed_page())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let addr = std::env::args()
@@ -53,7 +73,10 @@ async fn main() -> anyhow::Result<()> {
     let url =
         std::env::var("DATABASE_URL").unwrap_or_else(|_| pingxuan::db::DEFAULT_URL.to_string());
     let pool = pingxuan::db::connect(Some(&url), 16).await?;
-    let app = Router::new().route("/", get(window)).with_state(pool);
+    let app = Router::new()
+        .route("/", get(window))
+        .route("/fixed", get(fixed))
+        .with_state(pool);
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     axum::serve(listener, app).await?;
     Ok(())

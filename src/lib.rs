@@ -3,6 +3,7 @@
 //! The library holds everything; `main.rs` only parses the command line. The server, the
 //! demo loader and the tests all go through [`http::app`] and [`server::serve`].
 
+pub mod charts;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -354,3 +354,39 @@ pub async fn own_record(
         results,
     })
 }
+
+/// One month of an entrant's history: its score and the median of its kind (windows or
+/// staff) in the center, both in hundredths.
+pub struct HistoryRow {
+    pub month: String,
+    pub own: Option<i32>,
+    pub median: Option<i32>,
+}
+
+/// An entrant's scores over `months` beside the center's median of the same kind.
+pub async fn history(
+    conn: &mut PgConnection,
+    center_id: i64,
+    staff: bool,
+    id: i64,
+    months: &[String],
+) -> sqlx::Result<Vec<HistoryRow>> {
+    sqlx::query_as!(
+        HistoryRow,
+        r#"select m.month as "month!",
+                  (select (s.score * 100)::int from monthly_score s
+                   where s.center_id = $1 and s.month = m.month
+                     and (case when $2 then s.staff_id else s.window_id end) = $3) as own,
+                  (select (percentile_cont(0.5) within group (order by s.score) * 100)::int
+                   from monthly_score s
+                   where s.center_id = $1 and s.month = m.month
+                     and (case when $2 then s.staff_id is not null else s.window_id is not null end)) as median
+           from unnest($4::text[]) with ordinality m(month, n) order by m.n"#,
+        center_id,
+        staff,
+        id,
+        months
+    )
+    .fetch_all(conn)
+    .await
+}
