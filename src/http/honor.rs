@@ -165,6 +165,56 @@ async fn listen(pool: PgPool, cache: Arc<HonorCache>) {
     }
 }
 
+/// The cache key of a public honor roll page, from its path.
+fn cache_key(path: &str) -> Option<String> {
+    let rest = path.strip_prefix(urls::HONOR_ROLL)?;
+    match rest {
+        "" => Some("roll".into()),
+        "/hall" => Some("hall".into()),
+        _ => {
+            let rest = rest.strip_prefix('/')?;
+            match rest.strip_suffix("/hall") {
+                Some(code) if PeriodCode::parse(code).is_some() => Some(format!("hall {code}")),
+                None if PeriodCode::parse(rest).is_some() => Some(format!("roll {rest}")),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// The fast path in front of every layer: a cached honor roll page is answered at once
+/// (with the security headers every response has), without a session, a timer or a guard.
+/// Anything else, and a page not in the cache, goes through the whole application.
+pub async fn front(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if req.method() == axum::http::Method::GET
+        && req.uri().query().is_none()
+        && let Some(page) = cache_key(req.uri().path()).and_then(|k| state.honors.get(&k))
+    {
+        let mut res = html(page);
+        super::set_security_headers(res.headers_mut(), state.config.secure_cookies);
+        return res;
+    }
+    next.run(req).await
+}
+
+/// Drops the indentation and blank lines of a rendered page (the cached copy is what the
+/// hall's TV and every visitor download, over and over).
+fn compact(page: &str) -> String {
+    let mut out = String::with_capacity(page.len());
+    for line in page.lines() {
+        let line = line.trim();
+        if !line.is_empty() {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 fn html(body: Bytes) -> Response {
     let mut res = body.into_response();
     let h = res.headers_mut();
@@ -191,7 +241,7 @@ where
     let generation = state.honors.generation();
     match render(state).await? {
         Some(page) => {
-            let page = Bytes::from(page);
+            let page = Bytes::from(compact(&page));
             state.honors.put(key, page.clone(), generation);
             Ok(html(page))
         }
@@ -368,16 +418,20 @@ async fn render_roll(
 }
 
 async fn roll_latest(State(state): State<AppState>) -> AppResult<Response> {
-    cached(&state, "roll".into(), async |s: &AppState| {
-        render_roll(s, None, false).await
-    })
+    cached(
+        &state,
+        cache_key(urls::HONOR_ROLL).unwrap_or_default(),
+        async |s: &AppState| render_roll(s, None, false).await,
+    )
     .await
 }
 
 async fn hall_latest(State(state): State<AppState>) -> AppResult<Response> {
-    cached(&state, "hall".into(), async |s: &AppState| {
-        render_roll(s, None, true).await
-    })
+    cached(
+        &state,
+        cache_key("/honor-roll/hall").unwrap_or_default(),
+        async |s: &AppState| render_roll(s, None, true).await,
+    )
     .await
 }
 
@@ -385,9 +439,11 @@ async fn roll_of(State(state): State<AppState>, Path(code): Path<String>) -> App
     if PeriodCode::parse(&code).is_none() {
         return Err(AppError::NotFound);
     }
-    cached(&state, format!("roll {code}"), async |s: &AppState| {
-        render_roll(s, Some(&code), false).await
-    })
+    cached(
+        &state,
+        cache_key(&urls::honor_roll(&code)).unwrap_or_default(),
+        async |s: &AppState| render_roll(s, Some(&code), false).await,
+    )
     .await
 }
 
@@ -395,9 +451,11 @@ async fn hall_of(State(state): State<AppState>, Path(code): Path<String>) -> App
     if PeriodCode::parse(&code).is_none() {
         return Err(AppError::NotFound);
     }
-    cached(&state, format!("hall {code}"), async |s: &AppState| {
-        render_roll(s, Some(&code), true).await
-    })
+    cached(
+        &state,
+        cache_key(&format!("{}/hall", urls::honor_roll(&code))).unwrap_or_default(),
+        async |s: &AppState| render_roll(s, Some(&code), true).await,
+    )
     .await
 }
 
@@ -765,6 +823,23 @@ mod tests {
         );
         assert_eq!(normalise_number("<script>"), None);
         assert_eq!(normalise_number("short"), None);
+    }
+
+    #[test]
+    fn cache_keys_follow_the_public_paths() {
+        assert_eq!(cache_key("/honor-roll").as_deref(), Some("roll"));
+        assert_eq!(cache_key("/honor-roll/hall").as_deref(), Some("hall"));
+        assert_eq!(
+            cache_key("/honor-roll/2026-Q2").as_deref(),
+            Some("roll 2026-Q2")
+        );
+        assert_eq!(
+            cache_key("/honor-roll/2026-Q2/hall").as_deref(),
+            Some("hall 2026-Q2")
+        );
+        assert_eq!(cache_key("/honor-roll/x/hall"), None);
+        assert_eq!(cache_key("/honor-rollx"), None);
+        assert_eq!(cache_key("/verify"), None);
     }
 
     #[test]

@@ -83,6 +83,8 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             security_headers,
         ))
+        // Outermost: the public honor roll straight from memory when it is cached.
+        .layer(middleware::from_fn_with_state(state.clone(), honor::front))
         .with_state(state)
 }
 
@@ -132,8 +134,13 @@ async fn security_headers(
     next: Next,
 ) -> Response {
     let mut res = next.run(req).await;
-    let h = res.headers_mut();
-    if state.config.secure_cookies {
+    set_security_headers(res.headers_mut(), state.config.secure_cookies);
+    res
+}
+
+/// The headers every response carries (the honor roll's fast path sets them too).
+pub fn set_security_headers(h: &mut axum::http::HeaderMap, secure_cookies: bool) {
+    if secure_cookies {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000"),
@@ -159,5 +166,4 @@ async fn security_headers(
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    res
 }
