@@ -13,5 +13,6 @@ pub mod http;
 pub mod password;
 pub mod scoring;
 pub mod server;
+pub mod sheets;
 
 pub use http::{AppState, app};
