@@ -108,3 +108,27 @@ comment on column staff.photo_updated_at is 'When the photo was last replaced (i
 
 -- Publication and corrections tell every server process to drop its cached honor roll.
 comment on table period_correction is 'A correction of a published period, with its reason and the winners before and after. Append-only; every server process is notified (channel pingxuan_honor) when one is made.';
+
+-- Spreadsheet imports: what an uploaded file would change, kept between the preview and
+-- the confirmation, so that the confirmation writes exactly what was shown (or nothing,
+-- when the scores changed in between).
+create table import_batch (
+    import_batch_id bigint generated always as identity primary key,
+    center_id bigint not null references center (center_id),
+    kind text not null check (kind in ('window_scores', 'staff_scores')),
+    month text not null check (month ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'),
+    file_name text not null check (length(file_name) <= 200),
+    changes jsonb not null,
+    created_by bigint not null references account (account_id),
+    created_at timestamptz not null default now(),
+    applied_at timestamptz
+);
+create index import_batch_center_idx on import_batch (center_id, created_at desc);
+
+comment on table import_batch is 'An uploaded score sheet between its preview and its confirmation.';
+comment on column import_batch.kind is 'window_scores or staff_scores.';
+comment on column import_batch.month is 'The month (YYYY-MM) the scores belong to.';
+comment on column import_batch.file_name is 'Name of the uploaded file, as the browser gave it.';
+comment on column import_batch.changes is 'The changes shown in the preview: [{id, before, version, after}] with scores in hundredths.';
+comment on column import_batch.created_by is 'Who uploaded it; only they can confirm it.';
+comment on column import_batch.applied_at is 'When it was confirmed and written (null until then).';

@@ -6,6 +6,7 @@ pub mod account;
 pub mod audit;
 pub mod ballot;
 pub mod honor;
+pub mod imports;
 pub mod local;
 pub mod org;
 pub mod period;

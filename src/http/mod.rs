@@ -12,6 +12,7 @@ pub mod form;
 pub mod grid;
 pub mod home;
 pub mod honor;
+pub mod imports;
 pub mod page;
 pub mod periods;
 pub mod photos;

@@ -67,6 +67,9 @@ impl Layout {
             Some("unresolved_tie") => {
                 Some("尚有并列待定的对象，须由领导小组组长在评选结果页审定后才能发布。")
             }
+            Some("imported") => {
+                Some("导入完成：表格中的分数已全部保存，每个分数都记入了操作日志。")
+            }
             Some("corrected_score_only") => Some(
                 "分数更正已登记（所更正的对象不在任何已确认的评选周期中，无需重新计算），更正记录见本页下方。",
             ),

@@ -119,6 +119,7 @@ pub fn all() -> Routes {
     let r = super::schemes::routes(r);
     let r = super::honor::routes(r);
     let r = super::photos::routes(r);
+    let r = super::imports::routes(r);
     super::audit::routes(r)
 }
 

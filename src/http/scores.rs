@@ -107,6 +107,8 @@ struct GridPage {
     locked_by: Vec<String>,
     correcting: bool,
     correct_url: String,
+    export_url: String,
+    import_url: String,
     view_url: String,
     reason: String,
     reason_error: Option<String>,
@@ -256,6 +258,15 @@ async fn render_grid(
         cells,
         filled,
         correcting: view.correct && !locked_by.is_empty(),
+        export_url: format!(
+            "{}/export.xlsx?tab={}",
+            urls::scores(month),
+            if view.staff { "staff" } else { "windows" }
+        ),
+        import_url: format!(
+            "/imports/scores/{month}?tab={}",
+            if view.staff { "staff" } else { "windows" }
+        ),
         correct_url: tab_with(view.staff, true),
         view_url: tab_with(view.staff, false),
         locked_by,

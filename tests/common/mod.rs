@@ -175,6 +175,22 @@ impl Browser {
         self.send(req).await
     }
 
+    /// A download, as bytes.
+    pub async fn get_bytes(&mut self, path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let req = self.request("GET", path).body(Body::empty()).unwrap();
+        let res = self
+            .app
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router answers");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        (status, headers, bytes.to_vec())
+    }
+
     /// The form token the pages give this browser.
     pub async fn csrf(&mut self) -> String {
         let page = if self.cookies.contains_key("px_session") {

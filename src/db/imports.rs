@@ -1,0 +1,125 @@
+//! Score sheets uploaded from Excel: the entrants' keys as a sheet names them, and the
+//! batch that carries a preview to its confirmation.
+
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+
+/// An entrant as a score sheet names it: window number or employee number.
+pub struct Keyed {
+    pub key: String,
+    pub id: i64,
+    pub name: String,
+    pub detail: String,
+}
+
+/// The center's active windows (by number) or staff (by employee number).
+pub async fn keys(
+    conn: &mut PgConnection,
+    center_id: i64,
+    staff: bool,
+) -> sqlx::Result<Vec<Keyed>> {
+    if staff {
+        sqlx::query_as!(
+            Keyed,
+            r#"select s.employee_no as key, s.staff_id as id, s.name, w.number || '号窗口 ' || w.name as "detail!"
+               from staff s join service_window w on w.window_id = s.window_id
+               where s.center_id = $1 and s.active
+               order by length(w.number), w.number, s.employee_no"#,
+            center_id
+        )
+        .fetch_all(conn)
+        .await
+    } else {
+        sqlx::query_as!(
+            Keyed,
+            r#"select w.number as key, w.window_id as id, w.name, d.name as detail
+               from service_window w join department d on d.department_id = w.department_id
+               where w.center_id = $1 and w.active
+               order by length(w.number), w.number"#,
+            center_id
+        )
+        .fetch_all(conn)
+        .await
+    }
+}
+
+/// One change of a batch, as previewed.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Change {
+    pub id: i64,
+    pub before: Option<i32>,
+    pub version: i32,
+    pub after: i32,
+}
+
+pub struct Batch {
+    pub kind: String,
+    pub month: String,
+    pub changes: Vec<Change>,
+    pub applied: bool,
+}
+
+pub async fn create(
+    conn: &mut PgConnection,
+    center_id: i64,
+    account_id: i64,
+    staff: bool,
+    month: &str,
+    file_name: &str,
+    changes: &[Change],
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        "insert into import_batch (center_id, kind, month, file_name, changes, created_by)
+         values ($1, $2, $3, $4, $5, $6) returning import_batch_id",
+        center_id,
+        if staff {
+            "staff_scores"
+        } else {
+            "window_scores"
+        },
+        month,
+        file_name,
+        serde_json::to_value(changes).expect("changes serialise"),
+        account_id
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// The uploader's own recent batch, locked for its confirmation.
+pub async fn lock(
+    conn: &mut PgConnection,
+    center_id: i64,
+    account_id: i64,
+    batch_id: i64,
+) -> sqlx::Result<Option<Batch>> {
+    let row = sqlx::query!(
+        "select kind, month, changes, applied_at from import_batch
+         where import_batch_id = $1 and center_id = $2 and created_by = $3
+           and created_at > now() - interval '12 hours'
+         for update",
+        batch_id,
+        center_id,
+        account_id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.and_then(|r| {
+        Some(Batch {
+            kind: r.kind,
+            month: r.month,
+            changes: serde_json::from_value(r.changes).ok()?,
+            applied: r.applied_at.is_some(),
+        })
+    }))
+}
+
+pub async fn mark_applied(conn: &mut PgConnection, batch_id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update import_batch set applied_at = now() where import_batch_id = $1",
+        batch_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,563 @@
+//! Monthly scores from Excel or WPS: a template with the month's windows or staff already
+//! listed (and their scores so far, so the same file is the month's export), an upload that
+//! shows what every row would do, and a confirmation that writes all of it in one
+//! transaction, or nothing.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::AppState;
+use super::error::{AppError, AppResult};
+use super::extract::{ClientIp, CurrentUser};
+use super::form::FormData;
+use super::page::{self, Layout};
+use super::routes::{Access, Routes, SUPERVISION};
+use super::urls;
+use crate::db;
+use crate::db::imports::Change;
+use crate::domain::period::{is_month, month_label};
+use crate::domain::text;
+use crate::scoring::Fixed2;
+use crate::sheets::{self, Cell, Out, OutSheet};
+
+pub fn routes(r: Routes) -> Routes {
+    let s = Access::Roles(SUPERVISION);
+    r.get("/scores/{month}/export.xlsx", s, export_month)
+        .get("/imports/scores/{month}", s, upload_page)
+        .post("/imports/scores/{month}", s, upload)
+        .post("/imports/batches/{id}", s, confirm)
+}
+
+/// Windows or staff, from `?tab=`.
+fn is_staff(query: Option<&str>) -> bool {
+    FormData::parse_query(query.unwrap_or("")).first_utf8("tab") == Some("staff")
+}
+
+fn tab(staff: bool) -> &'static str {
+    if staff { "staff" } else { "windows" }
+}
+
+fn what(staff: bool) -> &'static str {
+    if staff { "工作人员" } else { "窗口" }
+}
+
+/// The columns of a score sheet: key, two columns to read by, the score.
+fn header(staff: bool) -> Vec<(&'static str, f64)> {
+    if staff {
+        vec![
+            ("工号", 12.0),
+            ("姓名", 12.0),
+            ("窗口", 24.0),
+            ("分数", 10.0),
+        ]
+    } else {
+        vec![
+            ("窗口号", 10.0),
+            ("窗口名称", 22.0),
+            ("进驻单位", 22.0),
+            ("分数", 10.0),
+        ]
+    }
+}
+
+fn xlsx_download(file_name: &str, bytes: Vec<u8>) -> Response {
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    );
+    let encoded =
+        percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC);
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"pingxuan.xlsx\"; filename*=UTF-8''{encoded}"
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+/// The month's sheet: every active window or staff member with the score so far.
+async fn export_month(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(month): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Response> {
+    if !is_month(&month) {
+        return Err(AppError::NotFound);
+    }
+    let staff = is_staff(query.as_deref());
+    let mut conn = state.db.acquire().await?;
+    let keyed = db::imports::keys(&mut conn, user.center_id, staff).await?;
+    let scores: HashMap<i64, Option<i32>> = if staff {
+        db::score::staff_grid(&mut conn, user.center_id, &month, None, None).await?
+    } else {
+        db::score::window_grid(&mut conn, user.center_id, &month, None).await?
+    }
+    .into_iter()
+    .map(|r| (r.id, r.score))
+    .collect();
+    drop(conn);
+    let rows = keyed
+        .into_iter()
+        .map(|k| {
+            vec![
+                Out::Text(k.key),
+                Out::Text(k.name),
+                Out::Text(k.detail),
+                match scores.get(&k.id).copied().flatten() {
+                    Some(h) => Out::Hundredths(i64::from(h)),
+                    None => Out::Empty,
+                },
+            ]
+        })
+        .collect();
+    let bytes = sheets::write_xlsx(&[OutSheet {
+        name: format!("{}考核", what(staff)),
+        title: format!(
+            "{} {}月度考核（百分制，最多两位小数；只填“分数”一列，其他列请勿修改）",
+            month_label(&month),
+            what(staff)
+        ),
+        header: header(staff),
+        rows,
+        frozen_columns: 2,
+    }])
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("xlsx: {e}")))?;
+    Ok(xlsx_download(
+        &format!("{}{}考核.xlsx", month_label(&month), what(staff)),
+        bytes,
+    ))
+}
+
+// ----------------------------------------------------------------------------------------
+// Upload and preview
+
+/// What one row of the file would do.
+pub struct RowView {
+    pub line: usize,
+    pub key: String,
+    pub label: String,
+    pub before: String,
+    pub after: String,
+    pub status: &'static str,
+    pub class: &'static str,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "imports/scores.html")]
+struct ImportPage {
+    layout: Layout,
+    month_label: String,
+    what: &'static str,
+    grid_url: String,
+    template_url: String,
+    action: String,
+    error: Option<String>,
+    file_name: String,
+    /// The preview, once a file was read.
+    previewed: bool,
+    rows: Vec<RowView>,
+    hidden_rows: usize,
+    changes: usize,
+    unchanged: usize,
+    skipped: usize,
+    errors: usize,
+    confirm_action: String,
+}
+
+fn empty_page(user: &CurrentUser, month: &str, staff: bool) -> ImportPage {
+    let q = format!("tab={}", tab(staff));
+    ImportPage {
+        layout: Layout::new(
+            format!("{} {}考核 从 Excel 导入", month_label(month), what(staff)),
+            Some(user),
+            urls::SCORES,
+        ),
+        month_label: month_label(month),
+        what: what(staff),
+        grid_url: format!("{}?{q}", urls::scores(month)),
+        template_url: format!("{}/export.xlsx?{q}", urls::scores(month)),
+        action: format!("/imports/scores/{month}?{q}"),
+        error: None,
+        file_name: String::new(),
+        previewed: false,
+        rows: Vec::new(),
+        hidden_rows: 0,
+        changes: 0,
+        unchanged: 0,
+        skipped: 0,
+        errors: 0,
+        confirm_action: String::new(),
+    }
+}
+
+async fn upload_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(month): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Response> {
+    if !is_month(&month) {
+        return Err(AppError::NotFound);
+    }
+    let staff = is_staff(query.as_deref());
+    let mut page_ = empty_page(&user, &month, staff);
+    let locked = {
+        let mut conn = state.db.acquire().await?;
+        db::period::locking_periods(&mut conn, user.center_id, &month).await?
+    };
+    if !locked.is_empty() {
+        page_.error = Some(locked_message(&month, &locked));
+    }
+    page_.layout = page_
+        .layout
+        .with_notice(&FormData::parse_query(query.as_deref().unwrap_or("")));
+    Ok(page::ok(&page_))
+}
+
+fn locked_message(month: &str, codes: &[String]) -> String {
+    format!(
+        "{} 的考核已锁定（{} 已确认候选对象），不能导入；如需更正，请在月度考核页使用“更正分数”。",
+        month_label(month),
+        codes.join("、")
+    )
+}
+
+/// A score cell: `Ok(None)` when empty.
+fn score_of(cell: &Cell) -> Result<Option<i32>, String> {
+    match cell {
+        Cell::Empty => Ok(None),
+        Cell::Number(f) => {
+            if !f.is_finite() || *f < 0.0 || *f > 100.0 {
+                return Err("分数应在 0 到 100 之间".into());
+            }
+            let h = (f * 100.0).round();
+            if (f * 100.0 - h).abs() > 1e-6 {
+                return Err("分数最多两位小数".into());
+            }
+            Ok(Some(h as i32))
+        }
+        Cell::Text(t) => text::score(t).map_err(str::to_string),
+    }
+}
+
+/// The outcome of every row, and the changes to keep for the confirmation.
+struct Preview {
+    rows: Vec<RowView>,
+    changes: Vec<Change>,
+    unchanged: usize,
+    skipped: usize,
+    errors: usize,
+}
+
+fn preview(
+    sheet: &[Vec<Cell>],
+    staff: bool,
+    keyed: &[db::imports::Keyed],
+    current: &HashMap<i64, (Option<i32>, i32)>,
+) -> Result<Preview, String> {
+    let key_title = if staff { "工号" } else { "窗口号" };
+    // The header: within the first five rows, the one naming the key and the score.
+    let found = sheet.iter().take(5).enumerate().find_map(|(i, row)| {
+        let titles: Vec<String> = row.iter().map(Cell::text).collect();
+        let key = titles.iter().position(|t| t == key_title)?;
+        let score = titles.iter().position(|t| t.starts_with("分数"))?;
+        Some((i, key, score))
+    });
+    let Some((head, key_col, score_col)) = found else {
+        return Err(format!(
+            "找不到表头：表格前几行中应有“{key_title}”和“分数”两列。请下载本页的模板，在模板中填写分数后上传。"
+        ));
+    };
+    let by_key: HashMap<&str, &db::imports::Keyed> =
+        keyed.iter().map(|k| (k.key.as_str(), k)).collect();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut out = Preview {
+        rows: Vec::new(),
+        changes: Vec::new(),
+        unchanged: 0,
+        skipped: 0,
+        errors: 0,
+    };
+    for (i, row) in sheet.iter().enumerate().skip(head + 1) {
+        let line = i + 1;
+        let cell = |c: usize| row.get(c).cloned().unwrap_or(Cell::Empty);
+        let key = cell(key_col).text();
+        let score = cell(score_col);
+        if key.is_empty() && score == Cell::Empty {
+            continue;
+        }
+        let typed: String = score.text().chars().take(20).collect();
+        let mut view = RowView {
+            line,
+            key: key.chars().take(30).collect(),
+            label: String::new(),
+            before: String::new(),
+            after: typed,
+            status: "",
+            class: "",
+            message: String::new(),
+        };
+        let fail = |view: &mut RowView, msg: String| {
+            view.status = "错误";
+            view.class = "error";
+            view.message = msg;
+        };
+        if key.is_empty() {
+            fail(&mut view, format!("缺少{key_title}"));
+        } else if let Some(first) = seen.get(&key) {
+            fail(&mut view, format!("与第 {first} 行重复"));
+        } else if let Some(k) = by_key.get(key.as_str()) {
+            seen.insert(key.clone(), line);
+            view.label = format!("{} {}", k.name, k.detail);
+            let (now, version) = current.get(&k.id).copied().unwrap_or((None, 0));
+            view.before = now
+                .map(|h| Fixed2(i64::from(h)).to_string())
+                .unwrap_or_default();
+            match score_of(&score) {
+                Err(msg) => fail(&mut view, msg),
+                Ok(None) => {
+                    view.status = "跳过";
+                    view.class = "muted";
+                    view.message = "未填分数".into();
+                }
+                Ok(Some(h)) if Some(h) == now => {
+                    view.status = "无变化";
+                    view.class = "muted";
+                    view.after = Fixed2(i64::from(h)).to_string();
+                }
+                Ok(Some(h)) => {
+                    view.status = if now.is_some() { "修改" } else { "新增" };
+                    view.class = "ok";
+                    view.after = Fixed2(i64::from(h)).to_string();
+                    out.changes.push(Change {
+                        id: k.id,
+                        before: now,
+                        version,
+                        after: h,
+                    });
+                }
+            }
+        } else {
+            let msg = format!("本中心没有{key_title}为“{}”的在用{}", view.key, what(staff));
+            fail(&mut view, msg);
+        }
+        match view.status {
+            "错误" => out.errors += 1,
+            "跳过" => out.skipped += 1,
+            "无变化" => out.unchanged += 1,
+            _ => {}
+        }
+        out.rows.push(view);
+    }
+    if out.rows.is_empty() {
+        return Err("表格中没有数据行：请在表头下面每行填写一条。".into());
+    }
+    Ok(out)
+}
+
+/// At most this many rows are listed (errors and changes first).
+const SHOWN: usize = 500;
+
+async fn upload(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(month): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Response> {
+    if !is_month(&month) {
+        return Err(AppError::NotFound);
+    }
+    let staff = is_staff(query.as_deref());
+    let mut page_ = empty_page(&user, &month, staff);
+    let refuse = |mut p: ImportPage, msg: String| {
+        p.error = Some(msg);
+        page::invalid(&p)
+    };
+    let file = match super::form::multipart(headers.get(header::CONTENT_TYPE), body).await {
+        Some(Ok(parts)) => parts
+            .into_iter()
+            .find(|p| p.name == "file" && p.file_name.is_some()),
+        _ => None,
+    };
+    let Some(file) = file else {
+        return Ok(refuse(
+            page_,
+            "没有收到文件：请点“选择文件”选好表格后再上传。".into(),
+        ));
+    };
+    page_.file_name = file
+        .file_name
+        .clone()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect();
+    let data = file.data;
+    let read = tokio::task::spawn_blocking(move || sheets::read(&data))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let sheet = match read {
+        Ok(s) => s,
+        Err(e) => return Ok(refuse(page_, e.message())),
+    };
+    let mut conn = state.db.acquire().await?;
+    let locked = db::period::locking_periods(&mut conn, user.center_id, &month).await?;
+    if !locked.is_empty() {
+        return Ok(refuse(page_, locked_message(&month, &locked)));
+    }
+    let keyed = db::imports::keys(&mut conn, user.center_id, staff).await?;
+    let current: HashMap<i64, (Option<i32>, i32)> = if staff {
+        db::score::staff_grid(&mut conn, user.center_id, &month, None, None).await?
+    } else {
+        db::score::window_grid(&mut conn, user.center_id, &month, None).await?
+    }
+    .into_iter()
+    .map(|r| (r.id, (r.score, r.version)))
+    .collect();
+    let p = match preview(&sheet, staff, &keyed, &current) {
+        Ok(p) => p,
+        Err(msg) => return Ok(refuse(page_, msg)),
+    };
+    page_.previewed = true;
+    page_.changes = p.changes.len();
+    page_.unchanged = p.unchanged;
+    page_.skipped = p.skipped;
+    page_.errors = p.errors;
+    if p.errors == 0 && !p.changes.is_empty() {
+        let id = db::imports::create(
+            &mut conn,
+            user.center_id,
+            user.account_id,
+            staff,
+            &month,
+            &page_.file_name,
+            &p.changes,
+        )
+        .await?;
+        page_.confirm_action = format!("/imports/batches/{id}");
+    }
+    // Errors first, then changes, then the rest, each in file order.
+    let mut rows = p.rows;
+    rows.sort_by_key(|r| match r.class {
+        "error" => 0,
+        "ok" => 1,
+        _ => 2,
+    });
+    page_.hidden_rows = rows.len().saturating_sub(SHOWN);
+    rows.truncate(SHOWN);
+    page_.rows = rows;
+    Ok(page::ok_or_invalid(p.errors == 0, &page_))
+}
+
+// ----------------------------------------------------------------------------------------
+// Confirmation
+
+async fn confirm(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ip: ClientIp,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let id = id
+        .parse::<i64>()
+        .ok()
+        .filter(|i| *i > 0)
+        .ok_or(AppError::NotFound)?;
+    let mut tx = state.db.begin().await?;
+    let batch = db::imports::lock(&mut tx, user.center_id, user.account_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let staff = batch.kind == "staff_scores";
+    let month = batch.month.clone();
+    let back = |notice: &str| {
+        Redirect::to(&format!(
+            "{}?tab={}&notice={notice}",
+            urls::scores(&month),
+            tab(staff)
+        ))
+        .into_response()
+    };
+    if batch.applied {
+        return Ok(back("imported"));
+    }
+    db::advisory_lock(&mut tx, &format!("score {} {month}", user.center_id)).await?;
+    let locked = db::period::lock_locking_periods(&mut tx, user.center_id, &month).await?;
+    let again = async |msg: String| -> AppResult<Response> {
+        let mut p = empty_page(&user, &month, staff);
+        p.error = Some(msg);
+        Ok(page::invalid(&p))
+    };
+    if !locked.is_empty() {
+        drop(tx);
+        let codes: Vec<String> = locked.into_iter().map(|p| p.code).collect();
+        return again(locked_message(&month, &codes)).await;
+    }
+    let ids: Vec<i64> = batch.changes.iter().map(|c| c.id).collect();
+    let current: HashMap<i64, (Option<i32>, i32)> =
+        db::score::lock_current(&mut tx, user.center_id, &month, staff, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, score, version, _)| (id, (score, version)))
+            .collect();
+    let moved = batch
+        .changes
+        .iter()
+        .filter(|c| current.get(&c.id) != Some(&(c.before, c.version)))
+        .count();
+    if moved > 0 {
+        drop(tx);
+        return again(format!(
+            "预览之后，有 {moved} 个分数已被他人修改（或对象已停用）。为避免覆盖，本次未导入任何分数；请重新上传文件，核对预览后再确认。"
+        ))
+        .await;
+    }
+    let actor = user.actor(&ip);
+    for c in &batch.changes {
+        db::score::set(
+            &mut tx,
+            &actor,
+            user.center_id,
+            &month,
+            staff,
+            c.id,
+            c.before,
+            Some(c.after),
+            None,
+        )
+        .await?;
+    }
+    db::imports::mark_applied(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(back("imported"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn score_cells_are_read_exactly_or_refused() {
+        assert_eq!(score_of(&Cell::Number(95.57)), Ok(Some(9557)));
+        assert_eq!(score_of(&Cell::Number(100.0)), Ok(Some(10000)));
+        assert!(score_of(&Cell::Number(95.555)).is_err());
+        assert!(score_of(&Cell::Number(-1.0)).is_err());
+        assert!(score_of(&Cell::Number(f64::NAN)).is_err());
+        assert_eq!(score_of(&Cell::Text(" 88.5 ".into())), Ok(Some(8850)));
+        assert!(score_of(&Cell::Text("１００".into())).is_err());
+        assert_eq!(score_of(&Cell::Empty), Ok(None));
+    }
+}
