@@ -280,7 +280,7 @@ pub enum Out {
 pub struct OutSheet {
     pub name: String,
     pub title: String,
-    pub header: Vec<(&'static str, f64)>,
+    pub header: Vec<(String, f64)>,
     pub rows: Vec<Vec<Out>>,
     /// Columns kept in view when scrolling sideways (besides the header rows).
     pub frozen_columns: u16,
@@ -308,7 +308,7 @@ pub fn write_xlsx(sheets: &[OutSheet]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxE
         ws.set_name(&s.name)?;
         ws.write_string_with_format(0, 0, &s.title, &title)?;
         for (c, (h, width)) in s.header.iter().enumerate() {
-            ws.write_string_with_format(1, c as u16, *h, &head)?;
+            ws.write_string_with_format(1, c as u16, h, &head)?;
             ws.set_column_width(c as u16, *width)?;
         }
         for (r, row) in s.rows.iter().enumerate() {
@@ -351,7 +351,7 @@ mod tests {
         let bytes = write_xlsx(&[OutSheet {
             name: "窗口".into(),
             title: "2026年10月 窗口考核".into(),
-            header: vec![("窗口号", 8.0), ("分数", 8.0)],
+            header: vec![("窗口号".into(), 8.0), ("分数".into(), 8.0)],
             rows: vec![
                 vec![Out::Text("1".into()), Out::Hundredths(9557)],
                 vec![Out::Text("2".into()), Out::Empty],

@@ -88,12 +88,10 @@ fn edited(bytes: &[u8], row: usize, score: &str) -> Vec<u8> {
     sheets::write_xlsx(&[OutSheet {
         name: "窗口考核".into(),
         title: rows[0][0].text(),
-        header: vec![
-            ("窗口号", 8.0),
-            ("窗口名称", 8.0),
-            ("进驻单位", 8.0),
-            ("分数", 8.0),
-        ],
+        header: ["窗口号", "窗口名称", "进驻单位", "分数"]
+            .iter()
+            .map(|t| (t.to_string(), 8.0))
+            .collect(),
         rows: out,
         frozen_columns: 0,
     }])
@@ -327,4 +325,61 @@ async fn a_csv_saved_by_excel_in_gbk_imports_like_the_workbook(pool: PgPool) {
         count(&app.pool, "select count(*) from monthly_score m join service_window w using (window_id) where w.number = '1' and m.month = '2026-11' and m.score = 97.5").await,
         1
     );
+}
+
+/// The XML of one part of a workbook.
+fn part(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = String::new();
+    zip.by_name(name).unwrap().read_to_string(&mut out).unwrap();
+    out
+}
+
+#[sqlx::test]
+async fn a_periods_scores_and_results_export_as_printable_workbooks(pool: PgPool) {
+    let app = spawn(pool).await;
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    let mut leader = login_as(&app, Role::Leadership).await;
+    let (status, _, scores) = leader.get_bytes("/results/2026-Q2/scores.xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = sheets::read(&scores).unwrap();
+    let head: Vec<String> = rows[1].iter().map(Cell::text).collect();
+    assert_eq!(
+        head,
+        [
+            "窗口",
+            "进驻单位",
+            "2026年4月",
+            "2026年5月",
+            "2026年6月",
+            "考核平均分",
+            "一票否决"
+        ]
+    );
+    assert_eq!(rows.len() - 2, 29);
+    let sheet = part(&scores, "xl/worksheets/sheet1.xml");
+    assert!(sheet.contains("state=\"frozen\""), "frozen panes");
+    assert!(
+        sheet.contains("orientation=\"landscape\""),
+        "prints landscape"
+    );
+
+    let (_, _, results) = leader.get_bytes("/results/2026-Q2/results.xlsx").await;
+    let rows = sheets::read(&results).unwrap();
+    assert_eq!(rows[1][0].text(), "名次");
+    let winners = rows[2..]
+        .iter()
+        .filter(|r| r.get(12).map(Cell::text).as_deref() == Some("当选"))
+        .count();
+    assert_eq!(winners, 5);
+    // The totals in the sheet are the published ones.
+    let published: String = sqlx::query_scalar(
+        "select e ->> 'total' from period, jsonb_array_elements(results -> 'window' -> 'entrants') e
+         where code = '2026-Q2' and e ->> 'final_rank' = '1'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(rows[2][11], Cell::Number(published.parse().unwrap()));
 }

@@ -47,22 +47,23 @@ fn what(staff: bool) -> &'static str {
 }
 
 /// The columns of a score sheet: key, two columns to read by, the score.
-fn header(staff: bool) -> Vec<(&'static str, f64)> {
-    if staff {
-        vec![
+fn header(staff: bool) -> Vec<(String, f64)> {
+    let columns: [(&str, f64); 4] = if staff {
+        [
             ("工号", 12.0),
             ("姓名", 12.0),
             ("窗口", 24.0),
             ("分数", 10.0),
         ]
     } else {
-        vec![
+        [
             ("窗口号", 10.0),
             ("窗口名称", 22.0),
             ("进驻单位", 22.0),
             ("分数", 10.0),
         ]
-    }
+    };
+    columns.iter().map(|(t, w)| (t.to_string(), *w)).collect()
 }
 
 fn xlsx_download(file_name: &str, bytes: Vec<u8>) -> Response {

@@ -919,7 +919,7 @@ pub const VETOES: [(&str, &str); 6] = [
     ("overdue_case", "由于窗口原因导致有超期办件"),
 ];
 
-fn veto_label(code: &str) -> &'static str {
+pub fn veto_label(code: &str) -> &'static str {
     VETOES
         .iter()
         .find(|(c, _)| *c == code)
