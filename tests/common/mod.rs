@@ -3,6 +3,8 @@
 //! database that `#[sqlx::test]` creates fresh for each test.
 #![allow(dead_code)]
 
+pub mod webdriver;
+
 use std::collections::BTreeMap;
 
 use axum::Router;

@@ -1,0 +1,169 @@
+//! The public pages in a real browser: headless Chromium (Debian's chromium and
+//! chromium-driver, installed by scripts/test) loads the honor roll, the hall screen, a
+//! certificate and the verification page, saves screenshots under target/screenshots/, and
+//! checks that Chinese text is drawn with real glyphs (a CJK font is installed), that the
+//! hall screen rotates by itself, and that certificates lay out one per A4 page.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::webdriver::{Driver, Session};
+use common::*;
+use sqlx::PgPool;
+
+/// Whether the page's font draws CJK characters as glyphs: two different characters give
+/// different pixels, neither is blank, and neither is the "missing glyph" box.
+const CJK_CHECK: &str = r#"
+const c = document.createElement('canvas'); c.width = 64; c.height = 64;
+const g = c.getContext('2d');
+const font = getComputedStyle(document.body).fontFamily;
+function draw(ch) {
+  g.clearRect(0, 0, 64, 64); g.font = '48px ' + font; g.fillStyle = '#000';
+  g.fillText(ch, 4, 52);
+  return Array.from(g.getImageData(0, 0, 64, 64).data).join(',');
+}
+const a = draw('光'), b = draw('荣'), missing = draw('\uE000');
+return { distinct: a !== b, blank: !/[1-9]/.test(a), box: a === missing || b === missing };
+"#;
+
+fn save(dir: &PathBuf, name: &str, png: &[u8]) -> Result<(), String> {
+    if !png.starts_with(b"\x89PNG") {
+        return Err(format!("{name}: not a PNG"));
+    }
+    std::fs::write(dir.join(name), png).map_err(|e| e.to_string())
+}
+
+fn check_cjk(s: &Session, page: &str) -> Result<(), String> {
+    let v = s.run(CJK_CHECK)?;
+    if v["distinct"] != true || v["blank"] != false || v["box"] != false {
+        return Err(format!(
+            "{page}: Chinese text is not drawn with real glyphs: {v}"
+        ));
+    }
+    Ok(())
+}
+
+fn walk(base: &str, dir: &PathBuf, certificate: &str) -> Result<(), String> {
+    let driver = Driver::start()?;
+    let s = driver.session(1366, 768)?;
+    let result = (|| -> Result<(), String> {
+        // The honor roll, at desktop and phone widths.
+        s.goto(&format!("{base}/honor-roll"))?;
+        let title = s.run("return document.title")?;
+        if !title.as_str().unwrap_or("").contains("光荣榜") {
+            return Err(format!("honor roll title: {title}"));
+        }
+        check_cjk(&s, "honor roll")?;
+        let cards = s.run("return document.querySelectorAll('.honor-card').length")?;
+        if cards != 15 {
+            return Err(format!("honor roll shows {cards} winners, not 15"));
+        }
+        save(dir, "honor-roll-1366.png", &s.full_screenshot()?)?;
+        s.goto(&format!("{base}/honor-roll"))?;
+        s.viewport(390, 844)?;
+        let overflow =
+            s.run("return document.documentElement.scrollWidth > window.innerWidth + 1")?;
+        if overflow != false {
+            return Err("the honor roll scrolls sideways on a phone".into());
+        }
+        save(dir, "honor-roll-390.png", &s.full_screenshot()?)?;
+
+        // The hall screen: full HD, and it turns to the other list by itself.
+        s.goto(&format!("{base}/honor-roll/hall"))?;
+        s.viewport(1920, 1080)?;
+        let size = s.run("return [window.innerWidth, window.innerHeight]")?;
+        if size != serde_json::json!([1920, 1080]) {
+            return Err(format!("the hall screen viewport is {size}, not 1920×1080"));
+        }
+        // Nothing of either list may fall off the screen.
+        let off = s.run("return [...document.querySelectorAll('.hall-card')].filter(e => e.getBoundingClientRect().bottom > window.innerHeight).length")?;
+        if off != 0 {
+            return Err(format!(
+                "{off} cards of the hall screen fall below the screen"
+            ));
+        }
+        check_cjk(&s, "hall screen")?;
+        let shown = "return [...document.querySelectorAll('.hall-slide')].map(e => getComputedStyle(e).visibility)";
+        let first = s.run(shown)?;
+        save(dir, "hall-1920-windows.png", &s.screenshot()?)?;
+        std::thread::sleep(Duration::from_millis(12_500));
+        let later = s.run(shown)?;
+        save(dir, "hall-1920-staff.png", &s.screenshot()?)?;
+        if first == later || first[0] == first[1] {
+            return Err(format!(
+                "the hall screen did not rotate: {first} then {later}"
+            ));
+        }
+
+        // Public verification of a certificate.
+        s.resize(1366, 768)?;
+        s.goto(&format!("{base}/verify/{certificate}"))?;
+        let verdict = s.run("return document.querySelector('.verify-result h2').textContent")?;
+        if verdict != "证书有效" {
+            return Err(format!("verification says {verdict}"));
+        }
+        save(dir, "verify-1366.png", &s.screenshot()?)?;
+
+        // The certificates, signed in as the supervision office.
+        s.goto(&format!("{base}/login"))?;
+        s.run(&format!(
+            "document.querySelector('[name=username]').value = 'ducha';
+             document.querySelector('[name=password]').value = '{PASSWORD}';
+             document.querySelector('form').submit(); return true;"
+        ))?;
+        std::thread::sleep(Duration::from_millis(1500));
+        s.goto(&format!("{base}/certificates/2026-Q2"))?;
+        let count = s.run("return document.querySelectorAll('.certificate').length")?;
+        if count != 15 {
+            return Err(format!("{count} certificates on the print page, not 15"));
+        }
+        check_cjk(&s, "certificates")?;
+        // An A4 landscape sheet is 297 mm wide: at 96 px per inch, about 1123 px.
+        let width = s.run("return Math.round(document.querySelector('.certificate').getBoundingClientRect().width)")?;
+        if !(1100..=1140).contains(&width.as_i64().unwrap_or(0)) {
+            return Err(format!(
+                "a certificate is {width} px wide, not A4 landscape"
+            ));
+        }
+        s.resize(1200, 900)?;
+        save(dir, "certificates-1200.png", &s.screenshot()?)?;
+        Ok(())
+    })();
+    s.quit();
+    result
+}
+
+#[sqlx::test]
+async fn the_public_pages_render_in_chromium_with_chinese_glyphs(pool: PgPool) {
+    let app = spawn(pool).await;
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    let certificate: String = sqlx::query_scalar(
+        "select certificate_no from honor where kind = 'staff' and rank = 1 and revoked_at is null",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app.router.clone();
+    tokio::spawn(async move {
+        pingxuan::server::serve(
+            listener,
+            router,
+            Duration::from_secs(10),
+            std::future::pending(),
+        )
+        .await
+    });
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = format!("http://{addr}");
+    let outcome = tokio::task::spawn_blocking(move || walk(&base, &dir, &certificate))
+        .await
+        .unwrap();
+    if let Err(e) = outcome {
+        panic!("{e}");
+    }
+}
