@@ -28,7 +28,7 @@ const a = draw('光'), b = draw('荣'), missing = draw('\uE000');
 return { distinct: a !== b, blank: !/[1-9]/.test(a), box: a === missing || b === missing };
 "#;
 
-fn save(dir: &PathBuf, name: &str, png: &[u8]) -> Result<(), String> {
+fn save(dir: &std::path::Path, name: &str, png: &[u8]) -> Result<(), String> {
     if !png.starts_with(b"\x89PNG") {
         return Err(format!("{name}: not a PNG"));
     }
@@ -45,7 +45,7 @@ fn check_cjk(s: &Session, page: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn walk(base: &str, dir: &PathBuf, certificate: &str) -> Result<(), String> {
+fn walk(base: &str, dir: &std::path::Path, certificate: &str) -> Result<(), String> {
     let driver = Driver::start()?;
     let s = driver.session(1366, 768)?;
     let result = (|| -> Result<(), String> {
