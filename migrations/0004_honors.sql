@@ -38,7 +38,7 @@ comment on column honor.rank is 'Place in the list of winners of its kind (1 = f
 comment on column honor.name is 'The window''s number and name, or the person''s name, at publication.';
 comment on column honor.window_label is 'The window (number and name) at publication.';
 comment on column honor.department is 'The department (进驻单位) at publication.';
-comment on column honor.business_area is 'The business area (业务板块) at publication.';
+comment on column honor.business_area is 'The business area (业务范围) at publication.';
 comment on column honor.total is 'Weighted total score (综合得分).';
 comment on column honor.certificate_no is 'Certificate number printed on the certificate and verified publicly.';
 comment on column honor.revoked_at is 'When a correction took the honor away (null while valid).';
@@ -115,20 +115,21 @@ comment on table period_correction is 'A correction of a published period, with 
 create table import_batch (
     import_batch_id bigint generated always as identity primary key,
     center_id bigint not null references center (center_id),
-    kind text not null check (kind in ('window_scores', 'staff_scores')),
-    month text not null check (month ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'),
+    kind text not null check (kind in ('window_scores', 'staff_scores', 'roster')),
+    month text check (month ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'),
     file_name text not null check (length(file_name) <= 200),
     changes jsonb not null,
     created_by bigint not null references account (account_id),
     created_at timestamptz not null default now(),
-    applied_at timestamptz
+    applied_at timestamptz,
+    check ((kind = 'roster') = (month is null))
 );
 create index import_batch_center_idx on import_batch (center_id, created_at desc);
 
-comment on table import_batch is 'An uploaded score sheet between its preview and its confirmation.';
-comment on column import_batch.kind is 'window_scores or staff_scores.';
-comment on column import_batch.month is 'The month (YYYY-MM) the scores belong to.';
+comment on table import_batch is 'An uploaded score sheet or roster between its preview and its confirmation.';
+comment on column import_batch.kind is 'window_scores, staff_scores or roster.';
+comment on column import_batch.month is 'The month (YYYY-MM) the scores belong to (null for a roster).';
 comment on column import_batch.file_name is 'Name of the uploaded file, as the browser gave it.';
-comment on column import_batch.changes is 'The changes shown in the preview: [{id, before, version, after}] with scores in hundredths.';
+comment on column import_batch.changes is 'Scores: the changes shown in the preview, [{id, before, version, after}] in hundredths. Roster: the rows read and the actions shown.';
 comment on column import_batch.created_by is 'Who uploaded it; only they can confirm it.';
 comment on column import_batch.applied_at is 'When it was confirmed and written (null until then).';

@@ -14,6 +14,12 @@ pub const MAX_EXPANDED: u64 = 64 * 1024 * 1024;
 /// Most parts an .xlsx may have.
 const MAX_ENTRIES: usize = 500;
 
+/// The rows of one sheet, each a list of cells.
+pub type Rows = Vec<Vec<Cell>>;
+
+/// Every sheet of a workbook by name.
+pub type Book = Vec<(String, Rows)>;
+
 /// One cell as read.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cell {
@@ -89,27 +95,40 @@ pub fn column_name(mut col: usize) -> String {
 
 /// The rows of the first sheet (header row included), trailing empty rows dropped.
 pub fn read(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, SheetError> {
+    read_book(bytes)?
+        .into_iter()
+        .next()
+        .map(|(_, rows)| rows)
+        .ok_or(SheetError::NotASpreadsheet)
+}
+
+/// Every sheet by name (a CSV file is one sheet without a name), each checked as
+/// [`read`] checks the first.
+pub fn read_book(bytes: &[u8]) -> Result<Book, SheetError> {
     if bytes.is_empty() {
         return Err(SheetError::Empty);
     }
-    let rows = if bytes.starts_with(b"PK\x03\x04") {
+    let book = if bytes.starts_with(b"PK\x03\x04") {
         read_xlsx(bytes)?
     } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err(SheetError::OldExcel);
     } else {
-        read_csv(bytes)?
+        vec![(String::new(), read_csv(bytes)?)]
     };
-    let mut rows = rows;
-    while rows
-        .last()
-        .is_some_and(|r| r.iter().all(|c| *c == Cell::Empty))
-    {
-        rows.pop();
+    let mut out = Vec::new();
+    for (name, mut rows) in book {
+        while rows
+            .last()
+            .is_some_and(|r| r.iter().all(|c| *c == Cell::Empty))
+        {
+            rows.pop();
+        }
+        if rows.len() > MAX_ROWS + 1 {
+            return Err(SheetError::TooManyRows(rows.len() - 1));
+        }
+        out.push((name, rows));
     }
-    if rows.len() > MAX_ROWS + 1 {
-        return Err(SheetError::TooManyRows(rows.len() - 1));
-    }
-    Ok(rows)
+    Ok(out)
 }
 
 /// Expands every part of the archive once, counting, so that a "zip bomb" is refused
@@ -140,37 +159,57 @@ fn check_archive(bytes: &[u8]) -> Result<(), SheetError> {
     Ok(())
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, SheetError> {
+fn read_xlsx(bytes: &[u8]) -> Result<Book, SheetError> {
     check_archive(bytes)?;
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| SheetError::Damaged)?;
-    let name = book
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or(SheetError::NotASpreadsheet)?;
-    if let Ok(merged) = book.merge_cells_by_sheet_name(&name)
+    let names = book.sheet_names();
+    if names.is_empty() {
+        return Err(SheetError::NotASpreadsheet);
+    }
+    let many = names.len() > 1;
+    let mut out = Vec::new();
+    for name in names {
+        let rows = read_sheet(&mut book, &name, many)?;
+        out.push((name, rows));
+    }
+    Ok(out)
+}
+
+fn read_sheet(
+    book: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    many: bool,
+) -> Result<Vec<Vec<Cell>>, SheetError> {
+    let prefix = |at: String| {
+        if !many {
+            at
+        } else {
+            format!("“{name}”表 {at}")
+        }
+    };
+    if let Ok(merged) = book.merge_cells_by_sheet_name(name)
         && let Some(m) = merged.first()
     {
-        return Err(SheetError::Merged(format!(
+        return Err(SheetError::Merged(prefix(format!(
             "{}{}:{}{}",
             column_name(m.start.1 as usize),
             m.start.0 + 1,
             column_name(m.end.1 as usize),
             m.end.0 + 1
-        )));
+        ))));
     }
-    if let Ok(formulas) = book.worksheet_formula(&name)
+    if let Ok(formulas) = book.worksheet_formula(name)
         && let Some((row, col, _)) = formulas.used_cells().find(|(_, _, f)| !f.is_empty())
     {
         let (r0, c0) = formulas.start().unwrap_or((0, 0));
-        return Err(SheetError::Formula(format!(
+        return Err(SheetError::Formula(prefix(format!(
             "{}{}",
             column_name(c0 as usize + col),
             r0 as usize + row + 1
-        )));
+        ))));
     }
     let range = book
-        .worksheet_range(&name)
+        .worksheet_range(name)
         .map_err(|_| SheetError::Damaged)?;
     if range.height() > MAX_ROWS + 1 {
         return Err(SheetError::TooManyRows(range.height().saturating_sub(1)));

@@ -95,7 +95,7 @@ pub async fn lock(
 ) -> sqlx::Result<Option<Batch>> {
     let row = sqlx::query!(
         "select kind, month, changes, applied_at from import_batch
-         where import_batch_id = $1 and center_id = $2 and created_by = $3
+         where import_batch_id = $1 and center_id = $2 and created_by = $3 and kind <> 'roster'
            and created_at > now() - interval '12 hours'
          for update",
         batch_id,
@@ -107,7 +107,7 @@ pub async fn lock(
     Ok(row.and_then(|r| {
         Some(Batch {
             kind: r.kind,
-            month: r.month,
+            month: r.month.unwrap_or_default(),
             changes: serde_json::from_value(r.changes).ok()?,
             applied: r.applied_at.is_some(),
         })
@@ -122,4 +122,45 @@ pub async fn mark_applied(conn: &mut PgConnection, batch_id: i64) -> sqlx::Resul
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Keeps an uploaded roster (the rows read and the actions previewed) for its confirmation.
+pub async fn create_roster(
+    conn: &mut PgConnection,
+    center_id: i64,
+    account_id: i64,
+    file_name: &str,
+    payload: &serde_json::Value,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        "insert into import_batch (center_id, kind, file_name, changes, created_by)
+         values ($1, 'roster', $2, $3, $4) returning import_batch_id",
+        center_id,
+        file_name,
+        payload,
+        account_id
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// The uploader's own recent roster, locked: (payload, already applied).
+pub async fn lock_roster(
+    conn: &mut PgConnection,
+    center_id: i64,
+    account_id: i64,
+    batch_id: i64,
+) -> sqlx::Result<Option<(serde_json::Value, bool)>> {
+    Ok(sqlx::query!(
+        "select changes, applied_at from import_batch
+         where import_batch_id = $1 and center_id = $2 and created_by = $3 and kind = 'roster'
+           and created_at > now() - interval '12 hours'
+         for update",
+        batch_id,
+        center_id,
+        account_id
+    )
+    .fetch_optional(conn)
+    .await?
+    .map(|r| (r.changes, r.applied_at.is_some())))
 }

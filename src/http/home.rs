@@ -135,6 +135,12 @@ async fn admin_home(
             count: None,
             note: "查看全部修改记录",
         },
+        Tile {
+            href: "/imports/roster",
+            label: "导入名单",
+            count: None,
+            note: "从 Excel 批量导入进驻单位、窗口和工作人员",
+        },
     ];
     Ok(page::ok(&page))
 }

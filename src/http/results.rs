@@ -1263,7 +1263,7 @@ async fn results_xlsx(
                 ),
                 (
                     if kind == "window" {
-                        "业务板块"
+                        "业务范围"
                     } else {
                         "岗位"
                     },

@@ -1,0 +1,644 @@
+//! The roster from Excel, for the first setup of a center: departments (进驻单位), business
+//! areas (业务范围), windows and staff in one workbook, one sheet each. The same upload,
+//! preview and all-or-nothing confirmation as monthly scores. Rows are matched by name,
+//! window number and employee number; nothing missing from the file is deactivated.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+
+use super::AppState;
+use super::error::{AppError, AppResult};
+use super::extract::{ClientIp, CurrentUser};
+use super::page::{self, Layout};
+use super::routes::{ADMIN, Access, Routes};
+use super::urls;
+use crate::db;
+use crate::db::org::Catalog;
+use crate::domain::text;
+use crate::sheets::{self, Cell, Out, OutSheet};
+
+pub fn routes(r: Routes) -> Routes {
+    let a = Access::Roles(ADMIN);
+    r.get("/admin/roster.xlsx", a, export)
+        .get("/imports/roster", a, upload_page)
+        .post("/imports/roster", a, upload)
+        .post("/imports/roster/{id}", a, confirm)
+}
+
+const DEPARTMENTS: &str = "进驻单位";
+const AREAS: &str = "业务范围";
+const WINDOWS: &str = "窗口";
+const STAFF: &str = "工作人员";
+
+/// The columns of each sheet; the first is the key.
+fn columns(sheet: &str) -> &'static [&'static str] {
+    match sheet {
+        DEPARTMENTS => &["名称"],
+        AREAS => &["名称"],
+        WINDOWS => &["窗口号", "窗口名称", "进驻单位", "业务范围"],
+        _ => &["工号", "姓名", "窗口号", "岗位"],
+    }
+}
+
+/// A row as read: its number in the sheet and the cells of the sheet's columns.
+type Line = (usize, Vec<String>);
+
+/// The rows read from a workbook, per sheet.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+struct Rows {
+    sheets: Vec<(String, Vec<Line>)>,
+}
+
+fn read_rows(book: &sheets::Book) -> Result<Rows, String> {
+    let mut rows = Rows::default();
+    for sheet in [DEPARTMENTS, AREAS, WINDOWS, STAFF] {
+        let Some((_, data)) = book.iter().find(|(n, _)| n.trim() == sheet) else {
+            continue;
+        };
+        let cols = columns(sheet);
+        let head = data.iter().take(5).enumerate().find_map(|(i, row)| {
+            let titles: Vec<String> = row.iter().map(Cell::text).collect();
+            let idx: Option<Vec<usize>> = cols
+                .iter()
+                .map(|c| titles.iter().position(|t| t == c))
+                .collect();
+            idx.map(|idx| (i, idx))
+        });
+        let Some((head, idx)) = head else {
+            return Err(format!(
+                "“{sheet}”表找不到表头：应有 {} 这几列。请下载本页的名单模板填写。",
+                cols.join("、")
+            ));
+        };
+        let mut list = Vec::new();
+        for (i, row) in data.iter().enumerate().skip(head + 1) {
+            let cells: Vec<String> = idx
+                .iter()
+                .map(|c| row.get(*c).map(Cell::text).unwrap_or_default())
+                .collect();
+            if cells.iter().all(String::is_empty) {
+                continue;
+            }
+            list.push((i + 1, cells));
+        }
+        rows.sheets.push((sheet.to_string(), list));
+    }
+    if rows.sheets.is_empty() {
+        return Err(format!(
+            "工作簿中没有名为“{DEPARTMENTS}”“{AREAS}”“{WINDOWS}”“{STAFF}”的工作表。请下载本页的名单模板填写。"
+        ));
+    }
+    Ok(rows)
+}
+
+/// What a row would do.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+struct Action {
+    sheet: String,
+    line: usize,
+    key: String,
+    what: String,
+    /// 新增, 修改, 无变化 or 错误.
+    status: String,
+}
+
+/// The center's roster as it is.
+struct Current {
+    departments: HashMap<String, i64>,
+    areas: HashMap<String, i64>,
+    /// number → (id, name, department id, area id)
+    windows: HashMap<String, (i64, String, i64, i64)>,
+    /// employee number → (id, name, window id, position)
+    staff: HashMap<String, (i64, String, i64, String)>,
+}
+
+async fn current(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<Current> {
+    let named = |rows: Vec<(i64, String)>| rows.into_iter().map(|(id, n)| (n, id)).collect();
+    let departments: Vec<(i64, String)> =
+        sqlx::query_as("select department_id, name from department where center_id = $1")
+            .bind(center_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let areas: Vec<(i64, String)> =
+        sqlx::query_as("select business_area_id, name from business_area where center_id = $1")
+            .bind(center_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let windows: Vec<(String, i64, String, i64, i64)> = sqlx::query_as(
+        "select number, window_id, name, department_id, business_area_id from service_window where center_id = $1",
+    )
+    .bind(center_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let staff: Vec<(String, i64, String, i64, String)> = sqlx::query_as(
+        "select employee_no, staff_id, name, window_id, position from staff where center_id = $1",
+    )
+    .bind(center_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Current {
+        departments: named(departments),
+        areas: named(areas),
+        windows: windows
+            .into_iter()
+            .map(|(n, id, name, d, a)| (n, (id, name, d, a)))
+            .collect(),
+        staff: staff
+            .into_iter()
+            .map(|(n, id, name, w, p)| (n, (id, name, w, p)))
+            .collect(),
+    })
+}
+
+/// The checked value of a cell, or the reason it is refused.
+fn field(title: &str, raw: &str, max: usize) -> Result<String, String> {
+    text::required(raw, max).map_err(|e| format!("{title}：{}", e.message()))
+}
+
+/// Decides what every row does, as the confirmation will do it.
+fn plan(rows: &Rows, now: &Current) -> Vec<Action> {
+    let mut out = Vec::new();
+    let sheet_rows = |name: &str| {
+        rows.sheets
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| r.as_slice())
+            .unwrap_or(&[])
+    };
+    let mut act = |sheet: &str, line: usize, key: &str, what: String, status: &str| {
+        out.push(Action {
+            sheet: sheet.to_string(),
+            line,
+            key: key.chars().take(50).collect(),
+            what,
+            status: status.to_string(),
+        });
+    };
+    // Names that will exist once the file is applied.
+    let mut departments: Vec<String> = now.departments.keys().cloned().collect();
+    let mut areas: Vec<String> = now.areas.keys().cloned().collect();
+    for (sheet, known, max) in [
+        (DEPARTMENTS, &mut departments, 100),
+        (AREAS, &mut areas, 100),
+    ] {
+        let mut seen = HashMap::new();
+        for (line, cells) in sheet_rows(sheet) {
+            match field("名称", &cells[0], max) {
+                Err(e) => act(sheet, *line, &cells[0], e, "错误"),
+                Ok(name) => {
+                    if let Some(first) = seen.insert(name.clone(), *line) {
+                        act(sheet, *line, &name, format!("与第 {first} 行重复"), "错误");
+                    } else if known.contains(&name) {
+                        act(sheet, *line, &name, String::new(), "无变化");
+                    } else {
+                        known.push(name.clone());
+                        act(sheet, *line, &name, "新建".into(), "新增");
+                    }
+                }
+            }
+        }
+    }
+    let mut windows: Vec<String> = now.windows.keys().cloned().collect();
+    let dept_id = |n: &str| now.departments.get(n).copied();
+    let area_id = |n: &str| now.areas.get(n).copied();
+    let mut seen = HashMap::new();
+    for (line, c) in sheet_rows(WINDOWS) {
+        let checked = (|| -> Result<(String, String, String, String), String> {
+            let number = field("窗口号", &c[0], 20)?;
+            let name = field("窗口名称", &c[1], 100)?;
+            let dept = field("进驻单位", &c[2], 100)?;
+            let area = field("业务范围", &c[3], 100)?;
+            if !departments.contains(&dept) {
+                return Err(format!(
+                    "进驻单位“{dept}”不存在，请先在“{DEPARTMENTS}”表中列出"
+                ));
+            }
+            if !areas.contains(&area) {
+                return Err(format!("业务范围“{area}”不存在，请先在“{AREAS}”表中列出"));
+            }
+            Ok((number, name, dept, area))
+        })();
+        match checked {
+            Err(e) => act(WINDOWS, *line, &c[0], e, "错误"),
+            Ok((number, name, dept, area)) => {
+                let what = format!("{name}（{dept}，{area}）");
+                if let Some(first) = seen.insert(number.clone(), *line) {
+                    act(
+                        WINDOWS,
+                        *line,
+                        &number,
+                        format!("与第 {first} 行重复"),
+                        "错误",
+                    );
+                } else if let Some((_, n, d, a)) = now.windows.get(&number) {
+                    let same =
+                        *n == name && Some(*d) == dept_id(&dept) && Some(*a) == area_id(&area);
+                    act(
+                        WINDOWS,
+                        *line,
+                        &number,
+                        what,
+                        if same { "无变化" } else { "修改" },
+                    );
+                } else {
+                    windows.push(number.clone());
+                    act(WINDOWS, *line, &number, what, "新增");
+                }
+            }
+        }
+    }
+    let window_id = |n: &str| now.windows.get(n).map(|w| w.0);
+    let mut seen = HashMap::new();
+    for (line, c) in sheet_rows(STAFF) {
+        let checked = (|| -> Result<(String, String, String, String), String> {
+            let no = field("工号", &c[0], 30)?;
+            let name = field("姓名", &c[1], 50)?;
+            let window = field("窗口号", &c[2], 20)?;
+            let position = field("岗位", &c[3], 50)?;
+            if !windows.contains(&window) {
+                return Err(format!("窗口号“{window}”不存在，请先在“{WINDOWS}”表中列出"));
+            }
+            Ok((no, name, window, position))
+        })();
+        match checked {
+            Err(e) => act(STAFF, *line, &c[0], e, "错误"),
+            Ok((no, name, window, position)) => {
+                let what = format!("{name}（{window}号窗口，{position}）");
+                if let Some(first) = seen.insert(no.clone(), *line) {
+                    act(STAFF, *line, &no, format!("与第 {first} 行重复"), "错误");
+                } else if let Some((_, n, w, p)) = now.staff.get(&no) {
+                    let same = *n == name && Some(*w) == window_id(&window) && *p == position;
+                    act(
+                        STAFF,
+                        *line,
+                        &no,
+                        what,
+                        if same { "无变化" } else { "修改" },
+                    );
+                } else {
+                    act(STAFF, *line, &no, what, "新增");
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Writes the plan: departments and areas first, then windows, then staff, each with its
+/// audit row. The caller checked that the plan has no error.
+async fn apply(
+    conn: &mut PgConnection,
+    user: &CurrentUser,
+    actor: &db::audit::Actor,
+    rows: &Rows,
+    mut now: Current,
+) -> sqlx::Result<()> {
+    let center = user.center_id;
+    let sheet_rows = |name: &str| -> Vec<Line> {
+        rows.sheets
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| r.clone())
+            .unwrap_or_default()
+    };
+    let clean = |s: &str| text::required(s, 100).unwrap_or_default();
+    for (sheet, catalog) in [
+        (DEPARTMENTS, Catalog::Department),
+        (AREAS, Catalog::BusinessArea),
+    ] {
+        let mut order = 10
+            * i32::try_from(match catalog {
+                Catalog::Department => now.departments.len(),
+                Catalog::BusinessArea => now.areas.len(),
+            })
+            .unwrap_or(0);
+        for (_, c) in sheet_rows(sheet) {
+            let name = clean(&c[0]);
+            let map = match catalog {
+                Catalog::Department => &mut now.departments,
+                Catalog::BusinessArea => &mut now.areas,
+            };
+            if map.contains_key(&name) {
+                continue;
+            }
+            order += 10;
+            let input = db::org::CatalogInput {
+                name: name.clone(),
+                sort_order: order,
+            };
+            let id = db::org::catalog_create(conn, catalog, actor, center, &input).await?;
+            map.insert(name, id);
+        }
+    }
+    for (_, c) in sheet_rows(WINDOWS) {
+        let input = db::org::WindowInput {
+            number: clean(&c[0]),
+            name: clean(&c[1]),
+            department_id: now.departments[&clean(&c[2])],
+            business_area_id: now.areas[&clean(&c[3])],
+        };
+        match now.windows.get(&input.number) {
+            Some((id, name, d, a)) => {
+                if (name, *d, *a) != (&input.name, input.department_id, input.business_area_id) {
+                    db::org::window_update(conn, actor, center, *id, &input).await?;
+                }
+            }
+            None => {
+                let id = db::org::window_create(conn, actor, center, &input).await?;
+                now.windows.insert(
+                    input.number.clone(),
+                    (
+                        id,
+                        input.name.clone(),
+                        input.department_id,
+                        input.business_area_id,
+                    ),
+                );
+            }
+        }
+    }
+    for (_, c) in sheet_rows(STAFF) {
+        let input = db::org::StaffInput {
+            employee_no: clean(&c[0]),
+            name: clean(&c[1]),
+            window_id: now.windows[&clean(&c[2])].0,
+            position: clean(&c[3]),
+        };
+        match now.staff.get(&input.employee_no) {
+            Some((id, name, w, p)) => {
+                if (name, *w, p) != (&input.name, input.window_id, &input.position) {
+                    db::org::staff_update(conn, actor, center, *id, &input).await?;
+                }
+            }
+            None => {
+                db::org::staff_create(conn, actor, center, &input).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+// ----------------------------------------------------------------------------------------
+// Pages
+
+#[derive(Template)]
+#[template(path = "imports/roster.html")]
+struct RosterPage {
+    layout: Layout,
+    error: Option<String>,
+    file_name: String,
+    previewed: bool,
+    actions: Vec<Action>,
+    hidden: usize,
+    created: usize,
+    updated: usize,
+    same: usize,
+    errors: usize,
+    confirm_action: String,
+}
+
+fn empty_page(user: &CurrentUser) -> RosterPage {
+    RosterPage {
+        layout: Layout::new("从 Excel 导入名单", Some(user), urls::ADMIN_HOME),
+        error: None,
+        file_name: String::new(),
+        previewed: false,
+        actions: Vec::new(),
+        hidden: 0,
+        created: 0,
+        updated: 0,
+        same: 0,
+        errors: 0,
+        confirm_action: String::new(),
+    }
+}
+
+async fn upload_page(user: CurrentUser) -> AppResult<Response> {
+    Ok(page::ok(&empty_page(&user)))
+}
+
+/// The center's roster as a workbook: the template, filled in.
+async fn export(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+    let mut conn = state.db.acquire().await?;
+    let names = |sql: &'static str| sqlx::query_scalar::<_, String>(sql).bind(user.center_id);
+    let departments = names(
+        "select name from department where center_id = $1 and active order by sort_order, name",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let areas = names(
+        "select name from business_area where center_id = $1 and active order by sort_order, name",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let windows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "select w.number, w.name, d.name, a.name from service_window w
+         join department d on d.department_id = w.department_id
+         join business_area a on a.business_area_id = w.business_area_id
+         where w.center_id = $1 and w.active order by length(w.number), w.number",
+    )
+    .bind(user.center_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let staff: Vec<(String, String, String, String)> = sqlx::query_as(
+        "select s.employee_no, s.name, w.number, s.position from staff s
+         join service_window w on w.window_id = s.window_id
+         where s.center_id = $1 and s.active order by length(w.number), w.number, s.employee_no",
+    )
+    .bind(user.center_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    drop(conn);
+    let text_rows = |list: Vec<Vec<String>>| -> Vec<Vec<Out>> {
+        list.into_iter()
+            .map(|r| r.into_iter().map(Out::Text).collect())
+            .collect()
+    };
+    let head = |sheet: &str, widths: &[f64]| -> Vec<(String, f64)> {
+        columns(sheet)
+            .iter()
+            .zip(widths)
+            .map(|(t, w)| (t.to_string(), *w))
+            .collect()
+    };
+    let sheet = |name: &str, title: &str, widths: &[f64], rows: Vec<Vec<String>>| OutSheet {
+        name: name.to_string(),
+        title: format!("{} {title}", user.center_name),
+        header: head(name, widths),
+        rows: text_rows(rows),
+        frozen_columns: 1,
+    };
+    let bytes = sheets::write_xlsx(&[
+        sheet(
+            DEPARTMENTS,
+            "进驻单位",
+            &[30.0],
+            departments.into_iter().map(|d| vec![d]).collect(),
+        ),
+        sheet(
+            AREAS,
+            "业务范围",
+            &[30.0],
+            areas.into_iter().map(|a| vec![a]).collect(),
+        ),
+        sheet(
+            WINDOWS,
+            "窗口（进驻单位、业务范围须与前两张表中的名称一致）",
+            &[10.0, 24.0, 24.0, 16.0],
+            windows
+                .into_iter()
+                .map(|(a, b, c, d)| vec![a, b, c, d])
+                .collect(),
+        ),
+        sheet(
+            STAFF,
+            "工作人员（窗口号须与“窗口”表一致）",
+            &[12.0, 12.0, 10.0, 18.0],
+            staff
+                .into_iter()
+                .map(|(a, b, c, d)| vec![a, b, c, d])
+                .collect(),
+        ),
+    ])
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("xlsx: {e}")))?;
+    let mut res = bytes.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    );
+    res.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static(
+            "attachment; filename=\"roster.xlsx\"; filename*=UTF-8''%E5%90%8D%E5%8D%95.xlsx",
+        ),
+    );
+    Ok(res)
+}
+
+const SHOWN: usize = 500;
+
+async fn upload(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Response> {
+    let mut page_ = empty_page(&user);
+    let refuse = |mut p: RosterPage, msg: String| {
+        p.error = Some(msg);
+        Ok(page::invalid(&p))
+    };
+    let file = match super::form::multipart(headers.get(header::CONTENT_TYPE), body).await {
+        Some(Ok(parts)) => parts
+            .into_iter()
+            .find(|p| p.name == "file" && p.file_name.is_some()),
+        _ => None,
+    };
+    let Some(file) = file else {
+        return refuse(
+            page_,
+            "没有收到文件：请点“选择文件”选好名单表格后再上传。".into(),
+        );
+    };
+    page_.file_name = file
+        .file_name
+        .clone()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect();
+    let data = file.data;
+    let book = tokio::task::spawn_blocking(move || sheets::read_book(&data))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let book = match book {
+        Ok(b) => b,
+        Err(e) => return refuse(page_, e.message()),
+    };
+    let rows = match read_rows(&book) {
+        Ok(r) => r,
+        Err(msg) => return refuse(page_, msg),
+    };
+    let mut conn = state.db.acquire().await?;
+    let now = current(&mut conn, user.center_id).await?;
+    let actions = plan(&rows, &now);
+    let count = |s: &str| actions.iter().filter(|a| a.status == s).count();
+    page_.previewed = true;
+    page_.created = count("新增");
+    page_.updated = count("修改");
+    page_.same = count("无变化");
+    page_.errors = count("错误");
+    if page_.errors == 0 && page_.created + page_.updated > 0 {
+        let payload = serde_json::json!({"rows": rows, "actions": actions});
+        let id = db::imports::create_roster(
+            &mut conn,
+            user.center_id,
+            user.account_id,
+            &page_.file_name,
+            &payload,
+        )
+        .await?;
+        page_.confirm_action = format!("/imports/roster/{id}");
+    }
+    let mut shown = actions;
+    shown.sort_by_key(|a| match a.status.as_str() {
+        "错误" => 0,
+        "新增" | "修改" => 1,
+        _ => 2,
+    });
+    page_.hidden = shown.len().saturating_sub(SHOWN);
+    shown.truncate(SHOWN);
+    page_.actions = shown;
+    let valid = page_.errors == 0;
+    Ok(page::ok_or_invalid(valid, &page_))
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ip: ClientIp,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let id = id
+        .parse::<i64>()
+        .ok()
+        .filter(|i| *i > 0)
+        .ok_or(AppError::NotFound)?;
+    let mut tx = state.db.begin().await?;
+    let (payload, applied) = db::imports::lock_roster(&mut tx, user.center_id, user.account_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if applied {
+        return Ok(Redirect::to(&format!("{}?notice=imported", urls::ADMIN_HOME)).into_response());
+    }
+    let rows: Rows =
+        serde_json::from_value(payload["rows"].clone()).map_err(|_| AppError::NotFound)?;
+    let shown: Vec<Action> =
+        serde_json::from_value(payload["actions"].clone()).map_err(|_| AppError::NotFound)?;
+    // One roster change at a time; then the plan again, as it would be now.
+    db::advisory_lock(&mut tx, &format!("roster {}", user.center_id)).await?;
+    let now = current(&mut tx, user.center_id).await?;
+    if plan(&rows, &now) != shown {
+        drop(tx);
+        let mut p = empty_page(&user);
+        p.error = Some(
+            "预览之后，中心的名单已被修改。为避免覆盖，本次未导入任何内容；请重新上传文件，核对预览后再确认。"
+                .into(),
+        );
+        return Ok(page::invalid(&p));
+    }
+    apply(&mut tx, &user, &user.actor(&ip), &rows, now).await?;
+    db::imports::mark_applied(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("{}?notice=imported_roster", urls::ADMIN_HOME)).into_response())
+}
