@@ -5,10 +5,12 @@
 
 use std::io::{Cursor, Read};
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx};
 
 /// Most data rows a file may have (the biggest center has a few hundred staff).
 pub const MAX_ROWS: usize = 5000;
+/// Columns read from a sheet (ours have at most a dozen).
+pub const MAX_COLUMNS: usize = 64;
 /// Most bytes the parts of an .xlsx may expand to, all together.
 pub const MAX_EXPANDED: u64 = 64 * 1024 * 1024;
 /// Most parts an .xlsx may have.
@@ -198,37 +200,54 @@ fn read_sheet(
             m.end.0 + 1
         ))));
     }
-    if let Ok(formulas) = book.worksheet_formula(name)
-        && let Some((row, col, _)) = formulas.used_cells().find(|(_, _, f)| !f.is_empty())
-    {
-        let (r0, c0) = formulas.start().unwrap_or((0, 0));
-        return Err(SheetError::Formula(prefix(format!(
-            "{}{}",
-            column_name(c0 as usize + col),
-            r0 as usize + row + 1
-        ))));
-    }
-    let range = book
-        .worksheet_range(name)
+    // Cell by cell, never as a dense range: two far-apart cells of a tiny file would
+    // otherwise ask for billions of empty cells.
+    let mut reader = book
+        .worksheet_cells_reader(name)
         .map_err(|_| SheetError::Damaged)?;
-    if range.height() > MAX_ROWS + 1 {
-        return Err(SheetError::TooManyRows(range.height().saturating_sub(1)));
+    while let Some(f) = reader.next_formula().map_err(|_| SheetError::Damaged)? {
+        if !f.get_value().is_empty() {
+            let (row, col) = f.get_position();
+            return Err(SheetError::Formula(prefix(format!(
+                "{}{}",
+                column_name(col as usize),
+                row as usize + 1
+            ))));
+        }
     }
-    // Rows as the sheet has them, from row 1 (a sheet whose data starts lower keeps its
-    // empty rows, so that row numbers in messages match what the user sees).
-    let (r0, c0) = range.start().unwrap_or((0, 0));
-    let mut rows = vec![Vec::new(); r0 as usize];
-    for row in range.rows() {
-        let mut cells = vec![Cell::Empty; c0 as usize];
-        cells.extend(row.iter().map(|d| match d {
-            Data::Empty => Cell::Empty,
-            Data::String(s) => Cell::Text(s.clone()),
-            Data::Float(f) => Cell::Number(*f),
-            Data::Int(i) => Cell::Number(*i as f64),
-            Data::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.into()),
-            other => Cell::Text(other.to_string()),
-        }));
-        rows.push(cells);
+    drop(reader);
+    let mut reader = book
+        .worksheet_cells_reader(name)
+        .map_err(|_| SheetError::Damaged)?;
+    // Rows as the sheet has them, from row 1, so that row numbers in messages match what
+    // the user sees; columns past MAX_COLUMNS are never ours and are ignored.
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    while let Some(c) = reader.next_cell().map_err(|_| SheetError::Damaged)? {
+        let (row, col) = c.get_position();
+        let (row, col) = (row as usize, col as usize);
+        if row > MAX_ROWS + 100 {
+            return Err(SheetError::TooManyRows(row));
+        }
+        if col >= MAX_COLUMNS {
+            continue;
+        }
+        let cell = match c.get_value() {
+            DataRef::Empty => continue,
+            DataRef::String(s) => Cell::Text(s.clone()),
+            DataRef::SharedString(s) => Cell::Text((*s).to_string()),
+            DataRef::Float(f) => Cell::Number(*f),
+            DataRef::Int(i) => Cell::Number(*i as f64),
+            DataRef::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.into()),
+            other => Cell::Text(calamine::Data::from(other.clone()).to_string()),
+        };
+        if rows.len() <= row {
+            rows.resize(row + 1, Vec::new());
+        }
+        let cells = &mut rows[row];
+        if cells.len() <= col {
+            cells.resize(col + 1, Cell::Empty);
+        }
+        cells[col] = cell;
     }
     Ok(rows)
 }
@@ -401,7 +420,25 @@ mod tests {
         let rows = read(&bytes).unwrap();
         assert_eq!(rows[1][0].text(), "窗口号");
         assert_eq!(rows[2][1], Cell::Number(95.57));
-        assert_eq!(rows[3][1], Cell::Empty);
+        assert!(rows[3].get(1).is_none_or(|c| *c == Cell::Empty));
+    }
+
+    #[test]
+    fn two_far_apart_cells_are_refused_without_filling_the_space_between() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet();
+        ws.write_string(0, 0, "窗口号").unwrap();
+        ws.write_string(1_048_575, 16_383, "x").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        assert!(bytes.len() < 10_000);
+        assert_eq!(read(&bytes), Err(SheetError::TooManyRows(1_048_575)));
+        // Far to the right only: the far column is ignored, the rest reads.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet();
+        ws.write_string(0, 0, "窗口号").unwrap();
+        ws.write_string(0, 16_000, "x").unwrap();
+        let rows = read(&book.save_to_buffer().unwrap()).unwrap();
+        assert_eq!(rows, vec![vec![Cell::Text("窗口号".into())]]);
     }
 
     #[test]

@@ -42,6 +42,11 @@ async fn the_honor_roll_needs_no_sign_in_and_shows_only_published_winners(pool: 
     let empty = public.get("/honor-roll").await;
     assert_eq!(empty.status, StatusCode::OK);
     assert!(empty.body.contains("尚无已发布的评选结果"));
+    // The lobby TV set up before the first publication keeps asking for it.
+    let waiting = public.get("/honor-roll/hall").await;
+    assert!(
+        waiting.body.contains("尚无已发布的评选结果") && waiting.body.contains("/static/hall.js")
+    );
 
     pingxuan::demo_rounds::load(&app.pool).await.unwrap();
     let page = eventually(&app, "/honor-roll", |p| p.body.contains("2026年第二季度")).await;
@@ -142,12 +147,13 @@ async fn a_correction_reaches_the_honor_roll_of_every_server_and_revokes_the_cer
     let revoked = Browser::new(&other)
         .get(&format!("/verify/{certificate}"))
         .await;
+    let verdict = revoked.text(".verify-result");
     assert!(
-        revoked.text(".verify-result").contains("已撤销")
-            && revoked.body.contains("7月收到上级转办件"),
-        "{}",
-        revoked.body
+        verdict.contains("已撤销") && verdict.contains("因评选结果更正而撤销"),
+        "{verdict}"
     );
+    // The correction's reason stays in the audit trail, not on a public page.
+    assert!(!revoked.body.contains("7月收到上级转办件"));
     // The new tenth winner has a valid certificate.
     let new_no: String = sqlx::query_scalar(
         "select certificate_no from honor h join period p using (period_id)
@@ -271,6 +277,17 @@ async fn a_photo_is_re_encoded_and_shown_publicly_only_for_a_winner(pool: PgPool
             "{name}: {}",
             page.body
         );
+    }
+    // The upload form's token is checked like any other form's.
+    for token in [
+        "",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    ] {
+        let (ct, body) = multipart(token, "photo.png", &png(50, 50));
+        let page = admin
+            .post_raw(&format!("/admin/staff/{winner}/photo"), &ct, body)
+            .await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "token {token:?}");
     }
     // A body past the upload limit is refused before it is read.
     let token = admin.csrf().await;

@@ -197,7 +197,7 @@ pub async fn of_period(conn: &mut PgConnection, period_id: i64) -> sqlx::Result<
         r#"select h.honor_id, h.kind, h.staff_id, h.rank, h.name, h.window_label, h.department,
                   h.business_area, (h.total * 100)::int as "total!", h.certificate_no, h.issued_at,
                   h.revoked_at, h.revoked_reason,
-                  case when s.photo is not null then extract(epoch from s.photo_updated_at)::bigint end as photo_version
+                  case when s.photo is not null then (extract(epoch from s.photo_updated_at) * 1000)::bigint end as photo_version
            from honor h left join staff s on s.staff_id = h.staff_id
            where h.period_id = $1 and h.revoked_at is null
            order by h.kind = 'staff', h.rank"#,

@@ -30,7 +30,7 @@ pub async fn owner(
     staff_id: i64,
 ) -> sqlx::Result<Option<(String, Option<i64>)>> {
     Ok(sqlx::query!(
-        r#"select name, case when photo is not null then extract(epoch from photo_updated_at)::bigint end as version
+        r#"select name, case when photo is not null then (extract(epoch from photo_updated_at) * 1000)::bigint end as version
            from staff where center_id = $1 and staff_id = $2"#,
         center_id,
         staff_id

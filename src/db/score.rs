@@ -69,8 +69,9 @@ pub async fn staff_grid(
     .await
 }
 
-/// The current score of each of `ids` (windows or staff of this center), locked until the
-/// end of the transaction. Ids of another center or unknown ids are left out.
+/// The current score of each of `ids` (active windows or staff of this center), locked
+/// until the end of the transaction. Ids of another center, deactivated or unknown ids are
+/// left out.
 pub async fn lock_current(
     conn: &mut PgConnection,
     center_id: i64,
@@ -95,7 +96,7 @@ pub async fn lock_current(
             r#"select s.staff_id as "id!", (m.score * 100)::int as score, coalesce(m.version, 0) as "version!", a.display_name as "by?"
                from staff s left join monthly_score m on m.staff_id = s.staff_id and m.month = $2
                left join account a on a.account_id = m.updated_by
-               where s.center_id = $1 and s.staff_id = any($3)"#,
+               where s.center_id = $1 and s.active and s.staff_id = any($3)"#,
             center_id,
             month,
             ids
@@ -110,7 +111,7 @@ pub async fn lock_current(
             r#"select w.window_id as "id!", (m.score * 100)::int as score, coalesce(m.version, 0) as "version!", a.display_name as "by?"
                from service_window w left join monthly_score m on m.window_id = w.window_id and m.month = $2
                left join account a on a.account_id = m.updated_by
-               where w.center_id = $1 and w.window_id = any($3)"#,
+               where w.center_id = $1 and w.active and w.window_id = any($3)"#,
             center_id,
             month,
             ids

@@ -37,6 +37,12 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         Some(user) => Some(user.csrf_token.clone()),
         None => cookie(req.headers(), PRE_SESSION_COOKIE).map(str::to_string),
     };
+    // Without a session or a sign-in form's cookie nothing can match: refuse before reading
+    // a body that may be large.
+    if expected.is_none() {
+        tracing::warn!(path = %req.uri().path(), "POST without a session or form cookie");
+        return AppError::Csrf.into_response();
+    }
     let (parts, body) = req.into_parts();
     let limit = super::body_limit_for(&state.config, parts.uri.path());
     let bytes = match axum::body::to_bytes(body, limit).await {

@@ -150,9 +150,11 @@ async fn listen(pool: PgPool, cache: Arc<HonorCache>) {
             match listener.try_recv().await {
                 Ok(Some(_)) => cache.invalidate(),
                 Ok(None) => {
-                    // The connection was lost; the listener reconnects on the next call.
+                    // The connection was lost: listen again from the start, which drops
+                    // the cache once listening (a notification may have been missed).
                     cache.invalidate();
                     tokio::time::sleep(Duration::from_millis(500)).await;
+                    break;
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "honor roll listener lost; reconnecting");
@@ -307,6 +309,8 @@ struct RollPage {
 struct HallPage {
     center: String,
     label: String,
+    /// Nothing published yet.
+    empty: bool,
     windows: Vec<Card>,
     staff: Vec<Card>,
     stylesheet: &'static str,
@@ -352,6 +356,18 @@ async fn render_roll(
         if code.is_some() {
             return Ok(None);
         }
+        if hall {
+            // The lobby TV keeps asking, and shows the roll once one is published.
+            return Ok(Some(to_html(&HallPage {
+                center,
+                label: String::new(),
+                empty: true,
+                windows: Vec::new(),
+                staff: Vec::new(),
+                stylesheet: urls::STYLESHEET,
+                script: urls::HALL_SCRIPT,
+            })?));
+        }
         return Ok(Some(to_html(&EmptyPage {
             center,
             stylesheet: urls::STYLESHEET,
@@ -373,6 +389,7 @@ async fn render_roll(
         return Ok(Some(to_html(&HallPage {
             center,
             label,
+            empty: false,
             windows,
             staff,
             stylesheet: urls::STYLESHEET,
@@ -537,11 +554,12 @@ fn view_of(h: &Honor, period_code: &str, issuer: &str, base: &str) -> Certificat
             issued.day()
         ),
         issued_on_chinese: chinese_date(issued),
+        // The reason stays in the audit trail: the public learns only that a correction
+        // of the results revoked the certificate, and when.
         revoked: h.revoked_at.map(|at| {
             format!(
-                "{} 撤销：{}",
-                crate::domain::format_date(Some(at)),
-                h.revoked_reason.clone().unwrap_or_default()
+                "{} 因评选结果更正而撤销",
+                crate::domain::format_date(Some(at))
             )
         }),
         qr_svg: qr_svg(&verify_url),
