@@ -5,7 +5,7 @@
 
 use std::io::Cursor;
 
-use image::{ImageFormat, ImageReader, Limits};
+use image::{ImageDecoder, ImageFormat, ImageReader, Limits};
 
 /// Width and height of every stored photo.
 pub const WIDTH: u32 = 360;
@@ -53,10 +53,17 @@ pub fn process(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(512 * 1024 * 1024);
     reader.limits(limits);
-    let image = reader.decode().map_err(|e| match e {
+    let refused = |e: image::ImageError| match e {
         image::ImageError::Limits(_) => PhotoError::TooLarge,
         _ => PhotoError::Damaged,
-    })?;
+    };
+    let mut decoder = reader.into_decoder().map_err(refused)?;
+    // A phone photo is often stored sideways with an EXIF tag saying how to turn it.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image = image::DynamicImage::from_decoder(decoder).map_err(refused)?;
+    image.apply_orientation(orientation);
     let portrait = image
         .resize_to_fill(WIDTH, HEIGHT, image::imageops::FilterType::Triangle)
         .to_rgb8();
@@ -86,6 +93,59 @@ mod tests {
         assert_eq!(image::guess_format(&stored).unwrap(), ImageFormat::Jpeg);
         let back = image::load_from_memory(&stored).unwrap();
         assert_eq!((back.width(), back.height()), (WIDTH, HEIGHT));
+    }
+
+    /// A JPEG of `width`×`height`, top half white and bottom half black, with an EXIF
+    /// orientation tag.
+    fn jpeg_with_orientation(width: u32, height: u32, orientation: u16) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(width, height, |_, y| {
+            if y < height / 2 {
+                image::Rgb([255, 255, 255])
+            } else {
+                image::Rgb([0, 0, 0])
+            }
+        });
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+            .encode_image(&img)
+            .unwrap();
+        // An APP1 Exif segment (big-endian TIFF) with one entry: Orientation.
+        let mut tiff =
+            b"MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01".to_vec();
+        tiff.extend_from_slice(&orientation.to_be_bytes());
+        tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        let mut app1 = b"Exif\x00\x00".to_vec();
+        app1.extend_from_slice(&tiff);
+        let len = (app1.len() + 2) as u16;
+        let mut out = jpeg[..2].to_vec();
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&app1);
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    }
+
+    #[test]
+    fn a_photo_turned_by_its_exif_tag_is_stored_upright() {
+        // Tag 6 says "turn 90° clockwise to show": the white top half ends up on the right.
+        let plain = process(&jpeg_with_orientation(600, 800, 1)).unwrap();
+        let turned = process(&jpeg_with_orientation(600, 800, 6)).unwrap();
+        let top_left = |b: &[u8]| {
+            image::load_from_memory(b)
+                .unwrap()
+                .to_rgb8()
+                .get_pixel(20, 20)[0]
+        };
+        let bottom_left = |b: &[u8]| {
+            image::load_from_memory(b)
+                .unwrap()
+                .to_rgb8()
+                .get_pixel(20, 460)[0]
+        };
+        // Untouched: white above, black below.
+        assert!(top_left(&plain) > 200 && bottom_left(&plain) < 50);
+        // Turned 90° clockwise: the white half goes to the right, so the left is black.
+        assert!(top_left(&turned) < 50 && bottom_left(&turned) < 50);
     }
 
     #[test]
