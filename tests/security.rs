@@ -6,7 +6,7 @@
 mod common;
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use common::*;
 use pingxuan::domain::Role;
 use pingxuan::http::routes;
@@ -153,7 +153,7 @@ fn missing_headers(page: &Page) -> Vec<&'static str> {
 async fn every_response_carries_the_security_headers(pool: PgPool) {
     let app = spawn(pool).await;
     pingxuan::demo_rounds::load(&app.pool).await.unwrap();
-    let mut browsers = vec![
+    let mut browsers = [
         Browser::new(&app),
         login_as(&app, Role::Admin).await,
         login_as(&app, Role::Supervision).await,
