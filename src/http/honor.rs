@@ -131,6 +131,9 @@ pub fn start_listener(pool: PgPool, cache: Arc<HonorCache>) -> ListenerHandle {
 /// notification may have been missed meanwhile), drops the cache.
 async fn listen(pool: PgPool, cache: Arc<HonorCache>) {
     loop {
+        if pool.is_closed() {
+            return;
+        }
         let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
             Ok(l) => l,
             Err(e) => {
@@ -156,6 +159,7 @@ async fn listen(pool: PgPool, cache: Arc<HonorCache>) {
                     tokio::time::sleep(Duration::from_millis(500)).await;
                     break;
                 }
+                Err(_) if pool.is_closed() => return,
                 Err(e) => {
                     tracing::warn!(error = %e, "honor roll listener lost; reconnecting");
                     cache.invalidate();
