@@ -279,3 +279,60 @@ async fn the_database_refuses_what_the_application_never_does(pool: PgPool) {
     )
     .await;
 }
+
+/// Every Set-Cookie of a response, as text.
+fn set_cookies(page: &Page) -> Vec<String> {
+    page.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[sqlx::test]
+async fn every_cookie_is_http_only_same_site_strict_and_secure_when_served_over_https(
+    pool: PgPool,
+) {
+    let app = spawn_with(
+        pool,
+        pingxuan::config::Config {
+            secure_cookies: true,
+            ..pingxuan::config::Config::default()
+        },
+    )
+    .await;
+    let mut cookies = Vec::new();
+    for role in Role::ALL {
+        let mut b = Browser::new(&app);
+        // The sign-in page (its form cookie), a failed and a good sign-in, a page, sign-out.
+        cookies.extend(set_cookies(&b.get("/login").await));
+        cookies.extend(set_cookies(
+            &b.login(username_of(role), "wrong-password").await,
+        ));
+        let page = b.login(username_of(role), PASSWORD).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{role:?}");
+        cookies.extend(set_cookies(&page));
+        cookies.extend(set_cookies(&b.get("/").await));
+        cookies.extend(set_cookies(&b.post("/logout", &[]).await));
+        // A stale session cookie is cleared.
+        cookies.extend(set_cookies(&b.get("/admin").await));
+    }
+    let mut b = Browser::new(&app);
+    b.cookies.insert("px_session".into(), "f".repeat(32));
+    cookies.extend(set_cookies(&b.get("/").await));
+    assert!(cookies.len() >= 15, "{} cookies", cookies.len());
+    let bad: Vec<&String> = cookies
+        .iter()
+        .filter(|c| {
+            !(c.contains("HttpOnly")
+                && c.contains("SameSite=Strict")
+                && c.contains("; Secure")
+                && c.contains("Path=/"))
+        })
+        .collect();
+    assert!(bad.is_empty(), "cookies without their flags: {bad:?}");
+    eprintln!(
+        "{} Set-Cookie headers, all with HttpOnly, SameSite=Strict, Secure, Path=/",
+        cookies.len()
+    );
+}
