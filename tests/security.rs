@@ -336,3 +336,133 @@ async fn every_cookie_is_http_only_same_site_strict_and_secure_when_served_over_
         cookies.len()
     );
 }
+
+/// A second center with one of everything, as another center's administrator would have
+/// made it (its period is 2025-Q4): ids by kind.
+async fn other_center(app: &TestApp) -> std::collections::HashMap<&'static str, i64> {
+    let one = |sql: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        }
+    };
+    let mut ids = std::collections::HashMap::new();
+    ids.insert("department", one("insert into department (center_id, name, sort_order) select center_id, '西城公安分局', 1 from center where code = 'shifan-xicheng' returning department_id").await);
+    ids.insert("area", one("insert into business_area (center_id, name, sort_order) select center_id, '西城户政', 1 from center where code = 'shifan-xicheng' returning business_area_id").await);
+    ids.insert("window", one("insert into service_window (center_id, number, name, department_id, business_area_id) select d.center_id, '1', '西城户籍', d.department_id, a.business_area_id from department d join business_area a using (center_id) where d.name = '西城公安分局' returning window_id").await);
+    ids.insert("staff", one("insert into staff (center_id, name, employee_no, window_id, position) select center_id, '西城人员', 'XC001', window_id, '综合受理员' from service_window where name = '西城户籍' returning staff_id").await);
+    ids.insert("account", one("insert into account (center_id, username, display_name, password_hash, role, staff_id) select center_id, 'xicheng-staff', '西城人员', 'x', 'staff', staff_id from staff where employee_no = 'XC001' returning account_id").await);
+    ids.insert("scheme", one("insert into scheme (center_id, name, period_kind, rules) select c.center_id, '西城季度方案', 'quarter', s.rules from center c, scheme s where c.code = 'shifan-xicheng' and s.period_kind = 'quarter' limit 1 returning scheme_id").await);
+    one("insert into period (center_id, code, scheme_id, rules, months) select center_id, '2025-Q4', scheme_id, rules, '{2025-10,2025-11,2025-12}' from scheme where name = '西城季度方案' returning period_id").await;
+    ids.insert("veto", one("insert into veto (center_id, period_id, window_id, code, occurred_on, description, created_by) select p.center_id, p.period_id, w.window_id, 'overdue_case', '2025-11-01', '西城', (select account_id from account where username = 'admin') from period p join service_window w using (center_id) where p.code = '2025-Q4' returning veto_id").await);
+    ids.insert("batch", one("insert into import_batch (center_id, kind, month, file_name, changes, created_by) select center_id, 'window_scores', '2025-10', 'x.xlsx', '[]', (select account_id from account where username = 'ducha') from center where code = 'shifan-xicheng' returning import_batch_id").await);
+    ids.insert("roster", one("insert into import_batch (center_id, kind, file_name, changes, created_by) select center_id, 'roster', 'x.xlsx', '{}', (select account_id from account where username = 'admin') from center where code = 'shifan-xicheng' returning import_batch_id").await);
+    ids
+}
+
+#[sqlx::test]
+async fn another_centers_ids_in_any_form_change_nothing(pool: PgPool) {
+    let app = spawn(pool).await;
+    let ids = other_center(&app).await;
+    let kind_of = |path: &str| -> &'static str {
+        [
+            ("/admin/departments/", "department"),
+            ("/admin/business-areas/", "area"),
+            ("/admin/windows/", "window"),
+            ("/admin/staff/", "staff"),
+            ("/admin/accounts/", "account"),
+            ("/admin/schemes/", "scheme"),
+            ("/vetoes/{id}", "veto"),
+            ("/imports/batches/", "batch"),
+            ("/imports/roster/", "roster"),
+        ]
+        .iter()
+        .find(|(p, _)| path.contains(p))
+        .map(|(_, k)| *k)
+        .unwrap_or("")
+    };
+    // Each route with an id or a period is sent, by a principal allowed to use it, the
+    // other center's ids and fields that would be accepted for one's own.
+    let own: (String, String, String) = sqlx::query_as(
+        "select d.department_id::text, a.business_area_id::text, w.window_id::text
+         from service_window w join department d using (department_id)
+         join business_area a on a.business_area_id = w.business_area_id
+         join center c on c.center_id = w.center_id
+         where c.code = 'shifan' order by w.window_id limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let table = include_str!("access_table.txt");
+    let mut sent = 0;
+    let mut problems = Vec::new();
+    // Signing in (once per route here) writes its own audit row and session; nothing else may.
+    let changes = async || {
+        (
+            checksum(&app.pool).await,
+            count(
+                &app.pool,
+                "select count(*) from audit_log where action not like 'login.%'",
+            )
+            .await,
+        )
+    };
+    let target = format!("w{}", ids["window"]);
+    let fields: &[(&str, &str)] = &[
+        // Valid ids of one's own center, so that only the swapped id can be refused.
+        ("department_id", &own.0),
+        ("business_area_id", &own.1),
+        ("window_id", &own.2),
+        ("sort_order", "5"),
+        ("display_name", "改名"),
+        ("username", "swapped-id"),
+        ("role", "staff"),
+        ("name", "改名"),
+        ("number", "99"),
+        ("employee_no", "Z999"),
+        ("position", "综合受理员"),
+        ("active", "false"),
+        ("to", "candidates"),
+        ("reason", "理由"),
+        ("target", &target),
+        ("code", "overdue_case"),
+        ("occurred_on", "2025-11-02"),
+        ("description", "说明"),
+        ("kind", "window"),
+    ];
+    let before = changes().await;
+    for line in table.lines().filter(|l| l.starts_with("POST")) {
+        let mut parts = line.split_whitespace().skip(1);
+        let path = parts.next().unwrap();
+        if !path.contains("{id}") && !path.contains("{code}") {
+            continue;
+        }
+        let who = parts.find(|p| *p != "anonymous").unwrap();
+        let role = Role::ALL.into_iter().find(|r| r.as_str() == who).unwrap();
+        let mut b = login_as(&app, role).await;
+        let url = match kind_of(path) {
+            "" => path.to_string(),
+            kind => path.replace("{id}", &ids[kind].to_string()),
+        }
+        .replace("{code}", "2025-Q4")
+        .replace("{id}", &ids["veto"].to_string());
+        let page = b.post(&url, fields).await;
+        sent += 1;
+        if page.status.is_server_error() {
+            problems.push(format!("POST {url} as {who}: {}", page.status));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(changes().await, before, "rows changed");
+    assert!(sent >= 15, "{sent} routes");
+    // The same fields with one's own window are accepted: only the swapped id was refused.
+    let mut admin = login_as(&app, Role::Admin).await;
+    let page = admin
+        .post(&format!("/admin/windows/{}", own.2), fields)
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    eprintln!("{sent} routes sent another center's ids: rows changed 0");
+}
