@@ -90,7 +90,7 @@ async fn repeated_failures_lock_the_username_even_for_the_right_password(pool: P
     let locked = b.login("ducha", PASSWORD).await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(locked.headers["retry-after"], "900");
-    // However long the flood, the lock is audited once.
+    // However long the flood, the lock is audited once, and each refused attempt as such.
     for _ in 0..20 {
         assert_eq!(
             b.login("ducha", PASSWORD).await.status,
@@ -104,6 +104,14 @@ async fn repeated_failures_lock_the_username_even_for_the_right_password(pool: P
         )
         .await,
         1
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'login.refused'"
+        )
+        .await,
+        21
     );
     assert!(locked.text(".form-error").contains("15 分钟"));
     assert!(!b.cookies.contains_key("px_session"));

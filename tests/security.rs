@@ -466,3 +466,97 @@ async fn another_centers_ids_in_any_form_change_nothing(pool: PgPool) {
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     eprintln!("{sent} routes sent another center's ids: rows changed 0");
 }
+
+/// A sign-in attempt from `address` (the server trusts its proxy's X-Forwarded-For here):
+/// the status and the page's text.
+async fn attempt(
+    b: &mut Browser,
+    address: &str,
+    username: &str,
+    password: &str,
+) -> (StatusCode, String) {
+    let token = b.csrf().await;
+    let body = encode(&[
+        ("_csrf", token.as_str()),
+        ("username", username),
+        ("password", password),
+    ]);
+    let req = b
+        .request("POST", "/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, "http://pingxuan.test")
+        .header("x-forwarded-for", address)
+        .body(Body::from(body))
+        .unwrap();
+    let page = b.send(req).await;
+    let text = page.text("main");
+    (page.status, text)
+}
+
+#[sqlx::test]
+async fn password_guessing_at_volume_is_evaluated_only_up_to_the_limits(pool: PgPool) {
+    let config = pingxuan::config::Config {
+        trust_proxy: true,
+        ..pingxuan::config::Config::default()
+    };
+    let app = spawn_with(pool, config.clone()).await;
+    let audited = async || {
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action in ('login.failure', 'login.refused')",
+        )
+        .await
+    };
+    let evaluated = async || {
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'login.failure'",
+        )
+        .await
+    };
+    // 150 wrong passwords on one account, each from an address of its own (a patient
+    // guesser spreading an hour's guesses over many machines).
+    let mut b = Browser::new(&app);
+    for i in 0..150 {
+        let (status, _) = attempt(
+            &mut b,
+            &format!("10.1.{}.{}", i / 200, i % 200),
+            "ducha",
+            "guess-guess",
+        )
+        .await;
+        assert!(status == StatusCode::OK || status == StatusCode::TOO_MANY_REQUESTS);
+    }
+    let one_account = evaluated().await;
+    assert!(
+        one_account <= i64::from(config.login_max_failures_per_user),
+        "{one_account} evaluated"
+    );
+    assert_eq!(audited().await, 150, "every attempt audited");
+    // 1,000 attempts over 50 usernames from one address.
+    let mut c = Browser::new(&app);
+    for i in 0..1000 {
+        attempt(
+            &mut c,
+            "10.2.0.1",
+            &format!("user{:02}", i % 50),
+            "guess-guess",
+        )
+        .await;
+    }
+    let many = evaluated().await - one_account;
+    assert!(
+        many <= i64::from(config.login_max_failures_per_ip),
+        "{many} evaluated"
+    );
+    assert_eq!(audited().await, 1150, "every attempt audited");
+    // An unknown user and a wrong password answer alike (each from a fresh address).
+    let mut x = Browser::new(&app);
+    let mut y = Browser::new(&app);
+    let unknown = attempt(&mut x, "10.3.0.1", "nobody-here", "guess-guess").await;
+    let wrong = attempt(&mut y, "10.3.0.2", "admin", "guess-guess").await;
+    assert_eq!(unknown, wrong);
+    eprintln!(
+        "150 guesses on one account: {one_account} evaluated; 1000 over 50 usernames from one address: {many} evaluated; 1150 of 1150 audited"
+    );
+}

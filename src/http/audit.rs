@@ -62,6 +62,7 @@ fn action_label(action: &str) -> String {
         "success" => "登录成功",
         "failure" => "登录失败",
         "throttled" => "登录受限（尝试过多）",
+        "refused" => "登录被拒绝（受限期间）",
         "delete" => "删除",
         "import" => "导入",
         "revoke" => "撤销",

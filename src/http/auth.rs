@@ -166,8 +166,20 @@ async fn login(
         ip: ip.0.clone(),
     };
     if by_ip != Admission::Allowed || by_user != Admission::Allowed {
-        // Audited once, when the lock begins: a flood of refused attempts writes nothing
-        // more than the counter in login_throttle.
+        // Every refused attempt is audited (without its password, never evaluated); the
+        // beginning of a lock is audited once more, as such.
+        db::audit::record(
+            &mut tx,
+            &attempt_actor,
+            Change {
+                action: "login.refused",
+                entity: "account",
+                entity_id: username.clone(),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
         if by_ip == Admission::NewlyLocked || by_user == Admission::NewlyLocked {
             let what = if by_ip == Admission::NewlyLocked {
                 format!("ip:{}", ip.0)
