@@ -119,7 +119,7 @@ impl Default for Config {
             login_lock: Duration::from_secs(15 * 60),
             request_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
-            body_limit: 256 * 1024,
+            body_limit: 64 * 1024,
             upload_limit: 10 * 1024 * 1024,
             public_center: None,
             public_url: None,

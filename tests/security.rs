@@ -560,3 +560,91 @@ async fn password_guessing_at_volume_is_evaluated_only_up_to_the_limits(pool: Pg
         "150 guesses on one account: {one_account} evaluated; 1000 over 50 usernames from one address: {many} evaluated; 1150 of 1150 audited"
     );
 }
+
+/// The resident memory of this process (server and test alike), in KiB.
+fn rss_kib() -> i64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// A body of `size` bytes made on the fly, 64 KiB at a time, with no declared length (so
+/// the server must stop reading by itself).
+fn streamed(size: usize) -> Body {
+    let chunk = axum::body::Bytes::from(vec![b'a'; 64 * 1024]);
+    let chunks = size.div_ceil(chunk.len());
+    Body::from_stream(futures_util::stream::iter(
+        (0..chunks).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
+    ))
+}
+
+#[sqlx::test]
+async fn oversized_bodies_to_every_form_are_refused_without_growing_memory(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut admin = login_as(&app, Role::Admin).await;
+    let token = admin.csrf().await;
+    let posts: Vec<&str> = routes::all()
+        .list()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| r.path)
+        .collect();
+    let before = fingerprint(&app).await;
+    // Warm up once so that the figures compare like with like.
+    let sizes = [
+        65 * 1024 + 1,
+        1024 * 1024,
+        10 * 1024 * 1024,
+        100 * 1024 * 1024,
+    ];
+    let mut refused = 0;
+    let mut sent = 0;
+    let mut rss_start = 0;
+    let mut problems = Vec::new();
+    for (round, size) in sizes.iter().enumerate() {
+        for path in &posts {
+            let url = concrete(path);
+            let limit = if pingxuan::http::is_upload(&url) {
+                10 * 1024 * 1024
+            } else {
+                64 * 1024
+            };
+            if *size <= limit {
+                continue;
+            }
+            for declared in [false, true] {
+                let mut req = admin
+                    .request("POST", &url)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::ORIGIN, "http://pingxuan.test")
+                    .header("x-csrf-token", &token);
+                if declared {
+                    req = req.header(header::CONTENT_LENGTH, size.to_string());
+                }
+                let page = admin.send(req.body(streamed(*size)).unwrap()).await;
+                sent += 1;
+                if page.status == StatusCode::PAYLOAD_TOO_LARGE {
+                    refused += 1;
+                } else {
+                    problems.push(format!("POST {url} with {size} bytes: {}", page.status));
+                }
+            }
+        }
+        if round == 0 {
+            rss_start = rss_kib();
+        }
+    }
+    let growth = rss_kib() - rss_start;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(fingerprint(&app).await.0, before.0, "rows changed");
+    assert!(growth < 5 * 1024, "memory grew by {growth} KiB");
+    eprintln!(
+        "{refused} of {sent} oversized bodies (65 KiB to 100 MiB, with and without a declared length) refused with 413; memory growth after the first round {growth} KiB"
+    );
+}
