@@ -221,20 +221,6 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
-fn multipart(token: &str, file_name: &str, data: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "----pingxuan-test-boundary";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(data);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 #[sqlx::test]
 async fn a_photo_is_re_encoded_and_shown_publicly_only_for_a_winner(pool: PgPool) {
     let app = spawn(pool).await;
@@ -267,7 +253,7 @@ async fn a_photo_is_re_encoded_and_shown_publicly_only_for_a_winner(pool: PgPool
         ("broken.png", png(20, 20)[..60].to_vec(), "已损坏"),
     ] {
         let token = admin.csrf().await;
-        let (ct, body) = multipart(&token, name, &data);
+        let (ct, body) = multipart_form(&token, "photo", name, &data);
         let page = admin
             .post_raw(&format!("/admin/staff/{winner}/photo"), &ct, body)
             .await;
@@ -283,7 +269,7 @@ async fn a_photo_is_re_encoded_and_shown_publicly_only_for_a_winner(pool: PgPool
         "",
         "0000000000000000000000000000000000000000000000000000000000000000",
     ] {
-        let (ct, body) = multipart(token, "photo.png", &png(50, 50));
+        let (ct, body) = multipart_form(token, "photo", "photo.png", &png(50, 50));
         let page = admin
             .post_raw(&format!("/admin/staff/{winner}/photo"), &ct, body)
             .await;
@@ -291,7 +277,7 @@ async fn a_photo_is_re_encoded_and_shown_publicly_only_for_a_winner(pool: PgPool
     }
     // A body past the upload limit is refused before it is read.
     let token = admin.csrf().await;
-    let (ct, body) = multipart(&token, "huge.png", &vec![0u8; 11 * 1024 * 1024]);
+    let (ct, body) = multipart_form(&token, "photo", "huge.png", &vec![0u8; 11 * 1024 * 1024]);
     let page = admin
         .post_raw(&format!("/admin/staff/{winner}/photo"), &ct, body)
         .await;
@@ -300,7 +286,7 @@ async fn a_photo_is_re_encoded_and_shown_publicly_only_for_a_winner(pool: PgPool
 
     for id in [winner, other] {
         let token = admin.csrf().await;
-        let (ct, body) = multipart(&token, "photo.png", &png(900, 900));
+        let (ct, body) = multipart_form(&token, "photo", "photo.png", &png(900, 900));
         let done = admin
             .post_raw(&format!("/admin/staff/{id}/photo"), &ct, body)
             .await;

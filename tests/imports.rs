@@ -42,29 +42,14 @@ async fn export(browser: &mut Browser) -> Vec<u8> {
 
 /// Uploads `data` as `name`; the preview page.
 async fn upload(browser: &mut Browser, name: &str, data: &[u8]) -> Page {
-    let token = browser.csrf().await;
-    let boundary = "----pingxuan-import-test";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(data);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     browser
-        .post_raw(
+        .upload(
             &format!("/imports/scores/{MONTH}?tab=windows"),
-            &format!("multipart/form-data; boundary={boundary}"),
-            body,
+            "file",
+            name,
+            data,
         )
         .await
-}
-
-fn confirm_action(page: &Page) -> Option<String> {
-    let doc = page.html();
-    let sel = scraper::Selector::parse("#preview form").unwrap();
-    doc.select(&sel)
-        .next()
-        .and_then(|f| f.value().attr("action").map(str::to_string))
 }
 
 /// The exported rows with one score changed, written back as a workbook.
@@ -115,7 +100,7 @@ async fn a_month_exported_and_imported_back_changes_nothing(pool: PgPool) {
             .contains("将保存 0 个分数；无变化 29 行")
     );
     assert!(page.body.contains("完全一致"));
-    assert_eq!(confirm_action(&page), None);
+    assert_eq!(page.confirm_action(), None);
     assert_eq!(checksum(&app.pool).await, before);
     assert_eq!(
         count(&app.pool, "select count(*) from audit_log").await,
@@ -143,7 +128,7 @@ async fn an_edited_cell_changes_exactly_that_score_after_the_preview(pool: PgPoo
         .await,
         0
     );
-    let action = confirm_action(&page).expect("a confirm button");
+    let action = page.confirm_action().expect("a confirm button");
     let done = ducha.post(&action, &[]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert!(done.location().unwrap().contains("notice=imported"));
@@ -185,7 +170,7 @@ async fn a_score_changed_since_the_preview_stops_the_whole_import(pool: PgPool) 
     let mut ducha = login_as(&app, Role::Supervision).await;
     let bytes = export(&mut ducha).await;
     let page = upload(&mut ducha, "edited.xlsx", &edited(&bytes, 2, "91")).await;
-    let action = confirm_action(&page).unwrap();
+    let action = page.confirm_action().unwrap();
     sqlx::query(
         "update monthly_score set score = 70, version = version + 1
          where month = '2026-11' and window_id = (select window_id from service_window where number = '3' order by window_id limit 1)",
@@ -298,7 +283,7 @@ async fn bad_files_get_a_message_and_change_nothing(pool: PgPool) {
     assert!(page.text(".import-summary").contains("错误 3000 行"));
     assert_eq!(page.texts("#preview tbody tr").len(), 500);
     assert!(page.body.contains("本中心没有窗口号为“X0”的在用窗口"));
-    assert_eq!(confirm_action(&page), None);
+    assert_eq!(page.confirm_action(), None);
     // Past the upload limit: refused before it is read.
     let huge = upload(&mut ducha, "huge.xlsx", &vec![b'x'; 20 * 1024 * 1024]).await;
     assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
@@ -319,7 +304,7 @@ async fn a_csv_saved_by_excel_in_gbk_imports_like_the_workbook(pool: PgPool) {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.text(".import-summary").contains("将保存 1 个分数"));
     assert!(page.text(".import-summary").contains("未填跳过 1 行"));
-    let done = ducha.post(&confirm_action(&page).unwrap(), &[]).await;
+    let done = ducha.post(&page.confirm_action().unwrap(), &[]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert_eq!(
         count(&app.pool, "select count(*) from monthly_score m join service_window w using (window_id) where w.number = '1' and m.month = '2026-11' and m.score = 97.5").await,

@@ -53,29 +53,9 @@ fn workbook(book: &Book) -> Vec<u8> {
 }
 
 async fn upload(admin: &mut Browser, data: &[u8]) -> Page {
-    let token = admin.csrf().await;
-    let boundary = "----pingxuan-roster-test";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"名单.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(data);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     admin
-        .post_raw(
-            "/imports/roster",
-            &format!("multipart/form-data; boundary={boundary}"),
-            body,
-        )
+        .upload("/imports/roster", "file", "名单.xlsx", data)
         .await
-}
-
-fn confirm_action(page: &Page) -> Option<String> {
-    let doc = page.html();
-    let sel = scraper::Selector::parse("#preview form").unwrap();
-    doc.select(&sel)
-        .next()
-        .and_then(|f| f.value().attr("action").map(str::to_string))
 }
 
 fn sheet<'a>(book: &'a mut Book, name: &str) -> &'a mut Vec<Vec<String>> {
@@ -97,7 +77,7 @@ async fn the_roster_exported_and_imported_back_changes_nothing(pool: PgPool) {
         page.text(".import-summary")
             .starts_with("新增 0 条；修改 0 条")
     );
-    assert_eq!(confirm_action(&page), None);
+    assert_eq!(page.confirm_action(), None);
     assert_eq!(checksum(&app.pool).await, before);
 }
 
@@ -139,7 +119,7 @@ async fn added_and_edited_rows_are_written_after_the_preview_each_audited(pool: 
         0,
         "the preview writes nothing"
     );
-    let done = admin.post(&confirm_action(&page).unwrap(), &[]).await;
+    let done = admin.post(&page.confirm_action().unwrap(), &[]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert_eq!(
         count(
@@ -210,14 +190,14 @@ async fn rows_that_do_not_fit_are_refused_with_their_reason(pool: PgPool) {
         "{errors:?}"
     );
     assert!(errors.iter().any(|e| e.contains("姓名：")), "{errors:?}");
-    assert_eq!(confirm_action(&page), None);
+    assert_eq!(page.confirm_action(), None);
     assert_eq!(checksum(&app.pool).await, before);
 
     // A roster changed since its preview is not written.
     let mut book = download(&mut admin).await;
     sheet(&mut book, "进驻单位").push(vec!["审计局".into()]);
     let page = upload(&mut admin, &workbook(&book)).await;
-    let action = confirm_action(&page).unwrap();
+    let action = page.confirm_action().unwrap();
     sqlx::query("insert into department (center_id, name, sort_order) select center_id, '审计局', 999 from account where username = 'admin'")
         .execute(&app.pool)
         .await

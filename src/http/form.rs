@@ -374,3 +374,36 @@ pub async fn multipart(
         }
     }
 }
+
+/// A file sent by an upload form.
+pub struct Upload {
+    /// The file's name as the browser gave it, without control characters, at most 100
+    /// characters (for showing it back).
+    pub name: String,
+    pub data: Bytes,
+}
+
+/// The file of field `field` of a multipart upload form; `None` when the body is not such a
+/// form or has no file under that name.
+pub async fn uploaded_file(
+    headers: &axum::http::HeaderMap,
+    body: Bytes,
+    field: &str,
+) -> Option<Upload> {
+    let parts = multipart(headers.get(header::CONTENT_TYPE), body)
+        .await?
+        .ok()?;
+    let part = parts
+        .into_iter()
+        .find(|p| p.name == field && p.file_name.is_some())?;
+    Some(Upload {
+        name: part
+            .file_name
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(100)
+            .collect(),
+        data: part.data,
+    })
+}

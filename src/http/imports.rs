@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::AppState;
@@ -66,25 +66,6 @@ fn header(staff: bool) -> Vec<(String, f64)> {
     columns.iter().map(|(t, w)| (t.to_string(), *w)).collect()
 }
 
-fn xlsx_download(file_name: &str, bytes: Vec<u8>) -> Response {
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-    );
-    let encoded =
-        percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC);
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"pingxuan.xlsx\"; filename*=UTF-8''{encoded}"
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    res
-}
-
 /// The month's sheet: every active window or staff member with the score so far.
 async fn export_month(
     State(state): State<AppState>,
@@ -131,12 +112,11 @@ async fn export_month(
         header: header(staff),
         rows,
         frozen_columns: 2,
-    }])
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("xlsx: {e}")))?;
-    Ok(xlsx_download(
+    }]);
+    page::xlsx_download(
         &format!("{}{}考核.xlsx", month_label(&month), what(staff)),
         bytes,
-    ))
+    )
 }
 
 // ----------------------------------------------------------------------------------------
@@ -387,26 +367,14 @@ async fn upload(
         p.error = Some(msg);
         page::invalid(&p)
     };
-    let file = match super::form::multipart(headers.get(header::CONTENT_TYPE), body).await {
-        Some(Ok(parts)) => parts
-            .into_iter()
-            .find(|p| p.name == "file" && p.file_name.is_some()),
-        _ => None,
-    };
+    let file = super::form::uploaded_file(&headers, body, "file").await;
     let Some(file) = file else {
         return Ok(refuse(
             page_,
             "没有收到文件：请点“选择文件”选好表格后再上传。".into(),
         ));
     };
-    page_.file_name = file
-        .file_name
-        .clone()
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(100)
-        .collect();
+    page_.file_name = file.name;
     let data = file.data;
     let read = tokio::task::spawn_blocking(move || sheets::read(&data))
         .await

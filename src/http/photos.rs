@@ -101,13 +101,9 @@ async fn upload(
     body: Bytes,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    let file = match super::form::multipart(headers.get(header::CONTENT_TYPE), body).await {
-        Some(Ok(parts)) => parts
-            .into_iter()
-            .find(|p| p.name == "photo" && p.file_name.is_some())
-            .map(|p| p.data),
-        _ => None,
-    };
+    let file = super::form::uploaded_file(&headers, body, "photo")
+        .await
+        .map(|f| f.data);
     let Some(file) = file else {
         let msg = "没有收到照片文件：请点“选择文件”选好照片后再上传。".to_string();
         return render(&state, &user, id, Some(msg), None).await;

@@ -983,29 +983,6 @@ async fn entrant_page(
 // ----------------------------------------------------------------------------------------
 // Spreadsheets of a period
 
-fn xlsx_response(file_name: &str, bytes: Vec<u8>) -> Response {
-    let encoded =
-        percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC);
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"pingxuan.xlsx\"; filename*=UTF-8''{encoded}"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> AppError {
-    AppError::Internal(anyhow::anyhow!("xlsx: {e}"))
-}
-
 /// A number of the recount as hundredths for a sheet.
 fn cell_of(n: &scoring::Number) -> crate::sheets::Out {
     match n.hundredths() {
@@ -1119,9 +1096,8 @@ async fn scores_xlsx(
             rows: staff,
             frozen_columns: 1,
         },
-    ])
-    .map_err(xlsx_error)?;
-    Ok(xlsx_response(&format!("{label}考核分数表.xlsx"), bytes))
+    ]);
+    page::xlsx_download(&format!("{label}考核分数表.xlsx"), bytes)
 }
 
 /// The period's results with how each total was made.
@@ -1290,7 +1266,6 @@ async fn results_xlsx(
     let bytes = crate::sheets::write_xlsx(&[
         sheet("window", "优质服务窗口", &result.window),
         sheet("staff", "优秀服务标兵", &result.staff),
-    ])
-    .map_err(xlsx_error)?;
-    Ok(xlsx_response(&format!("{label}评选结果.xlsx"), bytes))
+    ]);
+    page::xlsx_download(&format!("{label}评选结果.xlsx"), bytes)
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
@@ -506,22 +506,8 @@ async fn export(State(state): State<AppState>, user: CurrentUser) -> AppResult<R
                 .map(|(a, b, c, d)| vec![a, b, c, d])
                 .collect(),
         ),
-    ])
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("xlsx: {e}")))?;
-    let mut res = bytes.into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-    );
-    res.headers_mut().insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static(
-            "attachment; filename=\"roster.xlsx\"; filename*=UTF-8''%E5%90%8D%E5%8D%95.xlsx",
-        ),
-    );
-    Ok(res)
+    ]);
+    page::xlsx_download("名单.xlsx", bytes)
 }
 
 const SHOWN: usize = 500;
@@ -537,26 +523,14 @@ async fn upload(
         p.error = Some(msg);
         Ok(page::invalid(&p))
     };
-    let file = match super::form::multipart(headers.get(header::CONTENT_TYPE), body).await {
-        Some(Ok(parts)) => parts
-            .into_iter()
-            .find(|p| p.name == "file" && p.file_name.is_some()),
-        _ => None,
-    };
+    let file = super::form::uploaded_file(&headers, body, "file").await;
     let Some(file) = file else {
         return refuse(
             page_,
             "没有收到文件：请点“选择文件”选好名单表格后再上传。".into(),
         );
     };
-    page_.file_name = file
-        .file_name
-        .clone()
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(100)
-        .collect();
+    page_.file_name = file.name;
     let data = file.data;
     let book = tokio::task::spawn_blocking(move || sheets::read_book(&data))
         .await

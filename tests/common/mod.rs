@@ -363,3 +363,35 @@ pub async fn voting_quarter(app: &TestApp) {
         StatusCode::SEE_OTHER
     );
 }
+
+/// The body of a multipart upload form: the page's token and one file under `field`.
+pub fn multipart_form(token: &str, field: &str, file_name: &str, data: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----pingxuan-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(data);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl Browser {
+    /// Uploads one file through the form at `path`, as a browser would.
+    pub async fn upload(&mut self, path: &str, field: &str, file_name: &str, data: &[u8]) -> Page {
+        let token = self.csrf().await;
+        let (content_type, body) = multipart_form(&token, field, file_name, data);
+        self.post_raw(path, &content_type, body).await
+    }
+}
+
+impl Page {
+    /// The action of an import preview's confirmation form, when the preview offers one.
+    pub fn confirm_action(&self) -> Option<String> {
+        let doc = self.html();
+        let sel = Selector::parse("#preview form").unwrap();
+        doc.select(&sel)
+            .next()
+            .and_then(|f| f.value().attr("action").map(str::to_string))
+    }
+}
