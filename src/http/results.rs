@@ -873,38 +873,8 @@ async fn entrant_page(
         .unwrap_or_default();
     months.sort();
     // D: recommendations over the ballots of the other windows' heads.
-    let home = if kind == "window" {
-        Some(id.clone())
-    } else {
-        input
-            .staff
-            .iter()
-            .find(|s| s.id == id)
-            .map(|s| s.window.clone())
-    };
-    let ballots = input.tallies.iter().find(|t| t.kind == kind).map(|t| {
-        let total: i64 = t
-            .ballots_by_window
-            .0
-            .iter()
-            .filter_map(|(_, n)| n.whole().ok())
-            .sum();
-        let own: i64 = t
-            .ballots_by_window
-            .0
-            .iter()
-            .filter(|(w, _)| Some(w) == home.as_ref())
-            .filter_map(|(_, n)| n.whole().ok())
-            .sum();
-        let recs = t
-            .recommendations
-            .0
-            .iter()
-            .find(|(c, _)| *c == id)
-            .and_then(|(_, n)| n.whole().ok())
-            .unwrap_or(0);
-        (recs, total - own, own, f2(entrant.democratic))
-    });
+    let ballots = ballot_counts(&input, kind, &id)
+        .map(|(recs, base, own)| (recs, base, own, f2(entrant.democratic)));
     // C: the ratings, lowest first, with the trimmed extremes marked.
     let mut ratings: Vec<i64> = input
         .ratings
@@ -982,6 +952,39 @@ async fn entrant_page(
 
 // ----------------------------------------------------------------------------------------
 // Spreadsheets of a period
+
+/// How an entrant's democratic score was made, from the recount's tallies: (its
+/// recommendations, the ballots that count for it, the ballots of its own window's heads,
+/// which do not). `None` when the kind has no tally.
+fn ballot_counts(input: &PeriodInput, kind: &str, id: &str) -> Option<(i64, i64, i64)> {
+    let home = if kind == "window" {
+        Some(id.to_string())
+    } else {
+        input
+            .staff
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.window.clone())
+    };
+    let t = input.tallies.iter().find(|t| t.kind == kind)?;
+    let count = |own_only: bool| -> i64 {
+        t.ballots_by_window
+            .0
+            .iter()
+            .filter(|(w, _)| !own_only || Some(w) == home.as_ref())
+            .filter_map(|(_, n)| n.whole().ok())
+            .sum()
+    };
+    let (total, own) = (count(false), count(true));
+    let recs = t
+        .recommendations
+        .0
+        .iter()
+        .find(|(c, _)| *c == id)
+        .and_then(|(_, n)| n.whole().ok())
+        .unwrap_or(0);
+    Some((recs, total - own, own))
+}
 
 /// A number of the recount as hundredths for a sheet.
 fn cell_of(n: &scoring::Number) -> crate::sheets::Out {
@@ -1113,47 +1116,13 @@ async fn results_xlsx(
         .unwrap_or(p.code.clone());
     let min_days = p.rules["min_duty_days"].to_string();
     let sheet = |kind: &str, title: &str, k: &KindResult| -> OutSheet {
-        let tally = input.tallies.iter().find(|t| t.kind == kind);
-        let ballots_total: i64 = tally
-            .map(|t| {
-                t.ballots_by_window
-                    .0
-                    .iter()
-                    .filter_map(|(_, n)| n.whole().ok())
-                    .sum()
-            })
-            .unwrap_or(0);
-        let home_of = |id: &str| -> Option<String> {
-            if kind == "window" {
-                Some(id.to_string())
-            } else {
-                input
-                    .staff
-                    .iter()
-                    .find(|s| s.id == id)
-                    .map(|s| s.window.clone())
-            }
-        };
         let mut entrants: Vec<&scoring::EntrantResult> = k.entrants.iter().collect();
         entrants.sort_by_key(|e| (e.final_rank.is_none(), e.final_rank, !e.eligible));
         let rows = entrants
             .into_iter()
             .map(|e| {
                 let (n, d, a) = names.names.get(&e.id).cloned().unwrap_or_default();
-                let home = home_of(&e.id);
-                let own_ballots: i64 = tally
-                    .map(|t| {
-                        t.ballots_by_window
-                            .0
-                            .iter()
-                            .filter(|(w, _)| Some(w) == home.as_ref())
-                            .filter_map(|(_, n)| n.whole().ok())
-                            .sum()
-                    })
-                    .unwrap_or(0);
-                let recs = tally
-                    .and_then(|t| t.recommendations.0.iter().find(|(c, _)| *c == e.id))
-                    .and_then(|(_, n)| n.whole().ok());
+                let counts = ballot_counts(&input, kind, &e.id);
                 let ratings = input.ratings.iter().filter(|r| r.subject == e.id).count();
                 let fixed = |v: Option<scoring::Fixed2>| {
                     v.map(|v| Out::Hundredths(v.0)).unwrap_or(Out::Empty)
@@ -1182,15 +1151,13 @@ async fn results_xlsx(
                     e.assessment_rank
                         .map(|r| Out::Int(i64::from(r)))
                         .unwrap_or(Out::Empty),
-                    if e.candidate {
-                        recs.map(Out::Int).unwrap_or(Out::Empty)
-                    } else {
-                        Out::Empty
+                    match counts.filter(|_| e.candidate) {
+                        Some((recs, _, _)) => Out::Int(recs),
+                        None => Out::Empty,
                     },
-                    if e.candidate {
-                        Out::Int(ballots_total - own_ballots)
-                    } else {
-                        Out::Empty
+                    match counts.filter(|_| e.candidate) {
+                        Some((_, base, _)) => Out::Int(base),
+                        None => Out::Empty,
                     },
                     fixed(e.democratic),
                     if e.candidate {
