@@ -11,18 +11,22 @@ use pingxuan::domain::Role;
 use pingxuan::http::routes;
 use sqlx::PgPool;
 
-const PRINCIPALS: [&str; 6] = [
+const PRINCIPALS: [&str; 8] = [
     "anonymous",
     "admin",
     "supervision",
     "window_head",
+    "window_head_b",
     "leadership",
+    "group_leader",
     "staff",
 ];
 
 fn role_of(principal: &str) -> Option<Role> {
     match principal {
         "anonymous" => None,
+        "window_head_b" => Some(Role::WindowHead),
+        "group_leader" => Some(Role::Leadership),
         other => Some(
             Role::ALL
                 .into_iter()
@@ -109,17 +113,28 @@ fn concrete(path: &str) -> String {
         .replace("{number}", "2099Q4-S01-ABCDEF")
 }
 
+/// A browser signed in as the principal: the demo's head of window 1 (head01) and of
+/// window 2 (head02), a member (yewuke) and the group leader (zuzhang) of the leadership.
+async fn sign_in(app: &TestApp, principal: &str) -> Browser {
+    let username = match principal {
+        "anonymous" => return Browser::new(app),
+        "window_head_b" => "head02",
+        "group_leader" => "zuzhang",
+        other => username_of(role_of(other).unwrap()),
+    };
+    let mut b = Browser::new(app);
+    let page = b.login(username, PASSWORD).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{principal} signs in");
+    b
+}
+
 #[sqlx::test]
 async fn every_route_answers_every_principal_as_the_table_says(pool: PgPool) {
     let app = spawn(pool).await;
     let before = checksum(&app.pool).await;
     let mut browsers = BTreeMap::new();
     for p in PRINCIPALS {
-        let b = match role_of(p) {
-            None => Browser::new(&app),
-            Some(role) => login_as(&app, role).await,
-        };
-        browsers.insert(p, b);
+        browsers.insert(p, sign_in(&app, p).await);
     }
     let mut problems = Vec::new();
     for ((method, path), allowed) in table() {
@@ -159,7 +174,7 @@ async fn every_route_answers_every_principal_as_the_table_says(pool: PgPool) {
             }
             if path == "/logout" && p != "anonymous" {
                 // Signed out by the request: sign in again for the next routes.
-                *b = login_as(&app, role_of(p).unwrap()).await;
+                *b = sign_in(&app, p).await;
             }
         }
     }
