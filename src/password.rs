@@ -1,12 +1,25 @@
-//! Password hashing with argon2id (the crate's defaults), always off the async threads.
+//! Password hashing with argon2id (the crate's defaults), always off the async threads and
+//! never on every core at once.
 
 use std::sync::OnceLock;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
+/// At most this many argon2 computations run at once: one core less than the machine has
+/// (at least one), so that a flood of sign-ins queues for its turn instead of taking every
+/// core from the pages everyone else is reading.
+fn gate() -> &'static tokio::sync::Semaphore {
+    static GATE: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    GATE.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
+    })
+}
+
 /// Hashes a password into a PHC string.
 pub async fn hash(password: String) -> anyhow::Result<String> {
+    let _turn = gate().acquire().await?;
     tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
 }
 
@@ -20,6 +33,9 @@ pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
 /// Checks a password against a stored hash. With `None` (unknown user) a dummy hash is
 /// checked instead, so that unknown users and wrong passwords take the same time.
 pub async fn verify(password: String, stored: Option<String>) -> bool {
+    let Ok(_turn) = gate().acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         let dummy;
         let hash = match &stored {
