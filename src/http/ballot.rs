@@ -18,7 +18,7 @@ use super::page::{self, Layout};
 use super::routes::{Access, Routes, WINDOW_HEAD};
 use super::urls;
 use crate::db::{self, ballot::OpenVote};
-use crate::domain::period::PeriodCode;
+use crate::domain::period::period_label;
 
 const H: Access = Access::Roles(WINDOW_HEAD);
 
@@ -151,12 +151,6 @@ struct BallotPage {
     code: String,
     ballots: Vec<BallotView>,
     review: &'static str,
-}
-
-fn period_label(code: &str) -> String {
-    PeriodCode::parse(code)
-        .map(|c| c.label())
-        .unwrap_or_else(|| code.to_string())
 }
 
 async fn ballot_page(

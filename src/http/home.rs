@@ -13,7 +13,7 @@ use super::page::{self, Layout};
 use super::routes::{ADMIN, Access, LEADERSHIP, Routes, STAFF, SUPERVISION, WINDOW_HEAD};
 use super::urls;
 use crate::db::{self, org::CenterCounts, org::StaffRow};
-use crate::domain::period::{PeriodCode, month_label};
+use crate::domain::period::month_label;
 use crate::scoring::Fixed2;
 
 pub fn routes(r: Routes) -> Routes {
@@ -221,11 +221,7 @@ async fn staff_home(
         "您可以在这里查看本人的月度考核、在岗天数和已发布的评选结果。",
     );
     page.staff = staff;
-    let label = |code: &str| {
-        PeriodCode::parse(code)
-            .map(|c| c.label())
-            .unwrap_or_else(|| code.to_string())
-    };
+    let label = crate::domain::period::period_label;
     page.record = record.map(|r| OwnRecordView {
         scores: r
             .scores

@@ -29,6 +29,7 @@ use crate::db;
 use crate::db::honor::Honor;
 use crate::domain::Role;
 use crate::domain::period::PeriodCode;
+use crate::domain::period::period_label as label_of;
 use crate::scoring::Fixed2;
 
 pub fn routes(r: Routes) -> Routes {
@@ -332,12 +333,6 @@ struct EmptyPage {
 fn to_html<T: Template>(page: &T) -> AppResult<String> {
     page.render()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("template failed to render: {e}")))
-}
-
-fn label_of(code: &str) -> String {
-    PeriodCode::parse(code)
-        .map(|c| c.label())
-        .unwrap_or_else(|| code.to_string())
 }
 
 /// Renders the honor roll (or hall screen) of `code`, or of the latest published period.

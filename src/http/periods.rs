@@ -13,6 +13,7 @@ use super::page::{self, Layout};
 use super::routes::{Access, Routes, SUPERVISION};
 use super::urls;
 use crate::db;
+use crate::domain::period::period_label as label_of;
 use crate::domain::period::{PeriodCode, Phase, month_label};
 
 const S: Access = Access::Roles(SUPERVISION);
@@ -40,12 +41,6 @@ pub struct PeriodItem {
     pub scheme: String,
     pub phase: &'static str,
     pub url: String,
-}
-
-fn label_of(code: &str) -> String {
-    PeriodCode::parse(code)
-        .map(|c| c.label())
-        .unwrap_or_else(|| code.to_string())
 }
 
 fn phase_of(p: &db::period::PeriodRow) -> Phase {

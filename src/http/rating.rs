@@ -17,7 +17,7 @@ use super::page::{self, Layout};
 use super::routes::{Access, LEADERSHIP, Routes};
 use super::urls;
 use crate::db::{self, rating::OpenRating};
-use crate::domain::{period::PeriodCode, text};
+use crate::domain::text;
 use crate::scoring::Fixed2;
 
 pub fn routes(r: Routes) -> Routes {
@@ -188,11 +188,7 @@ async fn render(
     };
     let page_ = RatingsPage {
         layout,
-        period: Some(
-            PeriodCode::parse(&open.code)
-                .map(|c| c.label())
-                .unwrap_or(open.code.clone()),
-        ),
+        period: Some(crate::domain::period::period_label(&open.code)),
         tables: vec![table("窗口", &windows), table("工作人员", &staff)],
         rated,
         total,

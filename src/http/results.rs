@@ -16,7 +16,7 @@ use super::routes::{Access, LEADERSHIP, Routes};
 use super::urls;
 use crate::db;
 use crate::domain::Role;
-use crate::domain::period::{PeriodCode, Phase};
+use crate::domain::period::Phase;
 use crate::scoring::{self, Flag, KindResult, PeriodInput, PeriodResult, Reason};
 
 const READERS: &[Role] = &[Role::Admin, Role::Supervision, Role::Leadership];
@@ -597,9 +597,7 @@ async fn render(
         turnout_chart(&db::ballot::turnout(&mut conn, user.center_id, p.period_id).await?)
     };
     let min_days = p.rules["min_duty_days"].to_string();
-    let label = PeriodCode::parse(&p.code)
-        .map(|c| c.label())
-        .unwrap_or(p.code.clone());
+    let label = crate::domain::period::period_label(&p.code);
     let invalid = !errors.is_empty();
     let page_ = ResultsPage {
         layout: Layout::new(format!("{label} 评选结果"), Some(user), urls::PERIODS),
@@ -653,9 +651,7 @@ async fn results_list(State(state): State<AppState>, user: CurrentUser) -> AppRe
         .filter_map(|p| {
             let phase = Phase::parse(&p.phase)?;
             (phase >= Phase::Review).then(|| PeriodLink {
-                label: PeriodCode::parse(&p.code)
-                    .map(|c| c.label())
-                    .unwrap_or(p.code.clone()),
+                label: crate::domain::period::period_label(&p.code),
                 phase: phase.label(),
                 url: format!("/results/{}", p.code),
             })
@@ -905,9 +901,7 @@ async fn entrant_page(
         None => None,
     };
     let w = |k: &str| p.rules["weights"][k].to_string();
-    let label = PeriodCode::parse(&p.code)
-        .map(|c| c.label())
-        .unwrap_or(p.code.clone());
+    let label = crate::domain::period::period_label(&p.code);
     Ok(page::ok(&EntrantPage {
         layout: Layout::new(format!("{name} 得分构成"), Some(&user), urls::PERIODS),
         history,
@@ -1010,9 +1004,7 @@ async fn scores_xlsx(
 ) -> AppResult<Response> {
     use crate::sheets::{Out, OutSheet};
     let (p, input, result, names) = period_results(&state, user.center_id, &code).await?;
-    let label = PeriodCode::parse(&p.code)
-        .map(|c| c.label())
-        .unwrap_or(p.code.clone());
+    let label = crate::domain::period::period_label(&p.code);
     let months: Vec<String> = input.months.clone();
     let month_titles: Vec<String> = months
         .iter()
@@ -1111,9 +1103,7 @@ async fn results_xlsx(
 ) -> AppResult<Response> {
     use crate::sheets::{Out, OutSheet};
     let (p, input, result, names) = period_results(&state, user.center_id, &code).await?;
-    let label = PeriodCode::parse(&p.code)
-        .map(|c| c.label())
-        .unwrap_or(p.code.clone());
+    let label = crate::domain::period::period_label(&p.code);
     let min_days = p.rules["min_duty_days"].to_string();
     let sheet = |kind: &str, title: &str, k: &KindResult| -> OutSheet {
         let mut entrants: Vec<&scoring::EntrantResult> = k.entrants.iter().collect();

@@ -587,13 +587,11 @@ async fn plan_corrections(
     corrected: &[(i64, Option<i32>, i32)],
     locking: &[db::period::PeriodRow],
 ) -> AppResult<Result<Vec<CorrectionPlan>, String>> {
-    use crate::domain::period::{PeriodCode, Phase};
+    use crate::domain::period::Phase;
     use crate::scoring::Number;
     let mut plans = Vec::new();
     for period in locking {
-        let label = PeriodCode::parse(&period.code)
-            .map(|c| c.label())
-            .unwrap_or_else(|| period.code.clone());
+        let label = crate::domain::period::period_label(&period.code);
         let (mut frozen, names) = db::period::round_input(tx, user.center_id, period).await?;
         let mut touched = Vec::new();
         for (id, before, after) in corrected {
