@@ -1083,13 +1083,18 @@ pub async fn correct(
     frozen: &crate::scoring::PeriodInput,
     recount: &crate::scoring::PeriodInput,
     results: &crate::scoring::PeriodResult,
-    winners_before: &Value,
     change: &Value,
     reason: &str,
 ) -> sqlx::Result<()> {
     let made_by = actor
         .account_id
         .ok_or_else(|| sqlx::Error::Protocol("a correction needs its author".into()))?;
+    // The winners as published until now (the caller holds the period row lock).
+    let winners_before = published(conn, period.period_id)
+        .await?
+        .map(|(_, r)| serde_json::json!({"window": r["window"]["winners"], "staff": r["staff"]["winners"]}))
+        .unwrap_or_default();
+    let winners_before = &winners_before;
     let winners_after =
         serde_json::json!({"window": results.window.winners, "staff": results.staff.winners});
     // The correction first: the database lets a published period change only together

@@ -1431,13 +1431,9 @@ async fn correction_save(
                         "更正后并列情况发生变化，原有的领导小组审定不再适用：请联系系统管理员处理。本次未作任何更改。",
                     ),
                     Some((recount, results)) => {
-                        let before = db::period::published(&mut tx, p.period_id)
-                            .await?
-                            .map(|(_, r)| serde_json::json!({"window": r["window"]["winners"], "staff": r["staff"]["winners"]}))
-                            .unwrap_or_default();
                         let actor = user.actor(&ip);
                         let change = serde_json::json!({"veto": {"entrant": recount_id, "code": code, "description": description}});
-                        db::period::correct(&mut tx, &actor, user.center_id, &p, &frozen, &recount, &results, &before, &change, &reason)
+                        db::period::correct(&mut tx, &actor, user.center_id, &p, &frozen, &recount, &results, &change, &reason)
                             .await?;
                         let input = db::period::VetoInput {
                             window_id,

@@ -503,11 +503,7 @@ async fn grid_save(
     }
     for plan in &plans {
         match &plan.outcome {
-            Outcome::Published {
-                recount,
-                results,
-                winners_before,
-            } => {
+            Outcome::Published { recount, results } => {
                 db::period::correct(
                     &mut tx,
                     &actor,
@@ -516,7 +512,6 @@ async fn grid_save(
                     &plan.frozen,
                     recount,
                     results,
-                    winners_before,
                     &plan.change,
                     &reason,
                 )
@@ -567,11 +562,10 @@ enum Outcome {
     Published {
         recount: Box<crate::scoring::PeriodInput>,
         results: Box<crate::scoring::PeriodResult>,
-        winners_before: serde_json::Value,
     },
     /// Voting, rating or review: the same candidates with corrected assessment scores.
     Open {
-        snapshot: crate::scoring::PeriodResult,
+        snapshot: Box<crate::scoring::PeriodResult>,
     },
 }
 
@@ -635,14 +629,9 @@ async fn plan_corrections(
                     "此更正后 {label} 的结果无法重新计算（通常是并列情况发生变化，原有的领导小组审定不再适用）：请联系系统管理员处理。尚未保存任何分数。"
                 )));
             };
-            let winners_before = db::period::published(tx, period.period_id)
-                .await?
-                .map(|(_, r)| serde_json::json!({"window": r["window"]["winners"], "staff": r["staff"]["winners"]}))
-                .unwrap_or_default();
             Outcome::Published {
                 recount: Box::new(recount),
                 results: Box::new(results),
-                winners_before,
             }
         } else {
             let Ok(snapshot) = crate::scoring::compute(&frozen) else {
@@ -691,7 +680,9 @@ async fn plan_corrections(
                     "此更正会改变 {label} 的并列情况，与领导小组已作出的审定不再一致，不能在此时更正。请联系系统管理员处理。尚未保存任何分数。"
                 )));
             }
-            Outcome::Open { snapshot }
+            Outcome::Open {
+                snapshot: Box::new(snapshot),
+            }
         };
         plans.push(CorrectionPlan {
             period: period.clone(),
