@@ -62,17 +62,21 @@ fn walk(base: &str, dir: &std::path::Path, certificate: &str) -> Result<(), Stri
         }
         save(dir, "honor-roll-1366.png", &s.full_screenshot()?)?;
         s.goto(&format!("{base}/honor-roll"))?;
-        s.viewport(390, 844)?;
+        s.phone(390, 844)?;
+        if s.run("return window.innerWidth")? != 390 {
+            return Err("the phone's screen is not 390 px wide".into());
+        }
         let overflow =
             s.run("return document.documentElement.scrollWidth > window.innerWidth + 1")?;
         if overflow != false {
             return Err("the honor roll scrolls sideways on a phone".into());
         }
-        save(dir, "honor-roll-390.png", &s.full_screenshot()?)?;
+        save(dir, "honor-roll-390.png", &s.screenshot()?)?;
+        s.desktop()?;
 
         // The hall screen: full HD, and it turns to the other list by itself.
         s.goto(&format!("{base}/honor-roll/hall"))?;
-        s.viewport(1920, 1080)?;
+        s.emulate(1920, 1080, false)?;
         let size = s.run("return [window.innerWidth, window.innerHeight]")?;
         if size != serde_json::json!([1920, 1080]) {
             return Err(format!("the hall screen viewport is {size}, not 1920×1080"));
@@ -98,6 +102,7 @@ fn walk(base: &str, dir: &std::path::Path, certificate: &str) -> Result<(), Stri
         }
 
         // Public verification of a certificate.
+        s.desktop()?;
         s.resize(1366, 768)?;
         s.goto(&format!("{base}/verify/{certificate}"))?;
         let verdict = s.run("return document.querySelector('.verify-result h2').textContent")?;

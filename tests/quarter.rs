@@ -166,19 +166,39 @@ async fn a_quarter_from_the_first_score_to_the_published_winners(pool: PgPool) {
         Some("/periods/2026-Q4?notice=phase")
     );
 
-    // Windows 5 and 6 tie across the boundary: publication waits for the group leader.
-    let refused = ducha
-        .post("/periods/2026-Q4/phase", &[("to", "published")])
-        .await;
+    // Publication is the group leader's: the supervision office cannot publish, nor can a
+    // member of the leadership group who is not its leader.
     assert_eq!(
-        refused.location(),
-        Some("/periods/2026-Q4?notice=unresolved_tie")
+        ducha
+            .post("/periods/2026-Q4/phase", &[("to", "published")])
+            .await
+            .location(),
+        Some("/periods/2026-Q4?notice=phase_unchanged")
     );
+    let mut member = Browser::new(&app);
+    member.login("yewuke", PASSWORD).await;
+    assert_eq!(
+        member
+            .post("/results/2026-Q4/publish", &[("confirm", "yes")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(phase_of(&app, "2026-Q4").await, "review");
+
+    // Windows 5 and 6 tie across the boundary: publication waits for the group leader's
+    // decision.
     let mut leader = Browser::new(&app);
     leader.login("zuzhang", PASSWORD).await;
     let results = leader.get("/results/2026-Q4").await;
     assert_eq!(results.status, StatusCode::OK);
     assert!(results.text("#window .notice").starts_with("并列待定"));
+    let refused = leader
+        .post("/results/2026-Q4/publish", &[("confirm", "yes")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text("#publish .form-error").contains("并列待定"));
+    assert_eq!(phase_of(&app, "2026-Q4").await, "review");
     let w6 = format!("W{}", windows[5]);
     let token = leader.csrf().await;
     let decided = leader
@@ -197,12 +217,26 @@ async fn a_quarter_from_the_first_score_to_the_published_winners(pool: PgPool) {
         )
         .await;
     assert_eq!(decided.status, StatusCode::SEE_OTHER);
+    // Without the box ticked, nothing is published.
+    let unticked = leader.post("/results/2026-Q4/publish", &[]).await;
+    assert_eq!(unticked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unticked.text("#publish .form-error").contains("勾选"));
+    assert_eq!(phase_of(&app, "2026-Q4").await, "review");
+    let published = leader
+        .post("/results/2026-Q4/publish", &[("confirm", "yes")])
+        .await;
     assert_eq!(
-        ducha
-            .post("/periods/2026-Q4/phase", &[("to", "published")])
+        published.location(),
+        Some("/results/2026-Q4?notice=published")
+    );
+    assert_eq!(phase_of(&app, "2026-Q4").await, "published");
+    // A second click changes nothing more.
+    assert_eq!(
+        leader
+            .post("/results/2026-Q4/publish", &[("confirm", "yes")])
             .await
             .location(),
-        Some("/periods/2026-Q4?notice=phase")
+        Some("/results/2026-Q4")
     );
 
     // The exports: compute of the recount is exactly the published results.
@@ -247,4 +281,12 @@ async fn a_quarter_from_the_first_score_to_the_published_winners(pool: PgPool) {
         .await,
         1
     );
+}
+
+async fn phase_of(app: &TestApp, code: &str) -> String {
+    sqlx::query_scalar("select phase from period where code = $1")
+        .bind(code)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
 }

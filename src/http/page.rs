@@ -61,6 +61,7 @@ impl Layout {
             Some("disabled") => Some("已停用。"),
             Some("password") => Some("密码已修改。"),
             Some("phase") => Some("评选阶段已变更。"),
+            Some("published") => Some("评选结果已发布，当选名单已上光荣榜。"),
             Some("other_round") => Some(
                 "本中心另一评选周期正处于同一阶段（同一时间只能进行一轮民主推荐或综合评定），请先完成该周期。",
             ),

@@ -209,6 +209,8 @@ struct ShowPage {
     correction_url: Option<String>,
     next: Option<(&'static str, &'static str)>,
     back: Option<(&'static str, &'static str)>,
+    /// In review: the group leader publishes on the results page.
+    awaiting_publication: bool,
     phase_url: String,
 }
 
@@ -320,7 +322,12 @@ async fn show(
             })
             .collect(),
         rules: describe_rules(&p.rules),
-        next: phase.next().map(|p| (p.as_str(), p.label())),
+        // Publication is the group leader's, on the results page.
+        next: phase
+            .next()
+            .filter(|n| *n != Phase::Published)
+            .map(|p| (p.as_str(), p.label())),
+        awaiting_publication: phase == Phase::Review,
         back: phase.back().map(|p| (p.as_str(), p.label())),
         phase_url: format!("{}/phase", urls::period(&p.code)),
         duty_url: format!("{}/duty-days", urls::period(&p.code)),
@@ -387,7 +394,6 @@ fn available(from: Phase, to: Phase) -> bool {
             | (Phase::Candidates, Phase::Voting)
             | (Phase::Voting, Phase::Rating)
             | (Phase::Rating, Phase::Review)
-            | (Phase::Review, Phase::Published)
     )
 }
 
@@ -401,6 +407,10 @@ async fn confirm_page(
     let from = phase_of(&p);
     let q = FormData::parse_query(q.as_deref().unwrap_or(""));
     let to = match q.first_utf8("to").and_then(Phase::parse) {
+        // The group leader publishes, on the results page.
+        Some(Phase::Published) => {
+            return Ok(Redirect::to(&format!("/results/{}", p.code)).into_response());
+        }
         Some(to) if Some(to) == from.next() || Some(to) == from.back() => to,
         _ => return Ok(Redirect::to(&urls::period(&p.code)).into_response()),
     };
@@ -505,23 +515,6 @@ async fn change_phase(
             &result,
         )
         .await?;
-    }
-    if (from, to) == (Phase::Review, Phase::Published) {
-        let (input, _) = db::period::recount_input(&mut tx, user.center_id, &p).await?;
-        let result = crate::scoring::compute(&input).map_err(|r| {
-            AppError::Internal(anyhow::anyhow!(
-                "period {} refused by the scoring module: {r}",
-                p.code
-            ))
-        })?;
-        if !result.window.unresolved_tie.is_empty() || !result.staff.unresolved_tie.is_empty() {
-            drop(tx);
-            return Ok(
-                Redirect::to(&format!("{}?notice=unresolved_tie", urls::period(&p.code)))
-                    .into_response(),
-            );
-        }
-        db::period::publish(&mut tx, &actor, user.center_id, &p, &input, &result).await?;
     }
     if matches!(to, Phase::Voting | Phase::Rating)
         && db::period::other_in_phase(&mut tx, user.center_id, p.period_id, to.as_str()).await?

@@ -3,7 +3,7 @@
 //! the group leader's tie decisions, and the recount exports.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -34,6 +34,11 @@ pub fn routes(r: Routes) -> Routes {
             "/results/{code}/decision",
             Access::Roles(LEADERSHIP),
             decide,
+        )
+        .post(
+            "/results/{code}/publish",
+            Access::Roles(LEADERSHIP),
+            publish,
         )
 }
 
@@ -539,6 +544,8 @@ struct ResultsPage {
     /// Admin and the supervision office print the certificates.
     can_print: bool,
     decision_action: String,
+    /// The group leader publishes from here once every tie is decided.
+    publish_action: String,
     errors: Errors,
 }
 
@@ -547,6 +554,16 @@ async fn render(
     user: &CurrentUser,
     code: &str,
     errors: Errors,
+) -> AppResult<Response> {
+    render_with(state, user, code, errors, None).await
+}
+
+async fn render_with(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    errors: Errors,
+    notice: Option<&FormData>,
 ) -> AppResult<Response> {
     let (p, _, result, names) = period_results(state, user.center_id, code).await?;
     let corrections = {
@@ -600,7 +617,13 @@ async fn render(
     let label = crate::domain::period::period_label(&p.code);
     let invalid = !errors.is_empty();
     let page_ = ResultsPage {
-        layout: Layout::new(format!("{label} 评选结果"), Some(user), urls::PERIODS),
+        layout: {
+            let layout = Layout::new(format!("{label} 评选结果"), Some(user), urls::PERIODS);
+            match notice {
+                Some(q) => layout.with_notice(q),
+                None => layout,
+            }
+        },
         distributions,
         turnout,
         corrections,
@@ -614,6 +637,7 @@ async fn render(
         can_decide: phase == Phase::Review && user.role == Role::Leadership && user.is_group_leader,
         can_print: matches!(user.role, Role::Admin | Role::Supervision),
         decision_action: format!("/results/{}/decision", p.code),
+        publish_action: format!("/results/{}/publish", p.code),
         code: p.code,
         errors,
     };
@@ -624,8 +648,10 @@ async fn results_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(code): Path<String>,
+    RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
-    render(&state, &user, &code, Errors::default()).await
+    let q = FormData::parse_query(q.as_deref().unwrap_or(""));
+    render_with(&state, &user, &code, Errors::default(), Some(&q)).await
 }
 
 pub struct PeriodLink {
@@ -802,6 +828,67 @@ async fn decide(
         }
     }
     render(&state, &user, &code, errors).await
+}
+
+/// The group leader (组长) publishes the reviewed results: computed once more under the
+/// period's lock, refused while a tie at the boundary is undecided, and confirmed by a
+/// ticked box so that a stray click publishes nothing.
+async fn publish(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ip: ClientIp,
+    Path(code): Path<String>,
+    form: FormData,
+) -> AppResult<Response> {
+    let (p, _, _, _) = period_results(&state, user.center_id, &code).await?;
+    if !user.is_group_leader {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = Errors::default();
+    if form.raw("confirm") != Ok("yes") {
+        errors.add("publish", "请先勾选“已核对名次与当选名单”，再发布。");
+        return render(&state, &user, &code, errors).await;
+    }
+    let mut tx = state.db.begin().await?;
+    match db::period::lock_phase(&mut tx, user.center_id, p.period_id).await? {
+        Some(phase) if phase == "review" => {}
+        // Published a moment ago (a second click, another tab): nothing more to do.
+        Some(phase) if phase == "published" => {
+            drop(tx);
+            return Ok(Redirect::to(&format!("/results/{}", p.code)).into_response());
+        }
+        _ => {
+            drop(tx);
+            errors.add("publish", "只有处于“领导小组审定”阶段的结果才能发布。");
+            return render(&state, &user, &code, errors).await;
+        }
+    }
+    let (input, _) = db::period::recount_input(&mut tx, user.center_id, &p).await?;
+    let result = scoring::compute(&input).map_err(|r| {
+        AppError::Internal(anyhow::anyhow!(
+            "period {} refused by the scoring module: {r}",
+            p.code
+        ))
+    })?;
+    if !result.window.unresolved_tie.is_empty() || !result.staff.unresolved_tie.is_empty() {
+        drop(tx);
+        errors.add("publish", "尚有跨过名额线的并列待定，请先审定后再发布。");
+        return render(&state, &user, &code, errors).await;
+    }
+    let actor = user.actor(&ip);
+    db::period::publish(&mut tx, &actor, user.center_id, &p, &input, &result).await?;
+    db::period::set_phase(
+        &mut tx,
+        &actor,
+        user.center_id,
+        p.period_id,
+        &p.code,
+        "review",
+        "published",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/results/{}?notice=published", p.code)).into_response())
 }
 
 // ----------------------------------------------------------------------------------------

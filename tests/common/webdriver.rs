@@ -171,6 +171,33 @@ impl Session {
         Ok(())
     }
 
+    /// Emulates a phone's screen, `width` CSS pixels wide (a desktop window cannot be made
+    /// narrower than 500 px): through Chromium's DevTools protocol, as chromedriver offers.
+    pub fn phone(&self, width: u32, height: u32) -> Result<(), String> {
+        self.emulate(width, height, true)
+    }
+
+    /// Emulates a screen of exactly `width`×`height` CSS pixels (a television, a phone).
+    pub fn emulate(&self, width: u32, height: u32, mobile: bool) -> Result<(), String> {
+        self.cmd(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}})),
+        )
+        .map(|_| ())
+    }
+
+    /// Back to the desktop window after `phone`.
+    pub fn desktop(&self) -> Result<(), String> {
+        self.cmd(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Emulation.clearDeviceMetricsOverride", "params": {}})),
+        )
+        .map(|_| ())
+    }
+
     /// Runs `script` in the page; its return value.
     pub fn run(&self, script: &str) -> Result<Value, String> {
         self.cmd(
@@ -178,6 +205,60 @@ impl Session {
             "/execute/sync",
             Some(json!({"script": script, "args": []})),
         )
+    }
+
+    /// The first element matching the CSS `selector`.
+    pub fn find(&self, selector: &str) -> Result<Element<'_>, String> {
+        let v = self
+            .cmd(
+                "POST",
+                "/element",
+                Some(json!({"using": "css selector", "value": selector})),
+            )
+            .map_err(|e| format!("{selector}: {e}"))?;
+        let id = v[ELEMENT_KEY]
+            .as_str()
+            .ok_or_else(|| format!("{selector}: no element in {v}"))?
+            .to_string();
+        Ok(Element { session: self, id })
+    }
+
+    /// Every element matching the CSS `selector`.
+    pub fn find_all(&self, selector: &str) -> Result<Vec<Element<'_>>, String> {
+        let v = self.cmd(
+            "POST",
+            "/elements",
+            Some(json!({"using": "css selector", "value": selector})),
+        )?;
+        Ok(v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e[ELEMENT_KEY].as_str())
+                    .map(|id| Element {
+                        session: self,
+                        id: id.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// The page's address now.
+    pub fn url(&self) -> Result<String, String> {
+        Ok(self
+            .cmd("GET", "/url", None)?
+            .as_str()
+            .unwrap_or("")
+            .to_string())
+    }
+
+    /// Text of the first element matching `selector` ("" when there is none).
+    pub fn text(&self, selector: &str) -> Result<String, String> {
+        let v = self.run(&format!(
+            "const e = document.querySelector({}); return e ? e.textContent.trim() : '';",
+            json!(selector)
+        ))?;
+        Ok(v.as_str().unwrap_or("").to_string())
     }
 
     /// A PNG of the viewport.
@@ -204,5 +285,46 @@ impl Session {
 
     pub fn quit(&self) {
         let _ = call(self.port, "DELETE", &format!("/session/{}", self.id), None);
+    }
+}
+
+/// The W3C WebDriver key of an element reference.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// An element of the page, as the person would use it: typed into and clicked.
+pub struct Element<'a> {
+    session: &'a Session,
+    id: String,
+}
+
+impl Element<'_> {
+    fn cmd(&self, method: &str, what: &str, body: Option<Value>) -> Result<Value, String> {
+        self.session
+            .cmd(method, &format!("/element/{}{what}", self.id), body)
+    }
+
+    /// Types `text` with the keyboard (the field keeps what it had; see `clear`).
+    pub fn type_text(&self, text: &str) -> Result<(), String> {
+        self.cmd("POST", "/value", Some(json!({ "text": text })))
+            .map(|_| ())
+    }
+
+    pub fn clear(&self) -> Result<(), String> {
+        self.cmd("POST", "/clear", Some(json!({}))).map(|_| ())
+    }
+
+    pub fn click(&self) -> Result<(), String> {
+        self.cmd("POST", "/click", Some(json!({}))).map(|_| ())
+    }
+
+    pub fn selected(&self) -> Result<bool, String> {
+        Ok(self.cmd("GET", "/selected", None)? == json!(true))
+    }
+
+    pub fn attribute(&self, name: &str) -> Result<Option<String>, String> {
+        Ok(self
+            .cmd("GET", &format!("/attribute/{name}"), None)?
+            .as_str()
+            .map(str::to_string))
     }
 }

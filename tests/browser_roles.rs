@@ -1,0 +1,541 @@
+//! Each role's main path through the demo center in headless Chromium, typed and clicked as
+//! a person would: the supervision office opens a quarter, types a month of scores for every
+//! window and staff member and records a veto; a window head who has not yet voted casts
+//! both ballots (the own window cannot be ticked, and a forged tick is refused); the
+//! supervision office closes the vote; a leadership member rates the candidates; the group
+//! leader decides any tie and publishes; the public honor roll then shows exactly the
+//! winners. Every page is photographed at 1366×768 and at phone width (390 px) into
+//! target/screenshots/, and at phone width no page may scroll sideways.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::webdriver::{Driver, Session};
+use common::*;
+use sqlx::PgPool;
+
+type Step<T> = Result<T, String>;
+
+/// Runs a blocking browser step off the runtime, so that the server keeps serving.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Step<T> + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(f).await.expect("the step ran") {
+        Ok(v) => v,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Waits until `script` returns true (the page has moved on, say).
+fn wait_until(s: &Session, script: &str, what: &str) -> Step<()> {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        if s.run(script).is_ok_and(|v| v == true) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!("timed out waiting for {what}"))
+}
+
+/// Clicks the first element matching `selector` and waits for the next page to load.
+fn click_through(s: &Session, selector: &str) -> Step<()> {
+    s.run("window.__before = true; return true;")?;
+    s.find(selector)?.click()?;
+    wait_until(
+        s,
+        "return window.__before === undefined && document.readyState === 'complete'",
+        &format!("the page after clicking {selector}"),
+    )
+}
+
+fn sign_in(driver: &Driver, base: &str, username: &str) -> Step<Session> {
+    let s = driver.session(1366, 768)?;
+    s.goto(&format!("{base}/login"))?;
+    s.find("#f-username")?.type_text(username)?;
+    s.find("#f-password")?.type_text(PASSWORD)?;
+    click_through(&s, "form button[type=submit]")?;
+    if s.url()?.contains("/login") {
+        return Err(format!(
+            "{username} could not sign in: {}",
+            s.text(".form-error")?
+        ));
+    }
+    Ok(s)
+}
+
+/// Screenshots of the page at 1366×768 and at 390 px wide; at 390 px nothing may make
+/// the page scroll sideways.
+fn shots(s: &Session, dir: &Path, name: &str) -> Step<()> {
+    let save = |file: String, png: Vec<u8>| -> Step<()> {
+        if !png.starts_with(b"\x89PNG") {
+            return Err(format!("{file}: not a PNG"));
+        }
+        std::fs::write(dir.join(file), png).map_err(|e| e.to_string())
+    };
+    s.viewport(1366, 768)?;
+    save(format!("{name}-1366.png"), s.screenshot()?)?;
+    s.phone(390, 844)?;
+    let width = s.run("return window.innerWidth")?;
+    if width != 390 {
+        return Err(format!("{name}: the phone's screen is {width} px wide, not 390"));
+    }
+    let wide = s.run(
+        "return [...document.querySelectorAll('body *')]
+           .filter(e => !e.closest('.table-wrap') && e.getBoundingClientRect().right > window.innerWidth + 1)
+           .slice(0, 3).map(e => e.tagName + '.' + e.className)",
+    )?;
+    if wide.as_array().is_some_and(|a| !a.is_empty()) {
+        return Err(format!(
+            "{name}: at 390 px these stick out sideways: {wide}"
+        ));
+    }
+    save(format!("{name}-390.png"), s.screenshot()?)?;
+    s.desktop()?;
+    s.viewport(1366, 768)
+}
+
+/// Types `value(i)` into the i-th score box of the grid on the page.
+fn type_grid(s: &Session, value: impl Fn(usize) -> String) -> Step<Vec<(String, String)>> {
+    let mut typed = Vec::new();
+    for (i, input) in s
+        .find_all("form.score-grid input.score-input")?
+        .iter()
+        .enumerate()
+    {
+        let v = value(i);
+        input.clear()?;
+        input.type_text(&v)?;
+        typed.push((input.attribute("name")?.unwrap_or_default(), v));
+    }
+    Ok(typed)
+}
+
+/// The grid's values as the page shows them now.
+fn grid_values(s: &Session) -> Step<Vec<(String, String)>> {
+    let v = s.run(
+        "return [...document.querySelectorAll('form.score-grid input.score-input')].map(e => [e.name, e.value])",
+    )?;
+    Ok(v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|p| {
+                    (
+                        p[0].as_str().unwrap_or("").to_string(),
+                        p[1].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// The supervision office: a new quarter, October's scores typed in both tabs, a veto.
+fn supervision_types_scores(driver: &Driver, base: &str, dir: &Path) -> Step<usize> {
+    let s = sign_in(driver, base, "ducha")?;
+    let result = (|| {
+        shots(&s, dir, "supervision-home")?;
+        s.goto(&format!("{base}/periods"))?;
+        s.find("#f-code")?.type_text("2026-Q4")?;
+        click_through(&s, "form.inline-form button[type=submit]")?;
+        if !s.url()?.ends_with("/periods/2026-Q4?notice=created") {
+            return Err(format!("opening 2026-Q4 ended at {}", s.url()?));
+        }
+        shots(&s, dir, "period-2026-Q4")?;
+
+        let mut typed_total = 0;
+        for (tab, name) in [("windows", "scores-windows"), ("staff", "scores-staff")] {
+            s.goto(&format!("{base}/scores/2026-10?tab={tab}"))?;
+            // 90.00 … 99.75 in steps of 0.25, so that no two neighbours are alike.
+            let typed = type_grid(&s, |i| {
+                let hundredths = 9000 + (i * 25) % 1000;
+                format!("{}.{:02}", hundredths / 100, hundredths % 100)
+            })?;
+            if typed.is_empty() {
+                return Err(format!("no score boxes on the {tab} tab"));
+            }
+            click_through(&s, "form.score-grid button[type=submit]")?;
+            let notice = s.text(".notice")?;
+            if !notice.contains("已保存") {
+                return Err(format!(
+                    "saving the {tab} tab: {notice} {}",
+                    s.text(".error-summary")?
+                ));
+            }
+            // What the page shows after saving is what was typed (two decimals kept).
+            s.goto(&format!("{base}/scores/2026-10?tab={tab}"))?;
+            let shown = grid_values(&s)?;
+            let normalise = |v: &str| v.parse::<f64>().map(|f| (f * 100.0).round() as i64).ok();
+            for (name, value) in &typed {
+                let now = shown
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.as_str());
+                if now.and_then(normalise) != normalise(value) {
+                    return Err(format!("{tab} {name}: typed {value}, shown {now:?}"));
+                }
+            }
+            typed_total += typed.len();
+            shots(&s, dir, name)?;
+        }
+
+        // A veto: the third window, for an overdue case on 15 October.
+        s.goto(&format!("{base}/periods/2026-Q4/vetoes"))?;
+        s.find("#f-target optgroup[label='窗口'] option:nth-child(3)")?
+            .click()?;
+        s.find("#f-code option:nth-child(2)")?.click()?;
+        s.find("#f-occurred_on")?.type_text("2026-10-15")?;
+        s.find("#f-evidence")?
+            .type_text("督查科2026第10期检查通报")?;
+        s.find("#f-description")?
+            .type_text("10月15日一件社保关系转移超期3个工作日办结，经核实系窗口原因")?;
+        click_through(&s, "form[novalidate] button.primary")?;
+        if !s.url()?.contains("notice=created") {
+            return Err(format!(
+                "the veto was not recorded: {} {}",
+                s.url()?,
+                s.text(".error-summary")?
+            ));
+        }
+        if !s
+            .run("return document.body.textContent.includes('社保关系转移超期')")?
+            .as_bool()
+            .unwrap_or(false)
+        {
+            return Err("the recorded veto is not listed".into());
+        }
+        shots(&s, dir, "vetoes-2026-Q4")?;
+        Ok(typed_total)
+    })();
+    s.quit();
+    result
+}
+
+/// A window head who has not voted: the own window shows 回避 without a box, a forged
+/// tick of it is refused with a message, then both ballots are cast.
+fn head_votes(
+    driver: &Driver,
+    base: &str,
+    dir: &Path,
+    head: &str,
+    own: &str,
+    own_name: &str,
+) -> Step<()> {
+    let s = sign_in(driver, base, head)?;
+    let result = (|| {
+        s.goto(&format!("{base}/ballot"))?;
+        shots(&s, dir, "ballot")?;
+        let recused = s.text("#window li.recused")?;
+        if !recused.contains(own_name) || !recused.contains("回避") {
+            return Err(format!("the own window is not shown as 回避: {recused:?}"));
+        }
+        let own_box = s.run(&format!(
+            "return document.querySelectorAll('#window input[value=\"{own}\"]').length"
+        ))?;
+        if own_box != 0 {
+            return Err("the own window can be ticked".into());
+        }
+        // A box for the own window planted into the form, as a tampered page would:
+        // the server refuses the ballot and says why.
+        s.run(&format!(
+            "const i = document.createElement('input'); i.type = 'checkbox'; i.name = 'c';
+             i.value = '{own}'; i.checked = true;
+             document.querySelector('#window form').appendChild(i); return true;"
+        ))?;
+        click_through(&s, "#window form button[type=submit]")?;
+        let refused = s.text("#window .form-error")?;
+        if !refused.contains("回避") {
+            return Err(format!("a forged tick of the own window: {refused:?}"));
+        }
+        shots(&s, dir, "ballot-refused")?;
+
+        for kind in ["window", "staff"] {
+            s.goto(&format!("{base}/ballot"))?;
+            let boxes = s.find_all(&format!("#{kind} input[type=checkbox][name=c]"))?;
+            if boxes.len() < 2 {
+                return Err(format!("only {} choices on the {kind} ballot", boxes.len()));
+            }
+            for b in boxes.iter().take(2) {
+                b.click()?;
+                if !b.selected()? {
+                    return Err(format!("a {kind} choice did not tick"));
+                }
+            }
+            click_through(&s, &format!("#{kind} form button[type=submit]"))?;
+            shots(&s, dir, &format!("ballot-review-{kind}"))?;
+            click_through(&s, "form button.primary")?;
+            if !s.url()?.contains("notice=voted") {
+                return Err(format!("the {kind} ballot ended at {}", s.url()?));
+            }
+            let done = s.text(&format!("#{kind} .notice"))?;
+            if !done.contains("您已于") {
+                return Err(format!("after voting the {kind} ballot shows {done:?}"));
+            }
+        }
+        shots(&s, dir, "ballot-cast")?;
+        Ok(())
+    })();
+    s.quit();
+    result
+}
+
+/// The supervision office moves the quarter one phase on through the confirmation page.
+fn supervision_moves_on(driver: &Driver, base: &str, dir: &Path, to: &str, shot: &str) -> Step<()> {
+    let s = sign_in(driver, base, "ducha")?;
+    let result = (|| {
+        s.goto(&format!("{base}/periods/2026-Q3"))?;
+        click_through(&s, &format!("a.button.primary[href$='to={to}']"))?;
+        shots(&s, dir, shot)?;
+        click_through(&s, "form button.primary")?;
+        if !s.url()?.ends_with("notice=phase") {
+            return Err(format!("moving to {to} ended at {}", s.url()?));
+        }
+        Ok(())
+    })();
+    s.quit();
+    result
+}
+
+/// A member of the leadership group rates every candidate.
+fn leader_rates(driver: &Driver, base: &str, dir: &Path) -> Step<usize> {
+    let s = sign_in(driver, base, "yewuke")?;
+    let result = (|| {
+        s.goto(&format!("{base}/ratings"))?;
+        let typed = type_grid(&s, rating)?;
+        if typed.is_empty() {
+            return Err("no candidates to rate".into());
+        }
+        click_through(&s, "form.score-grid button[type=submit]")?;
+        if !s.url()?.contains("notice=saved") {
+            return Err(format!(
+                "the ratings were not saved: {} {}",
+                s.url()?,
+                s.text(".error-summary")?
+            ));
+        }
+        shots(&s, dir, "ratings")?;
+        Ok(typed.len())
+    })();
+    s.quit();
+    result
+}
+
+/// Distinct ratings, so that ties are rare (the group leader decides any that remain).
+fn rating(i: usize) -> String {
+    let hundredths = 9900 - (i * 37) % 1500;
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+/// The group leader decides each tie at the boundary, then publishes.
+fn group_leader_publishes(driver: &Driver, base: &str, dir: &Path) -> Step<()> {
+    let s = sign_in(driver, base, "zuzhang")?;
+    let result = (|| {
+        s.goto(&format!("{base}/results/2026-Q3"))?;
+        shots(&s, dir, "results-review")?;
+        for kind in ["window", "staff"] {
+            // Tick one more of the tied until the decision is accepted.
+            let mut k = 1;
+            while !s
+                .find_all(&format!("#{kind} form input[name=chosen]"))?
+                .is_empty()
+            {
+                let boxes = s.find_all(&format!("#{kind} form input[name=chosen]"))?;
+                if k > boxes.len() {
+                    return Err(format!("no choice of the tied {kind}s was accepted"));
+                }
+                for b in boxes.iter().take(k) {
+                    b.click()?;
+                }
+                s.find(&format!("#reason-{kind}"))?
+                    .type_text("领导小组审定：按群众评价择优")?;
+                click_through(&s, &format!("#{kind} form button[type=submit]"))?;
+                k += 1;
+            }
+        }
+        s.find("#confirm-publish")?.click()?;
+        click_through(&s, "#publish button[type=submit]")?;
+        if !s.url()?.ends_with("notice=published") {
+            return Err(format!(
+                "publishing ended at {}: {}",
+                s.url()?,
+                s.text("#publish .form-error")?
+            ));
+        }
+        shots(&s, dir, "results-published")?;
+        Ok(())
+    })();
+    s.quit();
+    result
+}
+
+/// The public honor roll, as anyone sees it: the names on its cards.
+fn honor_roll_names(driver: &Driver, base: &str, dir: &Path) -> Step<Vec<String>> {
+    let s = driver.session(1366, 768)?;
+    let result = (|| {
+        // Publication reaches the cached page by a notification: give it a moment.
+        s.goto(&format!("{base}/honor-roll"))?;
+        let start = Instant::now();
+        while !s.text("h1")?.contains("第三季度") && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(200));
+            s.goto(&format!("{base}/honor-roll"))?;
+        }
+        shots(&s, dir, "honor-roll-published")?;
+        let names = s.run(
+            "return [...document.querySelectorAll('.honor-card .honor-name')].map(e => e.textContent.trim())",
+        )?;
+        Ok(names
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|n| n.as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default())
+    })();
+    s.quit();
+    result
+}
+
+async fn phase(app: &TestApp, code: &str) -> String {
+    sqlx::query_scalar("select phase from period where code = $1")
+        .bind(code)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn each_role_walks_its_main_path_in_chromium(pool: PgPool) {
+    let app = spawn(pool).await;
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = app.router.clone();
+    tokio::spawn(async move {
+        pingxuan::server::serve(
+            listener,
+            router,
+            Duration::from_secs(10),
+            std::future::pending(),
+        )
+        .await
+    });
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots/roles");
+    std::fs::create_dir_all(&dir).unwrap();
+    let driver = Arc::new(blocking(Driver::start).await);
+    let ctx = (driver.clone(), base.clone(), dir.clone());
+
+    // 1. The supervision office types a month of scores and records a veto.
+    let typed = {
+        let (d, b, p) = ctx.clone();
+        blocking(move || supervision_types_scores(&d, &b, &p)).await
+    };
+    let stored = count(
+        &app.pool,
+        "select count(*) from monthly_score where month = '2026-10'",
+    )
+    .await;
+    let active = count(&app.pool, "select (select count(*) from service_window where active) + (select count(*) from staff where active)").await;
+    assert_eq!(
+        typed as i64, active,
+        "a box for every active window and staff member"
+    );
+    assert_eq!(stored, active, "every typed score is stored");
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from veto v join period p using (period_id) where p.code = '2026-Q4'"
+        )
+        .await,
+        1
+    );
+
+    // 2. A window head votes; the own window is refused.
+    // A head who has not voted yet and whose own window is a candidate.
+    let (head, own_id, own_name): (String, i64, String) = sqlx::query_as(
+        "select a.username, w.window_id, w.name from account a
+           join service_window w using (window_id)
+           join period p on p.code = '2026-Q3'
+         where a.role = 'window_head' and a.active
+           and not exists (select 1 from ballot_receipt r
+                           where r.period_id = p.period_id and r.account_id = a.account_id)
+           and exists (select 1 from jsonb_array_elements(p.candidates -> 'window' -> 'entrants') e
+                       where e ->> 'id' = 'W' || w.window_id and (e ->> 'candidate')::boolean)
+         order by a.username limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let ballots_before = count(&app.pool, "select count(*) from ballot_receipt").await;
+    {
+        let (d, b, p) = ctx.clone();
+        let own = format!("W{own_id}");
+        blocking(move || head_votes(&d, &b, &p, &head, &own, &own_name)).await;
+    }
+    assert_eq!(
+        count(&app.pool, "select count(*) from ballot_receipt").await,
+        ballots_before + 2,
+        "two ballots, nothing from the forged one"
+    );
+
+    // 3. The vote closes; 4. a leader rates in the browser, the others as before.
+    {
+        let (d, b, p) = ctx.clone();
+        blocking(move || supervision_moves_on(&d, &b, &p, "rating", "close-voting")).await;
+    }
+    assert_eq!(phase(&app, "2026-Q3").await, "rating");
+    let rated = {
+        let (d, b, p) = ctx.clone();
+        blocking(move || leader_rates(&d, &b, &p)).await
+    };
+    let leaders: Vec<String> = sqlx::query_scalar(
+        "select username from account where role = 'leadership' and active and username <> 'yewuke' order by username",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    for name in &leaders {
+        let mut b = Browser::new(&app);
+        b.login(name, PASSWORD).await;
+        let mut fields = b.get("/ratings").await.form_fields("form.score-grid");
+        let mut i = 0;
+        for f in fields.iter_mut().filter(|(k, _)| k.starts_with('r')) {
+            f.1 = rating(i);
+            i += 1;
+        }
+        assert_eq!(i, rated, "{name} rates the same candidates");
+        assert_eq!(
+            b.post_fields("/ratings", &fields).await.location(),
+            Some("/ratings?notice=saved"),
+            "{name}"
+        );
+    }
+    {
+        let (d, b, p) = ctx.clone();
+        blocking(move || supervision_moves_on(&d, &b, &p, "review", "close-rating")).await;
+    }
+    assert_eq!(phase(&app, "2026-Q3").await, "review");
+
+    // 5. The group leader publishes; 6. the honor roll shows exactly the winners.
+    {
+        let (d, b, p) = ctx.clone();
+        blocking(move || group_leader_publishes(&d, &b, &p)).await;
+    }
+    assert_eq!(phase(&app, "2026-Q3").await, "published");
+    let winners: Vec<String> = sqlx::query_scalar(
+        "select h.name from honor h join period p using (period_id)
+         where p.code = '2026-Q3' and h.revoked_at is null order by h.kind desc, h.rank, h.honor_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(winners.len(), 15, "5 windows and 10 staff");
+    let shown = {
+        let (d, b, p) = ctx.clone();
+        blocking(move || honor_roll_names(&d, &b, &p)).await
+    };
+    assert_eq!(shown, winners, "the honor roll shows the published winners");
+    drop(ctx);
+    drop(driver);
+}
