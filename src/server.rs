@@ -1,6 +1,8 @@
-//! Serving the router over HTTP/1.1 with the timeouts `axum::serve` lacks: hyper-util's
-//! connection builder with a timer, so the header-read timeout really closes slow clients
-//! (tokio-rs/axum#2741). Shuts down gracefully on Ctrl-C / SIGTERM.
+//! Serving the router over HTTP/1.1 with the timeouts `axum::serve` lacks: hyper's HTTP/1
+//! connection with a timer, so the header-read timeout really closes slow clients
+//! (tokio-rs/axum#2741), including those that connect and send nothing. (hyper-util's
+//! `auto` builder first reads to tell HTTP/1 from HTTP/2, with no timeout at all: a silent
+//! connection was held forever.) Shuts down gracefully on Ctrl-C / SIGTERM.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -8,8 +10,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
@@ -24,9 +26,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
-    let mut builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = http1::Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(header_read_timeout)
         .keep_alive(true);
@@ -51,11 +52,9 @@ pub async fn serve(
                 app.clone().oneshot(req.map(axum::body::Body::new))
             },
         );
-        let conn = builder.serve_connection_with_upgrades(
-            TokioIo::new(stream),
-            TowerToHyperService::new(service),
-        );
-        let conn = graceful.watch(conn.into_owned());
+        let conn =
+            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let conn = graceful.watch(conn);
         tokio::spawn(async move {
             if let Err(e) = conn.await {
                 tracing::debug!(error = %e, "connection ended with an error");

@@ -79,7 +79,9 @@ fn shots(s: &Session, dir: &Path, name: &str) -> Step<()> {
     s.phone(390, 844)?;
     let width = s.run("return window.innerWidth")?;
     if width != 390 {
-        return Err(format!("{name}: the phone's screen is {width} px wide, not 390"));
+        return Err(format!(
+            "{name}: the phone's screen is {width} px wide, not 390"
+        ));
     }
     let wide = s.run(
         "return [...document.querySelectorAll('body *')]
