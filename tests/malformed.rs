@@ -1,0 +1,798 @@
+//! Suite 7 of issue 6: every field of every form that changes the evaluation, sent in at
+//! least 40 malformed ways while the rest of the form is valid (the same form, sent as it
+//! is, succeeds at the end: so each refusal is the malformed field's). Each answer must be
+//! below 500, change no row (a checksum of every table a form could change), and carry a
+//! Chinese message: the form shown again with it, or, for a field no one types (hidden
+//! fields, bytes no browser sends), the Chinese error page.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use common::*;
+use scraper::{Html, Selector};
+use sqlx::PgPool;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    /// Typed by a person: names, descriptions, passwords, numbers typed as text.
+    Text,
+    /// A number typed into a grid or a form (scores, days, weights).
+    Number,
+    /// A date typed as 2026-03-12.
+    Date,
+    /// A select box.
+    Choice,
+    /// A hidden field: a person never types it.
+    Hidden,
+}
+
+/// One malformed value of a field.
+#[derive(Clone, Debug)]
+enum Bad {
+    /// This value, percent-encoded as a browser would.
+    Value(Vec<u8>),
+    /// These bytes, verbatim in the body (broken percent-encoding).
+    Raw(&'static str),
+    /// The field left out.
+    Missing,
+    /// The field twice: its valid value and this one.
+    Twice(&'static str),
+}
+
+/// The malformed values of a field of `kind`: at least 40 for every kind.
+fn variants(kind: Kind) -> Vec<(String, Bad)> {
+    let mut v: Vec<(String, Bad)> = Vec::new();
+    // Control characters inside an otherwise ordinary value: every C0 control, DEL and C1.
+    for c in (0u32..0x20).chain([0x7f, 0x85, 0x9f]) {
+        let ch = char::from_u32(c).unwrap();
+        v.push((
+            format!("control U+{c:04X}"),
+            Bad::Value(format!("9{ch}1").into_bytes()),
+        ));
+    }
+    // Bytes that are not UTF-8.
+    for (label, bytes) in [
+        ("0xFF", &b"\xff"[..]),
+        ("0xFE 0xFF", b"\xfe\xff"),
+        ("overlong NUL", b"\xc0\x80"),
+        ("lone continuation", b"9\x80"),
+        ("truncated 3-byte", b"\xe4\xb8"),
+        ("encoded surrogate", b"\xed\xa0\x80"),
+        ("5-byte form", b"\xf8\x88\x80\x80\x80"),
+        ("beyond U+10FFFF", b"\xf4\x90\x80\x80"),
+        ("valid then invalid", "窗\u{7a97}".as_bytes()),
+    ] {
+        let mut b = bytes.to_vec();
+        if label == "valid then invalid" {
+            b.push(0xff);
+        }
+        v.push((format!("invalid UTF-8 {label}"), Bad::Value(b)));
+    }
+    v.push((
+        "10,000 characters".into(),
+        Bad::Value("x".repeat(10_000).into_bytes()),
+    ));
+    v.push((
+        "5,000 Chinese characters".into(),
+        Bad::Value("窗".repeat(5_000).into_bytes()),
+    ));
+    v.push((
+        "10,000 digits".into(),
+        Bad::Value("9".repeat(10_000).into_bytes()),
+    ));
+    // A lone or unknown escape stays as it is (WHATWG's form decoding): "%" is a valid
+    // name, but not a number. Escapes of bytes that are not UTF-8 or control characters
+    // are malformed anywhere.
+    for raw in ["%e4%b8", "%00", "%ff%fe", "%c0%80"] {
+        v.push((format!("percent-encoded {raw}"), Bad::Raw(raw)));
+    }
+    if kind != Kind::Text {
+        for raw in ["%", "%zz", "9%", "%%"] {
+            v.push((format!("broken percent-encoding {raw}"), Bad::Raw(raw)));
+        }
+    }
+    v.push(("missing".into(), Bad::Missing));
+    v.push(("twice".into(), Bad::Twice("9")));
+    if kind != Kind::Text {
+        for s in [
+            "-1",
+            "101",
+            "100.001",
+            "NaN",
+            "inf",
+            "-inf",
+            "1e309",
+            "1e2",
+            "-0.01",
+            "１００",
+            "٩٩",
+            "0x5A",
+            "1,5",
+            "99.999",
+            "+-5",
+            "9 9",
+            "½",
+            "Ⅻ",
+            "' OR '1'='1",
+            "1; drop table account; --",
+            "<script>alert(1)</script>",
+            "\"><img src=x onerror=alert(1)>",
+            "null",
+            "true",
+            "[]",
+            "{}",
+            "99999999999999999999999999",
+            "-9223372036854775809",
+            "1e-400",
+            "9.9.9",
+        ] {
+            v.push((format!("{s:?}"), Bad::Value(s.as_bytes().to_vec())));
+        }
+    }
+    if kind == Kind::Date {
+        for s in [
+            "2026-13-01",
+            "2026-02-30",
+            "0000-01-01",
+            "2026/10/15",
+            "15-10-2026",
+            "2026-10-15T00:00",
+            "2101-01-01",
+            "2026年10月15日",
+        ] {
+            v.push((format!("{s:?}"), Bad::Value(s.as_bytes().to_vec())));
+        }
+    }
+    v
+}
+
+/// A form as the page renders it: every field a browser would send, with its type.
+struct Form {
+    action: String,
+    fields: Vec<(String, String)>,
+    kinds: BTreeMap<String, Kind>,
+}
+
+fn read_form(page: &Page, selector: &str) -> Form {
+    let doc = Html::parse_document(&page.body);
+    let form = doc
+        .select(&Selector::parse(selector).unwrap())
+        .next()
+        .unwrap_or_else(|| panic!("no {selector} in {}", page.body));
+    let action = form.value().attr("action").unwrap_or("").to_string();
+    let mut fields = Vec::new();
+    let mut kinds = BTreeMap::new();
+    for e in form.select(&Selector::parse("input[name], select[name], textarea[name]").unwrap()) {
+        let name = e.value().attr("name").unwrap().to_string();
+        let (value, kind) = match e.value().name() {
+            "select" => {
+                let chosen = e
+                    .select(&Selector::parse("option[selected]").unwrap())
+                    .next()
+                    .or_else(|| e.select(&Selector::parse("option").unwrap()).next());
+                (
+                    chosen
+                        .and_then(|o| o.value().attr("value"))
+                        .unwrap_or("")
+                        .to_string(),
+                    Some(Kind::Choice),
+                )
+            }
+            "textarea" => (e.text().collect::<String>(), Some(Kind::Text)),
+            _ => {
+                let value = e.value().attr("value").unwrap_or("").to_string();
+                match e.value().attr("type").unwrap_or("text") {
+                    "checkbox" | "radio" => {
+                        if e.value().attr("checked").is_none() {
+                            continue;
+                        }
+                        (value, None)
+                    }
+                    "hidden" => (value, Some(Kind::Hidden)),
+                    _ => match e.value().attr("inputmode") {
+                        Some("decimal" | "numeric") => (value, Some(Kind::Number)),
+                        _ => (value, Some(Kind::Text)),
+                    },
+                }
+            }
+        };
+        if let Some(k) = kind.filter(|_| name != "_csrf") {
+            kinds.insert(name.clone(), k);
+        }
+        fields.push((name, value));
+    }
+    Form {
+        action,
+        fields,
+        kinds,
+    }
+}
+
+fn encode_bytes(b: &[u8]) -> String {
+    percent_encoding::percent_encode(b, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// The body of `fields` with `field` replaced by `bad`.
+fn body_with(fields: &[(String, String)], field: &str, bad: &Bad) -> Vec<u8> {
+    let mut parts = Vec::new();
+    for (k, v) in fields {
+        let key = encode_bytes(k.as_bytes());
+        if k != field {
+            parts.push(format!("{key}={}", encode_bytes(v.as_bytes())));
+            continue;
+        }
+        match bad {
+            Bad::Value(b) => parts.push(format!("{key}={}", encode_bytes(b))),
+            Bad::Raw(r) => parts.push(format!("{key}={r}")),
+            Bad::Missing => {}
+            Bad::Twice(other) => {
+                parts.push(format!("{key}={}", encode_bytes(v.as_bytes())));
+                parts.push(format!("{key}={}", encode_bytes(other.as_bytes())));
+            }
+        }
+    }
+    parts.join("&").into_bytes()
+}
+
+fn has_chinese(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// The Chinese message on a page: of a form shown again (error summary, a field's error,
+/// an alert) or of the error page.
+fn message(page: &Page, form_again: bool) -> Option<String> {
+    let selectors = if form_again {
+        ".error-summary, .form-error, p.error, span.error, [role=alert]"
+    } else {
+        ".error-summary, .form-error, p.error, span.error, [role=alert], .error-card, .notice"
+    };
+    let found = page.texts(selectors).into_iter().find(|t| has_chinese(t));
+    if form_again && found.is_some() && !page.body.contains("<form") {
+        return None;
+    }
+    found
+}
+
+/// What one target's hammering found.
+#[derive(Default)]
+struct Tally {
+    fields: usize,
+    sent: usize,
+    server_errors: usize,
+    changed: usize,
+    accepted: usize,
+    with_message: usize,
+    problems: Vec<String>,
+}
+
+/// One form: who fills it in, where it is, which fields to leave out of the hammering
+/// (`skip`), and which valid values to fill in first (`fill`).
+struct Target<'a> {
+    name: &'a str,
+    page: String,
+    form: &'a str,
+    fill: Vec<(&'a str, String)>,
+    /// Fields whose leaving out is itself valid (a grid's untyped cell; an empty ballot).
+    may_be_missing: Vec<&'a str>,
+    /// Fields not hammered, with the reason in a comment where the target is made.
+    skip: Vec<&'a str>,
+    /// Where the form is finally sent, when not its own action (a ballot's review step
+    /// stores nothing; its submission does).
+    post_to: Option<&'a str>,
+    /// Run before each request: wrong current passwords are guesses, and the throttle that
+    /// stops guessing would otherwise refuse the rest for its own reason.
+    reset: Option<&'a str>,
+    /// A value typed into the grid's first cell, so that saving it really writes.
+    cell: Option<&'a str>,
+    /// Values of the common list that are valid for this form's numbers (101 duty days),
+    /// and what stands in for them (367).
+    valid: Vec<&'a str>,
+    extra: Vec<&'a str>,
+    /// Brings the center to the phase this form belongs to.
+    setup: Option<&'a str>,
+}
+
+async fn hammer(app: &TestApp, b: &mut Browser, t: &Target<'_>, tally: &mut Tally) {
+    if let Some(sql) = t.setup {
+        sqlx::query(sql).execute(&app.pool).await.unwrap();
+    }
+    let page = b.get(&t.page).await;
+    assert_eq!(page.status, 200, "{}: {}", t.name, t.page);
+    let mut form = read_form(&page, t.form);
+    if let Some(to) = t.post_to {
+        form.action = to.to_string();
+    }
+    for (k, v) in &t.fill {
+        match form.fields.iter_mut().find(|(n, _)| n == k) {
+            Some(f) => f.1 = v.clone(),
+            None => {
+                // A box ticked: its value is the page's, never typed (like a hidden field).
+                form.fields.push((k.to_string(), v.clone()));
+                form.kinds.insert(k.to_string(), Kind::Hidden);
+            }
+        }
+    }
+    // In a grid every cell is the same field: its first row stands for all. A cell is
+    // c12 (score or days), r W3 (rating) and their hidden o12/v12 companions.
+    fn cell(n: &str) -> Option<(char, &str)> {
+        let prefix = n.chars().next()?;
+        let id = &n[1..];
+        let digits = id.strip_prefix(['W', 'S']).unwrap_or(id);
+        ("corv".contains(prefix)
+            && !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then_some((prefix, id))
+    }
+    let first_cell = form
+        .kinds
+        .keys()
+        .find_map(|n| cell(n).filter(|(p, _)| *p == 'c' || *p == 'r'))
+        .map(|(p, id)| (p, id.to_string()));
+    let is_other_cell = |n: &str| {
+        first_cell
+            .as_ref()
+            .is_some_and(|(_, first)| cell(n).is_some_and(|(_, id)| id != first))
+    };
+    if let (Some(value), Some((prefix, first))) = (t.cell, &first_cell) {
+        let name = format!("{prefix}{first}");
+        form.fields
+            .iter_mut()
+            .find(|(n, _)| *n == name)
+            .expect("the first cell")
+            .1 = value.to_string();
+    }
+    let before = checksum(&app.pool).await;
+    let targets: Vec<(String, Kind)> = form
+        .kinds
+        .iter()
+        .filter(|(n, _)| !t.skip.contains(&n.as_str()) && !is_other_cell(n))
+        .map(|(n, k)| (n.clone(), *k))
+        .collect();
+    assert!(!targets.is_empty(), "{}: no fields", t.name);
+    for (field, kind) in &targets {
+        tally.fields += 1;
+        let mut list: Vec<(String, Bad)> = variants(*kind)
+            .into_iter()
+            .filter(|(label, _)| !t.valid.iter().any(|v| *label == format!("{v:?}")))
+            .collect();
+        if *kind != Kind::Text {
+            for e in &t.extra {
+                list.push((format!("{e:?}"), Bad::Value(e.as_bytes().to_vec())));
+            }
+        }
+        assert!(list.len() >= 40, "{field}: only {} variants", list.len());
+        for (label, bad) in list {
+            if matches!(bad, Bad::Missing) && t.may_be_missing.iter().any(|m| field.starts_with(m))
+            {
+                continue;
+            }
+            if let Some(sql) = t.reset {
+                sqlx::query(sql).execute(&app.pool).await.unwrap();
+            }
+            let body = body_with(&form.fields, field, &bad);
+            let res = b
+                .post_raw(&form.action, "application/x-www-form-urlencoded", body)
+                .await;
+            tally.sent += 1;
+            let what = format!("{}: {field} {label}", t.name);
+            if res.status.is_server_error() {
+                tally.server_errors += 1;
+                tally.problems.push(format!("{what}: {}", res.status));
+                continue;
+            }
+            if checksum(&app.pool).await != before {
+                tally.changed += 1;
+                tally
+                    .problems
+                    .push(format!("{what}: rows changed ({})", res.status));
+                return;
+            }
+            if !res.status.is_client_error() {
+                tally.accepted += 1;
+                tally.problems.push(format!(
+                    "{what}: accepted ({} {:?})",
+                    res.status,
+                    res.location()
+                ));
+                continue;
+            }
+            // A person typed it: the form again. Bytes no browser sends, or a hidden field:
+            // the form again or the error page.
+            let typed = matches!(bad, Bad::Value(ref v) if std::str::from_utf8(v).is_ok())
+                && *kind != Kind::Hidden;
+            match message(&res, typed) {
+                Some(_) => tally.with_message += 1,
+                None => tally.problems.push(format!(
+                    "{what}: {} without a Chinese message{}",
+                    res.status,
+                    if typed {
+                        " on the form shown again"
+                    } else {
+                        ""
+                    }
+                )),
+            }
+        }
+    }
+    // The form as it is, valid, succeeds: each refusal above was the malformed field's.
+    if let Some(sql) = t.reset {
+        sqlx::query(sql).execute(&app.pool).await.unwrap();
+    }
+    let body = body_with(&form.fields, "", &Bad::Missing);
+    let ok = b
+        .post_raw(&form.action, "application/x-www-form-urlencoded", body)
+        .await;
+    assert!(
+        ok.status.is_redirection(),
+        "{}: the valid form was not accepted: {} {}",
+        t.name,
+        ok.status,
+        ok.texts(".error-summary, .form-error, p.error, span.error")
+            .join(" / ")
+    );
+}
+
+async fn first_id(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
+}
+
+#[sqlx::test]
+async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) {
+    let app = spawn(pool).await;
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    let mut ducha = Browser::new(&app);
+    ducha.login("ducha", PASSWORD).await;
+    let mut admin = Browser::new(&app);
+    admin.login("admin", PASSWORD).await;
+    let mut head = Browser::new(&app);
+    head.login("head02", PASSWORD).await;
+    let mut leader = Browser::new(&app);
+    leader.login("yewuke", PASSWORD).await;
+    let mut staff = Browser::new(&app);
+    staff.login("staff002", PASSWORD).await;
+    // An open quarter for the forms of the entry phase.
+    assert!(
+        ducha
+            .post("/periods", &[("code", "2026-Q4")])
+            .await
+            .status
+            .is_redirection()
+    );
+    let window = first_id(&app, "select min(window_id) from service_window").await;
+    let staff_id = first_id(&app, "select min(staff_id) from staff where active").await;
+    let department = first_id(&app, "select min(department_id) from department").await;
+    let area = first_id(&app, "select min(business_area_id) from business_area").await;
+    let account = first_id(
+        &app,
+        "select account_id from account where username = 'head05'",
+    )
+    .await;
+    let scheme = first_id(&app, "select min(scheme_id) from scheme").await;
+
+    let mut report = String::new();
+    let mut all = Tally::default();
+    let targets: Vec<(&str, Target)> = vec![
+        (
+            "ducha",
+            Target {
+                name: "monthly scores",
+                page: "/scores/2026-10".into(),
+                form: "form.score-grid",
+                fill: vec![],
+                may_be_missing: vec!["c", "o", "v"],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: Some("95.50"),
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+            },
+        ),
+        (
+            "ducha",
+            Target {
+                name: "new period",
+                page: "/periods".into(),
+                form: "form.inline-form",
+                fill: vec![("code", "2027-Q1".into())],
+                may_be_missing: vec![],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+            },
+        ),
+        (
+            "ducha",
+            Target {
+                name: "veto",
+                page: "/periods/2026-Q4/vetoes".into(),
+                form: "form[novalidate]:not(.revoke)",
+                fill: vec![
+                    ("target", format!("w{window}")),
+                    ("code", "overdue_case".into()),
+                    ("occurred_on", "2026-10-15".into()),
+                    (
+                        "description",
+                        "10月15日一件业务超期办结，经核实系窗口原因".into(),
+                    ),
+                    ("evidence", "督查通报".into()),
+                ],
+                may_be_missing: vec![],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+            },
+        ),
+        (
+            "ducha",
+            Target {
+                name: "duty days",
+                page: "/periods/2026-Q4/duty-days".into(),
+                form: "form.score-grid",
+                fill: vec![],
+                may_be_missing: vec!["c", "o", "v"],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: Some("60"),
+                valid: vec!["101"],
+                extra: vec!["367", "1000"],
+                setup: None,
+            },
+        ),
+        (
+            "head",
+            Target {
+                name: "window ballot",
+                page: "/ballot".into(),
+                form: "#window form",
+                fill: vec![("c", "W1".into())],
+                // An empty ballot is a valid ballot.
+                may_be_missing: vec!["c"],
+                skip: vec![],
+                post_to: Some("/ballot"),
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+            },
+        ),
+        (
+            "staff",
+            Target {
+                name: "password change",
+                page: "/account/password".into(),
+                form: "main form[method=post]",
+                fill: vec![
+                    ("current", PASSWORD.into()),
+                    ("new", "Neues-Passwort-2026".into()),
+                    ("confirm", "Neues-Passwort-2026".into()),
+                ],
+                may_be_missing: vec![],
+                skip: vec![],
+                post_to: None,
+                reset: Some("delete from login_throttle"),
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+            },
+        ),
+        (
+            "admin",
+            Target {
+                name: "department",
+                page: format!("/admin/departments/{department}"),
+                form: "form.edit-form, main form[method=post]",
+                fill: vec![],
+                may_be_missing: vec![],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+            },
+        ),
+        (
+            "admin",
+            Target {
+                name: "business area",
+                page: format!("/admin/business-areas/{area}"),
+                form: "form.edit-form, main form[method=post]",
+                fill: vec![],
+                may_be_missing: vec![],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+            },
+        ),
+        (
+            "admin",
+            Target {
+                name: "window",
+                page: format!("/admin/windows/{window}"),
+                form: "form.edit-form, main form[method=post]",
+                fill: vec![],
+                may_be_missing: vec![],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+            },
+        ),
+        (
+            "admin",
+            Target {
+                name: "staff member",
+                page: format!("/admin/staff/{staff_id}"),
+                form: "form.edit-form, main form[method=post]",
+                fill: vec![],
+                may_be_missing: vec![],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+            },
+        ),
+        (
+            "admin",
+            Target {
+                name: "account",
+                page: format!("/admin/accounts/{account}"),
+                form: "form.edit-form, main form[method=post]",
+                fill: vec![],
+                may_be_missing: vec![],
+                // A window head's account: the staff select box is not read for that role
+                // (the form always carries it), so nothing in it can be refused.
+                skip: vec!["staff_id"],
+                post_to: None,
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+            },
+        ),
+        (
+            "admin",
+            Target {
+                name: "scheme",
+                page: format!("/admin/schemes/{scheme}"),
+                form: "form.edit-form, main form[method=post]",
+                fill: vec![],
+                may_be_missing: vec![],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+            },
+        ),
+        (
+            "ducha",
+            Target {
+                name: "veto revoked",
+                page: "/periods/2026-Q4/vetoes".into(),
+                form: "form.revoke",
+                fill: vec![("reason", "复核后撤销：经核实不属实".into())],
+                may_be_missing: vec![],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+            },
+        ),
+        (
+            "ducha",
+            Target {
+                name: "phase change",
+                page: "/periods/2026-Q4/phase?to=candidates".into(),
+                form: "main form[method=post]",
+                fill: vec![],
+                may_be_missing: vec![],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+            },
+        ),
+        (
+            "leader",
+            Target {
+                name: "ratings",
+                page: "/ratings".into(),
+                form: "form.score-grid",
+                fill: vec![],
+                may_be_missing: vec!["r"],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: Some("91.25"),
+                valid: vec![],
+                extra: vec![],
+                // The ballots above are cast: the vote closes and the rating opens.
+                setup: Some(
+                    "update period set phase = 'rating', updated_at = now() where code = '2026-Q3'",
+                ),
+            },
+        ),
+    ];
+    for (who, t) in &targets {
+        let b = match *who {
+            "ducha" => &mut ducha,
+            "admin" => &mut admin,
+            "head" => &mut head,
+            "leader" => &mut leader,
+            _ => &mut staff,
+        };
+        let mut tally = Tally::default();
+        hammer(&app, b, t, &mut tally).await;
+        writeln!(
+            report,
+            "{:<16} fields {:>2}  sent {:>5}  5xx {}  changed {}  accepted {}  with message {}",
+            t.name,
+            tally.fields,
+            tally.sent,
+            tally.server_errors,
+            tally.changed,
+            tally.accepted,
+            tally.with_message
+        )
+        .unwrap();
+        all.fields += tally.fields;
+        all.sent += tally.sent;
+        all.server_errors += tally.server_errors;
+        all.changed += tally.changed;
+        all.accepted += tally.accepted;
+        all.with_message += tally.with_message;
+        all.problems.extend(tally.problems);
+    }
+    println!("{report}");
+    println!(
+        "all: {} fields, {} malformed requests, 5xx {}, rows changed {}, accepted {}, with a Chinese message {}",
+        all.fields, all.sent, all.server_errors, all.changed, all.accepted, all.with_message
+    );
+    assert!(
+        all.problems.is_empty(),
+        "{} problems:\n{}",
+        all.problems.len(),
+        all.problems
+            .iter()
+            .take(400)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
