@@ -355,7 +355,12 @@ fn group_leader_publishes(driver: &Driver, base: &str, dir: &Path) -> Step<()> {
                 k += 1;
             }
         }
-        s.find("#confirm-publish")?.click()?;
+        click_through(&s, "#publish a.button.primary")?;
+        let listed = s.find_all(".winner-list li")?.len();
+        if listed != 15 {
+            return Err(format!("the confirmation lists {listed} winners, not 15"));
+        }
+        shots(&s, dir, "publish-confirm")?;
         click_through(&s, "#publish button[type=submit]")?;
         if !s.url()?.ends_with("notice=published") {
             return Err(format!(

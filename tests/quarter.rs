@@ -178,10 +178,7 @@ async fn a_quarter_from_the_first_score_to_the_published_winners(pool: PgPool) {
     let mut member = Browser::new(&app);
     member.login("yewuke", PASSWORD).await;
     assert_eq!(
-        member
-            .post("/results/2026-Q4/publish", &[("confirm", "yes")])
-            .await
-            .status,
+        member.post("/results/2026-Q4/publish", &[]).await.status,
         StatusCode::FORBIDDEN
     );
     assert_eq!(phase_of(&app, "2026-Q4").await, "review");
@@ -193,9 +190,7 @@ async fn a_quarter_from_the_first_score_to_the_published_winners(pool: PgPool) {
     let results = leader.get("/results/2026-Q4").await;
     assert_eq!(results.status, StatusCode::OK);
     assert!(results.text("#window .notice").starts_with("并列待定"));
-    let refused = leader
-        .post("/results/2026-Q4/publish", &[("confirm", "yes")])
-        .await;
+    let refused = leader.post("/results/2026-Q4/publish", &[]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text("#publish .form-error").contains("并列待定"));
     assert_eq!(phase_of(&app, "2026-Q4").await, "review");
@@ -217,14 +212,14 @@ async fn a_quarter_from_the_first_score_to_the_published_winners(pool: PgPool) {
         )
         .await;
     assert_eq!(decided.status, StatusCode::SEE_OTHER);
-    // Without the box ticked, nothing is published.
-    let unticked = leader.post("/results/2026-Q4/publish", &[]).await;
-    assert_eq!(unticked.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(unticked.text("#publish .form-error").contains("勾选"));
+    // The confirmation page lists exactly who will be on the honor roll.
+    let confirm = leader.get("/results/2026-Q4/publish").await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    let listed = confirm.texts(".winner-list li");
+    assert_eq!(listed.len(), 15, "5 windows and 10 staff: {listed:?}");
+    assert!(listed.iter().any(|n| n.contains("6号窗口")), "{listed:?}");
     assert_eq!(phase_of(&app, "2026-Q4").await, "review");
-    let published = leader
-        .post("/results/2026-Q4/publish", &[("confirm", "yes")])
-        .await;
+    let published = leader.post("/results/2026-Q4/publish", &[]).await;
     assert_eq!(
         published.location(),
         Some("/results/2026-Q4?notice=published")
@@ -233,7 +228,7 @@ async fn a_quarter_from_the_first_score_to_the_published_winners(pool: PgPool) {
     // A second click changes nothing more.
     assert_eq!(
         leader
-            .post("/results/2026-Q4/publish", &[("confirm", "yes")])
+            .post("/results/2026-Q4/publish", &[])
             .await
             .location(),
         Some("/results/2026-Q4")

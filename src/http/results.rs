@@ -35,6 +35,11 @@ pub fn routes(r: Routes) -> Routes {
             Access::Roles(LEADERSHIP),
             decide,
         )
+        .get(
+            "/results/{code}/publish",
+            Access::Roles(LEADERSHIP),
+            publish_page,
+        )
         .post(
             "/results/{code}/publish",
             Access::Roles(LEADERSHIP),
@@ -830,9 +835,67 @@ async fn decide(
     render(&state, &user, &code, errors).await
 }
 
-/// The group leader (组长) publishes the reviewed results: computed once more under the
-/// period's lock, refused while a tie at the boundary is undecided, and confirmed by a
-/// ticked box so that a stray click publishes nothing.
+#[derive(Template)]
+#[template(path = "results/publish.html")]
+struct PublishPage {
+    layout: Layout,
+    label: String,
+    code: String,
+    /// (award, names in rank order)
+    winners: Vec<(&'static str, Vec<String>)>,
+    /// Why it cannot be published yet, if it cannot.
+    blocked: Option<&'static str>,
+}
+
+/// The confirmation page of publication: exactly what will happen and who will be on the
+/// honor roll.
+async fn publish_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let (p, _, result, names) = period_results(&state, user.center_id, &code).await?;
+    if !user.is_group_leader {
+        return Err(AppError::Forbidden);
+    }
+    if Phase::parse(&p.phase) != Some(Phase::Review) {
+        return Ok(Redirect::to(&format!("/results/{}", p.code)).into_response());
+    }
+    let blocked = (!result.window.unresolved_tie.is_empty()
+        || !result.staff.unresolved_tie.is_empty())
+    .then_some("尚有跨过名额线的并列待定，请先在评选结果页审定后再发布。");
+    let label = crate::domain::period::period_label(&p.code);
+    Ok(page::ok(&PublishPage {
+        layout: Layout::new(format!("发布{label}评选结果"), Some(&user), urls::PERIODS),
+        winners: vec![
+            (
+                "优质服务窗口",
+                result
+                    .window
+                    .winners
+                    .iter()
+                    .map(|w| names.label(w))
+                    .collect(),
+            ),
+            (
+                "优秀服务标兵",
+                result
+                    .staff
+                    .winners
+                    .iter()
+                    .map(|w| names.label(w))
+                    .collect(),
+            ),
+        ],
+        blocked,
+        label,
+        code: p.code,
+    }))
+}
+
+/// The group leader (组长) publishes the reviewed results, after the confirmation page:
+/// computed once more under the period's lock, refused while a tie at the boundary is
+/// undecided.
 async fn publish(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -845,10 +908,6 @@ async fn publish(
         return Err(AppError::Forbidden);
     }
     let mut errors = Errors::default();
-    if form.raw("confirm") != Ok("yes") {
-        errors.add("publish", "请先勾选“已核对名次与当选名单”，再发布。");
-        return render(&state, &user, &code, errors).await;
-    }
     let mut tx = state.db.begin().await?;
     match db::period::lock_phase(&mut tx, user.center_id, p.period_id).await? {
         Some(phase) if phase == "review" => {}

@@ -4,11 +4,12 @@
 # 503 page, never hang) and how soon after the database is back the first page succeeds
 # (within 5 s, without restarting the server).
 #
-#   tests/faults/pg_restart.sh [outage seconds]     (default 5; stops and starts the local
-#                                                  cluster: run it on a test machine only)
+#   tests/faults/pg_restart.sh [outage seconds] [clients]
+#       (defaults 5 and 2; stops and starts the local cluster: a test machine only)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 outage="${1:-5}"
+clients="${2:-2}"
 scripts/pg-up
 export SQLX_OFFLINE=true
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pingxuan_fault}"
@@ -35,7 +36,7 @@ session=$(awk '$6 == "px_session" { print $7 }' "$jar")
 [ -n "$session" ] || { echo "could not sign in" >&2; exit 1; }
 
 now() { date +%s.%N; }
-# Readers: two loops of signed-in page reads, each line "start status seconds".
+# Readers: loops of signed-in page reads, each line "start status seconds".
 reader() {
   while [ -f "$log.run" ]; do
     t=$(now)
@@ -45,8 +46,8 @@ reader() {
   done
 }
 touch "$log.run"
-reader & r1=$!
-reader & r2=$!
+readers=()
+for _ in $(seq 1 "$clients"); do reader & readers+=($!); done
 sleep 3
 stop_at=$(now)
 pg_ctlcluster --skip-systemctl-redirect "$version" main stop -m fast
@@ -60,7 +61,8 @@ up_at=$(now)
 wait "$starter"
 sleep 8
 rm -f "$log.run"
-wait "$r1" "$r2" 2>/dev/null || true
+wait "${readers[@]}" 2>/dev/null || true
+echo "$clients clients reading /supervision signed in, each pausing 0.05 s between requests"
 
 awk -v stop="$stop_at" -v down="$down_at" -v up="$up_at" '
   { t = $1; s = $2; d = $3; e = t + d }
