@@ -901,7 +901,6 @@ async fn publish(
     user: CurrentUser,
     ip: ClientIp,
     Path(code): Path<String>,
-    form: FormData,
 ) -> AppResult<Response> {
     let (p, _, _, _) = period_results(&state, user.center_id, &code).await?;
     if !user.is_group_leader {
