@@ -1,4 +1,4 @@
-//! Suite 7 of issue 6: every field of every form that changes the evaluation, sent in at
+//! Suite 7 of issue 6: every field of the forms that change the evaluation, sent in at
 //! least 40 malformed ways while the rest of the form is valid (the same form, sent as it
 //! is, succeeds at the end: so each refusal is the malformed field's). Each answer must be
 //! below 500, change no row (a checksum of every table a form could change), and carry a
@@ -16,8 +16,10 @@ use sqlx::PgPool;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Kind {
-    /// Typed by a person: names, descriptions, passwords, numbers typed as text.
+    /// Typed by a person: names, passwords, numbers typed as text.
     Text,
+    /// Typed into a multi-line box: line breaks are valid (they become spaces).
+    Paragraph,
     /// A number typed into a grid or a form (scores, days, weights).
     Number,
     /// A date typed as 2026-03-12.
@@ -45,7 +47,10 @@ enum Bad {
 fn variants(kind: Kind) -> Vec<(String, Bad)> {
     let mut v: Vec<(String, Bad)> = Vec::new();
     // Control characters inside an otherwise ordinary value: every C0 control, DEL and C1.
-    for c in (0u32..0x20).chain([0x7f, 0x85, 0x9f]) {
+    for c in (0u32..0x20)
+        .chain([0x7f, 0x85, 0x9f])
+        .filter(|c| kind != Kind::Paragraph || (*c != 0x0a && *c != 0x0d))
+    {
         let ch = char::from_u32(c).unwrap();
         v.push((
             format!("control U+{c:04X}"),
@@ -88,14 +93,14 @@ fn variants(kind: Kind) -> Vec<(String, Bad)> {
     for raw in ["%e4%b8", "%00", "%ff%fe", "%c0%80"] {
         v.push((format!("percent-encoded {raw}"), Bad::Raw(raw)));
     }
-    if kind != Kind::Text {
+    if !matches!(kind, Kind::Text | Kind::Paragraph) {
         for raw in ["%", "%zz", "9%", "%%"] {
             v.push((format!("broken percent-encoding {raw}"), Bad::Raw(raw)));
         }
     }
     v.push(("missing".into(), Bad::Missing));
     v.push(("twice".into(), Bad::Twice("9")));
-    if kind != Kind::Text {
+    if !matches!(kind, Kind::Text | Kind::Paragraph) {
         for s in [
             "-1",
             "101",
@@ -180,7 +185,7 @@ fn read_form(page: &Page, selector: &str) -> Form {
                     Some(Kind::Choice),
                 )
             }
-            "textarea" => (e.text().collect::<String>(), Some(Kind::Text)),
+            "textarea" => (e.text().collect::<String>(), Some(Kind::Paragraph)),
             _ => {
                 let value = e.value().attr("value").unwrap_or("").to_string();
                 match e.value().attr("type").unwrap_or("text") {
@@ -292,6 +297,8 @@ struct Target<'a> {
     extra: Vec<&'a str>,
     /// Brings the center to the phase this form belongs to.
     setup: Option<&'a str>,
+    /// The grid cell that stands for all (else the first).
+    cell_id: Option<String>,
 }
 
 async fn hammer(app: &TestApp, b: &mut Browser, t: &Target<'_>, tally: &mut Tally) {
@@ -328,7 +335,8 @@ async fn hammer(app: &TestApp, b: &mut Browser, t: &Target<'_>, tally: &mut Tall
     let first_cell = form
         .kinds
         .keys()
-        .find_map(|n| cell(n).filter(|(p, _)| *p == 'c' || *p == 'r'))
+        .filter_map(|n| cell(n).filter(|(p, _)| *p == 'c' || *p == 'r'))
+        .find(|(_, id)| t.cell_id.as_deref().is_none_or(|want| want == *id))
         .map(|(p, id)| (p, id.to_string()));
     let is_other_cell = |n: &str| {
         first_cell
@@ -357,7 +365,7 @@ async fn hammer(app: &TestApp, b: &mut Browser, t: &Target<'_>, tally: &mut Tall
             .into_iter()
             .filter(|(label, _)| !t.valid.iter().any(|v| *label == format!("{v:?}")))
             .collect();
-        if *kind != Kind::Text {
+        if !matches!(kind, Kind::Text | Kind::Paragraph) {
             for e in &t.extra {
                 list.push((format!("{e:?}"), Bad::Value(e.as_bytes().to_vec())));
             }
@@ -470,6 +478,13 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
     )
     .await;
     let scheme = first_id(&app, "select min(scheme_id) from scheme").await;
+    // A staff member far from the published quarter's boundary: a veto found after
+    // publication changes no winner and no tie.
+    let outsider = first_id(
+        &app,
+        "select max(staff_id) from staff where staff_id not in (select staff_id from honor where staff_id is not null)",
+    )
+    .await;
 
     let mut report = String::new();
     let mut all = Tally::default();
@@ -489,6 +504,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 valid: vec![],
                 extra: vec![],
                 setup: None,
+                cell_id: None,
             },
         ),
         (
@@ -506,6 +522,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 valid: vec![],
                 extra: vec![],
                 setup: None,
+                cell_id: None,
             },
         ),
         (
@@ -532,6 +549,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 valid: vec![],
                 extra: vec![],
                 setup: None,
+                cell_id: None,
             },
         ),
         (
@@ -549,6 +567,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 valid: vec!["101"],
                 extra: vec!["367", "1000"],
                 setup: None,
+                cell_id: None,
             },
         ),
         (
@@ -567,6 +586,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 valid: vec![],
                 extra: vec![],
                 setup: None,
+                cell_id: None,
             },
         ),
         (
@@ -588,6 +608,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 valid: vec![],
                 extra: vec![],
                 setup: None,
+                cell_id: None,
             },
         ),
         (
@@ -605,6 +626,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 valid: vec![],
                 extra: vec![],
                 setup: None,
+                cell_id: None,
             },
         ),
         (
@@ -622,6 +644,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 valid: vec![],
                 extra: vec![],
                 setup: None,
+                cell_id: None,
             },
         ),
         (
@@ -639,6 +662,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 valid: vec![],
                 extra: vec![],
                 setup: None,
+                cell_id: None,
             },
         ),
         (
@@ -656,6 +680,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 valid: vec![],
                 extra: vec![],
                 setup: None,
+                cell_id: None,
             },
         ),
         (
@@ -675,6 +700,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 valid: vec![],
                 extra: vec![],
                 setup: None,
+                cell_id: None,
             },
         ),
         (
@@ -692,6 +718,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 valid: vec![],
                 extra: vec![],
                 setup: None,
+                cell_id: None,
             },
         ),
         (
@@ -709,6 +736,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 valid: vec![],
                 extra: vec![],
                 setup: None,
+                cell_id: None,
             },
         ),
         (
@@ -726,6 +754,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 valid: vec![],
                 extra: vec![],
                 setup: None,
+                cell_id: None,
             },
         ),
         (
@@ -746,6 +775,52 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 setup: Some(
                     "update period set phase = 'rating', updated_at = now() where code = '2026-Q3'",
                 ),
+                cell_id: None,
+            },
+        ),
+        (
+            "ducha",
+            Target {
+                name: "correction",
+                page: "/periods/2026-Q2/corrections".into(),
+                form: "main form[novalidate]",
+                fill: vec![
+                    ("target", format!("s{outsider}")),
+                    ("code", "verified_complaint".into()),
+                    ("occurred_on", "2026-05-20".into()),
+                    (
+                        "description",
+                        "群众投诉经查证属实，发布后由纪检部门通报".into(),
+                    ),
+                    ("reason", "发布后收到纪检部门通报".into()),
+                ],
+                may_be_missing: vec![],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+                cell_id: None,
+            },
+        ),
+        (
+            "ducha",
+            Target {
+                name: "score correction",
+                page: "/scores/2026-04?tab=staff&mode=correct".into(),
+                form: "form.score-grid",
+                fill: vec![("reason", "核对原始记录后更正".into())],
+                may_be_missing: vec!["c", "o", "v"],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: Some("77.77"),
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+                cell_id: Some(outsider.to_string()),
             },
         ),
     ];

@@ -30,6 +30,13 @@ pub fn required(raw: &str, max: usize) -> Result<String, TextError> {
     Ok(value)
 }
 
+/// Text typed into a multi-line box (a description, a reason): line breaks, which a
+/// browser sends as CR LF, become spaces; other control characters are refused as in
+/// [`required`].
+pub fn paragraph(raw: &str, max: usize) -> Result<String, TextError> {
+    required(&raw.replace("\r\n", " ").replace(['\r', '\n'], " "), max)
+}
+
 /// Like [`required`] but allows an empty value.
 pub fn optional(raw: &str, max: usize) -> Result<String, TextError> {
     if raw.chars().any(|c| c.is_control()) {
@@ -90,6 +97,17 @@ pub fn integer(raw: &str, min: i64, max: i64) -> Result<i64, TextError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_multi_line_box_keeps_its_lines_as_spaces_and_refuses_other_controls() {
+        assert_eq!(
+            paragraph("第一行\r\n第二行\n第三行\r", 100).as_deref(),
+            Ok("第一行 第二行 第三行")
+        );
+        assert_eq!(paragraph("\r\n\n", 100), Err(TextError::Empty));
+        assert_eq!(paragraph("a\tb", 100), Err(TextError::ControlCharacter));
+        assert_eq!(paragraph("a\u{0}b", 100), Err(TextError::ControlCharacter));
+    }
 
     #[test]
     fn required_text_is_trimmed_and_counted_in_characters() {

@@ -222,6 +222,11 @@ impl<'a> Fields<'a> {
         self.take(name, |raw| Ok(text::required(raw, max)?))
     }
 
+    /// Required text of a multi-line box: line breaks become spaces.
+    pub fn paragraph(&mut self, name: &str, max: usize) -> Option<String> {
+        self.take(name, |raw| Ok(text::paragraph(raw, max)?))
+    }
+
     /// A whole number in `min..=max`.
     pub fn integer(&mut self, name: &str, min: i64, max: i64) -> Option<i64> {
         self.take(name, |raw| Ok(text::integer(raw, min, max)?))

@@ -1112,7 +1112,7 @@ async fn veto_create(
     let target = f.with("target", parse_target);
     let veto_code = f.with("code", parse_veto_code);
     let occurred_on = f.with("occurred_on", parse_date);
-    let description = f.text("description", 1000);
+    let description = f.paragraph("description", 1000);
     let evidence = f.with("evidence", |raw| {
         Ok(crate::domain::text::optional(raw, 1000)?)
     });
@@ -1371,8 +1371,8 @@ async fn correction_save(
     let target = f.with("target", parse_target);
     let veto_code = f.with("code", parse_veto_code);
     let occurred_on = f.with("occurred_on", parse_date);
-    let description = f.text("description", 1000);
-    let reason = f.text("reason", 1000);
+    let description = f.paragraph("description", 1000);
+    let reason = f.paragraph("reason", 1000);
     let mut errors = f.errors;
     let values = VetoValues {
         target: form.echo("target"),

@@ -756,7 +756,7 @@ async fn decide(
     let chosen = form.all_utf8("chosen").map_err(|_| AppError::BadRequest)?;
     let reason = match form
         .raw("reason")
-        .map(|r| crate::domain::text::required(r, 1000))
+        .map(|r| crate::domain::text::paragraph(r, 1000))
     {
         Ok(Ok(r)) => Some(r),
         _ => {

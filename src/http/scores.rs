@@ -378,7 +378,7 @@ async fn grid_save(
         match form
             .raw("reason")
             .map_err(|_| text::TextError::Empty)
-            .and_then(|r| text::required(&r.replace("\r\n", "\n").replace('\n', " "), 1000))
+            .and_then(|r| text::paragraph(r, 1000))
         {
             Ok(r) => Some(r),
             Err(e) => {
