@@ -486,8 +486,18 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     let (input, _) = db::period::recount_input(&mut tx, center_id, &p).await?;
     let result =
         scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo quarter refused: {r}"))?;
-    db::period::publish(&mut tx, &ducha, center_id, &p, &input, &result).await?;
-    move_to(&mut tx, &org, &p, "review", "published").await?;
+    // The group leader publishes, as on the results page.
+    db::period::publish(&mut tx, &leader, center_id, &p, &input, &result).await?;
+    db::period::set_phase(
+        &mut tx,
+        &leader,
+        center_id,
+        p.period_id,
+        &p.code,
+        "review",
+        "published",
+    )
+    .await?;
 
     // The current quarter: scores in, candidates confirmed, a third of the heads voted.
     let q = open_period(&mut tx, &org, VOTING).await?;

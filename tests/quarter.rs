@@ -219,19 +219,60 @@ async fn a_quarter_from_the_first_score_to_the_published_winners(pool: PgPool) {
     assert_eq!(listed.len(), 15, "5 windows and 10 staff: {listed:?}");
     assert!(listed.iter().any(|n| n.contains("6号窗口")), "{listed:?}");
     assert_eq!(phase_of(&app, "2026-Q4").await, "review");
-    let published = leader.post("/results/2026-Q4/publish", &[]).await;
+    let confirmed = confirm
+        .input_value("confirmed")
+        .expect("the confirmed list");
+    // A list that is not the one now computed (changed since the page was read, say) is
+    // shown again, updated, and nothing is published.
+    let stale = leader
+        .post("/results/2026-Q4/publish", &[("confirmed", "W1,W2|S1")])
+        .await;
+    assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(stale.text("#publish .notice").contains("发生了变化"));
     assert_eq!(
-        published.location(),
-        Some("/results/2026-Q4?notice=published")
+        stale.input_value("confirmed").as_deref(),
+        Some(confirmed.as_str())
     );
+    assert_eq!(phase_of(&app, "2026-Q4").await, "review");
+    // Eight clicks at once (two tabs, an impatient hand): published exactly once.
+    let token = leader.csrf().await;
+    let clicks = (0..8).map(|_| {
+        let mut b = leader.clone();
+        let fields = vec![
+            ("_csrf".to_string(), token.clone()),
+            ("confirmed".to_string(), confirmed.clone()),
+        ];
+        tokio::spawn(async move { b.post_fields("/results/2026-Q4/publish", &fields).await })
+    });
+    let mut locations = Vec::new();
+    for c in clicks {
+        locations.push(c.await.unwrap().location().map(str::to_string));
+    }
+    let published = locations
+        .iter()
+        .filter(|l| l.as_deref() == Some("/results/2026-Q4?notice=published"))
+        .count();
+    let already = locations
+        .iter()
+        .filter(|l| l.as_deref() == Some("/results/2026-Q4"))
+        .count();
+    assert_eq!((published, already), (1, 7), "{locations:?}");
     assert_eq!(phase_of(&app, "2026-Q4").await, "published");
-    // A second click changes nothing more.
     assert_eq!(
-        leader
-            .post("/results/2026-Q4/publish", &[])
-            .await
-            .location(),
-        Some("/results/2026-Q4")
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'period.publish' and entity_id = '2026-Q4'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from honor h join period p using (period_id) where p.code = '2026-Q4'"
+        )
+        .await,
+        15
     );
 
     // The exports: compute of the recount is exactly the published results.

@@ -54,7 +54,7 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected(pool: PgPool) 
     assert!(started.elapsed() < Duration::from_secs(4));
 
     stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(12), server)
+    tokio::time::timeout(Duration::from_secs(5), server)
         .await
         .expect("server stops")
         .unwrap()

@@ -116,6 +116,14 @@ async fn a_head_casts_only_their_own_windows_ballot_in_the_open_period(pool: PgP
                 page.status
             );
             assert!(page.location().is_none(), "{what} to {path}");
+            if *what == "the own window" {
+                // Refused for the recusal, not for anything else.
+                assert!(
+                    page.text("#window .form-error").contains("回避"),
+                    "{what} to {path}: {}",
+                    page.text("#window .form-error")
+                );
+            }
         }
     }
     assert_eq!(before, checksum(&app.pool).await, "rows changed");

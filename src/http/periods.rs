@@ -377,10 +377,6 @@ fn effects(from: Phase, to: Phase) -> Vec<String> {
             "结束综合评定：评分不能再修改。".into(),
             "系统按 考核、民主推荐、综合评定 的权重计算总分并排出名次，供领导小组审定；并列待定的由组长选定并写明理由。".into(),
         ],
-        (Phase::Review, Phase::Published) => vec![
-            "发布评选结果：当选名单上光荣榜，结果与复核数据一并存档。".into(),
-            "发布后本周期锁定，之后的任何更改都须作为更正并说明理由。".into(),
-        ],
         (_, to) => vec![format!("进入{}阶段。", to.label())],
     }
 }

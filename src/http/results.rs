@@ -845,6 +845,46 @@ struct PublishPage {
     winners: Vec<(&'static str, Vec<String>)>,
     /// Why it cannot be published yet, if it cannot.
     blocked: Option<&'static str>,
+    /// The list changed since the group leader last saw it.
+    changed: bool,
+    /// The winners as confirmed, sent back with the confirmation: publication refuses a list
+    /// that changed in between (a score correction, say).
+    confirmed: String,
+}
+
+/// The winners of both kinds, in rank order, as one string.
+fn winners_key(result: &PeriodResult) -> String {
+    format!(
+        "{}|{}",
+        result.window.winners.join(","),
+        result.staff.winners.join(",")
+    )
+}
+
+fn publish_confirmation(
+    user: &CurrentUser,
+    code: &str,
+    result: &PeriodResult,
+    names: &db::period::EntrantNames,
+    changed: bool,
+) -> PublishPage {
+    let label = crate::domain::period::period_label(code);
+    let blocked = (!result.window.unresolved_tie.is_empty()
+        || !result.staff.unresolved_tie.is_empty())
+    .then_some("尚有跨过名额线的并列待定，请先在评选结果页审定后再发布。");
+    let list = |ids: &[String]| ids.iter().map(|w| names.label(w)).collect();
+    PublishPage {
+        layout: Layout::new(format!("发布{label}评选结果"), Some(user), urls::PERIODS),
+        winners: vec![
+            ("优质服务窗口", list(&result.window.winners)),
+            ("优秀服务标兵", list(&result.staff.winners)),
+        ],
+        blocked,
+        changed,
+        confirmed: winners_key(result),
+        label,
+        code: code.to_string(),
+    }
 }
 
 /// The confirmation page of publication: exactly what will happen and who will be on the
@@ -861,36 +901,9 @@ async fn publish_page(
     if Phase::parse(&p.phase) != Some(Phase::Review) {
         return Ok(Redirect::to(&format!("/results/{}", p.code)).into_response());
     }
-    let blocked = (!result.window.unresolved_tie.is_empty()
-        || !result.staff.unresolved_tie.is_empty())
-    .then_some("尚有跨过名额线的并列待定，请先在评选结果页审定后再发布。");
-    let label = crate::domain::period::period_label(&p.code);
-    Ok(page::ok(&PublishPage {
-        layout: Layout::new(format!("发布{label}评选结果"), Some(&user), urls::PERIODS),
-        winners: vec![
-            (
-                "优质服务窗口",
-                result
-                    .window
-                    .winners
-                    .iter()
-                    .map(|w| names.label(w))
-                    .collect(),
-            ),
-            (
-                "优秀服务标兵",
-                result
-                    .staff
-                    .winners
-                    .iter()
-                    .map(|w| names.label(w))
-                    .collect(),
-            ),
-        ],
-        blocked,
-        label,
-        code: p.code,
-    }))
+    Ok(page::ok(&publish_confirmation(
+        &user, &p.code, &result, &names, false,
+    )))
 }
 
 /// The group leader (组长) publishes the reviewed results, after the confirmation page:
@@ -901,8 +914,9 @@ async fn publish(
     user: CurrentUser,
     ip: ClientIp,
     Path(code): Path<String>,
+    form: FormData,
 ) -> AppResult<Response> {
-    let (p, _, _, _) = period_results(&state, user.center_id, &code).await?;
+    let (p, _, _, names) = period_results(&state, user.center_id, &code).await?;
     if !user.is_group_leader {
         return Err(AppError::Forbidden);
     }
@@ -932,6 +946,13 @@ async fn publish(
         drop(tx);
         errors.add("publish", "尚有跨过名额线的并列待定，请先审定后再发布。");
         return render(&state, &user, &code, errors).await;
+    }
+    // What is published is exactly the list the group leader confirmed.
+    if form.raw("confirmed") != Ok(winners_key(&result).as_str()) {
+        drop(tx);
+        return Ok(page::invalid(&publish_confirmation(
+            &user, &p.code, &result, &names, true,
+        )));
     }
     let actor = user.actor(&ip);
     db::period::publish(&mut tx, &actor, user.center_id, &p, &input, &result).await?;
