@@ -476,6 +476,15 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
     leader.login("yewuke", PASSWORD).await;
     let mut staff = Browser::new(&app);
     staff.login("staff002", PASSWORD).await;
+    let mut group_leader = Browser::new(&app);
+    group_leader.login("zuzhang", PASSWORD).await;
+    // Windows 5 and 6 of the voting quarter share their assessment score; no ballot names
+    // them and no window is rated below, so they tie across the boundary of five.
+    let w5 = first_id(
+        &app,
+        "select window_id from service_window where number = '5' order by window_id limit 1",
+    )
+    .await;
     // An open quarter for the forms of the entry phase.
     assert!(
         ducha
@@ -810,6 +819,31 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
             },
         ),
         (
+            "group_leader",
+            Target {
+                name: "tie decision",
+                page: "/results/2026-Q3".into(),
+                form: "#window form",
+                fill: vec![
+                    ("chosen", format!("W{w5}")),
+                    ("reason", "领导小组审定：该窗口本季度群众满意度更高".into()),
+                ],
+                may_be_missing: vec![],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                // The rating closes: the round is in review, with its tie.
+                setup: Some(
+                    "update period set phase = 'review', updated_at = now() where code = '2026-Q3'",
+                ),
+                cell_id: None,
+                twin: None,
+            },
+        ),
+        (
             "ducha",
             Target {
                 name: "correction",
@@ -863,6 +897,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
             "admin" => &mut admin,
             "head" => &mut head,
             "leader" => &mut leader,
+            "group_leader" => &mut group_leader,
             _ => &mut staff,
         };
         let mut tally = Tally::default();
