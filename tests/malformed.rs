@@ -448,8 +448,10 @@ async fn hammer(app: &TestApp, b: &mut Browser, t: &Target<'_>, tally: &mut Tall
     let ok = b
         .post_raw(&form.action, "application/x-www-form-urlencoded", body)
         .await;
+    // Accepted: sent on (303), or shown with what was done (a new account's one-time
+    // password), and in every case saved.
     assert!(
-        ok.status.is_redirection(),
+        ok.status.is_redirection() || (ok.status == 200 && checksum(&app.pool).await != before),
         "{}: the valid form was not accepted: {} {}",
         t.name,
         ok.status,
@@ -513,6 +515,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
 
     let mut report = String::new();
     let mut all = Tally::default();
+    // A leadership account: its window and staff select boxes are not read.
     let targets: Vec<(&str, Target)> = vec![
         (
             "ducha",
@@ -814,6 +817,121 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 setup: Some(
                     "update period set phase = 'rating', updated_at = now() where code = '2026-Q3'",
                 ),
+                cell_id: None,
+                twin: None,
+            },
+        ),
+        (
+            "admin",
+            Target {
+                name: "new department",
+                page: "/admin/departments/new".into(),
+                form: "main form[method=post]",
+                fill: vec![
+                    ("name", "测试新增进驻单位".into()),
+                    ("sort_order", "90".into()),
+                ],
+                may_be_missing: vec![],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+                cell_id: None,
+                twin: None,
+            },
+        ),
+        (
+            "admin",
+            Target {
+                name: "new business area",
+                page: "/admin/business-areas/new".into(),
+                form: "main form[method=post]",
+                fill: vec![
+                    ("name", "测试新增业务范围".into()),
+                    ("sort_order", "90".into()),
+                ],
+                may_be_missing: vec![],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+                cell_id: None,
+                twin: None,
+            },
+        ),
+        (
+            "admin",
+            Target {
+                name: "new window",
+                page: "/admin/windows/new".into(),
+                form: "main form[method=post]",
+                fill: vec![
+                    ("number", "88".into()),
+                    ("name", "测试新增窗口".into()),
+                    ("department_id", department.to_string()),
+                    ("business_area_id", area.to_string()),
+                ],
+                may_be_missing: vec![],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+                cell_id: None,
+                twin: None,
+            },
+        ),
+        (
+            "admin",
+            Target {
+                name: "new staff member",
+                page: "/admin/staff/new".into(),
+                form: "main form[method=post]",
+                fill: vec![
+                    ("name", "测试新增人员".into()),
+                    ("employee_no", "T0001".into()),
+                    ("window_id", window.to_string()),
+                    ("position", "综合受理岗".into()),
+                ],
+                may_be_missing: vec![],
+                skip: vec![],
+                post_to: None,
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
+                cell_id: None,
+                twin: None,
+            },
+        ),
+        (
+            "admin",
+            Target {
+                name: "new account",
+                page: "/admin/accounts/new".into(),
+                form: "main form[method=post]",
+                fill: vec![
+                    ("username", "testnew01".into()),
+                    ("display_name", "测试新增账号".into()),
+                    ("role", "leadership".into()),
+                ],
+                may_be_missing: vec![],
+                skip: vec!["window_id", "staff_id"],
+                post_to: None,
+                reset: None,
+                cell: None,
+                valid: vec![],
+                extra: vec![],
+                setup: None,
                 cell_id: None,
                 twin: None,
             },
