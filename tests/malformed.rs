@@ -279,6 +279,7 @@ struct Tally {
 
 /// One form: who fills it in, where it is, which fields to leave out of the hammering
 /// (`skip`), and which valid values to fill in first (`fill`).
+#[derive(Default)]
 struct Target<'a> {
     name: &'a str,
     page: String,
@@ -515,7 +516,6 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
 
     let mut report = String::new();
     let mut all = Tally::default();
-    // A leadership account: its window and staff select boxes are not read.
     let targets: Vec<(&str, Target)> = vec![
         (
             "ducha",
@@ -523,17 +523,9 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 name: "monthly scores",
                 page: "/scores/2026-10".into(),
                 form: "form.score-grid",
-                fill: vec![],
                 may_be_missing: vec!["c", "o", "v"],
-                skip: vec![],
-                post_to: None,
-                reset: None,
                 cell: Some("95.50"),
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -543,16 +535,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 page: "/periods".into(),
                 form: "form.inline-form",
                 fill: vec![("code", "2027-Q1".into())],
-                may_be_missing: vec![],
-                skip: vec![],
-                post_to: None,
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -571,16 +554,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                     ),
                     ("evidence", "督查通报".into()),
                 ],
-                may_be_missing: vec![],
-                skip: vec![],
-                post_to: None,
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -589,17 +563,11 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 name: "duty days",
                 page: "/periods/2026-Q4/duty-days".into(),
                 form: "form.score-grid",
-                fill: vec![],
                 may_be_missing: vec!["c", "o", "v"],
-                skip: vec![],
-                post_to: None,
-                reset: None,
                 cell: Some("60"),
                 valid: vec!["101"],
                 extra: vec!["367", "1000"],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -611,15 +579,8 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 fill: vec![("c", "W1".into())],
                 // An empty ballot is a valid ballot.
                 may_be_missing: vec!["c"],
-                skip: vec![],
                 post_to: Some("/ballot"),
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -633,16 +594,9 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                     ("new", "Neues-Passwort-2026".into()),
                     ("confirm", "Neues-Passwort-2026".into()),
                 ],
-                may_be_missing: vec![],
-                skip: vec![],
-                post_to: None,
                 reset: Some("delete from login_throttle"),
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
                 twin: Some(("new", "confirm")),
+                ..Default::default()
             },
         ),
         (
@@ -651,17 +605,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 name: "department",
                 page: format!("/admin/departments/{department}"),
                 form: "form.edit-form, main form[method=post]",
-                fill: vec![],
-                may_be_missing: vec![],
-                skip: vec![],
-                post_to: None,
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -670,17 +614,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 name: "business area",
                 page: format!("/admin/business-areas/{area}"),
                 form: "form.edit-form, main form[method=post]",
-                fill: vec![],
-                may_be_missing: vec![],
-                skip: vec![],
-                post_to: None,
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -689,17 +623,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 name: "window",
                 page: format!("/admin/windows/{window}"),
                 form: "form.edit-form, main form[method=post]",
-                fill: vec![],
-                may_be_missing: vec![],
-                skip: vec![],
-                post_to: None,
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -708,17 +632,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 name: "staff member",
                 page: format!("/admin/staff/{staff_id}"),
                 form: "form.edit-form, main form[method=post]",
-                fill: vec![],
-                may_be_missing: vec![],
-                skip: vec![],
-                post_to: None,
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -727,19 +641,10 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 name: "account",
                 page: format!("/admin/accounts/{account}"),
                 form: "form.edit-form, main form[method=post]",
-                fill: vec![],
-                may_be_missing: vec![],
                 // A window head's account: the staff select box is not read for that role
                 // (the form always carries it), so nothing in it can be refused.
                 skip: vec!["staff_id"],
-                post_to: None,
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -748,17 +653,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 name: "scheme",
                 page: format!("/admin/schemes/{scheme}"),
                 form: "form.edit-form, main form[method=post]",
-                fill: vec![],
-                may_be_missing: vec![],
-                skip: vec![],
-                post_to: None,
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -768,16 +663,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 page: "/periods/2026-Q4/vetoes".into(),
                 form: "form.revoke",
                 fill: vec![("reason", "复核后撤销：经核实不属实".into())],
-                may_be_missing: vec![],
-                skip: vec![],
-                post_to: None,
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -786,17 +672,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 name: "phase change",
                 page: "/periods/2026-Q4/phase?to=candidates".into(),
                 form: "main form[method=post]",
-                fill: vec![],
-                may_be_missing: vec![],
-                skip: vec![],
-                post_to: None,
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -805,20 +681,13 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 name: "ratings",
                 page: "/ratings".into(),
                 form: "form.score-grid",
-                fill: vec![],
                 may_be_missing: vec!["r"],
-                skip: vec![],
-                post_to: None,
-                reset: None,
                 cell: Some("91.25"),
-                valid: vec![],
-                extra: vec![],
                 // The ballots above are cast: the vote closes and the rating opens.
                 setup: Some(
                     "update period set phase = 'rating', updated_at = now() where code = '2026-Q3'",
                 ),
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -831,16 +700,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                     ("name", "测试新增进驻单位".into()),
                     ("sort_order", "90".into()),
                 ],
-                may_be_missing: vec![],
-                skip: vec![],
-                post_to: None,
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -853,16 +713,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                     ("name", "测试新增业务范围".into()),
                     ("sort_order", "90".into()),
                 ],
-                may_be_missing: vec![],
-                skip: vec![],
-                post_to: None,
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -877,16 +728,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                     ("department_id", department.to_string()),
                     ("business_area_id", area.to_string()),
                 ],
-                may_be_missing: vec![],
-                skip: vec![],
-                post_to: None,
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -901,16 +743,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                     ("window_id", window.to_string()),
                     ("position", "综合受理岗".into()),
                 ],
-                may_be_missing: vec![],
-                skip: vec![],
-                post_to: None,
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -924,16 +757,9 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                     ("display_name", "测试新增账号".into()),
                     ("role", "leadership".into()),
                 ],
-                may_be_missing: vec![],
+                // A leadership account: its window and staff select boxes are not read.
                 skip: vec!["window_id", "staff_id"],
-                post_to: None,
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -946,19 +772,11 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                     ("chosen", format!("W{w5}")),
                     ("reason", "领导小组审定：该窗口本季度群众满意度更高".into()),
                 ],
-                may_be_missing: vec![],
-                skip: vec![],
-                post_to: None,
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
                 // The rating closes: the round is in review, with its tie.
                 setup: Some(
                     "update period set phase = 'review', updated_at = now() where code = '2026-Q3'",
                 ),
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -977,16 +795,7 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                     ),
                     ("reason", "发布后收到纪检部门通报".into()),
                 ],
-                may_be_missing: vec![],
-                skip: vec![],
-                post_to: None,
-                reset: None,
-                cell: None,
-                valid: vec![],
-                extra: vec![],
-                setup: None,
-                cell_id: None,
-                twin: None,
+                ..Default::default()
             },
         ),
         (
@@ -997,15 +806,9 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 form: "form.score-grid",
                 fill: vec![("reason", "核对原始记录后更正".into())],
                 may_be_missing: vec!["c", "o", "v"],
-                skip: vec![],
-                post_to: None,
-                reset: None,
                 cell: Some("77.77"),
-                valid: vec![],
-                extra: vec![],
-                setup: None,
                 cell_id: Some(outsider.to_string()),
-                twin: None,
+                ..Default::default()
             },
         ),
     ];
