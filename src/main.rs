@@ -27,6 +27,9 @@ enum Command {
     Demo(DemoArgs),
     /// Apply database migrations and exit.
     Migrate(DbArgs),
+    /// Grant an existing login role what the running server needs and nothing more (run as
+    /// the tables' owner; then serve with that role in DATABASE_URL).
+    GrantAppRole(GrantArgs),
     /// Create an administrator account (password from PINGXUAN_ADMIN_PASSWORD or standard input).
     CreateAdmin(CreateAdminArgs),
     /// Export a period's recount input or results (SPEC.md §5) as JSON on standard output.
@@ -37,6 +40,14 @@ enum Command {
         /// The period's data, or `-` for standard input.
         file: String,
     },
+}
+
+#[derive(Args)]
+struct GrantArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// The role the server will connect as.
+    role: String,
 }
 
 #[derive(Args)]
@@ -172,6 +183,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = db::connect(args.database_url.as_deref(), 2).await?;
             db::migrate(&pool).await?;
             println!("migrations applied");
+            Ok(())
+        }
+        Command::GrantAppRole(args) => {
+            let pool = db::connect(args.db.database_url.as_deref(), 2).await?;
+            db::migrate(&pool).await?;
+            db::grant_app_role(&pool, &args.role).await?;
+            println!("granted {} what the server needs", args.role);
             Ok(())
         }
         Command::CreateAdmin(args) => create_admin(args).await,

@@ -280,6 +280,135 @@ async fn the_database_refuses_what_the_application_never_does(pool: PgPool) {
     .await;
 }
 
+/// The application's own role (`pingxuan grant-app-role`): it runs the center, reads and
+/// writes rows, and cannot rewrite history: no schema change, no trigger disabled, no
+/// truncation, no update or delete of an append-only table, no migration record touched.
+#[sqlx::test]
+async fn the_applications_own_role_runs_the_center_but_cannot_rewrite_history(pool: PgPool) {
+    let app = spawn(pool).await;
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    // A login role that owns nothing, created once for the cluster (each test has a
+    // database of its own; roles are shared).
+    sqlx::query(
+        "do $$ begin
+           if not exists (select 1 from pg_roles where rolname = 'pingxuan_app_test') then
+             create role pingxuan_app_test login;
+           end if;
+         end $$",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    pingxuan::db::grant_app_role(&app.pool, "pingxuan_app_test")
+        .await
+        .unwrap();
+    assert!(
+        pingxuan::db::grant_app_role(&app.pool, "x; drop table audit_log")
+            .await
+            .is_err()
+    );
+    let options = (*app.pool.connect_options())
+        .clone()
+        .username("pingxuan_app_test");
+    let role_pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await
+        .unwrap();
+    let who: String = sqlx::query_scalar("select current_user::text")
+        .fetch_one(&role_pool)
+        .await
+        .unwrap();
+    assert_eq!(who, "pingxuan_app_test");
+    // Starting up: the migrations are found applied, nothing to create.
+    pingxuan::db::migrate(&role_pool).await.unwrap();
+
+    // The whole application on that role: sign in, save a score, cast a ballot, sign out.
+    let served = TestApp {
+        router: pingxuan::app(pingxuan::AppState::new(
+            role_pool.clone(),
+            pingxuan::config::Config::default(),
+        )),
+        pool: role_pool.clone(),
+    };
+    let audit_before = count(&app.pool, "select count(*) from audit_log").await;
+    let mut ducha = Browser::new(&served);
+    ducha.login("ducha", PASSWORD).await;
+    let mut fields = ducha
+        .get("/scores/2027-01")
+        .await
+        .form_fields("form.score-grid");
+    let first = fields.iter().position(|(k, _)| k.starts_with('c')).unwrap();
+    fields[first].1 = "95.50".into();
+    assert_eq!(
+        ducha.post_fields("/scores/2027-01", &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let mut head = Browser::new(&served);
+    head.login("head02", PASSWORD).await;
+    let token = head.csrf().await;
+    let cast = head
+        .post_fields(
+            "/ballot",
+            &[
+                ("_csrf".into(), token),
+                ("kind".into(), "window".into()),
+                ("period".into(), "2026-Q3".into()),
+                ("c".into(), "W1".into()),
+            ],
+        )
+        .await;
+    assert_eq!(cast.location(), Some("/ballot?notice=voted"));
+    assert_eq!(
+        ducha.post("/logout", &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(count(&app.pool, "select count(*) from audit_log").await > audit_before);
+
+    // What the role may not do, 12 of 12 refused.
+    let before = checksum(&app.pool).await;
+    let audit_rows = count(&app.pool, "select count(*) from audit_log").await;
+    for (sql, expected) in [
+        ("alter table audit_log disable trigger all", "must be owner"),
+        ("drop table audit_log", "must be owner"),
+        ("truncate audit_log", "permission denied"),
+        ("update audit_log set action = 'x'", "permission denied"),
+        ("delete from audit_log", "permission denied"),
+        ("delete from score_correction", "permission denied"),
+        (
+            "update period_correction set reason = 'x'",
+            "permission denied",
+        ),
+        ("create table evil (x int)", "permission denied"),
+        ("delete from _sqlx_migrations", "permission denied"),
+        (
+            "alter table monthly_score drop constraint monthly_score_score_check",
+            "must be owner",
+        ),
+        (
+            "alter table ballot_receipt disable trigger all",
+            "must be owner",
+        ),
+        (
+            "insert into monthly_score (center_id, month, window_id, score)
+             select center_id, '2027-02', window_id, 101 from service_window limit 1",
+            "monthly_score_score_check",
+        ),
+    ] {
+        let err = sqlx::query(sql)
+            .execute(&role_pool)
+            .await
+            .expect_err(sql)
+            .to_string();
+        assert!(err.contains(expected), "{sql}: {err}");
+    }
+    assert_eq!(before, checksum(&app.pool).await);
+    assert_eq!(
+        audit_rows,
+        count(&app.pool, "select count(*) from audit_log").await
+    );
+}
+
 /// Every Set-Cookie of a response, as text.
 fn set_cookies(page: &Page) -> Vec<String> {
     page.headers

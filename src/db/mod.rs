@@ -93,10 +93,94 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
              (create database … encoding 'UTF8' template template0)"
         );
     }
-    MIGRATOR
-        .run(pool)
-        .await
-        .context("database migration failed")
+    if up_to_date(pool).await? {
+        // Nothing to apply: a role that may not create tables (the application's own, see
+        // `grant_app_role`) starts as well as the owner.
+        return Ok(());
+    }
+    MIGRATOR.run(pool).await.context(
+        "database migration failed (a role without the right to create tables cannot \
+         migrate: run `pingxuan migrate` with the owner's DATABASE_URL first)",
+    )
+}
+
+/// Whether every embedded migration is applied, unchanged.
+async fn up_to_date(pool: &PgPool) -> anyhow::Result<bool> {
+    let exists: bool = sqlx::query_scalar("select to_regclass('_sqlx_migrations') is not null")
+        .fetch_one(pool)
+        .await?;
+    if !exists {
+        return Ok(false);
+    }
+    let applied: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("select version, checksum from _sqlx_migrations where success")
+            .fetch_all(pool)
+            .await?;
+    Ok(MIGRATOR.iter().all(|m| {
+        applied
+            .iter()
+            .any(|(v, c)| *v == m.version && c.as_slice() == m.checksum.as_ref())
+    }))
+}
+
+/// The tables whose rows are never changed or removed once written.
+const APPEND_ONLY: &[&str] = &["audit_log", "score_correction", "period_correction"];
+
+/// Gives `role` (an existing login role that owns nothing) what the running application
+/// needs and nothing more: to read and write rows, never to change the schema, disable a
+/// trigger, truncate, or update or delete a row of an append-only table. Run as the owner
+/// of the tables (the role that migrates); tables added by later migrations get the same
+/// grants.
+pub async fn grant_app_role(pool: &PgPool, role: &str) -> anyhow::Result<()> {
+    let valid = role.len() <= 63
+        && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && role
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        bail!("role name {role:?}: use a-z, 0-9 and _ only");
+    }
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_roles where rolname = $1)")
+            .bind(role)
+            .fetch_one(pool)
+            .await?;
+    if !exists {
+        bail!(
+            "role {role} does not exist: create it first (create role {role} login password '…')"
+        );
+    }
+    let database: String = sqlx::query_scalar("select current_database()::text")
+        .fetch_one(pool)
+        .await?;
+    let mut tx = pool.begin().await?;
+    let mut statements = vec![
+        format!(
+            "grant connect on database \"{}\" to {role}",
+            database.replace('"', "\"\"")
+        ),
+        format!("grant usage on schema public to {role}"),
+        format!("grant select, insert, update, delete on all tables in schema public to {role}"),
+        format!("grant usage, select on all sequences in schema public to {role}"),
+        format!(
+            "alter default privileges in schema public grant select, insert, update, delete on tables to {role}"
+        ),
+        format!(
+            "alter default privileges in schema public grant usage, select on sequences to {role}"
+        ),
+        format!("revoke insert, update, delete on _sqlx_migrations from {role}"),
+    ];
+    for table in APPEND_ONLY {
+        statements.push(format!("revoke update, delete on {table} from {role}"));
+    }
+    for sql in statements {
+        sqlx::query(&sql)
+            .execute(&mut *tx)
+            .await
+            .with_context(|| sql.clone())?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 fn is_unreachable(e: &anyhow::Error) -> bool {
