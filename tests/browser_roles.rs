@@ -1,6 +1,6 @@
 //! Each role's main path through the demo center in headless Chromium, typed and clicked as
 //! a person would: the supervision office opens a quarter, types a month of scores for every
-//! window and staff member and records a veto; a window head who has not yet voted casts
+//! window (value, Enter, value, … down the column) and staff member and records a veto; a window head who has not yet voted casts
 //! both ballots (the own window cannot be ticked, and a forged tick is refused); the
 //! supervision office closes the vote; a leadership member rates the candidates; the group
 //! leader decides any tie and publishes; the public honor roll then shows exactly the
@@ -147,13 +147,51 @@ fn supervision_types_scores(driver: &Driver, base: &str, dir: &Path) -> Step<usi
         shots(&s, dir, "period-2026-Q4")?;
 
         let mut typed_total = 0;
+        // 90.00 … 99.75 in steps of 0.25, so that no two neighbours are alike.
+        let value = |i: usize| {
+            let hundredths = 9000 + (i * 25) % 1000;
+            format!("{}.{:02}", hundredths / 100, hundredths % 100)
+        };
         for (tab, name) in [("windows", "scores-windows"), ("staff", "scores-staff")] {
             s.goto(&format!("{base}/scores/2026-10?tab={tab}"))?;
-            // 90.00 … 99.75 in steps of 0.25, so that no two neighbours are alike.
-            let typed = type_grid(&s, |i| {
-                let hundredths = 9000 + (i * 25) % 1000;
-                format!("{}.{:02}", hundredths / 100, hundredths % 100)
-            })?;
+            let typed = if tab == "windows" {
+                // As the office types it: a value, Enter, the next value, down the column.
+                let names = s.run(
+                    "return [...document.querySelectorAll('form.score-grid input.score-input')].map(e => e.name)",
+                )?;
+                let names: Vec<String> = names
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|n| n.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                s.find("form.score-grid input.score-input")?.click()?;
+                let mut typed = Vec::new();
+                for (i, cell) in names.iter().enumerate() {
+                    let focused = s.active()?.attribute("name")?.unwrap_or_default();
+                    if focused != *cell {
+                        return Err(format!(
+                            "after {i} Enters the cursor is in {focused:?}, not {cell}"
+                        ));
+                    }
+                    s.active()?.type_text(&format!("{}\u{E007}", value(i)))?;
+                    typed.push((cell.clone(), value(i)));
+                }
+                // Enter in the last cell does not send the form; the up arrow goes back.
+                if s.url()?.contains("notice=") {
+                    return Err("Enter in the last cell sent the form".into());
+                }
+                s.active()?.type_text("\u{E013}")?;
+                let back = s.active()?.attribute("name")?.unwrap_or_default();
+                if names.len() > 1 && back != names[names.len() - 2] {
+                    return Err(format!("the up arrow moved to {back:?}"));
+                }
+                typed
+            } else {
+                type_grid(&s, value)?
+            };
             if typed.is_empty() {
                 return Err(format!("no score boxes on the {tab} tab"));
             }

@@ -225,6 +225,16 @@ impl Session {
         Ok(Element { session: self, id })
     }
 
+    /// The element that has the keyboard focus.
+    pub fn active(&self) -> Result<Element<'_>, String> {
+        let v = self.cmd("GET", "/element/active", None)?;
+        let id = v[ELEMENT_KEY]
+            .as_str()
+            .ok_or_else(|| format!("no focused element: {v}"))?
+            .to_string();
+        Ok(Element { session: self, id })
+    }
+
     /// Every element matching the CSS `selector`.
     pub fn find_all(&self, selector: &str) -> Result<Vec<Element<'_>>, String> {
         let v = self.cmd(
