@@ -150,18 +150,7 @@ async fn the_public_pages_render_in_chromium_with_chinese_glyphs(pool: PgPool) {
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = app.router.clone();
-    tokio::spawn(async move {
-        pingxuan::server::serve(
-            listener,
-            router,
-            Duration::from_secs(10),
-            std::future::pending(),
-        )
-        .await
-    });
+    let addr = serve_on_socket(&app).await;
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     let base = format!("http://{addr}");

@@ -442,30 +442,11 @@ fn honor_roll_names(driver: &Driver, base: &str, dir: &Path) -> Step<Vec<String>
     result
 }
 
-async fn phase(app: &TestApp, code: &str) -> String {
-    sqlx::query_scalar("select phase from period where code = $1")
-        .bind(code)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
-}
-
 #[sqlx::test]
 async fn each_role_walks_its_main_path_in_chromium(pool: PgPool) {
     let app = spawn(pool).await;
     pingxuan::demo_rounds::load(&app.pool).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = app.router.clone();
-    tokio::spawn(async move {
-        pingxuan::server::serve(
-            listener,
-            router,
-            Duration::from_secs(10),
-            std::future::pending(),
-        )
-        .await
-    });
+    let base = format!("http://{}", serve_on_socket(&app).await);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots/roles");
     std::fs::create_dir_all(&dir).unwrap();
     let driver = Arc::new(blocking(Driver::start).await);

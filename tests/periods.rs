@@ -7,14 +7,6 @@ use common::*;
 use pingxuan::domain::Role;
 use sqlx::PgPool;
 
-async fn phase(app: &TestApp, code: &str) -> String {
-    sqlx::query_scalar("select phase from period where code = $1")
-        .bind(code)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
-}
-
 #[sqlx::test]
 async fn the_supervision_office_opens_a_quarter_with_a_copy_of_its_scheme(pool: PgPool) {
     let app = spawn(pool).await;

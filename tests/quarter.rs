@@ -181,7 +181,7 @@ async fn a_quarter_from_the_first_score_to_the_published_winners(pool: PgPool) {
         member.post("/results/2026-Q4/publish", &[]).await.status,
         StatusCode::FORBIDDEN
     );
-    assert_eq!(phase_of(&app, "2026-Q4").await, "review");
+    assert_eq!(phase(&app, "2026-Q4").await, "review");
 
     // Windows 5 and 6 tie across the boundary: publication waits for the group leader's
     // decision.
@@ -193,7 +193,7 @@ async fn a_quarter_from_the_first_score_to_the_published_winners(pool: PgPool) {
     let refused = leader.post("/results/2026-Q4/publish", &[]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text("#publish .form-error").contains("并列待定"));
-    assert_eq!(phase_of(&app, "2026-Q4").await, "review");
+    assert_eq!(phase(&app, "2026-Q4").await, "review");
     let w6 = format!("W{}", windows[5]);
     let token = leader.csrf().await;
     let decided = leader
@@ -218,7 +218,7 @@ async fn a_quarter_from_the_first_score_to_the_published_winners(pool: PgPool) {
     let listed = confirm.texts(".winner-list li");
     assert_eq!(listed.len(), 15, "5 windows and 10 staff: {listed:?}");
     assert!(listed.iter().any(|n| n.contains("6号窗口")), "{listed:?}");
-    assert_eq!(phase_of(&app, "2026-Q4").await, "review");
+    assert_eq!(phase(&app, "2026-Q4").await, "review");
     let confirmed = confirm
         .input_value("confirmed")
         .expect("the confirmed list");
@@ -233,7 +233,7 @@ async fn a_quarter_from_the_first_score_to_the_published_winners(pool: PgPool) {
         stale.input_value("confirmed").as_deref(),
         Some(confirmed.as_str())
     );
-    assert_eq!(phase_of(&app, "2026-Q4").await, "review");
+    assert_eq!(phase(&app, "2026-Q4").await, "review");
     // Eight clicks at once (two tabs, an impatient hand): published exactly once.
     let token = leader.csrf().await;
     let clicks = (0..8).map(|_| {
@@ -257,7 +257,7 @@ async fn a_quarter_from_the_first_score_to_the_published_winners(pool: PgPool) {
         .filter(|l| l.as_deref() == Some("/results/2026-Q4"))
         .count();
     assert_eq!((published, already), (1, 7), "{locations:?}");
-    assert_eq!(phase_of(&app, "2026-Q4").await, "published");
+    assert_eq!(phase(&app, "2026-Q4").await, "published");
     assert_eq!(
         count(
             &app.pool,
@@ -317,12 +317,4 @@ async fn a_quarter_from_the_first_score_to_the_published_winners(pool: PgPool) {
         .await,
         1
     );
-}
-
-async fn phase_of(app: &TestApp, code: &str) -> String {
-    sqlx::query_scalar("select phase from period where code = $1")
-        .bind(code)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
 }

@@ -395,3 +395,30 @@ impl Page {
             .and_then(|f| f.value().attr("action").map(str::to_string))
     }
 }
+
+/// The phase a period is in now, read from the database.
+pub async fn phase(app: &TestApp, code: &str) -> String {
+    sqlx::query_scalar("select phase from period where code = $1")
+        .bind(code)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+/// The application served on a real socket of this machine (for a browser, or a client that
+/// misbehaves at the byte level); its address.
+pub async fn serve_on_socket(app: &TestApp) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app.router.clone();
+    tokio::spawn(async move {
+        pingxuan::server::serve(
+            listener,
+            router,
+            std::time::Duration::from_secs(10),
+            std::future::pending(),
+        )
+        .await
+    });
+    addr
+}
