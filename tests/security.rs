@@ -291,25 +291,31 @@ async fn the_applications_own_role_runs_the_center_but_cannot_rewrite_history(po
     // database of its own; roles are shared).
     sqlx::query(
         "do $$ begin
-           if not exists (select 1 from pg_roles where rolname = 'pingxuan_app_test') then
-             create role pingxuan_app_test login;
-           end if;
+           create role pingxuan_app_test login password 'app-role-test';
+         exception when duplicate_object or unique_violation then null;
          end $$",
     )
     .execute(&app.pool)
     .await
     .unwrap();
+    sqlx::query("alter role pingxuan_app_test login password 'app-role-test'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
     pingxuan::db::grant_app_role(&app.pool, "pingxuan_app_test")
         .await
         .unwrap();
-    assert!(
-        pingxuan::db::grant_app_role(&app.pool, "x; drop table audit_log")
-            .await
-            .is_err()
-    );
+    // Refused: a name that is not one, a role that does not exist, the owner itself.
+    for bad in ["x; drop table audit_log", "no_such_role", "postgres"] {
+        assert!(
+            pingxuan::db::grant_app_role(&app.pool, bad).await.is_err(),
+            "{bad}"
+        );
+    }
     let options = (*app.pool.connect_options())
         .clone()
-        .username("pingxuan_app_test");
+        .username("pingxuan_app_test")
+        .password("app-role-test");
     let role_pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(4)
         .connect_with(options)
@@ -407,6 +413,7 @@ async fn the_applications_own_role_runs_the_center_but_cannot_rewrite_history(po
         audit_rows,
         count(&app.pool, "select count(*) from audit_log").await
     );
+    role_pool.close().await;
 }
 
 /// Every Set-Cookie of a response, as text.

@@ -116,11 +116,14 @@ async fn up_to_date(pool: &PgPool) -> anyhow::Result<bool> {
         sqlx::query_as("select version, checksum from _sqlx_migrations where success")
             .fetch_all(pool)
             .await?;
+    let embedded = |v: i64| MIGRATOR.iter().any(|m| m.version == v);
+    // Every embedded migration applied unchanged, and nothing applied that this binary does
+    // not know (an older binary on a newer schema): otherwise the migrator decides, and says.
     Ok(MIGRATOR.iter().all(|m| {
         applied
             .iter()
             .any(|(v, c)| *v == m.version && c.as_slice() == m.checksum.as_ref())
-    }))
+    }) && applied.iter().all(|(v, _)| embedded(*v)))
 }
 
 /// The tables whose rows are never changed or removed once written.
@@ -129,8 +132,8 @@ const APPEND_ONLY: &[&str] = &["audit_log", "score_correction", "period_correcti
 /// Gives `role` (an existing login role that owns nothing) what the running application
 /// needs and nothing more: to read and write rows, never to change the schema, disable a
 /// trigger, truncate, or update or delete a row of an append-only table. Run as the owner
-/// of the tables (the role that migrates); tables added by later migrations get the same
-/// grants.
+/// of the tables (the role that migrates), and again after each upgrade: later tables get
+/// the grants by default, but only this applies the append-only revocations to them.
 pub async fn grant_app_role(pool: &PgPool, role: &str) -> anyhow::Result<()> {
     let valid = role.len() <= 63
         && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
@@ -140,14 +143,45 @@ pub async fn grant_app_role(pool: &PgPool, role: &str) -> anyhow::Result<()> {
     if !valid {
         bail!("role name {role:?}: use a-z, 0-9 and _ only");
     }
-    let exists: bool =
-        sqlx::query_scalar("select exists (select 1 from pg_roles where rolname = $1)")
-            .bind(role)
-            .fetch_one(pool)
-            .await?;
-    if !exists {
-        bail!(
+    // A role the grants would not restrict, or the owner itself, is refused.
+    let found: Option<(bool, bool, bool, bool, bool, bool)> = sqlx::query_as(
+        "select r.rolsuper, r.rolbypassrls, r.rolcanlogin, r.rolname = current_user,
+                pg_has_role(r.oid, current_user, 'MEMBER'),
+                exists (select 1 from pg_class c where c.relowner = r.oid)
+                  or exists (select 1 from pg_namespace n where n.nspowner = r.oid)
+         from pg_roles r where r.rolname = $1",
+    )
+    .bind(role)
+    .fetch_optional(pool)
+    .await?;
+    match found {
+        None => bail!(
             "role {role} does not exist: create it first (create role {role} login password '…')"
+        ),
+        Some((true, ..)) | Some((_, true, ..)) => {
+            bail!(
+                "role {role} is a superuser or bypasses row security: grants would not restrict it"
+            )
+        }
+        Some((_, _, false, ..)) => bail!("role {role} cannot log in"),
+        Some((_, _, _, true, ..)) | Some((_, _, _, _, true, _)) => bail!(
+            "role {role} is the role running this command, or a member of it: \
+             run it as the tables' owner for a separate role that owns nothing"
+        ),
+        Some((_, _, _, _, _, true)) => {
+            bail!("role {role} owns objects: use a role that owns nothing")
+        }
+        Some(_) => {}
+    }
+    // Every table must be the owner's: the grants for later tables follow the owner.
+    let foreign: i64 = sqlx::query_scalar(
+        "select count(*) from pg_tables where schemaname = 'public' and tableowner <> current_user",
+    )
+    .fetch_one(pool)
+    .await?;
+    if foreign > 0 {
+        bail!(
+            "{foreign} tables of schema public belong to another role: run this as the tables' owner"
         );
     }
     let database: String = sqlx::query_scalar("select current_database()::text")
@@ -178,6 +212,18 @@ pub async fn grant_app_role(pool: &PgPool, role: &str) -> anyhow::Result<()> {
             .execute(&mut *tx)
             .await
             .with_context(|| sql.clone())?;
+    }
+    // PostgreSQL 14 and older let everyone create tables in schema public.
+    let can_create: bool =
+        sqlx::query_scalar("select has_schema_privilege($1, 'public', 'CREATE')")
+            .bind(role)
+            .fetch_one(&mut *tx)
+            .await?;
+    if can_create {
+        bail!(
+            "role {role} may create tables in schema public (PostgreSQL before 15 allows it to \
+             everyone): run `revoke create on schema public from public` as the owner, then this again"
+        );
     }
     tx.commit().await?;
     Ok(())
