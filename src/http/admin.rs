@@ -67,13 +67,6 @@ pub fn routes(r: Routes) -> Routes {
         )
 }
 
-fn parse_id(raw: &str) -> AppResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound)
-}
-
 /// The form field and message for a constraint the database refused, when it is one that
 /// a person can fix by typing something else.
 fn constraint_message(e: &AppError) -> Option<(&'static str, &'static str)> {
@@ -172,7 +165,7 @@ async fn set_active(
     Path(id): Path<String>,
     form: FormData,
 ) -> AppResult<Response> {
-    let id = parse_id(&id)?;
+    let id = super::extract::path_id(&id)?;
     let active = parse_active(&form)?;
     let actor = user.actor(&ip);
     let center = user.center_id;
@@ -315,7 +308,7 @@ fn catalog_routes(r: Routes, spec: &'static CatalogSpec) -> Routes {
               ip: ClientIp,
               Path(id): Path<String>,
               f: FormData| async move {
-            let id = parse_id(&id)?;
+            let id = super::extract::path_id(&id)?;
             catalog_save(spec, Some(id), s, u, ip, f).await
         },
     )
@@ -413,7 +406,7 @@ async fn catalog_edit(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> AppResult<Response> {
-    let id = parse_id(&id)?;
+    let id = super::extract::path_id(&id)?;
     let mut conn = state.db.acquire().await?;
     let row = db::org::catalog_get(&mut conn, spec.catalog, user.center_id, id)
         .await?
@@ -633,7 +626,7 @@ async fn window_edit(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> AppResult<Response> {
-    let id = parse_id(&id)?;
+    let id = super::extract::path_id(&id)?;
     let row = {
         let mut conn = state.db.acquire().await?;
         db::org::window_get(&mut conn, user.center_id, id)
@@ -677,7 +670,7 @@ async fn window_update(
     Path(id): Path<String>,
     form: FormData,
 ) -> AppResult<Response> {
-    let id = parse_id(&id)?;
+    let id = super::extract::path_id(&id)?;
     window_save(state, user, ip, Some(id), form).await
 }
 
@@ -890,7 +883,7 @@ async fn staff_edit(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> AppResult<Response> {
-    let id = parse_id(&id)?;
+    let id = super::extract::path_id(&id)?;
     let row = {
         let mut conn = state.db.acquire().await?;
         db::org::staff_get(&mut conn, user.center_id, id)
@@ -933,7 +926,7 @@ async fn staff_update(
     Path(id): Path<String>,
     form: FormData,
 ) -> AppResult<Response> {
-    let id = parse_id(&id)?;
+    let id = super::extract::path_id(&id)?;
     staff_save(state, user, ip, Some(id), form).await
 }
 
@@ -1190,7 +1183,7 @@ async fn account_edit(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> AppResult<Response> {
-    let id = parse_id(&id)?;
+    let id = super::extract::path_id(&id)?;
     let mut page = account_edit_page(&state, &user, id, None, Errors::default()).await?;
     page.layout = page
         .layout
@@ -1225,7 +1218,7 @@ async fn account_update(
     Path(id): Path<String>,
     form: FormData,
 ) -> AppResult<Response> {
-    let id = parse_id(&id)?;
+    let id = super::extract::path_id(&id)?;
     account_save(state, user, ip, Some(id), form).await
 }
 
@@ -1346,7 +1339,7 @@ async fn account_reset_password(
     ip: ClientIp,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let id = parse_id(&id)?;
+    let id = super::extract::path_id(&id)?;
     let row = {
         let mut conn = state.db.acquire().await?;
         db::account::get(&mut conn, user.center_id, id)

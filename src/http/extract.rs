@@ -112,6 +112,14 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
+/// A row id from the path (`/admin/staff/{id}`): a positive whole number, else the 404 page.
+pub fn path_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(AppError::NotFound)
+}
+
 /// The value of a cookie in the request.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers

@@ -460,11 +460,7 @@ async fn hall_of(State(state): State<AppState>, Path(code): Path<String>) -> App
 
 /// A winner's photo: only of a person holding a valid published honor.
 async fn photo(State(state): State<AppState>, Path(staff): Path<String>) -> AppResult<Response> {
-    let id = staff
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound)?;
+    let id = super::extract::path_id(&staff)?;
     let mut conn = state.db.acquire().await?;
     let (bytes, mime) = db::honor::public_photo(&mut conn, id)
         .await?

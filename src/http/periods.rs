@@ -1181,11 +1181,7 @@ async fn veto_revoke(
     form: FormData,
 ) -> AppResult<Response> {
     let p = load(&state, &user, &code).await?;
-    let id = id
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound)?;
+    let id = super::extract::path_id(&id)?;
     let mut f = super::form::Fields::new(&form);
     let reason = f.text("reason", 1000);
     let mut errors = f.errors;

@@ -28,13 +28,6 @@ pub fn routes(r: Routes) -> Routes {
         )
 }
 
-fn parse_id(raw: &str) -> AppResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound)
-}
-
 #[derive(Template)]
 #[template(path = "admin/staff_photo.html")]
 struct PhotoPage {
@@ -88,7 +81,7 @@ async fn photo_page(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> AppResult<Response> {
-    let id = parse_id(&id)?;
+    let id = super::extract::path_id(&id)?;
     render(&state, &user, id, None, query.as_deref()).await
 }
 
@@ -100,7 +93,7 @@ async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Response> {
-    let id = parse_id(&id)?;
+    let id = super::extract::path_id(&id)?;
     let file = super::form::uploaded_file(&headers, body, "photo")
         .await
         .map(|f| f.data);
@@ -138,7 +131,7 @@ async fn remove(
     ip: ClientIp,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let id = parse_id(&id)?;
+    let id = super::extract::path_id(&id)?;
     let mut tx = state.db.begin().await?;
     if !db::photo::set(&mut tx, &user.actor(&ip), user.center_id, id, None).await? {
         return Err(AppError::NotFound);
@@ -153,7 +146,7 @@ async fn image(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let id = parse_id(&id)?;
+    let id = super::extract::path_id(&id)?;
     let mut conn = state.db.acquire().await?;
     let (bytes, kind) = db::photo::get(&mut conn, user.center_id, id)
         .await?

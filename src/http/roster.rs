@@ -583,11 +583,7 @@ async fn confirm(
     ip: ClientIp,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let id = id
-        .parse::<i64>()
-        .ok()
-        .filter(|i| *i > 0)
-        .ok_or(AppError::NotFound)?;
+    let id = super::extract::path_id(&id)?;
     let mut tx = state.db.begin().await?;
     let (payload, applied) = db::imports::lock_roster(&mut tx, user.center_id, user.account_id, id)
         .await?

@@ -108,7 +108,7 @@ struct FormPage {
 }
 
 async fn load(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<db::period::SchemeRow> {
-    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let id = super::extract::path_id(id)?;
     let mut conn = state.db.acquire().await?;
     db::period::schemes(&mut conn, user.center_id)
         .await?
