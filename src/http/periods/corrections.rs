@@ -1,0 +1,171 @@
+//! Corrections after publication (更正)
+
+use super::vetoes::{
+    VetoChoices, VetoValues, parse_date, parse_target, parse_veto_code, veto_choices,
+};
+use super::{load, phase_of};
+use crate::db;
+use crate::domain::period::Phase;
+use crate::domain::period::period_label as label_of;
+use crate::http::AppState;
+use crate::http::error::{AppError, AppResult};
+use crate::http::extract::{ClientIp, CurrentUser};
+use crate::http::form::{Errors, FormData};
+use crate::http::page::{self, Layout};
+use crate::http::urls;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+
+#[derive(Template)]
+#[template(path = "periods/correction.html")]
+struct CorrectionPage {
+    layout: Layout,
+    label: String,
+    period_url: String,
+    action: String,
+    choices: VetoChoices,
+    values: VetoValues,
+    reason: String,
+    errors: Errors,
+}
+
+async fn render_correction(
+    state: &AppState,
+    user: &CurrentUser,
+    p: &db::period::PeriodRow,
+    values: VetoValues,
+    reason: String,
+    errors: Errors,
+) -> AppResult<Response> {
+    let choices = veto_choices(state, user, &values).await?;
+    let valid = errors.is_empty();
+    let page_ = CorrectionPage {
+        layout: Layout::new(
+            format!("{} 更正", label_of(&p.code)),
+            Some(user),
+            urls::PERIODS,
+        ),
+        label: label_of(&p.code),
+        period_url: urls::period(&p.code),
+        action: format!("{}/corrections", urls::period(&p.code)),
+        choices,
+        values,
+        reason,
+        errors,
+    };
+    Ok(page::ok_or_invalid(valid, &page_))
+}
+
+pub(super) async fn correction_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let p = load(&state, &user, &code).await?;
+    if phase_of(&p) != Phase::Published {
+        return Err(AppError::NotFound);
+    }
+    render_correction(
+        &state,
+        &user,
+        &p,
+        VetoValues::default(),
+        String::new(),
+        Errors::default(),
+    )
+    .await
+}
+
+/// A veto found after publication: recorded with its reason, the results recomputed from
+/// the frozen round, and the change of outcome kept with the correction.
+pub(super) async fn correction_save(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ip: ClientIp,
+    Path(code): Path<String>,
+    form: FormData,
+) -> AppResult<Response> {
+    let p = load(&state, &user, &code).await?;
+    if phase_of(&p) != Phase::Published {
+        return Err(AppError::NotFound);
+    }
+    let mut f = crate::http::form::Fields::new(&form);
+    let target = f.with("target", parse_target);
+    let veto_code = f.with("code", parse_veto_code);
+    let occurred_on = f.with("occurred_on", parse_date);
+    let description = f.paragraph("description", 1000);
+    let reason = f.paragraph("reason", 1000);
+    let mut errors = f.errors;
+    let values = VetoValues {
+        target: form.echo("target"),
+        code: form.echo("code"),
+        occurred_on: form.echo("occurred_on"),
+        description: form.echo("description"),
+        evidence: String::new(),
+    };
+    let typed_reason = form.echo("reason");
+    if let (
+        Some((window_id, staff_id)),
+        Some(code),
+        Some(occurred_on),
+        Some(description),
+        Some(reason),
+    ) = (target, veto_code, occurred_on, description, reason)
+        && errors.is_empty()
+    {
+        let mut tx = state.db.begin().await?;
+        let phase = db::period::lock_phase(&mut tx, user.center_id, p.period_id).await?;
+        if phase.as_deref() != Some("published") {
+            return Err(AppError::NotFound);
+        }
+        let recount_id = match (window_id, staff_id) {
+            (Some(w), _) => format!("W{w}"),
+            (_, Some(s)) => format!("S{s}"),
+            _ => unreachable!("one of the two is set"),
+        };
+        let (mut frozen, _) = db::period::round_input(&mut tx, user.center_id, &p).await?;
+        let vetoes = frozen
+            .windows
+            .iter_mut()
+            .find(|w| w.id == recount_id)
+            .map(|w| &mut w.vetoes)
+            .or_else(|| {
+                frozen
+                    .staff
+                    .iter_mut()
+                    .find(|s| s.id == recount_id)
+                    .map(|s| &mut s.vetoes)
+            });
+        match vetoes {
+            None => errors.add("target", "该对象不在本周期评选范围内"),
+            Some(v) => {
+                v.push(code.clone());
+                match db::period::recount_corrected(&mut tx, p.period_id, &frozen).await? {
+                    None => errors.add(
+                        "_form",
+                        "更正后并列情况发生变化，原有的领导小组审定不再适用：请联系系统管理员处理。本次未作任何更改。",
+                    ),
+                    Some((recount, results)) => {
+                        let actor = user.actor(&ip);
+                        let change = serde_json::json!({"veto": {"entrant": recount_id, "code": code, "description": description}});
+                        db::period::correct(&mut tx, &actor, user.center_id, &p, &frozen, &recount, &results, &change, &reason)
+                            .await?;
+                        let input = db::period::VetoInput {
+                            window_id,
+                            staff_id,
+                            code: code.clone(),
+                            occurred_on,
+                            description: description.clone(),
+                            evidence: String::new(),
+                        };
+                        db::period::veto_create(&mut tx, &actor, user.center_id, p.period_id, &input).await?;
+                        tx.commit().await?;
+                        return Ok(Redirect::to(&format!("/results/{}?notice=corrected", p.code)).into_response());
+                    }
+                }
+            }
+        }
+    }
+    render_correction(&state, &user, &p, values, typed_reason, errors).await
+}

@@ -1,0 +1,359 @@
+//! Evaluation periods (评选周期): opening one, its overview, and moving it through its
+//! phases with a confirmation page that says what the step does and what is missing.
+
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::AppState;
+use super::error::{AppError, AppResult};
+use super::extract::{ClientIp, CurrentUser};
+use super::form::{Errors, FormData};
+use super::page::{self, Layout};
+use super::routes::{Access, Routes, SUPERVISION};
+use super::urls;
+use crate::db;
+use crate::domain::period::period_label as label_of;
+use crate::domain::period::{PeriodCode, Phase, month_label};
+
+mod candidates;
+mod corrections;
+mod duty_days;
+mod phase;
+mod turnout;
+mod vetoes;
+
+pub use vetoes::{VETOES, veto_label};
+
+const S: Access = Access::Roles(SUPERVISION);
+
+pub fn routes(r: Routes) -> Routes {
+    r.get(urls::PERIODS, S, list)
+        .post(urls::PERIODS, S, create)
+        .get("/periods/{code}", S, show)
+        .get("/periods/{code}/phase", S, phase::confirm_page)
+        .post("/periods/{code}/phase", S, phase::change_phase)
+        .get("/periods/{code}/candidates", S, candidates::candidates)
+        .get("/periods/{code}/turnout", S, turnout::turnout)
+        .get("/periods/{code}/vetoes", S, vetoes::vetoes_page)
+        .post("/periods/{code}/vetoes", S, vetoes::veto_create)
+        .post("/periods/{code}/vetoes/{id}/revoke", S, vetoes::veto_revoke)
+        .get(
+            "/periods/{code}/corrections",
+            S,
+            corrections::correction_page,
+        )
+        .post(
+            "/periods/{code}/corrections",
+            S,
+            corrections::correction_save,
+        )
+        .get("/periods/{code}/duty-days", S, duty_days::duty_page)
+        .post("/periods/{code}/duty-days", S, duty_days::duty_save)
+}
+
+pub struct PeriodItem {
+    pub code: String,
+    pub label: String,
+    pub scheme: String,
+    pub phase: &'static str,
+    pub url: String,
+}
+
+pub(super) fn phase_of(p: &db::period::PeriodRow) -> Phase {
+    Phase::parse(&p.phase).unwrap_or(Phase::Entry)
+}
+
+#[derive(Template)]
+#[template(path = "periods/list.html")]
+struct ListPage {
+    layout: Layout,
+    periods: Vec<PeriodItem>,
+    code: String,
+    errors: Errors,
+    action: &'static str,
+}
+
+async fn list_page(
+    state: &AppState,
+    user: &CurrentUser,
+    code: String,
+    errors: Errors,
+    query: Option<&FormData>,
+) -> AppResult<ListPage> {
+    let mut conn = state.db.acquire().await?;
+    let periods = db::period::periods(&mut conn, user.center_id)
+        .await?
+        .into_iter()
+        .map(|p| PeriodItem {
+            label: label_of(&p.code),
+            url: urls::period(&p.code),
+            phase: phase_of(&p).label(),
+            scheme: p.scheme_name,
+            code: p.code,
+        })
+        .collect();
+    let mut layout = Layout::new("评选周期", Some(user), urls::PERIODS);
+    if let Some(q) = query {
+        layout = layout.with_notice(q);
+    }
+    Ok(ListPage {
+        layout,
+        periods,
+        code,
+        errors,
+        action: urls::PERIODS,
+    })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
+    let q = FormData::parse_query(q.as_deref().unwrap_or(""));
+    Ok(page::ok(
+        &list_page(&state, &user, String::new(), Errors::default(), Some(&q)).await?,
+    ))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ip: ClientIp,
+    form: FormData,
+) -> AppResult<Response> {
+    let typed = form.echo("code");
+    let mut errors = Errors::default();
+    let code = match form.raw("code").ok().and_then(PeriodCode::parse) {
+        Some(c) => Some(c),
+        None => {
+            errors.add(
+                "code",
+                "周期编号应如 2026-Q1（季度）、2026-03（月度）或 2026（年度）",
+            );
+            None
+        }
+    };
+    if let Some(code) = code {
+        let actor = user.actor(&ip);
+        let mut tx = state.db.begin().await?;
+        db::period::ensure_default_schemes(&mut tx, &actor, user.center_id).await?;
+        let scheme = db::period::schemes_for(&mut tx, user.center_id, code.kind)
+            .await?
+            .into_iter()
+            .next();
+        let Some(scheme) = scheme else {
+            errors.add(
+                "code",
+                "本中心没有可用于此类周期的评选方案，请联系系统管理员",
+            );
+            drop(tx);
+            return Ok(page::invalid(
+                &list_page(&state, &user, typed, errors, None).await?,
+            ));
+        };
+        let exists = db::period::period_by_code(&mut tx, user.center_id, &code.code())
+            .await?
+            .is_some();
+        if exists {
+            errors.add("code", "该评选周期已存在");
+        } else {
+            let created = db::period::period_create(
+                &mut tx,
+                &actor,
+                user.center_id,
+                &code.code(),
+                &code.months(),
+                code.kind,
+                scheme.scheme_id,
+            )
+            .await;
+            match created {
+                // Opened by a colleague in the same moment.
+                Err(e)
+                    if e.as_database_error()
+                        .is_some_and(|d| d.code().as_deref() == Some("23505")) =>
+                {
+                    errors.add("code", "该评选周期已存在");
+                    drop(tx);
+                    return Ok(page::invalid(
+                        &list_page(&state, &user, typed, errors, None).await?,
+                    ));
+                }
+                other => {
+                    other?;
+                }
+            }
+            tx.commit().await?;
+            return Ok(
+                Redirect::to(&format!("{}?notice=created", urls::period(&code.code())))
+                    .into_response(),
+            );
+        }
+    }
+    Ok(page::invalid(
+        &list_page(&state, &user, typed, errors, None).await?,
+    ))
+}
+
+pub struct MonthLink {
+    pub label: String,
+    pub url: String,
+}
+
+pub struct PhaseStep {
+    pub label: &'static str,
+    pub state: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "periods/show.html")]
+struct ShowPage {
+    layout: Layout,
+    code: String,
+    label: String,
+    scheme: String,
+    phase: &'static str,
+    steps: Vec<PhaseStep>,
+    months: Vec<MonthLink>,
+    rules: Vec<(&'static str, String)>,
+    duty_url: String,
+    candidates_url: String,
+    vetoes_url: String,
+    turnout_url: String,
+    results_url: Option<String>,
+    correction_url: Option<String>,
+    next: Option<(&'static str, &'static str)>,
+    back: Option<(&'static str, &'static str)>,
+    /// In review: the group leader publishes on the results page.
+    awaiting_publication: bool,
+    phase_url: String,
+}
+
+fn steps(current: Phase) -> Vec<PhaseStep> {
+    Phase::ALL
+        .iter()
+        .map(|p| PhaseStep {
+            label: p.label(),
+            state: if *p < current {
+                "done"
+            } else if *p == current {
+                "current"
+            } else {
+                "todo"
+            },
+        })
+        .collect()
+}
+
+/// The rules as the offices read them.
+fn describe_rules(rules: &serde_json::Value) -> Vec<(&'static str, String)> {
+    let n = |path: &[&str]| {
+        let mut v = rules;
+        for p in path {
+            v = &v[*p];
+        }
+        v.to_string()
+    };
+    vec![
+        (
+            "权重",
+            format!(
+                "考核 {}%、民主推荐 {}%、综合评定 {}%",
+                n(&["weights", "assessment"]),
+                n(&["weights", "democratic"]),
+                n(&["weights", "comprehensive"])
+            ),
+        ),
+        (
+            "候选对象",
+            format!(
+                "窗口 {} 个、工作人员 {} 人",
+                n(&["window", "candidates"]),
+                n(&["staff", "candidates"])
+            ),
+        ),
+        (
+            "评选名额",
+            format!(
+                "优质服务窗口 {} 个、优秀服务标兵 {} 人",
+                n(&["window", "winners"]),
+                n(&["staff", "winners"])
+            ),
+        ),
+        (
+            "推荐上限",
+            format!(
+                "每张票最多推荐 {} 个窗口、{} 名工作人员",
+                n(&["window", "max_recommendations"]),
+                n(&["staff", "max_recommendations"])
+            ),
+        ),
+        (
+            "在岗天数",
+            format!("工作人员在岗不少于 {} 天", n(&["min_duty_days"])),
+        ),
+        (
+            "去掉最高最低分",
+            match n(&["trim_extremes_from"]).as_str() {
+                "0" => "不去掉".to_string(),
+                k => format!("评分达到 {k} 个时，去掉一个最高分和一个最低分"),
+            },
+        ),
+    ]
+}
+
+pub(super) async fn load(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+) -> AppResult<db::period::PeriodRow> {
+    let mut conn = state.db.acquire().await?;
+    db::period::period_by_code(&mut conn, user.center_id, code)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
+    let p = load(&state, &user, &code).await?;
+    let phase = phase_of(&p);
+    let q = FormData::parse_query(q.as_deref().unwrap_or(""));
+    Ok(page::ok(&ShowPage {
+        layout: Layout::new(label_of(&p.code), Some(&user), urls::PERIODS).with_notice(&q),
+        label: label_of(&p.code),
+        scheme: p.scheme_name.clone(),
+        phase: phase.label(),
+        steps: steps(phase),
+        months: p
+            .months
+            .iter()
+            .map(|m| MonthLink {
+                label: month_label(m),
+                url: urls::scores(m),
+            })
+            .collect(),
+        rules: describe_rules(&p.rules),
+        // Publication is the group leader's, on the results page.
+        next: phase
+            .next()
+            .filter(|n| *n != Phase::Published)
+            .map(|p| (p.as_str(), p.label())),
+        awaiting_publication: phase == Phase::Review,
+        back: phase.back().map(|p| (p.as_str(), p.label())),
+        phase_url: format!("{}/phase", urls::period(&p.code)),
+        duty_url: format!("{}/duty-days", urls::period(&p.code)),
+        candidates_url: format!("{}/candidates", urls::period(&p.code)),
+        vetoes_url: format!("{}/vetoes", urls::period(&p.code)),
+        turnout_url: format!("{}/turnout", urls::period(&p.code)),
+        results_url: (phase >= Phase::Review).then(|| format!("/results/{}", p.code)),
+        correction_url: (phase == Phase::Published)
+            .then(|| format!("{}/corrections", urls::period(&p.code))),
+        code: p.code,
+    }))
+}

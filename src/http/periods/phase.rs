@@ -1,0 +1,209 @@
+//! Moving a period through its phases: the confirmation page that says what the step does
+//! and what is missing, and the move itself under the period row's lock.
+
+use super::{load, phase_of};
+use crate::db;
+use crate::domain::period::period_label as label_of;
+use crate::domain::period::{Phase, month_label};
+use crate::http::AppState;
+use crate::http::error::{AppError, AppResult};
+use crate::http::extract::{ClientIp, CurrentUser};
+use crate::http::form::FormData;
+use crate::http::page::{self, Layout};
+use crate::http::urls;
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Redirect, Response};
+
+#[derive(Template)]
+#[template(path = "periods/confirm.html")]
+struct ConfirmPage {
+    layout: Layout,
+    label: String,
+    from: &'static str,
+    to: &'static str,
+    to_code: &'static str,
+    effects: Vec<String>,
+    missing: Vec<String>,
+    available: bool,
+    action: String,
+    cancel: String,
+}
+
+/// What a move does, in words.
+fn effects(from: Phase, to: Phase) -> Vec<String> {
+    match (from, to) {
+        (Phase::Entry, Phase::Candidates) => vec![
+            "结束考核录入，进入候选确定阶段。".into(),
+            "系统将按本周期各月考核分数、在岗天数和一票否决情形计算候选对象，供督查科核对。".into(),
+            "在确认候选对象之前，仍可修改考核分数，也可退回考核录入阶段。".into(),
+        ],
+        (Phase::Candidates, Phase::Entry) => vec!["退回考核录入阶段，候选对象待重新确定。".into()],
+        (_, Phase::Voting) => vec![
+            "确认候选对象并开始民主推荐；确认后本周期各月考核分数锁定，修改须作为更正并说明理由。"
+                .into(),
+        ],
+        (Phase::Voting, Phase::Rating) => vec![
+            "结束民主推荐：尚未投票的窗口负责人将不能再投票，已提交的推荐票全部计入。".into(),
+            "进入综合评定，领导小组成员开始评分，并可查看民主推荐结果。".into(),
+        ],
+        (Phase::Rating, Phase::Review) => vec![
+            "结束综合评定：评分不能再修改。".into(),
+            "系统按 考核、民主推荐、综合评定 的权重计算总分并排出名次，供领导小组审定；并列待定的由组长选定并写明理由。".into(),
+        ],
+        (_, to) => vec![format!("进入{}阶段。", to.label())],
+    }
+}
+
+/// The moves this version carries out.
+fn available(from: Phase, to: Phase) -> bool {
+    matches!(
+        (from, to),
+        (Phase::Entry, Phase::Candidates)
+            | (Phase::Candidates, Phase::Entry)
+            | (Phase::Candidates, Phase::Voting)
+            | (Phase::Voting, Phase::Rating)
+            | (Phase::Rating, Phase::Review)
+    )
+}
+
+pub(super) async fn confirm_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
+    let p = load(&state, &user, &code).await?;
+    let from = phase_of(&p);
+    let q = FormData::parse_query(q.as_deref().unwrap_or(""));
+    let to = match q.first_utf8("to").and_then(Phase::parse) {
+        // The group leader publishes, on the results page.
+        Some(Phase::Published) => {
+            return Ok(Redirect::to(&format!("/results/{}", p.code)).into_response());
+        }
+        Some(to) if Some(to) == from.next() || Some(to) == from.back() => to,
+        _ => return Ok(Redirect::to(&urls::period(&p.code)).into_response()),
+    };
+    let mut missing = Vec::new();
+    if from == Phase::Voting {
+        let mut conn = state.db.acquire().await?;
+        let rows = db::ballot::turnout(&mut conn, user.center_id, p.period_id).await?;
+        let not_voted = rows
+            .iter()
+            .filter(|r| r.window_ballot.is_none() || r.staff_ballot.is_none())
+            .count();
+        if not_voted > 0 {
+            missing.push(format!("{not_voted} 名窗口负责人尚未投完两张推荐票"));
+        }
+    }
+    if from == Phase::Entry || to == Phase::Voting {
+        let mut conn = state.db.acquire().await?;
+        let m = db::period::missing(&mut conn, user.center_id, p.period_id, &p.months).await?;
+        for (month, n) in m.windows_without_score.iter().filter(|(_, n)| *n > 0) {
+            missing.push(format!(
+                "{} 个窗口没有 {} 的考核分数",
+                n,
+                month_label(month)
+            ));
+        }
+        for (month, n) in m.staff_without_score.iter().filter(|(_, n)| *n > 0) {
+            missing.push(format!(
+                "{} 名工作人员没有 {} 的考核分数",
+                n,
+                month_label(month)
+            ));
+        }
+        if m.staff_without_duty_days > 0 {
+            missing.push(format!(
+                "{} 名工作人员没有登记在岗天数",
+                m.staff_without_duty_days
+            ));
+        }
+    }
+    Ok(page::ok(&ConfirmPage {
+        layout: Layout::new(
+            format!("{}：{}", label_of(&p.code), to.label()),
+            Some(&user),
+            urls::PERIODS,
+        ),
+        label: label_of(&p.code),
+        from: from.label(),
+        to: to.label(),
+        to_code: to.as_str(),
+        effects: effects(from, to),
+        missing,
+        available: available(from, to),
+        action: format!("{}/phase", urls::period(&p.code)),
+        cancel: urls::period(&p.code),
+    }))
+}
+
+pub(super) async fn change_phase(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ip: ClientIp,
+    Path(code): Path<String>,
+    form: FormData,
+) -> AppResult<Response> {
+    let p = load(&state, &user, &code).await?;
+    let Some(to) = form.raw("to").ok().and_then(Phase::parse) else {
+        return Err(AppError::BadRequest);
+    };
+    let mut tx = state.db.begin().await?;
+    let from = db::period::lock_phase(&mut tx, user.center_id, p.period_id)
+        .await?
+        .and_then(|s| Phase::parse(&s))
+        .ok_or(AppError::NotFound)?;
+    // The move is checked against the phase as it is now, under the lock: a second click,
+    // or a colleague who moved it first, changes nothing.
+    let allowed = (Some(to) == from.next() || Some(to) == from.back()) && available(from, to);
+    if !allowed {
+        drop(tx);
+        return Ok(
+            Redirect::to(&format!("{}?notice=phase_unchanged", urls::period(&p.code)))
+                .into_response(),
+        );
+    }
+    let actor = user.actor(&ip);
+    if (from, to) == (Phase::Candidates, Phase::Voting) {
+        // Computed inside the transaction that holds the period row: no score, duty day or
+        // veto can change between this computation and the lock it brings.
+        let (input, names) = db::period::load_input(&mut tx, user.center_id, &p).await?;
+        let result = crate::scoring::compute(&input).map_err(|r| {
+            AppError::Internal(anyhow::anyhow!(
+                "period {} refused by the scoring module: {r}",
+                p.code
+            ))
+        })?;
+        db::period::confirm_candidates(
+            &mut tx,
+            &actor,
+            user.center_id,
+            &p,
+            &input,
+            &names,
+            &result,
+        )
+        .await?;
+    }
+    if matches!(to, Phase::Voting | Phase::Rating)
+        && db::period::other_in_phase(&mut tx, user.center_id, p.period_id, to.as_str()).await?
+    {
+        drop(tx);
+        return Ok(
+            Redirect::to(&format!("{}?notice=other_round", urls::period(&p.code))).into_response(),
+        );
+    }
+    db::period::set_phase(
+        &mut tx,
+        &actor,
+        user.center_id,
+        p.period_id,
+        &p.code,
+        from.as_str(),
+        to.as_str(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("{}?notice=phase", urls::period(&p.code))).into_response())
+}

@@ -1,0 +1,75 @@
+//! Turnout (投票情况): who has voted, never how
+
+use super::load;
+use crate::db;
+use crate::domain::period::period_label as label_of;
+use crate::http::AppState;
+use crate::http::error::AppResult;
+use crate::http::extract::CurrentUser;
+use crate::http::page::{self, Layout};
+use crate::http::urls;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+
+pub struct TurnoutRow {
+    pub name: String,
+    pub window: String,
+    pub window_ballot: String,
+    pub staff_ballot: String,
+    pub done: bool,
+}
+
+#[derive(Template)]
+#[template(path = "periods/turnout.html")]
+struct TurnoutPage {
+    layout: Layout,
+    label: String,
+    period_url: String,
+    rows: Vec<TurnoutRow>,
+    voted: usize,
+    reminders: Vec<String>,
+}
+
+pub(super) async fn turnout(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let p = load(&state, &user, &code).await?;
+    let rows = {
+        let mut conn = state.db.acquire().await?;
+        db::ballot::turnout(&mut conn, user.center_id, p.period_id).await?
+    };
+    let when = |t: Option<time::OffsetDateTime>| {
+        t.map(|t| crate::domain::format_datetime(Some(t)))
+            .unwrap_or_else(|| "未投".to_string())
+    };
+    let rows: Vec<TurnoutRow> = rows
+        .into_iter()
+        .map(|r| TurnoutRow {
+            done: r.window_ballot.is_some() && r.staff_ballot.is_some(),
+            name: r.display_name,
+            window: r.window_label,
+            window_ballot: when(r.window_ballot),
+            staff_ballot: when(r.staff_ballot),
+        })
+        .collect();
+    let reminders = rows
+        .iter()
+        .filter(|r| !r.done)
+        .map(|r| format!("{} {}", r.window, r.name))
+        .collect();
+    Ok(page::ok(&TurnoutPage {
+        layout: Layout::new(
+            format!("{} 投票情况", label_of(&p.code)),
+            Some(&user),
+            urls::PERIODS,
+        ),
+        label: label_of(&p.code),
+        period_url: urls::period(&p.code),
+        voted: rows.iter().filter(|r| r.done).count(),
+        rows,
+        reminders,
+    }))
+}

@@ -1,0 +1,153 @@
+//! How one entrant's score was made: months, ballots, ratings and history.
+
+use super::charts::ChartView;
+use super::charts::history_chart;
+use super::exports::ballot_counts;
+use super::page::f2;
+use super::period_results;
+use crate::http::AppState;
+use crate::http::error::{AppError, AppResult};
+use crate::http::extract::CurrentUser;
+use crate::http::page::{self, Layout};
+use crate::http::urls;
+use crate::scoring::{self, Reason};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+
+#[derive(Template)]
+#[template(path = "results/entrant.html")]
+struct EntrantPage {
+    layout: Layout,
+    history: Option<ChartView>,
+    label: String,
+    back: String,
+    name: String,
+    detail: String,
+    reasons: Vec<String>,
+    months: Vec<(String, String)>,
+    assessment: String,
+    ballots: Option<(i64, i64, i64, String)>,
+    ratings: Vec<(String, bool)>,
+    trimmed: bool,
+    comprehensive: String,
+    weights: (String, String, String),
+    total: String,
+    rank: String,
+    outcome: &'static str,
+}
+
+pub(super) async fn entrant_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((code, id)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let (p, input, result, names) = period_results(&state, user.center_id, &code).await?;
+    let entrant = result
+        .window
+        .entrants
+        .iter()
+        .chain(&result.staff.entrants)
+        .find(|e| e.id == id)
+        .ok_or(AppError::NotFound)?;
+    let kind = if id.starts_with('W') {
+        "window"
+    } else {
+        "staff"
+    };
+    let (name, detail, _) = names
+        .names
+        .get(&id)
+        .cloned()
+        .unwrap_or_else(|| (id.clone(), String::new(), String::new()));
+    let min_days = p.rules["min_duty_days"].to_string();
+    // The monthly scores as the recount has them.
+    let scores = input
+        .windows
+        .iter()
+        .find(|w| w.id == id)
+        .map(|w| &w.scores)
+        .or_else(|| input.staff.iter().find(|s| s.id == id).map(|s| &s.scores));
+    let mut months: Vec<(String, String)> = scores
+        .map(|e| {
+            e.0.iter()
+                .map(|(m, v)| (crate::domain::period::month_label(m), v.raw().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    months.sort();
+    // D: recommendations over the ballots of the other windows' heads.
+    let ballots = ballot_counts(&input, kind, &id)
+        .map(|(recs, base, own)| (recs, base, own, f2(entrant.democratic)));
+    // C: the ratings, lowest first, with the trimmed extremes marked.
+    let mut ratings: Vec<i64> = input
+        .ratings
+        .iter()
+        .filter(|r| r.subject == id)
+        .filter_map(|r| r.score.hundredths().ok())
+        .collect();
+    ratings.sort();
+    let trim_from = p.rules["trim_extremes_from"].as_i64().unwrap_or(0);
+    let trimmed = trim_from > 0 && ratings.len() as i64 >= trim_from;
+    let last = ratings.len().saturating_sub(1);
+    let ratings = ratings
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                scoring::Fixed2(*r).to_string(),
+                trimmed && (i == 0 || i == last),
+            )
+        })
+        .collect();
+    let history = match id.get(1..).and_then(|n| n.parse::<i64>().ok()) {
+        Some(num) => {
+            let mut conn = state.db.acquire().await?;
+            let last = p.months.last().cloned().unwrap_or_default();
+            history_chart(&mut conn, user.center_id, kind == "staff", num, &last).await?
+        }
+        None => None,
+    };
+    let w = |k: &str| p.rules["weights"][k].to_string();
+    let label = crate::domain::period::period_label(&p.code);
+    Ok(page::ok(&EntrantPage {
+        layout: Layout::new(format!("{name} 得分构成"), Some(&user), urls::PERIODS),
+        history,
+        back: format!("/results/{}#{kind}", p.code),
+        label,
+        name,
+        detail,
+        reasons: entrant
+            .reasons
+            .iter()
+            .map(|r| match r {
+                Reason::Vetoed => "一票否决".to_string(),
+                Reason::InsufficientDutyDays => format!("在岗不足 {min_days} 天"),
+                Reason::NoAssessment => "无考核分数".to_string(),
+            })
+            .collect(),
+        months,
+        assessment: f2(entrant.assessment),
+        ballots: entrant.candidate.then_some(ballots).flatten(),
+        ratings: if entrant.candidate {
+            ratings
+        } else {
+            Vec::new()
+        },
+        trimmed,
+        comprehensive: f2(entrant.comprehensive),
+        weights: (w("assessment"), w("democratic"), w("comprehensive")),
+        total: f2(entrant.total),
+        rank: entrant
+            .final_rank
+            .map(|r| format!("第{r}名"))
+            .unwrap_or_else(|| "—".to_string()),
+        outcome: if entrant.winner {
+            "当选"
+        } else if entrant.candidate {
+            "未当选"
+        } else {
+            "非候选对象"
+        },
+    }))
+}

@@ -1,0 +1,72 @@
+//! Results (评选结果): every candidate's A, D, C, total, final rank, flags and outcome, the
+//! others with their reasons, the coverage of departments, business areas and positions,
+//! the group leader's tie decisions, and the recount exports.
+
+use super::AppState;
+use super::error::{AppError, AppResult};
+use super::routes::{Access, LEADERSHIP, Routes};
+use super::urls;
+use crate::db;
+use crate::domain::Role;
+use crate::scoring::{PeriodInput, PeriodResult};
+
+mod charts;
+mod decide;
+mod entrant;
+mod exports;
+mod page;
+mod publish;
+
+const READERS: &[Role] = &[Role::Admin, Role::Supervision, Role::Leadership];
+
+pub fn routes(r: Routes) -> Routes {
+    let read = Access::Roles(READERS);
+    r.get(urls::RESULTS, read, page::results_list)
+        .get("/results/{code}", read, page::results_page)
+        .get("/results/{code}/recount.json", read, exports::recount_json)
+        .get("/results/{code}/results.json", read, exports::results_json)
+        .get("/results/{code}/entrants/{id}", read, entrant::entrant_page)
+        .get("/results/{code}/scores.xlsx", read, exports::scores_xlsx)
+        .get("/results/{code}/results.xlsx", read, exports::results_xlsx)
+        .post(
+            "/results/{code}/decision",
+            Access::Roles(LEADERSHIP),
+            decide::decide,
+        )
+        .get(
+            "/results/{code}/publish",
+            Access::Roles(LEADERSHIP),
+            publish::publish_page,
+        )
+        .post(
+            "/results/{code}/publish",
+            Access::Roles(LEADERSHIP),
+            publish::publish,
+        )
+}
+
+/// The period's recount input and results: as stored when published, computed from the
+/// locked data in review. `None` before review.
+pub async fn period_results(
+    state: &AppState,
+    center_id: i64,
+    code: &str,
+) -> AppResult<(
+    db::period::PeriodRow,
+    PeriodInput,
+    PeriodResult,
+    db::period::EntrantNames,
+)> {
+    let mut conn = state.db.acquire().await?;
+    let p = db::period::period_by_code(&mut conn, center_id, code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match db::period::results_of(&mut conn, center_id, &p).await {
+        Ok((input, result, names)) => Ok((p, input, result, names)),
+        Err(db::period::ResultsError::NotReady) => Err(AppError::NotFound),
+        Err(db::period::ResultsError::Db(e)) => Err(e.into()),
+        Err(db::period::ResultsError::Invalid(msg)) => {
+            Err(AppError::Internal(anyhow::anyhow!("period {code}: {msg}")))
+        }
+    }
+}
