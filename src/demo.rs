@@ -132,7 +132,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Vec<DemoAccount>> {
         name: "演示数据".to_string(),
         ip: String::new(),
     };
-    db::period::ensure_default_schemes(&mut tx, &actor, center_id).await?;
+    db::scheme::ensure_default_schemes(&mut tx, &actor, center_id).await?;
     let hash = crate::password::hash(DEMO_PASSWORD.to_string()).await?;
 
     let mut area_ids = Vec::new();

@@ -229,7 +229,7 @@ async fn open_period(
 ) -> anyhow::Result<db::period::PeriodRow> {
     let c = PeriodCode::parse(code).expect("demo period codes are valid");
     let a = actor(org, org.ducha, "督查科");
-    let scheme = db::period::schemes_for(conn, org.center_id, c.kind)
+    let scheme = db::scheme::schemes_for(conn, org.center_id, c.kind)
         .await?
         .into_iter()
         .next()
@@ -412,7 +412,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     duty_days(&mut tx, &org, p.period_id, 2).await?;
     let ducha = actor(&org, org.ducha, "督查科");
     let veto = |window: Option<i64>, staff: Option<i64>, code: &str, day: u8, text: &str| {
-        db::period::VetoInput {
+        db::veto::VetoInput {
             window_id: window,
             staff_id: staff,
             code: code.to_string(),
@@ -423,7 +423,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
         }
     };
     let w12 = org.windows.iter().find(|(_, n)| n == "12").map(|w| w.0);
-    db::period::veto_create(
+    db::veto::veto_create(
         &mut tx,
         &ducha,
         center_id,
@@ -438,7 +438,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     )
     .await?;
     let s40 = org.staff.get(40).map(|s| s.0);
-    db::period::veto_create(
+    db::veto::veto_create(
         &mut tx,
         &ducha,
         center_id,
@@ -456,7 +456,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     let (input, names) = db::period::load_input(&mut tx, center_id, &p).await?;
     let snapshot =
         scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo quarter refused: {r}"))?;
-    db::period::confirm_candidates(&mut tx, &ducha, center_id, &p, &input, &names, &snapshot)
+    db::results::confirm_candidates(&mut tx, &ducha, center_id, &p, &input, &names, &snapshot)
         .await?;
     move_to(&mut tx, &org, &p, "candidates", "voting").await?;
     vote(&mut tx, &org, &p, &snapshot, 1, 2).await?;
@@ -464,7 +464,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     rate(&mut tx, &org, &p, &snapshot, 2).await?;
     move_to(&mut tx, &org, &p, "rating", "review").await?;
     // The group leader settles every tie at the boundary (the first of the tied pair).
-    let (input, _) = db::period::recount_input(&mut tx, center_id, &p).await?;
+    let (input, _) = db::results::recount_input(&mut tx, center_id, &p).await?;
     let result =
         scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo quarter refused: {r}"))?;
     let leader = actor(&org, org.zuzhang, "中心主任 韩明远");
@@ -481,13 +481,13 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
             .filter_map(|c| c[1..].parse().ok())
             .collect();
         let reason = "领导小组审定：综合考虑本季度群众评价和窗口服务创新，选定该对象";
-        db::period::decide(&mut tx, &leader, center_id, &p, kind, &chosen, reason).await?;
+        db::results::decide(&mut tx, &leader, center_id, &p, kind, &chosen, reason).await?;
     }
-    let (input, _) = db::period::recount_input(&mut tx, center_id, &p).await?;
+    let (input, _) = db::results::recount_input(&mut tx, center_id, &p).await?;
     let result =
         scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo quarter refused: {r}"))?;
     // The group leader publishes, as on the results page.
-    db::period::publish(&mut tx, &leader, center_id, &p, &input, &result).await?;
+    db::results::publish(&mut tx, &leader, center_id, &p, &input, &result).await?;
     db::period::set_phase(
         &mut tx,
         &leader,
@@ -504,12 +504,12 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     scores(&mut tx, &org, &q.months, 3).await?;
     duty_days(&mut tx, &org, q.period_id, 3).await?;
     let w3 = org.windows.iter().find(|(_, n)| n == "21").map(|w| w.0);
-    db::period::veto_create(
+    db::veto::veto_create(
         &mut tx,
         &ducha,
         center_id,
         q.period_id,
-        &db::period::VetoInput {
+        &db::veto::VetoInput {
             occurred_on: time::Date::from_calendar_date(2026, time::Month::August, 6)
                 .expect("an August date"),
             ..veto(
@@ -526,7 +526,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     let (input, names) = db::period::load_input(&mut tx, center_id, &q).await?;
     let snapshot =
         scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo quarter refused: {r}"))?;
-    db::period::confirm_candidates(&mut tx, &ducha, center_id, &q, &input, &names, &snapshot)
+    db::results::confirm_candidates(&mut tx, &ducha, center_id, &q, &input, &names, &snapshot)
         .await?;
     move_to(&mut tx, &org, &q, "candidates", "voting").await?;
     vote(&mut tx, &org, &q, &snapshot, 3, 3).await?;

@@ -303,7 +303,7 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
     let mut found = Vec::new();
     for (center_id, code) in &centers {
         let period = if args.period == "latest" {
-            db::period::latest_published(&mut conn, *center_id).await?
+            db::results::latest_published(&mut conn, *center_id).await?
         } else {
             db::period::period_by_code(&mut conn, *center_id, &args.period).await?
         };
@@ -332,15 +332,15 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
                 .join(", ")
         ),
     };
-    let (input, result, _) = match db::period::results_of(&mut conn, center_id, &period).await {
+    let (input, result, _) = match db::results::results_of(&mut conn, center_id, &period).await {
         Ok(r) => r,
-        Err(db::period::ResultsError::NotReady) => anyhow::bail!(
+        Err(db::results::ResultsError::NotReady) => anyhow::bail!(
             "period {} has no results yet (phase {})",
             period.code,
             period.phase
         ),
-        Err(db::period::ResultsError::Db(e)) => return Err(e.into()),
-        Err(db::period::ResultsError::Invalid(msg)) => {
+        Err(db::results::ResultsError::Db(e)) => return Err(e.into()),
+        Err(db::results::ResultsError::Invalid(msg)) => {
             anyhow::bail!("period {}: stored data refused: {msg}", period.code)
         }
     };
@@ -401,7 +401,7 @@ async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
         staff_id: None,
         is_group_leader: false,
     };
-    db::period::ensure_default_schemes(&mut tx, &actor, center_id).await?;
+    db::scheme::ensure_default_schemes(&mut tx, &actor, center_id).await?;
     db::account::create(&mut tx, &actor, center_id, &input, &hash, false)
         .await
         .context("cannot create the account (is the username taken?)")?;

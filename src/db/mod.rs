@@ -5,6 +5,8 @@
 pub mod account;
 pub mod audit;
 pub mod ballot;
+pub mod correction;
+pub mod duty;
 pub mod honor;
 pub mod imports;
 pub mod local;
@@ -12,9 +14,12 @@ pub mod org;
 pub mod period;
 pub mod photo;
 pub mod rating;
+pub mod results;
+pub mod scheme;
 pub mod score;
 pub mod session;
 pub mod throttle;
+pub mod veto;
 
 use std::str::FromStr;
 use std::time::Duration;

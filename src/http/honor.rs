@@ -349,7 +349,7 @@ async fn render_roll(
         Some(code) => db::period::period_by_code(&mut conn, center_id, code)
             .await?
             .filter(|p| p.phase == "published"),
-        None => db::period::latest_published(&mut conn, center_id).await?,
+        None => db::results::latest_published(&mut conn, center_id).await?,
     };
     let Some(period) = period else {
         if code.is_some() {

@@ -460,7 +460,7 @@ async fn confirm(
         return Ok(back("imported"));
     }
     db::advisory_lock(&mut tx, &format!("score {} {month}", user.center_id)).await?;
-    let locked = db::period::lock_locking_periods(&mut tx, user.center_id, &month).await?;
+    let locked = db::correction::lock_locking_periods(&mut tx, user.center_id, &month).await?;
     let again = async |msg: String| -> AppResult<Response> {
         let mut p = empty_page(&user, &month, staff);
         p.error = Some(msg);

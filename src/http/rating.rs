@@ -84,7 +84,7 @@ async fn democratic(
     let Some(period) = db::period::period_by_code(conn, user.center_id, &open.code).await? else {
         return Ok(HashMap::new());
     };
-    let (mut input, _) = db::period::round_input(conn, user.center_id, &period).await?;
+    let (mut input, _) = db::results::round_input(conn, user.center_id, &period).await?;
     input.tallies = db::ballot::tallies(conn, period.period_id).await?;
     Ok(match crate::scoring::compute(&input) {
         Ok(r) => r

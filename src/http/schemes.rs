@@ -73,7 +73,7 @@ async fn list(
     RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
     let mut conn = state.db.acquire().await?;
-    let schemes = db::period::schemes(&mut conn, user.center_id)
+    let schemes = db::scheme::schemes(&mut conn, user.center_id)
         .await?
         .into_iter()
         .map(|s| SchemeItem {
@@ -107,10 +107,10 @@ struct FormPage {
     errors: Errors,
 }
 
-async fn load(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<db::period::SchemeRow> {
+async fn load(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<db::scheme::SchemeRow> {
     let id = super::extract::path_id(id)?;
     let mut conn = state.db.acquire().await?;
-    db::period::schemes(&mut conn, user.center_id)
+    db::scheme::schemes(&mut conn, user.center_id)
         .await?
         .into_iter()
         .find(|s| s.scheme_id == id)
@@ -119,7 +119,7 @@ async fn load(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<db::p
 
 fn form_page(
     user: &CurrentUser,
-    scheme: &db::period::SchemeRow,
+    scheme: &db::scheme::SchemeRow,
     values: Vec<String>,
     errors: Errors,
 ) -> FormPage {
@@ -214,7 +214,7 @@ async fn save(
                 let json =
                     serde_json::to_value(&rules).map_err(|e| AppError::Internal(e.into()))?;
                 let mut tx = state.db.begin().await?;
-                if !db::period::scheme_update(
+                if !db::scheme::scheme_update(
                     &mut tx,
                     &user.actor(&ip),
                     user.center_id,

@@ -361,7 +361,7 @@ async fn grid_save(
     // One save of a month at a time; then the periods using the month, so that no phase
     // moves while its scores are written.
     db::advisory_lock(&mut tx, &format!("score {} {month}", user.center_id)).await?;
-    let locking = db::period::lock_locking_periods(&mut tx, user.center_id, &month).await?;
+    let locking = db::correction::lock_locking_periods(&mut tx, user.center_id, &month).await?;
     let reason = if locking.is_empty() {
         None
     } else {
@@ -504,7 +504,7 @@ async fn grid_save(
     for plan in &plans {
         match &plan.outcome {
             Outcome::Published { recount, results } => {
-                db::period::correct(
+                db::correction::correct(
                     &mut tx,
                     &actor,
                     user.center_id,
@@ -518,7 +518,7 @@ async fn grid_save(
                 .await?;
             }
             Outcome::Open { snapshot } => {
-                db::period::round_corrected(
+                db::correction::round_corrected(
                     &mut tx,
                     &actor,
                     user.center_id,
@@ -586,7 +586,7 @@ async fn plan_corrections(
     let mut plans = Vec::new();
     for period in locking {
         let label = crate::domain::period::period_label(&period.code);
-        let (mut frozen, names) = db::period::round_input(tx, user.center_id, period).await?;
+        let (mut frozen, names) = db::results::round_input(tx, user.center_id, period).await?;
         let mut touched = Vec::new();
         for (id, before, after) in corrected {
             let key = format!("{}{id}", if staff { 'S' } else { 'W' });
@@ -623,7 +623,7 @@ async fn plan_corrections(
         let phase = Phase::parse(&period.phase).unwrap_or(Phase::Entry);
         let outcome = if phase == Phase::Published {
             let Some((recount, results)) =
-                db::period::recount_corrected(tx, period.period_id, &frozen).await?
+                db::correction::recount_corrected(tx, period.period_id, &frozen).await?
             else {
                 return Ok(Err(format!(
                     "此更正后 {label} 的结果无法重新计算（通常是并列情况发生变化，原有的领导小组审定不再适用）：请联系系统管理员处理。尚未保存任何分数。"
@@ -640,7 +640,7 @@ async fn plan_corrections(
                 )));
             };
             let (windows, staff_now) =
-                db::period::confirmed_candidates(tx, period.period_id).await?;
+                db::results::confirmed_candidates(tx, period.period_id).await?;
             let same = |a: &[String], b: &[String]| {
                 let mut a = a.to_vec();
                 let mut b = b.to_vec();
@@ -674,7 +674,7 @@ async fn plan_corrections(
             let mut recount = frozen.clone();
             recount.tallies = db::ballot::tallies(tx, period.period_id).await?;
             recount.ratings = db::rating::all(tx, period.period_id).await?;
-            recount.decisions = db::period::decisions(tx, period.period_id).await?;
+            recount.decisions = db::results::decisions(tx, period.period_id).await?;
             if crate::scoring::compute(&recount).is_err() {
                 return Ok(Err(format!(
                     "此更正会改变 {label} 的并列情况，与领导小组已作出的审定不再一致，不能在此时更正。请联系系统管理员处理。尚未保存任何分数。"

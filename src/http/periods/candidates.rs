@@ -120,7 +120,7 @@ pub(super) async fn candidates(
     let p = load(&state, &user, &code).await?;
     let (input, names) = {
         let mut conn = state.db.acquire().await?;
-        db::period::round_input(&mut conn, user.center_id, &p).await?
+        db::results::round_input(&mut conn, user.center_id, &p).await?
     };
     let min_days = p.rules["min_duty_days"].to_string();
     let (tables, problem) = match crate::scoring::compute(&input) {

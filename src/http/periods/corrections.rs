@@ -124,7 +124,7 @@ pub(super) async fn correction_save(
             (_, Some(s)) => format!("S{s}"),
             _ => unreachable!("one of the two is set"),
         };
-        let (mut frozen, _) = db::period::round_input(&mut tx, user.center_id, &p).await?;
+        let (mut frozen, _) = db::results::round_input(&mut tx, user.center_id, &p).await?;
         let vetoes = frozen
             .windows
             .iter_mut()
@@ -141,7 +141,7 @@ pub(super) async fn correction_save(
             None => errors.add("target", "该对象不在本周期评选范围内"),
             Some(v) => {
                 v.push(code.clone());
-                match db::period::recount_corrected(&mut tx, p.period_id, &frozen).await? {
+                match db::correction::recount_corrected(&mut tx, p.period_id, &frozen).await? {
                     None => errors.add(
                         "_form",
                         "更正后并列情况发生变化，原有的领导小组审定不再适用：请联系系统管理员处理。本次未作任何更改。",
@@ -149,9 +149,9 @@ pub(super) async fn correction_save(
                     Some((recount, results)) => {
                         let actor = user.actor(&ip);
                         let change = serde_json::json!({"veto": {"entrant": recount_id, "code": code, "description": description}});
-                        db::period::correct(&mut tx, &actor, user.center_id, &p, &frozen, &recount, &results, &change, &reason)
+                        db::correction::correct(&mut tx, &actor, user.center_id, &p, &frozen, &recount, &results, &change, &reason)
                             .await?;
-                        let input = db::period::VetoInput {
+                        let input = db::veto::VetoInput {
                             window_id,
                             staff_id,
                             code: code.clone(),
@@ -159,7 +159,7 @@ pub(super) async fn correction_save(
                             description: description.clone(),
                             evidence: String::new(),
                         };
-                        db::period::veto_create(&mut tx, &actor, user.center_id, p.period_id, &input).await?;
+                        db::veto::veto_create(&mut tx, &actor, user.center_id, p.period_id, &input).await?;
                         tx.commit().await?;
                         return Ok(Redirect::to(&format!("/results/{}?notice=corrected", p.code)).into_response());
                     }

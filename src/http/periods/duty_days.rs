@@ -45,7 +45,7 @@ async fn render_duty(
     notice: Option<&FormData>,
 ) -> AppResult<Response> {
     let mut conn = state.db.acquire().await?;
-    let rows = db::period::duty_grid(&mut conn, user.center_id, p.period_id, window).await?;
+    let rows = db::duty::duty_grid(&mut conn, user.center_id, p.period_id, window).await?;
     let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
     drop(conn);
     let filled = rows.iter().filter(|r| r.score.is_some()).count();
@@ -164,7 +164,7 @@ pub(super) async fn duty_save(
     }
     db::advisory_lock(&mut tx, &format!("duty {}", p.period_id)).await?;
     let ids: Vec<i64> = changed.iter().map(|c| c.0).collect();
-    let current = db::period::lock_duty(&mut tx, user.center_id, p.period_id, &ids)
+    let current = db::duty::lock_duty(&mut tx, user.center_id, p.period_id, &ids)
         .await?
         .into_iter()
         .map(|(id, days, version, by)| (id, (days, version, by)))
@@ -186,7 +186,7 @@ pub(super) async fn duty_save(
     };
     let actor = user.actor(&ip);
     for (id, before, after) in writes {
-        db::period::set_duty(
+        db::duty::set_duty(
             &mut tx,
             &actor,
             user.center_id,

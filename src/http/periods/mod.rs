@@ -138,8 +138,8 @@ async fn create(
     if let Some(code) = code {
         let actor = user.actor(&ip);
         let mut tx = state.db.begin().await?;
-        db::period::ensure_default_schemes(&mut tx, &actor, user.center_id).await?;
-        let scheme = db::period::schemes_for(&mut tx, user.center_id, code.kind)
+        db::scheme::ensure_default_schemes(&mut tx, &actor, user.center_id).await?;
+        let scheme = db::scheme::schemes_for(&mut tx, user.center_id, code.kind)
             .await?
             .into_iter()
             .next();

@@ -175,7 +175,7 @@ pub(super) async fn change_phase(
                 p.code
             ))
         })?;
-        db::period::confirm_candidates(
+        db::results::confirm_candidates(
             &mut tx,
             &actor,
             user.center_id,

@@ -39,7 +39,7 @@ pub fn veto_label(code: &str) -> &'static str {
 }
 
 pub struct VetoView {
-    pub row: db::period::VetoRow,
+    pub row: db::veto::VetoRow,
     pub label: &'static str,
     pub occurred: String,
     pub revoke_action: String,
@@ -77,7 +77,7 @@ async fn render_vetoes(
     notice: Option<&FormData>,
 ) -> AppResult<Response> {
     let mut conn = state.db.acquire().await?;
-    let vetoes = db::period::vetoes(&mut conn, user.center_id, p.period_id).await?;
+    let vetoes = db::veto::vetoes(&mut conn, user.center_id, p.period_id).await?;
     drop(conn);
     let choices = veto_choices(state, user, &values).await?;
     let mut layout = Layout::new(
@@ -262,7 +262,7 @@ pub(super) async fn veto_create(
         match lock_open_period(&mut tx, &user, &p).await? {
             Err(msg) => errors.add("_form", msg),
             Ok(()) => {
-                let input = db::period::VetoInput {
+                let input = db::veto::VetoInput {
                     window_id,
                     staff_id,
                     code,
@@ -270,7 +270,7 @@ pub(super) async fn veto_create(
                     description,
                     evidence,
                 };
-                match db::period::veto_create(
+                match db::veto::veto_create(
                     &mut tx,
                     &user.actor(&ip),
                     user.center_id,
@@ -321,7 +321,7 @@ pub(super) async fn veto_revoke(
         match lock_open_period(&mut tx, &user, &p).await? {
             Err(msg) => errors.add("_form", msg),
             Ok(()) => {
-                if !db::period::veto_revoke(
+                if !db::veto::veto_revoke(
                     &mut tx,
                     &user.actor(&ip),
                     user.center_id,

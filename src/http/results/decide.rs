@@ -81,7 +81,7 @@ pub(super) async fn decide(
                 }
                 // The round as it is now, under the lock: a correction may have changed it
                 // since the page was read.
-                let (mut now, _) = db::period::recount_input(&mut tx, user.center_id, &p).await?;
+                let (mut now, _) = db::results::recount_input(&mut tx, user.center_id, &p).await?;
                 now.decisions.push(scoring::DecisionInput {
                     kind: kind.to_string(),
                     chosen: chosen.clone(),
@@ -93,7 +93,7 @@ pub(super) async fn decide(
                         "reason",
                         "评选数据在您审定期间发生了变化（例如分数更正），请查看更新后的结果再作审定。",
                     );
-                } else if !db::period::decide(
+                } else if !db::results::decide(
                     &mut tx,
                     &user.actor(&ip),
                     user.center_id,

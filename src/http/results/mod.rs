@@ -61,11 +61,11 @@ pub async fn period_results(
     let p = db::period::period_by_code(&mut conn, center_id, code)
         .await?
         .ok_or(AppError::NotFound)?;
-    match db::period::results_of(&mut conn, center_id, &p).await {
+    match db::results::results_of(&mut conn, center_id, &p).await {
         Ok((input, result, names)) => Ok((p, input, result, names)),
-        Err(db::period::ResultsError::NotReady) => Err(AppError::NotFound),
-        Err(db::period::ResultsError::Db(e)) => Err(e.into()),
-        Err(db::period::ResultsError::Invalid(msg)) => {
+        Err(db::results::ResultsError::NotReady) => Err(AppError::NotFound),
+        Err(db::results::ResultsError::Db(e)) => Err(e.into()),
+        Err(db::results::ResultsError::Invalid(msg)) => {
             Err(AppError::Internal(anyhow::anyhow!("period {code}: {msg}")))
         }
     }

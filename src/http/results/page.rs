@@ -276,7 +276,7 @@ pub(super) async fn render_with(
     let (p, _, result, names) = period_results(state, user.center_id, code).await?;
     let corrections = {
         let mut conn = state.db.acquire().await?;
-        db::period::corrections(&mut conn, p.period_id).await?
+        db::correction::corrections(&mut conn, p.period_id).await?
     };
     let name_of = |id: &serde_json::Value| {
         let id = id.as_str().unwrap_or("");

@@ -116,7 +116,7 @@ pub(super) async fn publish(
             return render(&state, &user, &code, errors).await;
         }
     }
-    let (input, _) = db::period::recount_input(&mut tx, user.center_id, &p).await?;
+    let (input, _) = db::results::recount_input(&mut tx, user.center_id, &p).await?;
     let result = scoring::compute(&input).map_err(|r| {
         AppError::Internal(anyhow::anyhow!(
             "period {} refused by the scoring module: {r}",
@@ -136,7 +136,7 @@ pub(super) async fn publish(
         )));
     }
     let actor = user.actor(&ip);
-    db::period::publish(&mut tx, &actor, user.center_id, &p, &input, &result).await?;
+    db::results::publish(&mut tx, &actor, user.center_id, &p, &input, &result).await?;
     db::period::set_phase(
         &mut tx,
         &actor,

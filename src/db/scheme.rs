@@ -1,0 +1,130 @@
+//! Evaluation schemes (评选方案): the rules a period copies when it is opened.
+
+use super::audit::{self, Actor, Change};
+use crate::domain::period::{PeriodKind, default_rules, default_scheme_name};
+use serde_json::Value;
+use sqlx::PgConnection;
+
+#[derive(Debug, Clone)]
+pub struct SchemeRow {
+    pub scheme_id: i64,
+    pub name: String,
+    pub period_kind: String,
+    pub rules: Value,
+}
+
+/// Creates the default schemes (quarterly, monthly, annual) a center does not have yet.
+pub async fn ensure_default_schemes(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: i64,
+) -> sqlx::Result<()> {
+    for kind in [PeriodKind::Quarter, PeriodKind::Month, PeriodKind::Year] {
+        let exists = sqlx::query_scalar!(
+            r#"select exists(select 1 from scheme where center_id = $1 and period_kind = $2) as "e!""#,
+            center_id,
+            kind.as_str()
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        if exists {
+            continue;
+        }
+        let rules = serde_json::to_value(default_rules(kind)).expect("rules serialise");
+        let id = sqlx::query_scalar!(
+            "insert into scheme (center_id, name, period_kind, rules) values ($1, $2, $3, $4)
+             on conflict (center_id, name) do nothing returning scheme_id",
+            center_id,
+            default_scheme_name(kind),
+            kind.as_str(),
+            rules
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        // Created by a concurrent request in the meantime.
+        let Some(id) = id else { continue };
+        audit::record(
+            conn,
+            actor,
+            Change {
+                action: "scheme.create",
+                entity: "scheme",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"name": default_scheme_name(kind), "period_kind": kind.as_str(), "rules": rules})),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The active schemes for periods of `kind`.
+pub async fn schemes_for(
+    conn: &mut PgConnection,
+    center_id: i64,
+    kind: PeriodKind,
+) -> sqlx::Result<Vec<SchemeRow>> {
+    sqlx::query_as!(
+        SchemeRow,
+        "select scheme_id, name, period_kind, rules from scheme
+         where center_id = $1 and period_kind = $2 and active order by scheme_id",
+        center_id,
+        kind.as_str()
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Every scheme of the center, for the admin.
+pub async fn schemes(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<Vec<SchemeRow>> {
+    sqlx::query_as!(
+        SchemeRow,
+        "select scheme_id, name, period_kind, rules from scheme where center_id = $1 order by scheme_id",
+        center_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Replaces a scheme's rules (checked by the caller with the scoring module). Periods
+/// already opened keep their copy.
+pub async fn scheme_update(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: i64,
+    scheme_id: i64,
+    rules: &Value,
+) -> sqlx::Result<bool> {
+    let before = sqlx::query_scalar!(
+        "select rules from scheme where center_id = $1 and scheme_id = $2 for update",
+        center_id,
+        scheme_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(before) = before else {
+        return Ok(false);
+    };
+    sqlx::query!(
+        "update scheme set rules = $3, updated_at = now() where center_id = $1 and scheme_id = $2",
+        center_id,
+        scheme_id,
+        rules
+    )
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "scheme.update",
+            entity: "scheme",
+            entity_id: scheme_id.to_string(),
+            before: Some(serde_json::json!({ "rules": before })),
+            after: Some(serde_json::json!({ "rules": rules })),
+        },
+    )
+    .await?;
+    Ok(true)
+}
