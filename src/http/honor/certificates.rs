@@ -1,0 +1,356 @@
+//! Certificates (荣誉证书) and their public verification.
+
+use crate::db;
+use crate::db::honor::Honor;
+use crate::domain::period::period_label as label_of;
+use crate::http::AppState;
+use crate::http::error::{AppError, AppResult};
+use crate::http::extract::CurrentUser;
+use crate::http::form::FormData;
+use crate::http::page::{self, Layout};
+use crate::http::urls;
+use crate::scoring::Fixed2;
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// What a certificate or the verification page says of an honor.
+pub struct CertificateView {
+    pub number: String,
+    pub honor: &'static str,
+    pub kind_window: bool,
+    pub name: String,
+    pub window: String,
+    pub department: String,
+    pub business_area: String,
+    pub total: String,
+    pub period: String,
+    pub issuer: String,
+    pub issued_on: String,
+    pub issued_on_chinese: String,
+    pub revoked: Option<String>,
+    pub verify_url: String,
+    pub qr_svg: String,
+}
+
+fn honor_title(kind: &str) -> &'static str {
+    if kind == "window" {
+        "优质服务窗口"
+    } else {
+        "优秀服务标兵"
+    }
+}
+
+/// The address the public reaches this server at: the configured one, or the one this
+/// request was made to (when its Host header is a plain host name).
+fn public_base(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.config.public_url {
+        return url.clone();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+fn view_of(h: &Honor, period_code: &str, issuer: &str, base: &str) -> CertificateView {
+    let verify_url = format!("{base}/verify/{}", h.certificate_no);
+    let issued = h.issued_at.to_offset(time::macros::offset!(+8)).date();
+    CertificateView {
+        number: h.certificate_no.clone(),
+        honor: honor_title(&h.kind),
+        kind_window: h.kind == "window",
+        name: h.name.clone(),
+        window: h.window_label.clone(),
+        department: h.department.clone(),
+        business_area: h.business_area.clone(),
+        total: Fixed2(i64::from(h.total)).to_string(),
+        period: label_of(period_code),
+        issuer: issuer.to_string(),
+        issued_on: format!(
+            "{}年{}月{}日",
+            issued.year(),
+            u8::from(issued.month()),
+            issued.day()
+        ),
+        issued_on_chinese: chinese_date(issued),
+        // The reason stays in the audit trail: the public learns only that a correction
+        // of the results revoked the certificate, and when.
+        revoked: h.revoked_at.map(|at| {
+            format!(
+                "{} 因评选结果更正而撤销",
+                crate::domain::format_date(Some(at))
+            )
+        }),
+        qr_svg: qr_svg(&verify_url),
+        verify_url,
+    }
+}
+
+/// A date as certificates write it: 二〇二六年七月十五日.
+pub fn chinese_date(d: time::Date) -> String {
+    const DIGITS: [char; 10] = ['〇', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    let number = |n: u32| -> String {
+        match n {
+            0..=9 => DIGITS[n as usize].to_string(),
+            10 => "十".to_string(),
+            11..=19 => format!("十{}", DIGITS[(n % 10) as usize]),
+            _ if n.is_multiple_of(10) => format!("{}十", DIGITS[(n / 10) as usize]),
+            _ => format!(
+                "{}十{}",
+                DIGITS[(n / 10) as usize],
+                DIGITS[(n % 10) as usize]
+            ),
+        }
+    };
+    let year: String = d
+        .year()
+        .to_string()
+        .chars()
+        .filter_map(|c| c.to_digit(10).map(|n| DIGITS[n as usize]))
+        .collect();
+    format!(
+        "{year}年{}月{}日",
+        number(u32::from(u8::from(d.month()))),
+        number(u32::from(d.day()))
+    )
+}
+
+/// The QR code of `text` as an SVG drawing (black modules on white, with the quiet zone).
+pub fn qr_svg(text: &str) -> String {
+    use qrcode::{Color, EcLevel, QrCode};
+    let Ok(code) = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M) else {
+        return String::new();
+    };
+    let width = code.width();
+    let size = width + 8;
+    let mut path = String::new();
+    for (i, color) in code.to_colors().iter().enumerate() {
+        if *color == Color::Dark {
+            let (x, y) = (i % width + 4, i / width + 4);
+            path.push_str(&format!("M{x} {y}h1v1h-1z"));
+        }
+    }
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" class=\"qr\" role=\"img\" aria-label=\"证书核验二维码\" shape-rendering=\"crispEdges\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path fill=\"#000\" d=\"{path}\"/></svg>"
+    )
+}
+
+#[derive(Template)]
+#[template(path = "honor/verify.html")]
+struct VerifyPage {
+    stylesheet: &'static str,
+    number: String,
+    found: Option<CertificateView>,
+    message: Option<String>,
+}
+
+/// Certificate numbers are short, upper-case, made of digits, letters and dashes.
+fn normalise_number(raw: &str) -> Option<String> {
+    let n = raw.trim().to_ascii_uppercase();
+    (n.len() >= 8 && n.len() <= 40 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .then_some(n)
+}
+
+async fn verify_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    raw: Option<&str>,
+) -> AppResult<Response> {
+    let mut page_ = VerifyPage {
+        stylesheet: urls::STYLESHEET,
+        number: raw.unwrap_or("").chars().take(40).collect(),
+        found: None,
+        message: None,
+    };
+    if let Some(raw) = raw {
+        match normalise_number(raw) {
+            None => {
+                page_.message = Some(
+                    "证书编号格式不正确：编号由数字、大写字母和短横线组成，如 2026Q2-S01-ABC234。"
+                        .into(),
+                )
+            }
+            Some(number) => {
+                let mut conn = state.db.acquire().await?;
+                match db::honor::by_certificate(&mut conn, &number).await? {
+                    None => {
+                        page_.message = Some(format!(
+                            "未找到编号为 {number} 的荣誉证书。请核对编号；如有疑问，请联系中心督查科。"
+                        ))
+                    }
+                    Some(c) => {
+                        let issuer = state
+                            .config
+                            .certificate_issuer
+                            .clone()
+                            .unwrap_or(c.center_name.clone());
+                        page_.found = Some(view_of(
+                            &c.honor,
+                            &c.period_code,
+                            &issuer,
+                            &public_base(state, headers),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let status = if page_.message.is_none() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::NOT_FOUND
+    };
+    let mut res = page::render(status, &page_);
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(res)
+}
+
+pub(super) async fn verify_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> AppResult<Response> {
+    let q = FormData::parse_query(query.as_deref().unwrap_or(""));
+    match q.first_utf8("no").map(str::trim) {
+        Some(no) if !no.is_empty() => {
+            if let Some(n) = normalise_number(no) {
+                return Ok(Redirect::to(&format!("{}/{n}", urls::VERIFY)).into_response());
+            }
+            verify_page(&state, &headers, Some(no)).await
+        }
+        _ => verify_page(&state, &headers, None).await,
+    }
+}
+
+pub(super) async fn verify_number(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> AppResult<Response> {
+    verify_page(&state, &headers, Some(&number)).await
+}
+
+#[derive(Template)]
+#[template(path = "honor/certificates.html")]
+struct CertificatesPage {
+    layout: Layout,
+    label: String,
+    results_url: String,
+    certificates: Vec<CertificateView>,
+}
+
+async fn certificate_views(
+    state: &AppState,
+    user: &CurrentUser,
+    headers: &HeaderMap,
+    code: &str,
+) -> AppResult<(String, Vec<CertificateView>)> {
+    let mut conn = state.db.acquire().await?;
+    let p = db::period::period_by_code(&mut conn, user.center_id, code)
+        .await?
+        .filter(|p| p.phase == "published")
+        .ok_or(AppError::NotFound)?;
+    let honors = db::honor::of_period(&mut conn, p.period_id).await?;
+    let issuer = match &state.config.certificate_issuer {
+        Some(i) => i.clone(),
+        None => user.center_name.clone(),
+    };
+    let base = public_base(state, headers);
+    Ok((
+        p.code.clone(),
+        honors
+            .iter()
+            .map(|h| view_of(h, &p.code, &issuer, &base))
+            .collect(),
+    ))
+}
+
+pub(super) async fn certificates(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let (code, certificates) = certificate_views(&state, &user, &headers, &code).await?;
+    Ok(page::ok(&CertificatesPage {
+        layout: Layout::new(
+            format!("{} 荣誉证书", label_of(&code)),
+            Some(&user),
+            urls::PERIODS,
+        ),
+        label: label_of(&code),
+        results_url: format!("{}/{code}", urls::RESULTS),
+        certificates,
+    }))
+}
+
+pub(super) async fn certificate(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path((code, number)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let (code, certificates) = certificate_views(&state, &user, &headers, &code).await?;
+    let one: Vec<CertificateView> = certificates
+        .into_iter()
+        .filter(|c| c.number == number)
+        .collect();
+    if one.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Ok(page::ok(&CertificatesPage {
+        layout: Layout::new(
+            format!("{} 荣誉证书 {number}", label_of(&code)),
+            Some(&user),
+            urls::PERIODS,
+        ),
+        label: label_of(&code),
+        results_url: format!("{}/{code}", urls::RESULTS),
+        certificates: one,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificate_dates_are_written_in_chinese_numerals() {
+        let d = time::macros::date!(2026 - 07 - 15);
+        assert_eq!(chinese_date(d), "二〇二六年七月十五日");
+        assert_eq!(
+            chinese_date(time::macros::date!(2030 - 10 - 31)),
+            "二〇三〇年十月三十一日"
+        );
+        assert_eq!(
+            chinese_date(time::macros::date!(2026 - 12 - 20)),
+            "二〇二六年十二月二十日"
+        );
+    }
+
+    #[test]
+    fn a_qr_code_is_an_svg_of_dark_modules() {
+        let svg = qr_svg("http://localhost/verify/2026Q2-S01-ABC234");
+        assert!(svg.starts_with("<svg") && svg.contains("M4 4h1v1h-1z"));
+    }
+
+    #[test]
+    fn certificate_numbers_are_normalised_or_refused() {
+        assert_eq!(
+            normalise_number(" 2026q2-s01-abc234 ").as_deref(),
+            Some("2026Q2-S01-ABC234")
+        );
+        assert_eq!(normalise_number("<script>"), None);
+        assert_eq!(normalise_number("short"), None);
+    }
+}

@@ -1,0 +1,259 @@
+//! The public honor roll (光荣榜), its hall screen, and winners' photos.
+
+use super::cache::cached;
+use crate::db;
+use crate::db::honor::Honor;
+use crate::domain::period::PeriodCode;
+use crate::domain::period::period_label as label_of;
+use crate::http::AppState;
+use crate::http::error::{AppError, AppResult};
+use crate::http::urls;
+use crate::scoring::Fixed2;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+/// The center the public pages show.
+async fn public_center(
+    state: &AppState,
+    conn: &mut sqlx::PgConnection,
+) -> sqlx::Result<Option<(i64, String)>> {
+    sqlx::query_as(
+        "select center_id, name from center
+         where ($1::text is null and parent_center_id is null) or code = $1
+         order by center_id limit 1",
+    )
+    .bind(&state.config.public_center)
+    .fetch_optional(conn)
+    .await
+}
+
+/// A winner as the honor roll shows it.
+pub struct Card {
+    pub rank: i32,
+    pub name: String,
+    pub initial: String,
+    pub window: String,
+    pub department: String,
+    pub business_area: String,
+    pub total: String,
+    pub photo: Option<String>,
+}
+
+impl Card {
+    fn of(h: &Honor) -> Card {
+        Card {
+            rank: h.rank,
+            name: h.name.clone(),
+            initial: h.name.chars().next().map(String::from).unwrap_or_default(),
+            window: h.window_label.clone(),
+            department: h.department.clone(),
+            business_area: h.business_area.clone(),
+            total: Fixed2(i64::from(h.total)).to_string(),
+            photo: h
+                .photo_version
+                .zip(h.staff_id)
+                .map(|(v, id)| format!("/photos/{id}?v={v}")),
+        }
+    }
+}
+
+pub struct PeriodLink {
+    pub href: String,
+    pub label: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "honor/roll.html")]
+struct RollPage {
+    center: String,
+    label: String,
+    code: String,
+    published_on: String,
+    windows: Vec<Card>,
+    staff: Vec<Card>,
+    periods: Vec<PeriodLink>,
+    hall_url: String,
+    stylesheet: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "honor/hall.html")]
+struct HallPage {
+    center: String,
+    label: String,
+    /// Nothing published yet.
+    empty: bool,
+    windows: Vec<Card>,
+    staff: Vec<Card>,
+    stylesheet: &'static str,
+    script: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "honor/empty.html")]
+struct EmptyPage {
+    center: String,
+    stylesheet: &'static str,
+}
+
+/// A page rendered to keep in the cache.
+fn to_html<T: Template>(page: &T) -> AppResult<String> {
+    page.render()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("template failed to render: {e}")))
+}
+
+/// Renders the honor roll (or hall screen) of `code`, or of the latest published period.
+async fn render_roll(
+    state: &AppState,
+    code: Option<&str>,
+    hall: bool,
+) -> AppResult<Option<String>> {
+    let mut conn = state.db.acquire().await?;
+    let Some((center_id, center)) = public_center(state, &mut conn).await? else {
+        return Ok(None);
+    };
+    let period = match code {
+        Some(code) => db::period::period_by_code(&mut conn, center_id, code)
+            .await?
+            .filter(|p| p.phase == "published"),
+        None => db::results::latest_published(&mut conn, center_id).await?,
+    };
+    let Some(period) = period else {
+        if code.is_some() {
+            return Ok(None);
+        }
+        if hall {
+            // The lobby TV keeps asking, and shows the roll once one is published.
+            return Ok(Some(to_html(&HallPage {
+                center,
+                label: String::new(),
+                empty: true,
+                windows: Vec::new(),
+                staff: Vec::new(),
+                stylesheet: urls::STYLESHEET,
+                script: urls::HALL_SCRIPT,
+            })?));
+        }
+        return Ok(Some(to_html(&EmptyPage {
+            center,
+            stylesheet: urls::STYLESHEET,
+        })?));
+    };
+    let honors = db::honor::of_period(&mut conn, period.period_id).await?;
+    let windows: Vec<Card> = honors
+        .iter()
+        .filter(|h| h.kind == "window")
+        .map(Card::of)
+        .collect();
+    let staff: Vec<Card> = honors
+        .iter()
+        .filter(|h| h.kind == "staff")
+        .map(Card::of)
+        .collect();
+    let label = label_of(&period.code);
+    if hall {
+        return Ok(Some(to_html(&HallPage {
+            center,
+            label,
+            empty: false,
+            windows,
+            staff,
+            stylesheet: urls::STYLESHEET,
+            script: urls::HALL_SCRIPT,
+        })?));
+    }
+    let periods = db::period::periods(&mut conn, center_id)
+        .await?
+        .into_iter()
+        .filter(|p| p.phase == "published")
+        .map(|p| PeriodLink {
+            href: urls::honor_roll(&p.code),
+            label: label_of(&p.code),
+            current: p.code == period.code,
+        })
+        .collect();
+    Ok(Some(to_html(&RollPage {
+        center,
+        label,
+        published_on: crate::domain::format_date(period.published_at),
+        hall_url: format!("{}/hall", urls::honor_roll(&period.code)),
+        code: period.code,
+        windows,
+        staff,
+        periods,
+        stylesheet: urls::STYLESHEET,
+    })?))
+}
+
+pub(super) async fn roll_latest(State(state): State<AppState>) -> AppResult<Response> {
+    cached(
+        &state,
+        urls::HONOR_ROLL.to_string(),
+        async |s: &AppState| render_roll(s, None, false).await,
+    )
+    .await
+}
+
+pub(super) async fn hall_latest(State(state): State<AppState>) -> AppResult<Response> {
+    cached(
+        &state,
+        "/honor-roll/hall".to_string(),
+        async |s: &AppState| render_roll(s, None, true).await,
+    )
+    .await
+}
+
+pub(super) async fn roll_of(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    if PeriodCode::parse(&code).is_none() {
+        return Err(AppError::NotFound);
+    }
+    cached(&state, urls::honor_roll(&code), async |s: &AppState| {
+        render_roll(s, Some(&code), false).await
+    })
+    .await
+}
+
+pub(super) async fn hall_of(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    if PeriodCode::parse(&code).is_none() {
+        return Err(AppError::NotFound);
+    }
+    cached(
+        &state,
+        format!("{}/hall", urls::honor_roll(&code)),
+        async |s: &AppState| render_roll(s, Some(&code), true).await,
+    )
+    .await
+}
+
+/// A winner's photo: only of a person holding a valid published honor.
+pub(super) async fn photo(
+    State(state): State<AppState>,
+    Path(staff): Path<String>,
+) -> AppResult<Response> {
+    let id = crate::http::extract::path_id(&staff)?;
+    let mut conn = state.db.acquire().await?;
+    let (bytes, mime) = db::honor::public_photo(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&mime).unwrap_or(HeaderValue::from_static("image/jpeg")),
+    );
+    // The URL carries the photo's version, so a replaced photo has a new URL.
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    Ok(res)
+}
