@@ -1,9 +1,10 @@
 //! pingxuan (评选): service-award evaluation for government service centers.
 //!
-//! The library holds everything; `main.rs` only parses the command line. The server, the
+//! The library holds everything; `main.rs` only parses the command line and calls [`cli`]. The server, the
 //! demo loader and the tests all go through [`http::app`] and [`server::serve`].
 
 pub mod charts;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;

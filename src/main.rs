@@ -1,11 +1,9 @@
 //! The `pingxuan` command: parses the command line and calls into the library.
 
-use std::io::BufRead;
-
-use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
-use pingxuan::config::{Config, DbArgs, ServerArgs};
-use pingxuan::{AppState, app, db, demo, server};
+use clap::{Parser, Subcommand};
+use pingxuan::cli::{self, CreateAdminArgs, DemoArgs, ExportArgs, GrantArgs};
+use pingxuan::config::{DbArgs, ServerArgs};
+use pingxuan::db;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -42,56 +40,6 @@ enum Command {
     },
 }
 
-#[derive(Args)]
-struct GrantArgs {
-    #[command(flatten)]
-    db: DbArgs,
-    /// The role the server will connect as.
-    role: String,
-}
-
-#[derive(Args)]
-struct DemoArgs {
-    #[command(flatten)]
-    server: ServerArgs,
-    /// Load the demo center and exit without serving.
-    #[arg(long)]
-    load_only: bool,
-}
-
-#[derive(Args)]
-struct ExportArgs {
-    /// recount (the input, democratic recommendation as tallies) or results.
-    #[arg(value_parser = ["recount", "results"])]
-    what: String,
-    /// The period, e.g. 2026-Q1, or `latest` for the latest published one.
-    #[arg(long)]
-    period: String,
-    /// The center's code; may be left out when only one center has such a period.
-    #[arg(long)]
-    center: Option<String>,
-    #[command(flatten)]
-    db: DbArgs,
-}
-
-#[derive(Args)]
-struct CreateAdminArgs {
-    #[command(flatten)]
-    db: DbArgs,
-    /// Sign-in name (3-32 of a-z 0-9 _ . -).
-    #[arg(long)]
-    username: String,
-    /// Name shown on pages and in the audit log.
-    #[arg(long, default_value = "系统管理员")]
-    display_name: String,
-    /// Code of the center the admin belongs to (created when missing).
-    #[arg(long, default_value = "center")]
-    center_code: String,
-    /// Name of the center, used when it is created.
-    #[arg(long, default_value = "政务服务中心")]
-    center_name: String,
-}
-
 fn init_logging() {
     let filter = EnvFilter::try_from_env("PINGXUAN_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
@@ -109,7 +57,7 @@ fn main() {
     let cli = Cli::parse();
     // The recount needs neither logging nor a runtime: plain input, plain output.
     if let Command::Compute { file } = &cli.command {
-        std::process::exit(compute(file));
+        std::process::exit(cli::compute(file));
     }
     init_logging();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -122,52 +70,6 @@ fn main() {
     runtime.block_on(run_server_command(cli));
 }
 
-/// `pingxuan compute`: 0 with the results on standard output, 2 with one line on standard
-/// error for refused input (1 when the file cannot be read or written).
-fn compute(file: &str) -> i32 {
-    use std::io::{Read, Write};
-    let mut text = String::new();
-    let read = if file == "-" {
-        std::io::stdin().read_to_string(&mut text)
-    } else {
-        std::fs::File::open(file).and_then(|mut f| f.read_to_string(&mut text))
-    };
-    if let Err(e) = read {
-        let code = if e.kind() == std::io::ErrorKind::InvalidData {
-            2
-        } else {
-            1
-        };
-        let what = if code == 2 {
-            "malformed input: not UTF-8 text"
-        } else {
-            "cannot read the input"
-        };
-        eprintln!("{what}: {file}: {e}");
-        return code;
-    }
-    match pingxuan::scoring::compute_json(&text) {
-        Ok(result) => {
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            let written = serde_json::to_writer_pretty(&mut out, &result)
-                .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(out))
-                .and_then(|()| out.flush());
-            match written {
-                Ok(()) => 0,
-                Err(e) => {
-                    eprintln!("cannot write the results: {e}");
-                    1
-                }
-            }
-        }
-        Err(refusal) => {
-            eprintln!("{}", refusal.0.replace(['\n', '\r'], " "));
-            2
-        }
-    }
-}
-
 async fn run_server_command(cli: Cli) {
     if let Err(e) = run(cli).await {
         eprintln!("pingxuan: {e:#}");
@@ -177,8 +79,8 @@ async fn run_server_command(cli: Cli) {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(args) => serve(args, false, false).await,
-        Command::Demo(args) => serve(args.server, true, args.load_only).await,
+        Command::Serve(args) => cli::serve(args, false, false).await,
+        Command::Demo(args) => cli::serve(args.server, true, args.load_only).await,
         Command::Migrate(args) => {
             let pool = db::connect(args.database_url.as_deref(), 2).await?;
             db::migrate(&pool).await?;
@@ -192,220 +94,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("granted {} what the server needs", args.role);
             Ok(())
         }
-        Command::CreateAdmin(args) => create_admin(args).await,
-        Command::Export(args) => export(args).await,
+        Command::CreateAdmin(args) => cli::create_admin(args).await,
+        Command::Export(args) => cli::export(args).await,
         Command::Compute { .. } => unreachable!("handled before the runtime starts"),
     }
-}
-
-async fn serve(args: ServerArgs, with_demo: bool, load_only: bool) -> anyhow::Result<()> {
-    let pool = db::connect(args.db.database_url.as_deref(), args.db.db_pool).await?;
-    db::migrate(&pool).await?;
-    if with_demo {
-        let accounts = demo::load(&pool).await?;
-        pingxuan::demo_rounds::load(&pool).await?;
-        if load_only {
-            println!(
-                "demo center loaded ({} accounts; password {})",
-                accounts.len(),
-                demo::DEMO_PASSWORD
-            );
-            return Ok(());
-        }
-        print_demo_accounts(&accounts, &args);
-    }
-    let config = Config::from_args(&args);
-    let header_read_timeout = config.header_read_timeout;
-    let state = AppState::new(pool.clone(), config.clone());
-    tokio::spawn(purge_sessions(pool, config));
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.addr))?;
-    tracing::info!(addr = %listener.local_addr()?, "pingxuan is listening");
-    let mut router = app(state);
-    // Request spans and timings only when asked for (PINGXUAN_LOG=debug): they cost
-    // throughput (docs/PERFORMANCE.md), and server errors are logged in any case.
-    if tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG) {
-        router = router.layer(tower_http::trace::TraceLayer::new_for_http());
-    }
-    server::serve(
-        listener,
-        router,
-        header_read_timeout,
-        server::shutdown_signal(),
-    )
-    .await?;
-    tracing::info!("stopped");
-    Ok(())
-}
-
-/// Removes dead sessions and spent throttling counters every ten minutes.
-async fn purge_sessions(pool: sqlx::PgPool, config: Config) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
-    loop {
-        tick.tick().await;
-        let done = async {
-            let mut conn = pool.acquire().await?;
-            db::throttle::purge_expired(&mut conn, config.login_window.as_secs_f64()).await?;
-            db::session::purge_expired(
-                &mut conn,
-                config.session_idle.as_secs_f64(),
-                config.session_absolute.as_secs_f64(),
-            )
-            .await
-        }
-        .await;
-        match done {
-            Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
-        }
-    }
-}
-
-fn print_demo_accounts(accounts: &[demo::DemoAccount], args: &ServerArgs) {
-    println!();
-    println!(
-        "示范市政务服务中心 (demo) — every account's password: {}",
-        demo::DEMO_PASSWORD
-    );
-    println!("{:<14} {:<16} name", "role", "username");
-    for a in accounts {
-        let note = if a.note.is_empty() {
-            String::new()
-        } else {
-            format!("  [{}]", a.note)
-        };
-        println!(
-            "{:<14} {:<16} {}{}",
-            a.role, a.username, a.display_name, note
-        );
-    }
-    println!();
-    println!("Open http://{}/login", args.addr);
-    println!();
-}
-
-async fn export(args: ExportArgs) -> anyhow::Result<()> {
-    let pool = db::connect(args.db.database_url.as_deref(), 2).await?;
-    db::migrate(&pool).await?;
-    let mut conn = pool.acquire().await?;
-    // The centers to look in: the one named, or every center.
-    let centers: Vec<(i64, String)> = sqlx::query_as(
-        "select center_id, code from center where $1::text is null or code = $1 order by center_id",
-    )
-    .bind(&args.center)
-    .fetch_all(&mut *conn)
-    .await?;
-    if centers.is_empty() {
-        anyhow::bail!("no center {:?}", args.center.unwrap_or_default());
-    }
-    let mut found = Vec::new();
-    for (center_id, code) in &centers {
-        let period = if args.period == "latest" {
-            db::results::latest_published(&mut conn, *center_id).await?
-        } else {
-            db::period::period_by_code(&mut conn, *center_id, &args.period).await?
-        };
-        if let Some(p) = period {
-            found.push((*center_id, code.clone(), p));
-        }
-    }
-    let (center_id, _, period) = match found.len() {
-        0 => anyhow::bail!(
-            "no period {} (published, for `latest`) in {}",
-            args.period,
-            if args.center.is_some() {
-                "that center"
-            } else {
-                "any center"
-            }
-        ),
-        1 => found.remove(0),
-        _ => anyhow::bail!(
-            "period {} exists in several centers ({}): name one with --center",
-            args.period,
-            found
-                .iter()
-                .map(|f| f.1.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    let (input, result, _) = match db::results::results_of(&mut conn, center_id, &period).await {
-        Ok(r) => r,
-        Err(db::results::ResultsError::NotReady) => anyhow::bail!(
-            "period {} has no results yet (phase {})",
-            period.code,
-            period.phase
-        ),
-        Err(db::results::ResultsError::Db(e)) => return Err(e.into()),
-        Err(db::results::ResultsError::Invalid(msg)) => {
-            anyhow::bail!("period {}: stored data refused: {msg}", period.code)
-        }
-    };
-    let json = if args.what == "recount" {
-        serde_json::to_string_pretty(&input)?
-    } else {
-        serde_json::to_string_pretty(&result)?
-    };
-    println!("{json}");
-    Ok(())
-}
-
-async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
-    use pingxuan::domain::text;
-    let username =
-        text::username(&args.username).map_err(|e| anyhow::anyhow!("username: {}", e.message()))?;
-    let password = match std::env::var("PINGXUAN_ADMIN_PASSWORD") {
-        Ok(p) => p,
-        Err(_) => {
-            eprintln!("Password for {username} (8-128 characters), then Enter:");
-            let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line)?;
-            line.trim_end_matches(['\r', '\n']).to_string()
-        }
-    };
-    let password =
-        text::password(&password).map_err(|e| anyhow::anyhow!("password: {}", e.message()))?;
-    let pool = db::connect(args.db.database_url.as_deref(), 2).await?;
-    db::migrate(&pool).await?;
-    let hash = pingxuan::password::hash(password).await?;
-    let mut tx = pool.begin().await?;
-    let center_id: i64 = match sqlx::query_scalar("select center_id from center where code = $1")
-        .bind(&args.center_code)
-        .fetch_optional(&mut *tx)
-        .await?
-    {
-        Some(id) => id,
-        None => sqlx::query_scalar(
-            "insert into center (code, name) values ($1, $2) returning center_id",
-        )
-        .bind(&args.center_code)
-        .bind(&args.center_name)
-        .fetch_one(&mut *tx)
-        .await
-        .context("cannot create the center (code: 1-32 of a-z 0-9 -)")?,
-    };
-    let actor = db::Actor {
-        center_id: Some(center_id),
-        account_id: None,
-        name: "命令行 create-admin".into(),
-        ip: String::new(),
-    };
-    let input = db::account::AccountInput {
-        username: username.clone(),
-        display_name: args.display_name,
-        role: "admin".into(),
-        window_id: None,
-        staff_id: None,
-        is_group_leader: false,
-    };
-    db::scheme::ensure_default_schemes(&mut tx, &actor, center_id).await?;
-    db::account::create(&mut tx, &actor, center_id, &input, &hash, false)
-        .await
-        .context("cannot create the account (is the username taken?)")?;
-    tx.commit().await?;
-    println!("admin account {username} created");
-    Ok(())
 }

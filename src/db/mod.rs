@@ -5,6 +5,7 @@
 pub mod account;
 pub mod audit;
 pub mod ballot;
+pub mod center;
 pub mod correction;
 pub mod duty;
 pub mod honor;

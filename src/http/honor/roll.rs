@@ -14,21 +14,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-/// The center the public pages show.
-async fn public_center(
-    state: &AppState,
-    conn: &mut sqlx::PgConnection,
-) -> sqlx::Result<Option<(i64, String)>> {
-    sqlx::query_as(
-        "select center_id, name from center
-         where ($1::text is null and parent_center_id is null) or code = $1
-         order by center_id limit 1",
-    )
-    .bind(&state.config.public_center)
-    .fetch_optional(conn)
-    .await
-}
-
 /// A winner as the honor roll shows it.
 pub struct Card {
     pub rank: i32,
@@ -112,7 +97,9 @@ async fn render_roll(
     hall: bool,
 ) -> AppResult<Option<String>> {
     let mut conn = state.db.acquire().await?;
-    let Some((center_id, center)) = public_center(state, &mut conn).await? else {
+    let Some((center_id, center)) =
+        db::center::public(&mut conn, state.config.public_center.as_deref()).await?
+    else {
         return Ok(None);
     };
     let period = match code {
