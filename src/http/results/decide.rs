@@ -12,6 +12,7 @@ use crate::scoring::{self};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
+/// The group leader settles an unresolved tie, with a written reason.
 pub(super) async fn decide(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -47,8 +47,6 @@ pub(super) async fn results_json(
     Ok(json_download(&format!("{}-results.json", p.code), body))
 }
 
-/// The group leader settles an unresolved tie, with a written reason.
-// ----------------------------------------------------------------------------------------
 // Spreadsheets of a period
 
 /// How an entrant's democratic score was made, from the recount's tallies: (its
