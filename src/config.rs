@@ -18,7 +18,8 @@ pub struct ServerArgs {
     /// Mark cookies `Secure` (set when the server is reached over HTTPS).
     #[arg(long, env = "PINGXUAN_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
-    /// Trust the first address of `X-Forwarded-For` (only behind a reverse proxy you run).
+    /// Take the client's address from the last entry of `X-Forwarded-For`, the one your proxy
+    /// appended (only behind a reverse proxy you run; earlier entries are the client's own).
     #[arg(long, env = "PINGXUAN_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
     /// Minutes without a request after which a session ends.

@@ -36,6 +36,13 @@ fn role_of(principal: &str) -> Option<Role> {
     }
 }
 
+fn principal_of(principal: &str) -> Option<routes::Principal> {
+    role_of(principal).map(|role| routes::Principal {
+        role,
+        group_leader: principal == "group_leader",
+    })
+}
+
 type Table = BTreeMap<(String, String), BTreeSet<String>>;
 
 fn table() -> Table {
@@ -81,7 +88,7 @@ fn every_route_is_in_the_access_table_with_the_access_it_is_mounted_with() {
         };
         let declared: BTreeSet<String> = PRINCIPALS
             .iter()
-            .filter(|p| route.access.allows(role_of(p)))
+            .filter(|p| route.access.allows(principal_of(p)))
             .map(|p| p.to_string())
             .collect();
         if &declared != expected {

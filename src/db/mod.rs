@@ -270,7 +270,7 @@ async fn ensure_database(options: &PgConnectOptions) -> anyhow::Result<()> {
             // 42P04 duplicate_database, or 23505 when both inserts race in pg_database.
             let duplicate = e
                 .as_database_error()
-                .is_some_and(|d| matches!(d.code().as_deref(), Some("42P04" | "23505")));
+                .is_some_and(|d| d.is_unique_violation() || d.code().as_deref() == Some("42P04"));
             if !duplicate {
                 return Err(e.into());
             }

@@ -6,78 +6,7 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use super::audit::{self, Actor, Change};
-use crate::domain::period::{PeriodKind, default_rules, default_scheme_name};
-
-#[derive(Debug, Clone)]
-pub struct SchemeRow {
-    pub scheme_id: i64,
-    pub name: String,
-    pub period_kind: String,
-    pub rules: Value,
-}
-
-/// Creates the default schemes (quarterly, monthly, annual) a center does not have yet.
-pub async fn ensure_default_schemes(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    center_id: i64,
-) -> sqlx::Result<()> {
-    for kind in [PeriodKind::Quarter, PeriodKind::Month, PeriodKind::Year] {
-        let exists = sqlx::query_scalar!(
-            r#"select exists(select 1 from scheme where center_id = $1 and period_kind = $2) as "e!""#,
-            center_id,
-            kind.as_str()
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-        if exists {
-            continue;
-        }
-        let rules = serde_json::to_value(default_rules(kind)).expect("rules serialise");
-        let id = sqlx::query_scalar!(
-            "insert into scheme (center_id, name, period_kind, rules) values ($1, $2, $3, $4)
-             on conflict (center_id, name) do nothing returning scheme_id",
-            center_id,
-            default_scheme_name(kind),
-            kind.as_str(),
-            rules
-        )
-        .fetch_optional(&mut *conn)
-        .await?;
-        // Created by a concurrent request in the meantime.
-        let Some(id) = id else { continue };
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "scheme.create",
-                entity: "scheme",
-                entity_id: id.to_string(),
-                before: None,
-                after: Some(serde_json::json!({"name": default_scheme_name(kind), "period_kind": kind.as_str(), "rules": rules})),
-            },
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-/// The active schemes for periods of `kind`.
-pub async fn schemes_for(
-    conn: &mut PgConnection,
-    center_id: i64,
-    kind: PeriodKind,
-) -> sqlx::Result<Vec<SchemeRow>> {
-    sqlx::query_as!(
-        SchemeRow,
-        "select scheme_id, name, period_kind, rules from scheme
-         where center_id = $1 and period_kind = $2 and active order by scheme_id",
-        center_id,
-        kind.as_str()
-    )
-    .fetch_all(conn)
-    .await
-}
+use crate::domain::period::PeriodKind;
 
 #[derive(Debug, Clone)]
 pub struct PeriodRow {

@@ -112,7 +112,6 @@ impl PeriodCode {
     }
 }
 
-/// A month as the offices write it: `2026-03` → 2026年3月.
 /// A period's name as pages write it (`2026年第二季度`), or its code when it is not one.
 pub fn period_label(code: &str) -> String {
     PeriodCode::parse(code)

@@ -29,7 +29,7 @@ pub fn routes(r: Routes) -> Routes {
     let s = Access::Roles(SUPERVISION);
     r.get("/scores/{month}/export.xlsx", s, export_month)
         .get("/imports/scores/{month}", s, upload_page)
-        .post("/imports/scores/{month}", s, upload)
+        .upload("/imports/scores/{month}", s, upload)
         .post("/imports/batches/{id}", s, confirm)
 }
 

@@ -68,14 +68,8 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
     routes::all()
-        .into_router()
+        .into_router(&state)
         .fallback(error::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            extract::load_session,
-        ))
-        .layer(middleware::from_fn_with_state(state.clone(), limit_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,
@@ -90,28 +84,10 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Whether a path takes file uploads (photos, spreadsheets).
-pub fn is_upload(path: &str) -> bool {
-    path.ends_with("/photo") || path.starts_with("/imports/")
-}
-
-/// The largest body a request to `path` may send.
-pub fn body_limit_for(config: &Config, path: &str) -> usize {
-    if is_upload(path) {
-        config.upload_limit
-    } else {
-        config.body_limit
-    }
-}
-
-/// Refuses a body larger than the path allows: at once when its declared length says so,
-/// else when it has been read that far (the body is wrapped so that it cannot grow past).
-async fn limit_body(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let limit = body_limit_for(&state.config, req.uri().path());
+/// Refuses a body larger than the route allows ([`routes::Body`]): at once when its declared
+/// length says so, else when it has been read that far (the body is wrapped so that it
+/// cannot grow past).
+async fn limit_body(limit: usize, req: Request, next: Next) -> Response {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)

@@ -19,7 +19,7 @@ use crate::domain::photo;
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/admin/staff/{id}/photo", Access::Roles(ADMIN), photo_page)
-        .post("/admin/staff/{id}/photo", Access::Roles(ADMIN), upload)
+        .upload("/admin/staff/{id}/photo", Access::Roles(ADMIN), upload)
         .get("/admin/staff/{id}/photo.jpg", Access::Roles(ADMIN), image)
         .post(
             "/admin/staff/{id}/photo/delete",

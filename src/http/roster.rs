@@ -28,7 +28,7 @@ pub fn routes(r: Routes) -> Routes {
     let a = Access::Roles(ADMIN);
     r.get("/admin/roster.xlsx", a, export)
         .get("/imports/roster", a, upload_page)
-        .post("/imports/roster", a, upload)
+        .upload("/imports/roster", a, upload)
         .post("/imports/roster/{id}", a, confirm)
 }
 

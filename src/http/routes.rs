@@ -1,6 +1,10 @@
 //! The route registry. Every route is mounted through [`Routes`], which records its method,
-//! path and [`Access`] and puts the matching guard in front of the handler, so the list the
-//! access-control test walks is the router itself.
+//! path, [`Access`] and [`Body`] and puts the matching layers in front of the handler, so the
+//! list the access-control test walks is the router itself, and no middleware keeps a list
+//! of paths of its own.
+//!
+//! In front of each handler, outermost first: the body limit of its [`Body`], the session
+//! (not loaded for [`Routes::public`] pages), the CSRF check of a POST, the access guard.
 
 use axum::Router;
 use axum::extract::Request;
@@ -24,16 +28,35 @@ pub enum Access {
     Account,
     /// Signed-in accounts of these roles whose password is not awaiting a change.
     Roles(&'static [Role]),
+    /// The leadership group's leader (组长) alone, password not awaiting a change.
+    GroupLeader,
+}
+
+/// Who is asking, as far as access is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub role: Role,
+    pub group_leader: bool,
+}
+
+impl Principal {
+    pub fn of(user: &CurrentUser) -> Principal {
+        Principal {
+            role: user.role,
+            group_leader: user.role == Role::Leadership && user.is_group_leader,
+        }
+    }
 }
 
 impl Access {
     /// Whether a principal (`None` = anonymous) may call the route.
-    pub fn allows(self, role: Option<Role>) -> bool {
-        match (self, role) {
+    pub fn allows(self, who: Option<Principal>) -> bool {
+        match (self, who) {
             (Access::Public, _) => true,
             (_, None) => false,
             (Access::Account, Some(_)) => true,
-            (Access::Roles(roles), Some(r)) => roles.contains(&r),
+            (Access::Roles(roles), Some(p)) => roles.contains(&p.role),
+            (Access::GroupLeader, Some(p)) => p.group_leader,
         }
     }
 }
@@ -45,18 +68,30 @@ pub const WINDOW_HEAD: &[Role] = &[Role::WindowHead];
 pub const LEADERSHIP: &[Role] = &[Role::Leadership];
 pub const STAFF: &[Role] = &[Role::Staff];
 
+/// What a route's request body may be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Body {
+    /// A form or nothing: `Config::body_limit`.
+    Form,
+    /// A file upload (a photo, a spreadsheet): `Config::upload_limit`.
+    Upload,
+}
+
 /// One mounted route.
 #[derive(Clone, Debug)]
 pub struct RouteInfo {
     pub method: &'static str,
     pub path: &'static str,
     pub access: Access,
+    pub body: Body,
+    /// Whether the session is loaded: public pages served to everyone alike (the honor
+    /// roll, photos, verification, static files) never look at it.
+    pub session: bool,
 }
 
 #[derive(Default)]
 pub struct Routes {
-    router: Router<AppState>,
-    list: Vec<RouteInfo>,
+    routes: Vec<(RouteInfo, MethodRouter<AppState>)>,
 }
 
 impl Routes {
@@ -65,7 +100,7 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add("GET", path, access, get(handler))
+        self.add("GET", path, access, Body::Form, true, get(handler))
     }
 
     pub fn post<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
@@ -73,7 +108,25 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add("POST", path, access, post(handler))
+        self.add("POST", path, access, Body::Form, true, post(handler))
+    }
+
+    /// A POST that carries a file.
+    pub fn upload<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("POST", path, access, Body::Upload, true, post(handler))
+    }
+
+    /// A page the same for everyone: open to all, and the session is not loaded.
+    pub fn public<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("GET", path, Access::Public, Body::Form, false, get(handler))
     }
 
     fn add(
@@ -81,26 +134,55 @@ impl Routes {
         method: &'static str,
         path: &'static str,
         access: Access,
+        body: Body,
+        session: bool,
         route: MethodRouter<AppState>,
     ) -> Self {
-        let route = route.route_layer(middleware::from_fn(move |req: Request, next: Next| {
-            guard(access, req, next)
-        }));
-        self.router = self.router.route(path, route);
-        self.list.push(RouteInfo {
-            method,
-            path,
-            access,
-        });
+        self.routes.push((
+            RouteInfo {
+                method,
+                path,
+                access,
+                body,
+                session,
+            },
+            route,
+        ));
         self
     }
 
-    pub fn into_router(self) -> Router<AppState> {
-        self.router
+    /// The router, each route behind the layers its declaration asks for.
+    pub fn into_router(self, state: &AppState) -> Router<AppState> {
+        let mut router = Router::new();
+        for (info, route) in self.routes {
+            let access = info.access;
+            let mut route =
+                route.route_layer(middleware::from_fn(move |req: Request, next: Next| {
+                    guard(access, req, next)
+                }));
+            if info.method == "POST" {
+                route = route.route_layer(middleware::from_fn(super::csrf::guard));
+            }
+            if info.session {
+                route = route.route_layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    super::extract::load_session,
+                ));
+            }
+            let limit = match info.body {
+                Body::Form => state.config.body_limit,
+                Body::Upload => state.config.upload_limit,
+            };
+            route = route.route_layer(middleware::from_fn(move |req: Request, next: Next| {
+                super::limit_body(limit, req, next)
+            }));
+            router = router.route(info.path, route);
+        }
+        router
     }
 
-    pub fn list(&self) -> &[RouteInfo] {
-        &self.list
+    pub fn list(&self) -> Vec<RouteInfo> {
+        self.routes.iter().map(|(info, _)| info.clone()).collect()
     }
 }
 
@@ -125,33 +207,29 @@ pub fn all() -> Routes {
 }
 
 fn static_and_health(r: Routes) -> Routes {
-    r.get(urls::HEALTHZ, Access::Public, super::static_files::healthz)
-        .get("/static/{file}", Access::Public, super::static_files::serve)
+    r.public(urls::HEALTHZ, super::static_files::healthz)
+        .public("/static/{file}", super::static_files::serve)
 }
 
 /// The list of routes, for the access-control test and the docs.
 pub fn list() -> Vec<RouteInfo> {
-    all().list
+    all().list()
 }
 
 async fn guard(access: Access, req: Request, next: Next) -> Response {
-    let user = req.extensions().get::<CurrentUser>();
-    let role = user.map(|u| u.role);
     if access == Access::Public {
         return next.run(req).await;
     }
-    let Some(user) = user else {
+    let Some(user) = req.extensions().get::<CurrentUser>() else {
         return AppError::Unauthenticated {
             next: next_path(&req),
         }
         .into_response();
     };
-    if let Access::Roles(_) = access
-        && user.must_change_password
-    {
+    if access != Access::Account && user.must_change_password {
         return Redirect::to(urls::CHANGE_PASSWORD).into_response();
     }
-    if access.allows(role) {
+    if access.allows(Some(Principal::of(user))) {
         next.run(req).await
     } else {
         AppError::Forbidden.into_response()

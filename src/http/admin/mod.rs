@@ -12,6 +12,7 @@ use super::form::{Errors, FormData};
 use super::routes::{ADMIN, Access, Routes};
 use super::urls;
 use sqlx::PgConnection;
+use sqlx::error::ErrorKind;
 
 use crate::db::{self};
 
@@ -36,20 +37,24 @@ pub fn routes(r: Routes) -> Routes {
 pub(super) fn constraint_message(e: &AppError) -> Option<(&'static str, &'static str)> {
     let AppError::Db(e) = e else { return None };
     let db = e.as_database_error()?;
-    match (db.code().as_deref(), db.constraint()) {
+    match (db.kind(), db.constraint()) {
         (
-            Some("23505"),
+            ErrorKind::UniqueViolation,
             Some("department_center_id_name_key" | "business_area_center_id_name_key"),
         ) => Some(("name", "已有同名项目，请换一个名称")),
-        (Some("23505"), Some("service_window_center_id_number_key")) => {
+        (ErrorKind::UniqueViolation, Some("service_window_center_id_number_key")) => {
             Some(("number", "该窗口编号已被使用"))
         }
-        (Some("23505"), Some("staff_center_id_employee_no_key")) => {
+        (ErrorKind::UniqueViolation, Some("staff_center_id_employee_no_key")) => {
             Some(("employee_no", "该工号已被使用"))
         }
-        (Some("23505"), Some("account_username_key")) => Some(("username", "该用户名已被使用")),
-        (Some("23503"), _) => Some(("_form", "所选的关联项目不存在或不属于本中心，请重新选择")),
-        (Some("23514"), _) => Some(("_form", "填写的内容不符合要求，请检查后重新提交")),
+        (ErrorKind::UniqueViolation, Some("account_username_key")) => {
+            Some(("username", "该用户名已被使用"))
+        }
+        (ErrorKind::ForeignKeyViolation, _) => {
+            Some(("_form", "所选的关联项目不存在或不属于本中心，请重新选择"))
+        }
+        (ErrorKind::CheckViolation, _) => Some(("_form", "填写的内容不符合要求，请检查后重新提交")),
         _ => None,
     }
 }

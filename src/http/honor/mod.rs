@@ -18,12 +18,12 @@ pub use cache::{HonorCache, ListenerHandle, front, start_listener};
 
 pub fn routes(r: Routes) -> Routes {
     const CERTIFICATES: &[Role] = &[Role::Admin, Role::Supervision];
-    r.get(urls::HONOR_ROLL, Access::Public, roll::roll_latest)
-        .get("/honor-roll/hall", Access::Public, roll::hall_latest)
-        .get("/honor-roll/{code}", Access::Public, roll::roll_of)
-        .get("/honor-roll/{code}/hall", Access::Public, roll::hall_of)
-        .get("/photos/{staff}", Access::Public, roll::photo)
-        .get(urls::VERIFY, Access::Public, certificates::verify_form)
+    r.public(urls::HONOR_ROLL, roll::roll_latest)
+        .public("/honor-roll/hall", roll::hall_latest)
+        .public("/honor-roll/{code}", roll::roll_of)
+        .public("/honor-roll/{code}/hall", roll::hall_of)
+        .public("/photos/{staff}", roll::photo)
+        .public(urls::VERIFY, certificates::verify_form)
         .get(
             "/verify/{number}",
             Access::Public,

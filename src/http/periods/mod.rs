@@ -173,7 +173,7 @@ async fn create(
                 // Opened by a colleague in the same moment.
                 Err(e)
                     if e.as_database_error()
-                        .is_some_and(|d| d.code().as_deref() == Some("23505")) =>
+                        .is_some_and(|d| d.is_unique_violation()) =>
                 {
                     errors.add("code", "该评选周期已存在");
                     drop(tx);

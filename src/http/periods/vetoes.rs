@@ -290,7 +290,7 @@ pub(super) async fn veto_create(
                     // A window or person of another center (or none at all).
                     Err(e)
                         if e.as_database_error()
-                            .is_some_and(|d| d.code().as_deref() == Some("23503")) =>
+                            .is_some_and(|d| d.is_foreign_key_violation()) =>
                     {
                         errors.add("target", "所选对象不存在，请重新选择");
                     }

@@ -21,10 +21,6 @@ pub(super) async fn decide(
     form: FormData,
 ) -> AppResult<Response> {
     let (p, mut input, result, _) = period_results(&state, user.center_id, &code).await?;
-    // Among the leadership, only the group leader (组长) decides.
-    if !user.is_group_leader {
-        return Err(AppError::Forbidden);
-    }
     if Phase::parse(&p.phase) != Some(Phase::Review) {
         return Err(AppError::NotFound);
     }

@@ -4,7 +4,7 @@
 
 use super::AppState;
 use super::error::{AppError, AppResult};
-use super::routes::{Access, LEADERSHIP, Routes};
+use super::routes::{Access, Routes};
 use super::urls;
 use crate::db;
 use crate::domain::Role;
@@ -21,6 +21,7 @@ const READERS: &[Role] = &[Role::Admin, Role::Supervision, Role::Leadership];
 
 pub fn routes(r: Routes) -> Routes {
     let read = Access::Roles(READERS);
+    let leader = Access::GroupLeader;
     r.get(urls::RESULTS, read, page::results_list)
         .get("/results/{code}", read, page::results_page)
         .get("/results/{code}/recount.json", read, exports::recount_json)
@@ -28,21 +29,9 @@ pub fn routes(r: Routes) -> Routes {
         .get("/results/{code}/entrants/{id}", read, entrant::entrant_page)
         .get("/results/{code}/scores.xlsx", read, exports::scores_xlsx)
         .get("/results/{code}/results.xlsx", read, exports::results_xlsx)
-        .post(
-            "/results/{code}/decision",
-            Access::Roles(LEADERSHIP),
-            decide::decide,
-        )
-        .get(
-            "/results/{code}/publish",
-            Access::Roles(LEADERSHIP),
-            publish::publish_page,
-        )
-        .post(
-            "/results/{code}/publish",
-            Access::Roles(LEADERSHIP),
-            publish::publish,
-        )
+        .post("/results/{code}/decision", leader, decide::decide)
+        .get("/results/{code}/publish", leader, publish::publish_page)
+        .post("/results/{code}/publish", leader, publish::publish)
 }
 
 /// The period's recount input and results: as stored when published, computed from the

@@ -10,6 +10,7 @@ use crate::http::error::AppResult;
 use crate::http::extract::CurrentUser;
 use crate::http::form::{Errors, FormData};
 use crate::http::page::{self, Layout};
+use crate::http::routes::{Access, Principal};
 use crate::http::urls;
 use crate::scoring::{self, Flag, KindResult, Reason};
 use askama::Template;
@@ -342,7 +343,7 @@ pub(super) async fn render_with(
             kind_view("window", &result.window, &names, &min_days),
             kind_view("staff", &result.staff, &names, &min_days),
         ],
-        can_decide: phase == Phase::Review && user.role == Role::Leadership && user.is_group_leader,
+        can_decide: phase == Phase::Review && Access::GroupLeader.allows(Some(Principal::of(user))),
         can_print: matches!(user.role, Role::Admin | Role::Supervision),
         decision_action: format!("/results/{}/decision", p.code),
         publish_action: format!("/results/{}/publish", p.code),
