@@ -239,7 +239,7 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         Err(db::results::ResultsError::NotReady) => anyhow::bail!(
             "period {} has no results yet (phase {})",
             period.code,
-            period.phase
+            period.phase.as_str()
         ),
         Err(db::results::ResultsError::Db(e)) => return Err(e.into()),
         Err(db::results::ResultsError::Invalid(msg)) => {

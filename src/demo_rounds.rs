@@ -4,6 +4,7 @@
 //! so that a newcomer can try every role at once. Loaded once; loading again changes
 //! nothing.
 
+use crate::domain::ids::PeriodId;
 use std::collections::HashMap;
 
 use sqlx::{PgConnection, PgPool};
@@ -190,7 +191,7 @@ async fn imported(
 async fn duty_days(
     conn: &mut PgConnection,
     org: &Org,
-    period_id: i64,
+    period_id: PeriodId,
     seed: u64,
 ) -> sqlx::Result<()> {
     let mut rng = Rng(seed);
@@ -472,7 +473,12 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
         if k.unresolved_tie.is_empty() {
             continue;
         }
-        let places = p.rules[kind]["winners"].as_u64().unwrap_or(0) as usize;
+        let rules = if kind == "window" {
+            &p.rules.window
+        } else {
+            &p.rules.staff
+        };
+        let places = usize::try_from(rules.winners.whole().unwrap_or(0)).unwrap_or(0);
         let left = places.saturating_sub(k.winners.len());
         let chosen: Vec<i64> = k
             .unresolved_tie

@@ -3,6 +3,7 @@
 //! per-candidate counters in the same transaction. Nothing links the two, and no choice is
 //! ever logged or audited.
 
+use crate::domain::ids::PeriodId;
 use serde_json::Value;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -11,7 +12,7 @@ use super::audit::{self, Actor, Change};
 
 /// The period of a center whose voting is open, with its candidate snapshot.
 pub struct OpenVote {
-    pub period_id: i64,
+    pub period_id: PeriodId,
     pub code: String,
     pub candidates: Value,
     pub rules: Value,
@@ -32,12 +33,12 @@ pub async fn open_vote(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<
 /// When the head cast each kind of ballot in the period.
 pub async fn receipts(
     conn: &mut PgConnection,
-    period_id: i64,
+    period_id: PeriodId,
     account_id: i64,
 ) -> sqlx::Result<Vec<(String, OffsetDateTime)>> {
     Ok(sqlx::query!(
         "select kind, cast_at from ballot_receipt where period_id = $1 and account_id = $2",
-        period_id,
+        period_id.0,
         account_id
     )
     .fetch_all(conn)
@@ -106,7 +107,7 @@ pub async fn cast(
     conn: &mut PgConnection,
     actor: &Actor,
     center_id: i64,
-    period_id: i64,
+    period_id: PeriodId,
     code: &str,
     kind: &str,
     head_window: i64,
@@ -115,7 +116,7 @@ pub async fn cast(
     let phase = sqlx::query_scalar!(
         "select phase from period where center_id = $1 and period_id = $2 for share",
         center_id,
-        period_id
+        period_id.0
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -128,7 +129,7 @@ pub async fn cast(
          on conflict (period_id, kind, account_id) do nothing
          returning cast_at",
         center_id,
-        period_id,
+        period_id.0,
         kind,
         actor.account_id,
         head_window
@@ -149,7 +150,7 @@ pub async fn cast(
                  where period_id = $1 and window_id is not null
                  returning window_id = any($2) as chosen)
                select count(*) filter (where chosen) as "n!" from touched"#,
-            period_id,
+            period_id.0,
             ids
         )
         .fetch_one(&mut *conn)
@@ -161,7 +162,7 @@ pub async fn cast(
                  where period_id = $1 and staff_id is not null
                  returning staff_id = any($2) as chosen)
                select count(*) filter (where chosen) as "n!" from touched"#,
-            period_id,
+            period_id.0,
             ids
         )
         .fetch_one(&mut *conn)
@@ -197,7 +198,7 @@ pub struct Turnout {
 pub async fn turnout(
     conn: &mut PgConnection,
     center_id: i64,
-    period_id: i64,
+    period_id: PeriodId,
 ) -> sqlx::Result<Vec<Turnout>> {
     sqlx::query_as!(
         Turnout,
@@ -208,7 +209,7 @@ pub async fn turnout(
            where a.center_id = $1 and a.role = 'window_head' and a.active
            order by length(w.number), w.number, a.username"#,
         center_id,
-        period_id
+        period_id.0
     )
     .fetch_all(conn)
     .await
@@ -219,7 +220,7 @@ pub async fn turnout(
 /// counts; no ballot exists to export.
 pub async fn tallies(
     conn: &mut PgConnection,
-    period_id: i64,
+    period_id: PeriodId,
 ) -> sqlx::Result<Vec<crate::scoring::TallyInput>> {
     use crate::scoring::{Entries, Number, TallyInput};
     let mut out = Vec::new();
@@ -227,7 +228,7 @@ pub async fn tallies(
         let by_window = sqlx::query!(
             r#"select window_id, count(*) as "n!" from ballot_receipt where period_id = $1 and kind = $2
                group by window_id order by window_id"#,
-            period_id,
+            period_id.0,
             kind
         )
         .fetch_all(&mut *conn)
@@ -236,7 +237,7 @@ pub async fn tallies(
             r#"select coalesce(window_id, staff_id) as "id!", recommendations from ballot_tally
                where period_id = $1 and (case when $2 = 'window' then window_id else staff_id end) is not null
                order by 1"#,
-            period_id,
+            period_id.0,
             kind
         )
         .fetch_all(&mut *conn)

@@ -3,8 +3,12 @@
 use super::audit::{self, Actor, Change};
 use super::period::PeriodRow;
 use super::results::{decisions, published};
+use crate::domain::ids::PeriodId;
+use crate::domain::period::Phase;
+use crate::scoring::RulesInput;
 use serde_json::Value;
 use sqlx::PgConnection;
+use sqlx::types::Json;
 
 /// A correction of a published period as listed on its results page.
 pub struct CorrectionRow {
@@ -18,14 +22,14 @@ pub struct CorrectionRow {
 
 pub async fn corrections(
     conn: &mut PgConnection,
-    period_id: i64,
+    period_id: PeriodId,
 ) -> sqlx::Result<Vec<CorrectionRow>> {
     sqlx::query_as!(
         CorrectionRow,
         r#"select c.reason, c.change, c.winners_before, c.winners_after, a.display_name as made_by, c.made_at
            from period_correction c join account a on a.account_id = c.made_by
            where c.period_id = $1 order by c.made_at"#,
-        period_id
+        period_id.0
     )
     .fetch_all(conn)
     .await
@@ -64,7 +68,7 @@ pub async fn correct(
         "insert into period_correction (center_id, period_id, reason, change, winners_before, winners_after, made_by)
          values ($1, $2, $3, $4, $5, $6, $7)",
         center_id,
-        period.period_id,
+        period.period_id.0,
         reason,
         change,
         winners_before,
@@ -77,7 +81,7 @@ pub async fn correct(
         "update period set frozen_input = $3, recount = $4, results = $5, updated_at = now()
          where center_id = $1 and period_id = $2",
         center_id,
-        period.period_id,
+        period.period_id.0,
         serde_json::to_value(frozen).expect("input serialises"),
         serde_json::to_value(recount).expect("input serialises"),
         serde_json::to_value(results).expect("results serialise")
@@ -118,9 +122,9 @@ pub async fn lock_locking_periods(
 ) -> sqlx::Result<Vec<PeriodRow>> {
     let rows = sqlx::query_as!(
         PeriodRow,
-        "select p.period_id, p.code, s.name as scheme_name, p.phase, p.months, p.rules, p.created_at, p.published_at
+        r#"select p.period_id, p.code, s.name as scheme_name, p.phase as "phase: Phase", p.months, p.rules as "rules: Json<RulesInput>", p.created_at, p.published_at
          from period p join scheme s on s.scheme_id = p.scheme_id
-         where p.center_id = $1 and $2 = any(p.months) order by p.period_id for update of p",
+         where p.center_id = $1 and $2 = any(p.months) order by p.period_id for update of p"#,
         center_id,
         month
     )
@@ -128,9 +132,7 @@ pub async fn lock_locking_periods(
     .await?;
     Ok(rows
         .into_iter()
-        .filter(|r| {
-            crate::domain::period::Phase::parse(&r.phase).is_some_and(|p| p.scores_locked())
-        })
+        .filter(|r| r.phase.scores_locked())
         .collect())
 }
 
@@ -140,7 +142,7 @@ pub async fn lock_locking_periods(
 /// corrected round no longer fits the leadership group's tie decisions.
 pub async fn recount_corrected(
     conn: &mut PgConnection,
-    period_id: i64,
+    period_id: PeriodId,
     frozen: &crate::scoring::PeriodInput,
 ) -> sqlx::Result<Option<(crate::scoring::PeriodInput, crate::scoring::PeriodResult)>> {
     let candidates: std::collections::HashSet<String> = match crate::scoring::compute(frozen) {
@@ -183,7 +185,7 @@ pub async fn round_corrected(
         "update period set frozen_input = $3, candidates = $4, updated_at = now()
          where center_id = $1 and period_id = $2",
         center_id,
-        period.period_id,
+        period.period_id.0,
         serde_json::to_value(frozen).expect("input serialises"),
         serde_json::to_value(snapshot).expect("results serialise")
     )

@@ -1,13 +1,14 @@
 //! Duty days (在岗天数) of the staff in a period, each change audited.
 
 use super::audit::{self, Actor, Change};
+use crate::domain::ids::PeriodId;
 use sqlx::PgConnection;
 
 /// The center's active staff with their duty days in the period.
 pub async fn duty_grid(
     conn: &mut PgConnection,
     center_id: i64,
-    period_id: i64,
+    period_id: PeriodId,
     window_id: Option<i64>,
 ) -> sqlx::Result<Vec<super::score::GridRow>> {
     sqlx::query_as!(
@@ -21,7 +22,7 @@ pub async fn duty_grid(
            where s.center_id = $1 and s.active and ($3::bigint is null or s.window_id = $3)
            order by length(w.number), w.number, s.employee_no"#,
         center_id,
-        period_id,
+        period_id.0,
         window_id
     )
     .fetch_all(conn)
@@ -32,12 +33,12 @@ pub async fn duty_grid(
 pub async fn lock_duty(
     conn: &mut PgConnection,
     center_id: i64,
-    period_id: i64,
+    period_id: PeriodId,
     staff: &[i64],
 ) -> sqlx::Result<Vec<(i64, Option<i32>, i32, Option<String>)>> {
     sqlx::query!(
         "select duty_days_id from duty_days where period_id = $1 and staff_id = any($2) for update",
-        period_id,
+        period_id.0,
         staff
     )
     .fetch_all(&mut *conn)
@@ -49,7 +50,7 @@ pub async fn lock_duty(
            left join account a on a.account_id = d.updated_by
            where s.center_id = $1 and s.staff_id = any($3)"#,
         center_id,
-        period_id,
+        period_id.0,
         staff
     )
     .fetch_all(conn)
@@ -65,7 +66,7 @@ pub async fn set_duty(
     conn: &mut PgConnection,
     actor: &Actor,
     center_id: i64,
-    period_id: i64,
+    period_id: PeriodId,
     code: &str,
     staff_id: i64,
     before: Option<i32>,
@@ -79,7 +80,7 @@ pub async fn set_duty(
                  set days = excluded.days, version = duty_days.version + 1,
                      updated_by = excluded.updated_by, updated_at = now()",
                 center_id,
-                period_id,
+                period_id.0,
                 staff_id,
                 days,
                 actor.account_id
@@ -90,7 +91,7 @@ pub async fn set_duty(
         None => {
             sqlx::query!(
                 "delete from duty_days where period_id = $1 and staff_id = $2",
-                period_id,
+                period_id.0,
                 staff_id
             )
             .execute(&mut *conn)

@@ -3,6 +3,7 @@
 //! reason, or newly issued), and announced to every server process on the `pingxuan_honor`
 //! channel so that cached honor rolls are dropped.
 
+use crate::domain::ids::PeriodId;
 use rand::Rng;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -72,7 +73,7 @@ fn winners(results: &PeriodResult) -> Vec<(&'static str, i64, i32, i32)> {
 async fn insert(
     conn: &mut PgConnection,
     center_id: i64,
-    period_id: i64,
+    period_id: PeriodId,
     code: &str,
     (kind, id, rank, total): (&str, i64, i32, i32),
 ) -> sqlx::Result<()> {
@@ -86,7 +87,7 @@ async fn insert(
              join business_area a on a.business_area_id = w.business_area_id
              where w.center_id = $1 and w.window_id = $3",
             center_id,
-            period_id,
+            period_id.0,
             id,
             rank,
             total,
@@ -104,7 +105,7 @@ async fn insert(
              join business_area a on a.business_area_id = w.business_area_id
              where s.center_id = $1 and s.staff_id = $3",
             center_id,
-            period_id,
+            period_id.0,
             id,
             rank,
             total,
@@ -120,7 +121,7 @@ async fn insert(
 pub async fn issue(
     conn: &mut PgConnection,
     center_id: i64,
-    period_id: i64,
+    period_id: PeriodId,
     code: &str,
     results: &PeriodResult,
 ) -> sqlx::Result<()> {
@@ -137,7 +138,7 @@ pub async fn issue(
 pub async fn reconcile(
     conn: &mut PgConnection,
     center_id: i64,
-    period_id: i64,
+    period_id: PeriodId,
     code: &str,
     results: &PeriodResult,
     reason: &str,
@@ -145,7 +146,7 @@ pub async fn reconcile(
     let current = sqlx::query!(
         r#"select honor_id, kind, coalesce(window_id, staff_id) as "id!" from honor
            where period_id = $1 and revoked_at is null for update"#,
-        period_id
+        period_id.0
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -191,7 +192,7 @@ pub async fn notify(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<()>
 }
 
 /// The valid honors of a period, windows first, each kind in order of place.
-pub async fn of_period(conn: &mut PgConnection, period_id: i64) -> sqlx::Result<Vec<Honor>> {
+pub async fn of_period(conn: &mut PgConnection, period_id: PeriodId) -> sqlx::Result<Vec<Honor>> {
     sqlx::query_as!(
         Honor,
         r#"select h.honor_id, h.kind, h.staff_id, h.rank, h.name, h.window_label, h.department,
@@ -201,7 +202,7 @@ pub async fn of_period(conn: &mut PgConnection, period_id: i64) -> sqlx::Result<
            from honor h left join staff s on s.staff_id = h.staff_id
            where h.period_id = $1 and h.revoked_at is null
            order by h.kind = 'staff', h.rank"#,
-        period_id
+        period_id.0
     )
     .fetch_all(conn)
     .await

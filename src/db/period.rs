@@ -1,21 +1,25 @@
 //! Periods (评选周期): opening one copies its scheme's rules onto it; phases move under the
 //! period row's lock, each move audited; the period's data in the recount format.
 
-use serde_json::Value;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use super::audit::{self, Actor, Change};
-use crate::domain::period::PeriodKind;
+use crate::domain::ids::PeriodId;
+use crate::domain::period::{PeriodKind, Phase};
+use crate::scoring::RulesInput;
+use sqlx::types::Json;
 
+/// A period as read: its phase and rules decoded, so that a value this version does not
+/// know fails the read instead of passing as a default.
 #[derive(Debug, Clone)]
 pub struct PeriodRow {
-    pub period_id: i64,
+    pub period_id: PeriodId,
     pub code: String,
     pub scheme_name: String,
-    pub phase: String,
+    pub phase: Phase,
     pub months: Vec<String>,
-    pub rules: Value,
+    pub rules: Json<RulesInput>,
     pub created_at: OffsetDateTime,
     pub published_at: Option<OffsetDateTime>,
 }
@@ -23,9 +27,9 @@ pub struct PeriodRow {
 pub async fn periods(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<Vec<PeriodRow>> {
     sqlx::query_as!(
         PeriodRow,
-        "select p.period_id, p.code, s.name as scheme_name, p.phase, p.months, p.rules, p.created_at, p.published_at
+        r#"select p.period_id, p.code, s.name as scheme_name, p.phase as "phase: Phase", p.months, p.rules as "rules: Json<RulesInput>", p.created_at, p.published_at
          from period p join scheme s on s.scheme_id = p.scheme_id
-         where p.center_id = $1 order by p.code desc",
+         where p.center_id = $1 order by p.code desc"#,
         center_id
     )
     .fetch_all(conn)
@@ -39,9 +43,9 @@ pub async fn period_by_code(
 ) -> sqlx::Result<Option<PeriodRow>> {
     sqlx::query_as!(
         PeriodRow,
-        "select p.period_id, p.code, s.name as scheme_name, p.phase, p.months, p.rules, p.created_at, p.published_at
+        r#"select p.period_id, p.code, s.name as scheme_name, p.phase as "phase: Phase", p.months, p.rules as "rules: Json<RulesInput>", p.created_at, p.published_at
          from period p join scheme s on s.scheme_id = p.scheme_id
-         where p.center_id = $1 and p.code = $2",
+         where p.center_id = $1 and p.code = $2"#,
         center_id,
         code
     )
@@ -101,12 +105,12 @@ pub async fn period_create(
 pub async fn lock_phase(
     conn: &mut PgConnection,
     center_id: i64,
-    period_id: i64,
-) -> sqlx::Result<Option<String>> {
+    period_id: PeriodId,
+) -> sqlx::Result<Option<Phase>> {
     sqlx::query_scalar!(
-        "select phase from period where center_id = $1 and period_id = $2 for update",
+        r#"select phase as "phase: Phase" from period where center_id = $1 and period_id = $2 for update"#,
         center_id,
-        period_id
+        period_id as _
     )
     .fetch_optional(conn)
     .await
@@ -117,7 +121,7 @@ pub async fn set_phase(
     conn: &mut PgConnection,
     actor: &Actor,
     center_id: i64,
-    period_id: i64,
+    period_id: PeriodId,
     code: &str,
     from: &str,
     to: &str,
@@ -127,7 +131,7 @@ pub async fn set_phase(
                 published_at = case when $3 = 'published' then now() else published_at end
          where center_id = $1 and period_id = $2",
         center_id,
-        period_id,
+        period_id.0,
         to
     )
     .execute(&mut *conn)
@@ -154,7 +158,7 @@ pub async fn locking_periods(
     month: &str,
 ) -> sqlx::Result<Vec<String>> {
     let rows = sqlx::query!(
-        "select code, phase from period where center_id = $1 and $2 = any(months) order by code for share",
+        r#"select code, phase as "phase: Phase" from period where center_id = $1 and $2 = any(months) order by code for share"#,
         center_id,
         month
     )
@@ -162,9 +166,7 @@ pub async fn locking_periods(
     .await?;
     Ok(rows
         .into_iter()
-        .filter(|r| {
-            crate::domain::period::Phase::parse(&r.phase).is_some_and(|p| p.scores_locked())
-        })
+        .filter(|r| r.phase.scores_locked())
         .map(|r| r.code)
         .collect())
 }
@@ -180,7 +182,7 @@ pub struct Missing {
 pub async fn missing(
     conn: &mut PgConnection,
     center_id: i64,
-    period_id: i64,
+    period_id: PeriodId,
     months: &[String],
 ) -> sqlx::Result<Missing> {
     let mut windows_without_score = Vec::new();
@@ -209,7 +211,7 @@ pub async fn missing(
         r#"select count(*) as "n!" from staff s where s.center_id = $1 and s.active
            and not exists (select 1 from duty_days d where d.staff_id = s.staff_id and d.period_id = $2)"#,
         center_id,
-        period_id
+        period_id.0
     )
     .fetch_one(conn)
     .await?;
@@ -226,13 +228,13 @@ pub async fn missing(
 pub async fn other_in_phase(
     conn: &mut PgConnection,
     center_id: i64,
-    period_id: i64,
+    period_id: PeriodId,
     phase: &str,
 ) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
         r#"select exists(select 1 from period where center_id = $1 and period_id <> $2 and phase = $3) as "e!""#,
         center_id,
-        period_id,
+        period_id.0,
         phase
     )
     .fetch_one(conn)
@@ -267,9 +269,7 @@ pub async fn load_input(
     use crate::scoring::{Entries, Number, PeriodInput, StaffInput, WindowInput};
     use std::collections::HashMap;
 
-    let rules = serde_json::from_str(&period.rules.to_string()).map_err(|e| {
-        sqlx::Error::Decode(format!("period {} has unreadable rules: {e}", period.code).into())
-    })?;
+    let rules = period.rules.0.clone();
     let windows = sqlx::query!(
         r#"select w.window_id, w.number || '号窗口 ' || w.name as "label!", d.name as department, b.name as area
            from service_window w join department d on d.department_id = w.department_id
@@ -286,7 +286,7 @@ pub async fn load_input(
            left join duty_days dd on dd.staff_id = s.staff_id and dd.period_id = $2
            where s.center_id = $1 and s.active and w.active order by s.staff_id"#,
         center_id,
-        period.period_id
+        period.period_id.0
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -300,7 +300,7 @@ pub async fn load_input(
     .await?;
     let vetoes = sqlx::query!(
         "select window_id, staff_id, code from veto where period_id = $1 and revoked_at is null",
-        period.period_id
+        period.period_id.0
     )
     .fetch_all(&mut *conn)
     .await?;

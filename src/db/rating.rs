@@ -2,13 +2,14 @@
 //! candidate, may change a rating until the rating phase closes, and every change is
 //! audited.
 
+use crate::domain::ids::PeriodId;
 use serde_json::Value;
 use sqlx::PgConnection;
 
 use super::audit::{self, Actor, Change};
 
 pub struct OpenRating {
-    pub period_id: i64,
+    pub period_id: PeriodId,
     pub code: String,
     pub candidates: Value,
     pub rules: Value,
@@ -34,12 +35,12 @@ pub async fn open_rating(
 /// A member's ratings in the period: recount id (`W12`, `S45`) → hundredths.
 pub async fn mine(
     conn: &mut PgConnection,
-    period_id: i64,
+    period_id: PeriodId,
     account_id: i64,
 ) -> sqlx::Result<Vec<(String, i32)>> {
     Ok(sqlx::query!(
         r#"select window_id, staff_id, (score * 100)::int as "h!" from rating where period_id = $1 and account_id = $2"#,
-        period_id,
+        period_id.0,
         account_id
     )
     .fetch_all(conn)
@@ -56,12 +57,12 @@ pub async fn mine(
 /// Every rating of the period in the recount format.
 pub async fn all(
     conn: &mut PgConnection,
-    period_id: i64,
+    period_id: PeriodId,
 ) -> sqlx::Result<Vec<crate::scoring::RatingInput>> {
     Ok(sqlx::query!(
         r#"select account_id, window_id, staff_id, (score * 100)::int as "h!" from rating
            where period_id = $1 order by account_id, window_id, staff_id"#,
-        period_id
+        period_id.0
     )
     .fetch_all(conn)
     .await?
@@ -86,12 +87,12 @@ pub async fn all(
 pub async fn lock_open(
     conn: &mut PgConnection,
     center_id: i64,
-    period_id: i64,
+    period_id: PeriodId,
 ) -> sqlx::Result<bool> {
     let phase = sqlx::query_scalar!(
         "select phase from period where center_id = $1 and period_id = $2 for share",
         center_id,
-        period_id
+        period_id.0
     )
     .fetch_optional(conn)
     .await?;
@@ -105,7 +106,7 @@ pub async fn set(
     conn: &mut PgConnection,
     actor: &Actor,
     center_id: i64,
-    period_id: i64,
+    period_id: PeriodId,
     code: &str,
     subject: &str,
     before: Option<i32>,
@@ -125,7 +126,7 @@ pub async fn set(
     sqlx::query!(
         "delete from rating where period_id = $1 and account_id = $2
            and window_id is not distinct from $3 and staff_id is not distinct from $4",
-        period_id,
+        period_id.0,
         account_id,
         window_id,
         staff_id
@@ -137,7 +138,7 @@ pub async fn set(
             "insert into rating (center_id, period_id, account_id, window_id, staff_id, score)
              values ($1, $2, $3, $4, $5, $6::int / 100.0)",
             center_id,
-            period_id,
+            period_id.0,
             account_id,
             window_id,
             staff_id,
@@ -167,7 +168,7 @@ pub async fn set(
 pub async fn progress(
     conn: &mut PgConnection,
     center_id: i64,
-    period_id: i64,
+    period_id: PeriodId,
 ) -> sqlx::Result<Vec<(String, bool, i64)>> {
     Ok(sqlx::query!(
         r#"select a.display_name, a.is_group_leader,
@@ -175,7 +176,7 @@ pub async fn progress(
            from account a where a.center_id = $1 and a.role = 'leadership' and a.active
            order by a.is_group_leader desc, a.username"#,
         center_id,
-        period_id
+        period_id.0
     )
     .fetch_all(conn)
     .await?

@@ -3,6 +3,7 @@
 
 use super::audit::{self, Actor, Change};
 use super::period::{EntrantNames, PeriodRow, load_input, period_by_code};
+use crate::domain::ids::PeriodId;
 use serde_json::Value;
 use sqlx::PgConnection;
 
@@ -25,7 +26,7 @@ pub async fn confirm_candidates(
         "update period set candidates = $3, frozen_input = $4, entrant_names = $5, updated_at = now()
          where center_id = $1 and period_id = $2",
         center_id,
-        period.period_id,
+        period.period_id.0,
         snapshot,
         frozen,
         names
@@ -43,7 +44,7 @@ pub async fn confirm_candidates(
         "insert into ballot_tally (center_id, period_id, window_id)
          select $1, $2, unnest($3::bigint[]) on conflict do nothing",
         center_id,
-        period.period_id,
+        period.period_id.0,
         &windows
     )
     .execute(&mut *conn)
@@ -52,7 +53,7 @@ pub async fn confirm_candidates(
         "insert into ballot_tally (center_id, period_id, staff_id)
          select $1, $2, unnest($3::bigint[]) on conflict do nothing",
         center_id,
-        period.period_id,
+        period.period_id.0,
         &staff
     )
     .execute(&mut *conn)
@@ -77,11 +78,11 @@ pub async fn confirm_candidates(
 /// The leadership group's tie decisions in the recount format.
 pub async fn decisions(
     conn: &mut PgConnection,
-    period_id: i64,
+    period_id: PeriodId,
 ) -> sqlx::Result<Vec<crate::scoring::DecisionInput>> {
     Ok(sqlx::query!(
         "select kind, chosen, reason from tie_decision where period_id = $1 order by kind",
-        period_id
+        period_id.0
     )
     .fetch_all(conn)
     .await?
@@ -115,11 +116,11 @@ pub async fn recount_input(
 /// The stored recount input and results of a published period.
 pub async fn published(
     conn: &mut PgConnection,
-    period_id: i64,
+    period_id: PeriodId,
 ) -> sqlx::Result<Option<(Value, Value)>> {
     Ok(sqlx::query!(
         "select recount, results from period where period_id = $1 and phase = 'published'",
-        period_id
+        period_id.0
     )
     .fetch_optional(conn)
     .await?
@@ -140,7 +141,7 @@ pub async fn publish(
     sqlx::query!(
         "update period set recount = $3, results = $4, updated_at = now() where center_id = $1 and period_id = $2",
         center_id,
-        period.period_id,
+        period.period_id.0,
         recount,
         results_json
     )
@@ -179,7 +180,7 @@ pub async fn decide(
         "insert into tie_decision (center_id, period_id, kind, chosen, reason, decided_by)
          values ($1, $2, $3, $4, $5, $6) on conflict (period_id, kind) do nothing",
         center_id,
-        period.period_id,
+        period.period_id.0,
         kind,
         chosen,
         reason,
@@ -236,7 +237,7 @@ pub async fn results_of(
     ResultsError,
 > {
     use crate::domain::period::Phase;
-    if Phase::parse(&period.phase).unwrap_or(Phase::Entry) < Phase::Review {
+    if period.phase < Phase::Review {
         return Err(ResultsError::NotReady);
     }
     if let Some((recount, results)) = published(conn, period.period_id).await? {
@@ -281,7 +282,7 @@ pub async fn round_input(
     let frozen = sqlx::query!(
         "select frozen_input, entrant_names from period where center_id = $1 and period_id = $2",
         center_id,
-        period.period_id
+        period.period_id.0
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -303,11 +304,11 @@ pub async fn round_input(
 /// The candidates a period confirmed, as (window candidates, staff candidates).
 pub async fn confirmed_candidates(
     conn: &mut PgConnection,
-    period_id: i64,
+    period_id: PeriodId,
 ) -> sqlx::Result<(Vec<String>, Vec<String>)> {
     let c = sqlx::query_scalar!(
         "select candidates from period where period_id = $1",
-        period_id
+        period_id.0
     )
     .fetch_one(conn)
     .await?

@@ -1,10 +1,45 @@
 //! Domain types: roles and the parsing of what people type into values the database accepts.
 
+pub mod ids;
 pub mod period;
 pub mod photo;
 pub mod text;
 
 use serde::Serialize;
+
+/// Stores an enum as its `as_str` in a `text` column and reads it back with its `parse`:
+/// a value this version does not know is a decoding error, never a default.
+macro_rules! text_column {
+    ($($ty:ty: $what:literal),* $(,)?) => {$(
+        impl sqlx::Type<sqlx::Postgres> for $ty {
+            fn type_info() -> sqlx::postgres::PgTypeInfo {
+                <&str as sqlx::Type<sqlx::Postgres>>::type_info()
+            }
+
+            fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+                <&str as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+            }
+        }
+
+        impl<'r> sqlx::Decode<'r, sqlx::Postgres> for $ty {
+            fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let s = <&str as sqlx::Decode<sqlx::Postgres>>::decode(value)?;
+                <$ty>::parse(s).ok_or_else(|| format!("unknown {} {s:?}", $what).into())
+            }
+        }
+
+        impl sqlx::Encode<'_, sqlx::Postgres> for $ty {
+            fn encode_by_ref(
+                &self,
+                buf: &mut sqlx::postgres::PgArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <&str as sqlx::Encode<sqlx::Postgres>>::encode_by_ref(&self.as_str(), buf)
+            }
+        }
+    )*};
+}
+
+text_column!(Role: "role", period::Phase: "phase", period::PeriodKind: "period kind");
 
 /// What an account may do. Stored as its `as_str` in `account.role`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

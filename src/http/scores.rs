@@ -620,7 +620,7 @@ async fn plan_corrections(
             continue;
         }
         let change = serde_json::json!({ "scores": touched });
-        let phase = Phase::parse(&period.phase).unwrap_or(Phase::Entry);
+        let phase = period.phase;
         let outcome = if phase == Phase::Published {
             let Some((recount, results)) =
                 db::correction::recount_corrected(tx, period.period_id, &frozen).await?

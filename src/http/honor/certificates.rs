@@ -2,6 +2,7 @@
 
 use crate::db;
 use crate::db::honor::Honor;
+use crate::domain::period::Phase;
 use crate::domain::period::period_label as label_of;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
@@ -258,7 +259,7 @@ async fn certificate_views(
     let mut conn = state.db.acquire().await?;
     let p = db::period::period_by_code(&mut conn, user.center_id, code)
         .await?
-        .filter(|p| p.phase == "published")
+        .filter(|p| p.phase == Phase::Published)
         .ok_or(AppError::NotFound)?;
     let honors = db::honor::of_period(&mut conn, p.period_id).await?;
     let issuer = match &state.config.certificate_issuer {

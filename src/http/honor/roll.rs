@@ -4,6 +4,7 @@ use super::cache::cached;
 use crate::db;
 use crate::db::honor::Honor;
 use crate::domain::period::PeriodCode;
+use crate::domain::period::Phase;
 use crate::domain::period::period_label as label_of;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
@@ -105,7 +106,7 @@ async fn render_roll(
     let period = match code {
         Some(code) => db::period::period_by_code(&mut conn, center_id, code)
             .await?
-            .filter(|p| p.phase == "published"),
+            .filter(|p| p.phase == Phase::Published),
         None => db::results::latest_published(&mut conn, center_id).await?,
     };
     let Some(period) = period else {
@@ -155,7 +156,7 @@ async fn render_roll(
     let periods = db::period::periods(&mut conn, center_id)
         .await?
         .into_iter()
-        .filter(|p| p.phase == "published")
+        .filter(|p| p.phase == Phase::Published)
         .map(|p| PeriodLink {
             href: urls::honor_roll(&p.code),
             label: label_of(&p.code),

@@ -1,6 +1,6 @@
 //! Candidates (候选对象), computed by the scoring module
 
-use super::{load, phase_of};
+use super::load;
 use crate::db;
 use crate::domain::period::period_label as label_of;
 use crate::http::AppState;
@@ -50,7 +50,7 @@ fn reason_label(r: crate::scoring::Reason, min_days: &str) -> String {
 
 fn candidate_table(
     title: &'static str,
-    count: &serde_json::Value,
+    count: &crate::scoring::Number,
     k: &crate::scoring::KindResult,
     names: &db::period::EntrantNames,
     min_days: &str,
@@ -100,7 +100,7 @@ fn candidate_table(
             }
         })
         .collect();
-    let quota: i64 = count.as_i64().unwrap_or(0);
+    let quota: i64 = count.whole().unwrap_or(0);
     let note = if k.candidates.len() as i64 > quota {
         format!(
             "名额 {quota} 个；因分数并列，候选对象共 {} 个。",
@@ -122,20 +122,20 @@ pub(super) async fn candidates(
         let mut conn = state.db.acquire().await?;
         db::results::round_input(&mut conn, user.center_id, &p).await?
     };
-    let min_days = p.rules["min_duty_days"].to_string();
+    let min_days = p.rules.min_duty_days.to_string();
     let (tables, problem) = match crate::scoring::compute(&input) {
         Ok(result) => (
             vec![
                 candidate_table(
                     "窗口",
-                    &p.rules["window"]["candidates"],
+                    &p.rules.window.candidates,
                     &result.window,
                     &names,
                     &min_days,
                 ),
                 candidate_table(
                     "工作人员",
-                    &p.rules["staff"]["candidates"],
+                    &p.rules.staff.candidates,
                     &result.staff,
                     &names,
                     &min_days,
@@ -159,7 +159,7 @@ pub(super) async fn candidates(
         ),
         label: label_of(&p.code),
         period_url: urls::period(&p.code),
-        phase: phase_of(&p).label(),
+        phase: p.phase.label(),
         tables,
         problem,
     }))

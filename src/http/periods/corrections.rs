@@ -1,9 +1,9 @@
 //! Corrections after publication (更正)
 
+use super::load;
 use super::vetoes::{
     VetoChoices, VetoValues, parse_date, parse_target, parse_veto_code, veto_choices,
 };
-use super::{load, phase_of};
 use crate::db;
 use crate::domain::period::Phase;
 use crate::domain::period::period_label as label_of;
@@ -63,7 +63,7 @@ pub(super) async fn correction_page(
     Path(code): Path<String>,
 ) -> AppResult<Response> {
     let p = load(&state, &user, &code).await?;
-    if phase_of(&p) != Phase::Published {
+    if p.phase != Phase::Published {
         return Err(AppError::NotFound);
     }
     render_correction(
@@ -87,7 +87,7 @@ pub(super) async fn correction_save(
     form: FormData,
 ) -> AppResult<Response> {
     let p = load(&state, &user, &code).await?;
-    if phase_of(&p) != Phase::Published {
+    if p.phase != Phase::Published {
         return Err(AppError::NotFound);
     }
     let mut f = crate::http::form::Fields::new(&form);
@@ -116,7 +116,7 @@ pub(super) async fn correction_save(
     {
         let mut tx = state.db.begin().await?;
         let phase = db::period::lock_phase(&mut tx, user.center_id, p.period_id).await?;
-        if phase.as_deref() != Some("published") {
+        if phase != Some(Phase::Published) {
             return Err(AppError::NotFound);
         }
         let recount_id = match (window_id, staff_id) {

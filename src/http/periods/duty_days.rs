@@ -1,8 +1,7 @@
 //! Duty days (在岗天数)
 
-use super::{load, phase_of};
+use super::load;
 use crate::db;
-use crate::domain::period::Phase;
 use crate::domain::period::period_label as label_of;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
@@ -88,8 +87,8 @@ async fn render_duty(
         ),
         cells,
         filled,
-        min_days: p.rules["min_duty_days"].to_string(),
-        locked: phase_of(p).scores_locked(),
+        min_days: p.rules.min_duty_days.to_string(),
+        locked: p.phase.scores_locked(),
         messages: messages.clone(),
     };
     Ok(page::ok_or_invalid(messages.is_empty(), &page))
@@ -152,7 +151,6 @@ pub(super) async fn duty_save(
     let mut tx = state.db.begin().await?;
     let phase = db::period::lock_phase(&mut tx, user.center_id, p.period_id)
         .await?
-        .and_then(|s| Phase::parse(&s))
         .ok_or(AppError::NotFound)?;
     if phase.scores_locked() {
         drop(tx);

@@ -15,6 +15,7 @@ use super::urls;
 use crate::db;
 use crate::domain::period::period_label as label_of;
 use crate::domain::period::{PeriodCode, Phase, month_label};
+use crate::scoring::RulesInput;
 
 mod candidates;
 mod corrections;
@@ -60,10 +61,6 @@ pub struct PeriodItem {
     pub url: String,
 }
 
-pub(super) fn phase_of(p: &db::period::PeriodRow) -> Phase {
-    Phase::parse(&p.phase).unwrap_or(Phase::Entry)
-}
-
 #[derive(Template)]
 #[template(path = "periods/list.html")]
 struct ListPage {
@@ -88,7 +85,7 @@ async fn list_page(
         .map(|p| PeriodItem {
             label: label_of(&p.code),
             url: urls::period(&p.code),
-            phase: phase_of(&p).label(),
+            phase: p.phase.label(),
             scheme: p.scheme_name,
             code: p.code,
         })
@@ -248,55 +245,41 @@ fn steps(current: Phase) -> Vec<PhaseStep> {
 }
 
 /// The rules as the offices read them.
-fn describe_rules(rules: &serde_json::Value) -> Vec<(&'static str, String)> {
-    let n = |path: &[&str]| {
-        let mut v = rules;
-        for p in path {
-            v = &v[*p];
-        }
-        v.to_string()
-    };
+fn describe_rules(rules: &RulesInput) -> Vec<(&'static str, String)> {
+    let (w, s) = (&rules.window, &rules.staff);
     vec![
         (
             "权重",
             format!(
                 "考核 {}%、民主推荐 {}%、综合评定 {}%",
-                n(&["weights", "assessment"]),
-                n(&["weights", "democratic"]),
-                n(&["weights", "comprehensive"])
+                rules.weights.assessment, rules.weights.democratic, rules.weights.comprehensive
             ),
         ),
         (
             "候选对象",
-            format!(
-                "窗口 {} 个、工作人员 {} 人",
-                n(&["window", "candidates"]),
-                n(&["staff", "candidates"])
-            ),
+            format!("窗口 {} 个、工作人员 {} 人", w.candidates, s.candidates),
         ),
         (
             "评选名额",
             format!(
                 "优质服务窗口 {} 个、优秀服务标兵 {} 人",
-                n(&["window", "winners"]),
-                n(&["staff", "winners"])
+                w.winners, s.winners
             ),
         ),
         (
             "推荐上限",
             format!(
                 "每张票最多推荐 {} 个窗口、{} 名工作人员",
-                n(&["window", "max_recommendations"]),
-                n(&["staff", "max_recommendations"])
+                w.max_recommendations, s.max_recommendations
             ),
         ),
         (
             "在岗天数",
-            format!("工作人员在岗不少于 {} 天", n(&["min_duty_days"])),
+            format!("工作人员在岗不少于 {} 天", rules.min_duty_days),
         ),
         (
             "去掉最高最低分",
-            match n(&["trim_extremes_from"]).as_str() {
+            match rules.trim_extremes_from.raw() {
                 "0" => "不去掉".to_string(),
                 k => format!("评分达到 {k} 个时，去掉一个最高分和一个最低分"),
             },
@@ -322,7 +305,7 @@ async fn show(
     RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
     let p = load(&state, &user, &code).await?;
-    let phase = phase_of(&p);
+    let phase = p.phase;
     let q = FormData::parse_query(q.as_deref().unwrap_or(""));
     Ok(page::ok(&ShowPage {
         layout: Layout::new(label_of(&p.code), Some(&user), urls::PERIODS).with_notice(&q),
@@ -338,7 +321,7 @@ async fn show(
                 url: urls::scores(m),
             })
             .collect(),
-        rules: describe_rules(&p.rules),
+        rules: describe_rules(&p.rules.0),
         // Publication is the group leader's, on the results page.
         next: phase
             .next()

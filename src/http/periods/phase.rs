@@ -1,7 +1,7 @@
 //! Moving a period through its phases: the confirmation page that says what the step does
 //! and what is missing, and the move itself under the period row's lock.
 
-use super::{load, phase_of};
+use super::load;
 use crate::db;
 use crate::domain::period::period_label as label_of;
 use crate::domain::period::{Phase, month_label};
@@ -74,7 +74,7 @@ pub(super) async fn confirm_page(
     RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
     let p = load(&state, &user, &code).await?;
-    let from = phase_of(&p);
+    let from = p.phase;
     let q = FormData::parse_query(q.as_deref().unwrap_or(""));
     let to = match q.first_utf8("to").and_then(Phase::parse) {
         // The group leader publishes, on the results page.
@@ -152,7 +152,6 @@ pub(super) async fn change_phase(
     let mut tx = state.db.begin().await?;
     let from = db::period::lock_phase(&mut tx, user.center_id, p.period_id)
         .await?
-        .and_then(|s| Phase::parse(&s))
         .ok_or(AppError::NotFound)?;
     // The move is checked against the phase as it is now, under the lock: a second click,
     // or a colleague who moved it first, changes nothing.

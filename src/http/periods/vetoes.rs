@@ -1,8 +1,7 @@
 //! Vetoes (一票否决)
 
-use super::{load, phase_of};
+use super::load;
 use crate::db;
-use crate::domain::period::Phase;
 use crate::domain::period::period_label as label_of;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
@@ -111,7 +110,7 @@ async fn render_vetoes(
         choices,
         values,
         errors,
-        editable: !phase_of(p).scores_locked(),
+        editable: !p.phase.scores_locked(),
     };
     Ok(page::ok_or_invalid(!invalid, &page))
 }
@@ -212,7 +211,6 @@ async fn lock_open_period(
 ) -> AppResult<Result<(), String>> {
     let phase = db::period::lock_phase(tx, user.center_id, p.period_id)
         .await?
-        .and_then(|s| Phase::parse(&s))
         .ok_or(AppError::NotFound)?;
     Ok(if phase.scores_locked() {
         Err(format!(

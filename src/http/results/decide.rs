@@ -21,7 +21,7 @@ pub(super) async fn decide(
     form: FormData,
 ) -> AppResult<Response> {
     let (p, mut input, result, _) = period_results(&state, user.center_id, &code).await?;
-    if Phase::parse(&p.phase) != Some(Phase::Review) {
+    if p.phase != Phase::Review {
         return Err(AppError::NotFound);
     }
     let kind = match form.raw("kind") {
@@ -73,7 +73,7 @@ pub(super) async fn decide(
                     .collect();
                 let mut tx = state.db.begin().await?;
                 let phase = db::period::lock_phase(&mut tx, user.center_id, p.period_id).await?;
-                if phase.as_deref() != Some("review") {
+                if phase != Some(Phase::Review) {
                     return Err(AppError::NotFound);
                 }
                 // The round as it is now, under the lock: a correction may have changed it

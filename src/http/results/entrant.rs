@@ -60,7 +60,7 @@ pub(super) async fn entrant_page(
         .get(&id)
         .cloned()
         .unwrap_or_else(|| (id.clone(), String::new(), String::new()));
-    let min_days = p.rules["min_duty_days"].to_string();
+    let min_days = p.rules.min_duty_days.to_string();
     // The monthly scores as the recount has them.
     let scores = input
         .windows
@@ -87,7 +87,7 @@ pub(super) async fn entrant_page(
         .filter_map(|r| r.score.hundredths().ok())
         .collect();
     ratings.sort();
-    let trim_from = p.rules["trim_extremes_from"].as_i64().unwrap_or(0);
+    let trim_from = p.rules.trim_extremes_from.whole().unwrap_or(0);
     let trimmed = trim_from > 0 && ratings.len() as i64 >= trim_from;
     let last = ratings.len().saturating_sub(1);
     let ratings = ratings
@@ -108,7 +108,7 @@ pub(super) async fn entrant_page(
         }
         None => None,
     };
-    let w = |k: &str| p.rules["weights"][k].to_string();
+    let weights = &p.rules.weights;
     let label = crate::domain::period::period_label(&p.code);
     Ok(page::ok(&EntrantPage {
         layout: Layout::new(format!("{name} 得分构成"), Some(&user), urls::PERIODS),
@@ -136,7 +136,11 @@ pub(super) async fn entrant_page(
         },
         trimmed,
         comprehensive: f2(entrant.comprehensive),
-        weights: (w("assessment"), w("democratic"), w("comprehensive")),
+        weights: (
+            weights.assessment.to_string(),
+            weights.democratic.to_string(),
+            weights.comprehensive.to_string(),
+        ),
         total: f2(entrant.total),
         rank: entrant
             .final_rank

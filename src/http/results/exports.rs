@@ -206,7 +206,7 @@ pub(super) async fn results_xlsx(
     use crate::sheets::{Out, OutSheet};
     let (p, input, result, names) = period_results(&state, user.center_id, &code).await?;
     let label = crate::domain::period::period_label(&p.code);
-    let min_days = p.rules["min_duty_days"].to_string();
+    let min_days = p.rules.min_duty_days.to_string();
     let sheet = |kind: &str, title: &str, k: &KindResult| -> OutSheet {
         let mut entrants: Vec<&scoring::EntrantResult> = k.entrants.iter().collect();
         entrants.sort_by_key(|e| (e.final_rank.is_none(), e.final_rank, !e.eligible));

@@ -310,7 +310,7 @@ pub(super) async fn render_with(
             after: list(&c.winners_after),
         })
         .collect();
-    let phase = Phase::parse(&p.phase).unwrap_or(Phase::Entry);
+    let phase = p.phase;
     let distributions = [
         distribution("window", "优质服务窗口", &result.window),
         distribution("staff", "优秀服务标兵", &result.staff),
@@ -322,7 +322,7 @@ pub(super) async fn render_with(
         let mut conn = state.db.acquire().await?;
         turnout_chart(&db::ballot::turnout(&mut conn, user.center_id, p.period_id).await?)
     };
-    let min_days = p.rules["min_duty_days"].to_string();
+    let min_days = p.rules.min_duty_days.to_string();
     let label = crate::domain::period::period_label(&p.code);
     let invalid = !errors.is_empty();
     let page_ = ResultsPage {
@@ -387,7 +387,7 @@ pub(super) async fn results_list(
     let periods = periods
         .into_iter()
         .filter_map(|p| {
-            let phase = Phase::parse(&p.phase)?;
+            let phase = p.phase;
             (phase >= Phase::Review).then(|| PeriodLink {
                 label: crate::domain::period::period_label(&p.code),
                 phase: phase.label(),

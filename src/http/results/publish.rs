@@ -76,7 +76,7 @@ pub(super) async fn publish_page(
     Path(code): Path<String>,
 ) -> AppResult<Response> {
     let (p, _, result, names) = period_results(&state, user.center_id, &code).await?;
-    if Phase::parse(&p.phase) != Some(Phase::Review) {
+    if p.phase != Phase::Review {
         return Ok(Redirect::to(&format!("/results/{}", p.code)).into_response());
     }
     Ok(page::ok(&publish_confirmation(
@@ -98,9 +98,9 @@ pub(super) async fn publish(
     let mut errors = Errors::default();
     let mut tx = state.db.begin().await?;
     match db::period::lock_phase(&mut tx, user.center_id, p.period_id).await? {
-        Some(phase) if phase == "review" => {}
+        Some(Phase::Review) => {}
         // Published a moment ago (a second click, another tab): nothing more to do.
-        Some(phase) if phase == "published" => {
+        Some(Phase::Published) => {
             drop(tx);
             return Ok(Redirect::to(&format!("/results/{}", p.code)).into_response());
         }
