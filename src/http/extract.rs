@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
@@ -109,6 +109,43 @@ impl FromRequestParts<AppState> for ClientIp {
             .map(|c| c.0.ip().to_string())
             .unwrap_or_else(|| "127.0.0.1".to_string());
         Ok(ClientIp(peer))
+    }
+}
+
+/// The period named by `{code}` in the path, of the signed-in user's center (the 404 page
+/// for any other), read with its typed phase and rules; with the user and the audit actor.
+/// Every `/periods/{code}/…`, `/results/{code}/…` and `/certificates/{code}/…` handler
+/// starts from it instead of repeating the lookups.
+pub struct PeriodCtx {
+    pub user: CurrentUser,
+    pub period: db::period::PeriodRow,
+    /// Who the audit log names for a write made through this request.
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for PeriodCtx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        let Ok(ip) = ClientIp::from_request_parts(parts, state).await;
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::BadRequest)?;
+        let code = params
+            .iter()
+            .find(|(name, _)| *name == "code")
+            .map(|(_, value)| value)
+            .ok_or(AppError::NotFound)?;
+        let mut conn = state.db.acquire().await?;
+        let period = db::period::period_by_code(&mut conn, user.center_id, code)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(PeriodCtx {
+            actor: user.actor(&ip),
+            user,
+            period,
+        })
     }
 }
 

@@ -6,7 +6,7 @@ use crate::domain::period::Phase;
 use crate::domain::period::period_label as label_of;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
-use crate::http::extract::CurrentUser;
+use crate::http::extract::PeriodCtx;
 use crate::http::form::FormData;
 use crate::http::page::{self, Layout};
 use crate::http::urls;
@@ -250,17 +250,17 @@ struct CertificatesPage {
     certificates: Vec<CertificateView>,
 }
 
+/// The certificates of a published period (the 404 page before publication).
 async fn certificate_views(
     state: &AppState,
-    user: &CurrentUser,
+    ctx: &PeriodCtx,
     headers: &HeaderMap,
-    code: &str,
 ) -> AppResult<(String, Vec<CertificateView>)> {
+    let (user, p) = (&ctx.user, &ctx.period);
+    if p.phase != Phase::Published {
+        return Err(AppError::NotFound);
+    }
     let mut conn = state.db.acquire().await?;
-    let p = db::period::period_by_code(&mut conn, user.center_id, code)
-        .await?
-        .filter(|p| p.phase == Phase::Published)
-        .ok_or(AppError::NotFound)?;
     let honors = db::honor::of_period(&mut conn, p.period_id).await?;
     let issuer = match &state.config.certificate_issuer {
         Some(i) => i.clone(),
@@ -278,11 +278,11 @@ async fn certificate_views(
 
 pub(super) async fn certificates(
     State(state): State<AppState>,
-    user: CurrentUser,
+    ctx: PeriodCtx,
     headers: HeaderMap,
-    Path(code): Path<String>,
 ) -> AppResult<Response> {
-    let (code, certificates) = certificate_views(&state, &user, &headers, &code).await?;
+    let (code, certificates) = certificate_views(&state, &ctx, &headers).await?;
+    let user = ctx.user;
     Ok(page::ok(&CertificatesPage {
         layout: Layout::new(
             format!("{} 荣誉证书", label_of(&code)),
@@ -297,11 +297,12 @@ pub(super) async fn certificates(
 
 pub(super) async fn certificate(
     State(state): State<AppState>,
-    user: CurrentUser,
+    ctx: PeriodCtx,
     headers: HeaderMap,
-    Path((code, number)): Path<(String, String)>,
+    Path((_, number)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let (code, certificates) = certificate_views(&state, &user, &headers, &code).await?;
+    let (code, certificates) = certificate_views(&state, &ctx, &headers).await?;
+    let user = ctx.user;
     let one: Vec<CertificateView> = certificates
         .into_iter()
         .filter(|c| c.number == number)

@@ -1,15 +1,14 @@
 //! Candidates (候选对象), computed by the scoring module
 
-use super::load;
 use crate::db;
 use crate::domain::period::period_label as label_of;
 use crate::http::AppState;
 use crate::http::error::AppResult;
-use crate::http::extract::CurrentUser;
+use crate::http::extract::PeriodCtx;
 use crate::http::page::{self, Layout};
 use crate::http::urls;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 
 pub struct CandidateRow {
@@ -114,10 +113,11 @@ fn candidate_table(
 
 pub(super) async fn candidates(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path(code): Path<String>,
+    ctx: PeriodCtx,
 ) -> AppResult<Response> {
-    let p = load(&state, &user, &code).await?;
+    let PeriodCtx {
+        user, period: p, ..
+    } = ctx;
     let (input, names) = {
         let mut conn = state.db.acquire().await?;
         db::results::round_input(&mut conn, user.center_id, &p).await?

@@ -1,6 +1,5 @@
 //! Corrections after publication (更正)
 
-use super::load;
 use super::vetoes::{
     VetoChoices, VetoValues, parse_date, parse_target, parse_veto_code, veto_choices,
 };
@@ -9,12 +8,12 @@ use crate::domain::period::Phase;
 use crate::domain::period::period_label as label_of;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
-use crate::http::extract::{ClientIp, CurrentUser};
+use crate::http::extract::{CurrentUser, PeriodCtx};
 use crate::http::form::{Errors, FormData};
 use crate::http::page::{self, Layout};
 use crate::http::urls;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
 #[derive(Template)]
@@ -59,10 +58,11 @@ async fn render_correction(
 
 pub(super) async fn correction_page(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path(code): Path<String>,
+    ctx: PeriodCtx,
 ) -> AppResult<Response> {
-    let p = load(&state, &user, &code).await?;
+    let PeriodCtx {
+        user, period: p, ..
+    } = ctx;
     if p.phase != Phase::Published {
         return Err(AppError::NotFound);
     }
@@ -81,12 +81,14 @@ pub(super) async fn correction_page(
 /// the frozen round, and the change of outcome kept with the correction.
 pub(super) async fn correction_save(
     State(state): State<AppState>,
-    user: CurrentUser,
-    ip: ClientIp,
-    Path(code): Path<String>,
+    ctx: PeriodCtx,
     form: FormData,
 ) -> AppResult<Response> {
-    let p = load(&state, &user, &code).await?;
+    let PeriodCtx {
+        user,
+        period: p,
+        actor,
+    } = ctx;
     if p.phase != Phase::Published {
         return Err(AppError::NotFound);
     }
@@ -147,8 +149,7 @@ pub(super) async fn correction_save(
                         "更正后并列情况发生变化，原有的领导小组审定不再适用：请联系系统管理员处理。本次未作任何更改。",
                     ),
                     Some((recount, results)) => {
-                        let actor = user.actor(&ip);
-                        let change = serde_json::json!({"veto": {"entrant": recount_id, "code": code, "description": description}});
+                                        let change = serde_json::json!({"veto": {"entrant": recount_id, "code": code, "description": description}});
                         db::correction::correct(&mut tx, &actor, user.center_id, &p, &frozen, &recount, &results, &change, &reason)
                             .await?;
                         let input = db::veto::VetoInput {

@@ -1,16 +1,15 @@
 //! Duty days (在岗天数)
 
-use super::load;
 use crate::db;
 use crate::domain::period::period_label as label_of;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
-use crate::http::extract::{ClientIp, CurrentUser};
+use crate::http::extract::{CurrentUser, PeriodCtx};
 use crate::http::form::FormData;
 use crate::http::page::{self, Layout};
 use crate::http::urls;
 use askama::Template;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 #[derive(Template)]
@@ -96,11 +95,12 @@ async fn render_duty(
 
 pub(super) async fn duty_page(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path(code): Path<String>,
+    ctx: PeriodCtx,
     RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
-    let p = load(&state, &user, &code).await?;
+    let PeriodCtx {
+        user, period: p, ..
+    } = ctx;
     let notice = FormData::parse_query(q.as_deref().unwrap_or(""));
     render_duty(
         &state,
@@ -116,13 +116,15 @@ pub(super) async fn duty_page(
 
 pub(super) async fn duty_save(
     State(state): State<AppState>,
-    user: CurrentUser,
-    ip: ClientIp,
-    Path(code): Path<String>,
+    ctx: PeriodCtx,
     RawQuery(q): RawQuery,
     form: FormData,
 ) -> AppResult<Response> {
-    let p = load(&state, &user, &code).await?;
+    let PeriodCtx {
+        user,
+        period: p,
+        actor,
+    } = ctx;
     let window = window_filter(q.as_deref());
     let back = format!(
         "{}/duty-days?{}notice=saved",
@@ -182,7 +184,6 @@ pub(super) async fn duty_save(
             return again(vec![msg]).await;
         }
     };
-    let actor = user.actor(&ip);
     for (id, before, after) in writes {
         db::duty::set_duty(
             &mut tx,

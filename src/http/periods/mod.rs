@@ -2,12 +2,12 @@
 //! phases with a confirmation page that says what the step does and what is missing.
 
 use askama::Template;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::AppState;
-use super::error::{AppError, AppResult};
-use super::extract::{ClientIp, CurrentUser};
+use super::error::AppResult;
+use super::extract::{ClientIp, CurrentUser, PeriodCtx};
 use super::form::{Errors, FormData};
 use super::page::{self, Layout};
 use super::routes::{Access, Routes, SUPERVISION};
@@ -287,24 +287,10 @@ fn describe_rules(rules: &RulesInput) -> Vec<(&'static str, String)> {
     ]
 }
 
-pub(super) async fn load(
-    state: &AppState,
-    user: &CurrentUser,
-    code: &str,
-) -> AppResult<db::period::PeriodRow> {
-    let mut conn = state.db.acquire().await?;
-    db::period::period_by_code(&mut conn, user.center_id, code)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-async fn show(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(code): Path<String>,
-    RawQuery(q): RawQuery,
-) -> AppResult<Response> {
-    let p = load(&state, &user, &code).await?;
+async fn show(ctx: PeriodCtx, RawQuery(q): RawQuery) -> AppResult<Response> {
+    let PeriodCtx {
+        user, period: p, ..
+    } = ctx;
     let phase = p.phase;
     let q = FormData::parse_query(q.as_deref().unwrap_or(""));
     Ok(page::ok(&ShowPage {

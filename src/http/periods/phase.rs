@@ -1,18 +1,17 @@
 //! Moving a period through its phases: the confirmation page that says what the step does
 //! and what is missing, and the move itself under the period row's lock.
 
-use super::load;
 use crate::db;
 use crate::domain::period::period_label as label_of;
 use crate::domain::period::{Phase, month_label};
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
-use crate::http::extract::{ClientIp, CurrentUser};
+use crate::http::extract::PeriodCtx;
 use crate::http::form::FormData;
 use crate::http::page::{self, Layout};
 use crate::http::urls;
 use askama::Template;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 #[derive(Template)]
@@ -69,11 +68,12 @@ fn available(from: Phase, to: Phase) -> bool {
 
 pub(super) async fn confirm_page(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path(code): Path<String>,
+    ctx: PeriodCtx,
     RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
-    let p = load(&state, &user, &code).await?;
+    let PeriodCtx {
+        user, period: p, ..
+    } = ctx;
     let from = p.phase;
     let q = FormData::parse_query(q.as_deref().unwrap_or(""));
     let to = match q.first_utf8("to").and_then(Phase::parse) {
@@ -140,12 +140,14 @@ pub(super) async fn confirm_page(
 
 pub(super) async fn change_phase(
     State(state): State<AppState>,
-    user: CurrentUser,
-    ip: ClientIp,
-    Path(code): Path<String>,
+    ctx: PeriodCtx,
     form: FormData,
 ) -> AppResult<Response> {
-    let p = load(&state, &user, &code).await?;
+    let PeriodCtx {
+        user,
+        period: p,
+        actor,
+    } = ctx;
     let Some(to) = form.raw("to").ok().and_then(Phase::parse) else {
         return Err(AppError::BadRequest);
     };
@@ -163,7 +165,6 @@ pub(super) async fn change_phase(
                 .into_response(),
         );
     }
-    let actor = user.actor(&ip);
     if (from, to) == (Phase::Candidates, Phase::Voting) {
         // Computed inside the transaction that holds the period row: no score, duty day or
         // veto can change between this computation and the lock it brings.

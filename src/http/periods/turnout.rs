@@ -1,15 +1,14 @@
 //! Turnout (投票情况): who has voted, never how
 
-use super::load;
 use crate::db;
 use crate::domain::period::period_label as label_of;
 use crate::http::AppState;
 use crate::http::error::AppResult;
-use crate::http::extract::CurrentUser;
+use crate::http::extract::PeriodCtx;
 use crate::http::page::{self, Layout};
 use crate::http::urls;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 
 pub struct TurnoutRow {
@@ -31,12 +30,10 @@ struct TurnoutPage {
     reminders: Vec<String>,
 }
 
-pub(super) async fn turnout(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(code): Path<String>,
-) -> AppResult<Response> {
-    let p = load(&state, &user, &code).await?;
+pub(super) async fn turnout(State(state): State<AppState>, ctx: PeriodCtx) -> AppResult<Response> {
+    let PeriodCtx {
+        user, period: p, ..
+    } = ctx;
     let rows = {
         let mut conn = state.db.acquire().await?;
         db::ballot::turnout(&mut conn, user.center_id, p.period_id).await?

@@ -1,11 +1,10 @@
 //! Vetoes (一票否决)
 
-use super::load;
 use crate::db;
 use crate::domain::period::period_label as label_of;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
-use crate::http::extract::{ClientIp, CurrentUser};
+use crate::http::extract::{CurrentUser, PeriodCtx};
 use crate::http::form::{Errors, FormData};
 use crate::http::page::{self, Layout};
 use crate::http::urls;
@@ -117,11 +116,12 @@ async fn render_vetoes(
 
 pub(super) async fn vetoes_page(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path(code): Path<String>,
+    ctx: PeriodCtx,
     RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
-    let p = load(&state, &user, &code).await?;
+    let PeriodCtx {
+        user, period: p, ..
+    } = ctx;
     let q = FormData::parse_query(q.as_deref().unwrap_or(""));
     render_vetoes(
         &state,
@@ -225,12 +225,14 @@ async fn lock_open_period(
 
 pub(super) async fn veto_create(
     State(state): State<AppState>,
-    user: CurrentUser,
-    ip: ClientIp,
-    Path(code): Path<String>,
+    ctx: PeriodCtx,
     form: FormData,
 ) -> AppResult<Response> {
-    let p = load(&state, &user, &code).await?;
+    let PeriodCtx {
+        user,
+        period: p,
+        actor,
+    } = ctx;
     let mut f = crate::http::form::Fields::new(&form);
     let target = f.with("target", parse_target);
     let veto_code = f.with("code", parse_veto_code);
@@ -268,14 +270,8 @@ pub(super) async fn veto_create(
                     description,
                     evidence,
                 };
-                match db::veto::veto_create(
-                    &mut tx,
-                    &user.actor(&ip),
-                    user.center_id,
-                    p.period_id,
-                    &input,
-                )
-                .await
+                match db::veto::veto_create(&mut tx, &actor, user.center_id, p.period_id, &input)
+                    .await
                 {
                     Ok(_) => {
                         tx.commit().await?;
@@ -302,12 +298,15 @@ pub(super) async fn veto_create(
 
 pub(super) async fn veto_revoke(
     State(state): State<AppState>,
-    user: CurrentUser,
-    ip: ClientIp,
-    Path((code, id)): Path<(String, String)>,
+    ctx: PeriodCtx,
+    Path((_, id)): Path<(String, String)>,
     form: FormData,
 ) -> AppResult<Response> {
-    let p = load(&state, &user, &code).await?;
+    let PeriodCtx {
+        user,
+        period: p,
+        actor,
+    } = ctx;
     let id = crate::http::extract::path_id(&id)?;
     let mut f = crate::http::form::Fields::new(&form);
     let reason = f.text("reason", 1000);
@@ -319,15 +318,8 @@ pub(super) async fn veto_revoke(
         match lock_open_period(&mut tx, &user, &p).await? {
             Err(msg) => errors.add("_form", msg),
             Ok(()) => {
-                if !db::veto::veto_revoke(
-                    &mut tx,
-                    &user.actor(&ip),
-                    user.center_id,
-                    p.period_id,
-                    id,
-                    &reason,
-                )
-                .await?
+                if !db::veto::veto_revoke(&mut tx, &actor, user.center_id, p.period_id, id, &reason)
+                    .await?
                 {
                     return Err(AppError::NotFound);
                 }

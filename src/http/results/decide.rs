@@ -6,21 +6,24 @@ use crate::db;
 use crate::domain::period::Phase;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
-use crate::http::extract::{ClientIp, CurrentUser};
+use crate::http::extract::PeriodCtx;
 use crate::http::form::{Errors, FormData};
 use crate::scoring::{self};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
 /// The group leader settles an unresolved tie, with a written reason.
 pub(super) async fn decide(
     State(state): State<AppState>,
-    user: CurrentUser,
-    ip: ClientIp,
-    Path(code): Path<String>,
+    ctx: PeriodCtx,
     form: FormData,
 ) -> AppResult<Response> {
-    let (p, mut input, result, _) = period_results(&state, user.center_id, &code).await?;
+    let PeriodCtx {
+        user,
+        period: p,
+        actor,
+    } = ctx;
+    let (mut input, result, _) = period_results(&state, user.center_id, &p).await?;
     if p.phase != Phase::Review {
         return Err(AppError::NotFound);
     }
@@ -92,7 +95,7 @@ pub(super) async fn decide(
                     );
                 } else if !db::results::decide(
                     &mut tx,
-                    &user.actor(&ip),
+                    &actor,
                     user.center_id,
                     &p,
                     kind,
@@ -109,5 +112,5 @@ pub(super) async fn decide(
             }
         }
     }
-    render(&state, &user, &code, errors).await
+    render(&state, &user, &p.code, errors).await
 }

@@ -7,7 +7,7 @@ use super::page::f2;
 use super::period_results;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
-use crate::http::extract::CurrentUser;
+use crate::http::extract::PeriodCtx;
 use crate::http::page::{self, Layout};
 use crate::http::urls;
 use crate::scoring::{self, Reason};
@@ -39,10 +39,13 @@ struct EntrantPage {
 
 pub(super) async fn entrant_page(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path((code, id)): Path<(String, String)>,
+    ctx: PeriodCtx,
+    Path((_, id)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let (p, input, result, names) = period_results(&state, user.center_id, &code).await?;
+    let PeriodCtx {
+        user, period: p, ..
+    } = ctx;
+    let (input, result, names) = period_results(&state, user.center_id, &p).await?;
     let entrant = result
         .window
         .entrants

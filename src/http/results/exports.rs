@@ -3,10 +3,10 @@
 use super::period_results;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
-use crate::http::extract::CurrentUser;
+use crate::http::extract::PeriodCtx;
 use crate::http::page::{self};
 use crate::scoring::{self, Flag, KindResult, PeriodInput, Reason};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
@@ -29,20 +29,24 @@ fn json_download(name: &str, body: String) -> Response {
 
 pub(super) async fn recount_json(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path(code): Path<String>,
+    ctx: PeriodCtx,
 ) -> AppResult<Response> {
-    let (p, input, _, _) = period_results(&state, user.center_id, &code).await?;
+    let PeriodCtx {
+        user, period: p, ..
+    } = ctx;
+    let (input, _, _) = period_results(&state, user.center_id, &p).await?;
     let body = serde_json::to_string_pretty(&input).map_err(|e| AppError::Internal(e.into()))?;
     Ok(json_download(&format!("{}-recount.json", p.code), body))
 }
 
 pub(super) async fn results_json(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path(code): Path<String>,
+    ctx: PeriodCtx,
 ) -> AppResult<Response> {
-    let (p, _, result, _) = period_results(&state, user.center_id, &code).await?;
+    let PeriodCtx {
+        user, period: p, ..
+    } = ctx;
+    let (_, result, _) = period_results(&state, user.center_id, &p).await?;
     let body = serde_json::to_string_pretty(&result).map_err(|e| AppError::Internal(e.into()))?;
     Ok(json_download(&format!("{}-results.json", p.code), body))
 }
@@ -101,11 +105,13 @@ fn veto_text(codes: &[String]) -> String {
 /// The period's full score sheet: every entrant's monthly scores, duty days and vetoes.
 pub(super) async fn scores_xlsx(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path(code): Path<String>,
+    ctx: PeriodCtx,
 ) -> AppResult<Response> {
     use crate::sheets::{Out, OutSheet};
-    let (p, input, result, names) = period_results(&state, user.center_id, &code).await?;
+    let PeriodCtx {
+        user, period: p, ..
+    } = ctx;
+    let (input, result, names) = period_results(&state, user.center_id, &p).await?;
     let label = crate::domain::period::period_label(&p.code);
     let months: Vec<String> = input.months.clone();
     let month_titles: Vec<String> = months
@@ -200,11 +206,13 @@ pub(super) async fn scores_xlsx(
 /// The period's results with how each total was made.
 pub(super) async fn results_xlsx(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path(code): Path<String>,
+    ctx: PeriodCtx,
 ) -> AppResult<Response> {
     use crate::sheets::{Out, OutSheet};
-    let (p, input, result, names) = period_results(&state, user.center_id, &code).await?;
+    let PeriodCtx {
+        user, period: p, ..
+    } = ctx;
+    let (input, result, names) = period_results(&state, user.center_id, &p).await?;
     let label = crate::domain::period::period_label(&p.code);
     let min_days = p.rules.min_duty_days.to_string();
     let sheet = |kind: &str, title: &str, k: &KindResult| -> OutSheet {

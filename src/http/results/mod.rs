@@ -35,27 +35,20 @@ pub fn routes(r: Routes) -> Routes {
 }
 
 /// The period's recount input and results: as stored when published, computed from the
-/// locked data in review. `None` before review.
+/// locked data in review. The 404 page before review.
 pub async fn period_results(
     state: &AppState,
     center_id: i64,
-    code: &str,
-) -> AppResult<(
-    db::period::PeriodRow,
-    PeriodInput,
-    PeriodResult,
-    db::period::EntrantNames,
-)> {
+    p: &db::period::PeriodRow,
+) -> AppResult<(PeriodInput, PeriodResult, db::period::EntrantNames)> {
     let mut conn = state.db.acquire().await?;
-    let p = db::period::period_by_code(&mut conn, center_id, code)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    match db::results::results_of(&mut conn, center_id, &p).await {
-        Ok((input, result, names)) => Ok((p, input, result, names)),
+    match db::results::results_of(&mut conn, center_id, p).await {
+        Ok(found) => Ok(found),
         Err(db::results::ResultsError::NotReady) => Err(AppError::NotFound),
         Err(db::results::ResultsError::Db(e)) => Err(e.into()),
-        Err(db::results::ResultsError::Invalid(msg)) => {
-            Err(AppError::Internal(anyhow::anyhow!("period {code}: {msg}")))
-        }
+        Err(db::results::ResultsError::Invalid(msg)) => Err(AppError::Internal(anyhow::anyhow!(
+            "period {}: {msg}",
+            p.code
+        ))),
     }
 }

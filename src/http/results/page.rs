@@ -6,15 +6,15 @@ use crate::db;
 use crate::domain::Role;
 use crate::domain::period::Phase;
 use crate::http::AppState;
-use crate::http::error::AppResult;
-use crate::http::extract::CurrentUser;
+use crate::http::error::{AppError, AppResult};
+use crate::http::extract::{CurrentUser, PeriodCtx};
 use crate::http::form::{Errors, FormData};
 use crate::http::page::{self, Layout};
 use crate::http::routes::{Access, Principal};
 use crate::http::urls;
 use crate::scoring::{self, Flag, KindResult, Reason};
 use askama::Template;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
 
 pub struct ResultRow {
@@ -264,17 +264,24 @@ pub(super) async fn render(
     code: &str,
     errors: Errors,
 ) -> AppResult<Response> {
-    render_with(state, user, code, errors, None).await
+    // Read again: the write that failed may have raced a change of the period.
+    let p = {
+        let mut conn = state.db.acquire().await?;
+        db::period::period_by_code(&mut conn, user.center_id, code)
+            .await?
+            .ok_or(AppError::NotFound)?
+    };
+    render_with(state, user, p, errors, None).await
 }
 
-pub(super) async fn render_with(
+async fn render_with(
     state: &AppState,
     user: &CurrentUser,
-    code: &str,
+    p: db::period::PeriodRow,
     errors: Errors,
     notice: Option<&FormData>,
 ) -> AppResult<Response> {
-    let (p, _, result, names) = period_results(state, user.center_id, code).await?;
+    let (_, result, names) = period_results(state, user.center_id, &p).await?;
     let corrections = {
         let mut conn = state.db.acquire().await?;
         db::correction::corrections(&mut conn, p.period_id).await?
@@ -355,12 +362,11 @@ pub(super) async fn render_with(
 
 pub(super) async fn results_page(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path(code): Path<String>,
+    ctx: PeriodCtx,
     RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
     let q = FormData::parse_query(q.as_deref().unwrap_or(""));
-    render_with(&state, &user, &code, Errors::default(), Some(&q)).await
+    render_with(&state, &ctx.user, ctx.period, Errors::default(), Some(&q)).await
 }
 
 pub struct PeriodLink {

@@ -7,13 +7,13 @@ use crate::db;
 use crate::domain::period::Phase;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
-use crate::http::extract::{ClientIp, CurrentUser};
+use crate::http::extract::{CurrentUser, PeriodCtx};
 use crate::http::form::{Errors, FormData};
 use crate::http::page::{self, Layout};
 use crate::http::urls;
 use crate::scoring::{self, PeriodResult};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
 #[derive(Template)]
@@ -72,10 +72,12 @@ fn publish_confirmation(
 /// honor roll.
 pub(super) async fn publish_page(
     State(state): State<AppState>,
-    user: CurrentUser,
-    Path(code): Path<String>,
+    ctx: PeriodCtx,
 ) -> AppResult<Response> {
-    let (p, _, result, names) = period_results(&state, user.center_id, &code).await?;
+    let PeriodCtx {
+        user, period: p, ..
+    } = ctx;
+    let (_, result, names) = period_results(&state, user.center_id, &p).await?;
     if p.phase != Phase::Review {
         return Ok(Redirect::to(&format!("/results/{}", p.code)).into_response());
     }
@@ -89,12 +91,15 @@ pub(super) async fn publish_page(
 /// undecided.
 pub(super) async fn publish(
     State(state): State<AppState>,
-    user: CurrentUser,
-    ip: ClientIp,
-    Path(code): Path<String>,
+    ctx: PeriodCtx,
     form: FormData,
 ) -> AppResult<Response> {
-    let (p, _, _, names) = period_results(&state, user.center_id, &code).await?;
+    let PeriodCtx {
+        user,
+        period: p,
+        actor,
+    } = ctx;
+    let (_, _, names) = period_results(&state, user.center_id, &p).await?;
     let mut errors = Errors::default();
     let mut tx = state.db.begin().await?;
     match db::period::lock_phase(&mut tx, user.center_id, p.period_id).await? {
@@ -107,7 +112,7 @@ pub(super) async fn publish(
         _ => {
             drop(tx);
             errors.add("publish", "只有处于“领导小组审定”阶段的结果才能发布。");
-            return render(&state, &user, &code, errors).await;
+            return render(&state, &user, &p.code, errors).await;
         }
     }
     let (input, _) = db::results::recount_input(&mut tx, user.center_id, &p).await?;
@@ -120,7 +125,7 @@ pub(super) async fn publish(
     if !result.window.unresolved_tie.is_empty() || !result.staff.unresolved_tie.is_empty() {
         drop(tx);
         errors.add("publish", "尚有跨过名额线的并列待定，请先审定后再发布。");
-        return render(&state, &user, &code, errors).await;
+        return render(&state, &user, &p.code, errors).await;
     }
     // What is published is exactly the list the group leader confirmed.
     if form.raw("confirmed") != Ok(winners_key(&result).as_str()) {
@@ -129,7 +134,6 @@ pub(super) async fn publish(
             &user, &p.code, &result, &names, true,
         )));
     }
-    let actor = user.actor(&ip);
     db::results::publish(&mut tx, &actor, user.center_id, &p, &input, &result).await?;
     db::period::set_phase(
         &mut tx,
