@@ -4,7 +4,8 @@
 //! so that a newcomer can try every role at once. Loaded once; loading again changes
 //! nothing.
 
-use crate::domain::ids::PeriodId;
+use crate::domain::ids::{Entrant, PeriodId};
+use crate::domain::veto::VetoCode;
 use std::collections::HashMap;
 
 use sqlx::{PgConnection, PgPool};
@@ -412,11 +413,10 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     scores(&mut tx, &org, &p.months, 2).await?;
     duty_days(&mut tx, &org, p.period_id, 2).await?;
     let ducha = actor(&org, org.ducha, "督查科");
-    let veto = |window: Option<i64>, staff: Option<i64>, code: &str, day: u8, text: &str| {
+    let veto = |window: Option<i64>, staff: Option<i64>, code: VetoCode, day: u8, text: &str| {
         db::veto::VetoInput {
-            window_id: window,
-            staff_id: staff,
-            code: code.to_string(),
+            entrant: Entrant::from_columns(window, staff).expect("a window or a staff member"),
+            code,
             occurred_on: time::Date::from_calendar_date(2026, time::Month::May, day)
                 .expect("a May date"),
             description: text.to_string(),
@@ -432,7 +432,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
         &veto(
             w12,
             None,
-            "overdue_case",
+            VetoCode::OverdueCase,
             12,
             "5月12日一件不动产转移登记超期2个工作日办结，经核实系窗口原因",
         ),
@@ -447,7 +447,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
         &veto(
             None,
             s40,
-            "verified_complaint",
+            VetoCode::VerifiedComplaint,
             20,
             "群众投诉办事态度生硬，经查证属实，造成不良影响",
         ),
@@ -521,7 +521,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
             ..veto(
                 w3,
                 None,
-                "disciplinary",
+                VetoCode::Disciplinary,
                 1,
                 "8月6日窗口人员工作时间脱岗，被中心通报批评",
             )

@@ -1,14 +1,15 @@
 //! Vetoes (一票否决) recorded against a window or a staff member in a period.
 
 use super::audit::{self, Actor, Change};
-use crate::domain::ids::PeriodId;
+use crate::domain::ids::{Entrant, PeriodId, VetoId};
+use crate::domain::veto::VetoCode;
 use sqlx::PgConnection;
 
 #[derive(Debug, Clone)]
 pub struct VetoRow {
-    pub veto_id: i64,
+    pub veto_id: VetoId,
     pub target: String,
-    pub code: String,
+    pub code: VetoCode,
     pub occurred_on: time::Date,
     pub description: String,
     pub evidence: String,
@@ -26,7 +27,7 @@ pub async fn vetoes(
         VetoRow,
         r#"select v.veto_id,
                   coalesce(w.number || '号窗口 ' || w.name, s.name || '（' || s.employee_no || '）') as "target!",
-                  v.code, v.occurred_on, v.description, v.evidence, c.display_name as created_by,
+                  v.code as "code: VetoCode", v.occurred_on, v.description, v.evidence, c.display_name as created_by,
                   v.revoked_reason, r.display_name as "revoked_by?"
            from veto v
            left join service_window w on w.window_id = v.window_id
@@ -44,9 +45,8 @@ pub async fn vetoes(
 
 /// What a new veto says.
 pub struct VetoInput {
-    pub window_id: Option<i64>,
-    pub staff_id: Option<i64>,
-    pub code: String,
+    pub entrant: Entrant,
+    pub code: VetoCode,
     pub occurred_on: time::Date,
     pub description: String,
     pub evidence: String,
@@ -64,9 +64,9 @@ pub async fn veto_create(
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning veto_id",
         center_id,
         period_id.0,
-        input.window_id,
-        input.staff_id,
-        input.code,
+        input.entrant.columns().0,
+        input.entrant.columns().1,
+        input.code.as_str(),
         input.occurred_on,
         input.description,
         input.evidence,

@@ -4,6 +4,7 @@ pub mod ids;
 pub mod period;
 pub mod photo;
 pub mod text;
+pub mod veto;
 
 use serde::Serialize;
 
@@ -39,7 +40,12 @@ macro_rules! text_column {
     )*};
 }
 
-text_column!(Role: "role", period::Phase: "phase", period::PeriodKind: "period kind");
+text_column!(
+    Role: "role",
+    period::Phase: "phase",
+    period::PeriodKind: "period kind",
+    veto::VetoCode: "veto code",
+);
 
 /// What an account may do. Stored as its `as_str` in `account.role`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -18,19 +18,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::veto::VetoCode;
 pub use input::*;
 use number::div_round_half_up;
 pub use number::{Fixed2, Number, NumberError};
-
-/// The six one-vote vetoes (一票否决) of SPEC.md §2.
-pub const VETO_CODES: [&str; 6] = [
-    "reform_violation",
-    "disciplinary",
-    "verified_complaint",
-    "corruption",
-    "major_incident",
-    "overdue_case",
-];
 
 /// Why an input was refused: one line that names the offending item.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -341,7 +332,7 @@ fn read_scores(who: &Who, entries: &Entries, months: &[u32]) -> Result<(i128, us
 
 fn read_vetoes(who: &Who, vetoes: &[String]) -> Result<bool, Refusal> {
     for v in vetoes {
-        if !VETO_CODES.contains(&v.as_str()) {
+        if VetoCode::parse(v).is_none() {
             return refuse(format!("{who}: unknown veto code {v:?}"));
         }
     }

@@ -1,8 +1,6 @@
 //! Corrections after publication (更正)
 
-use super::vetoes::{
-    VetoChoices, VetoValues, parse_date, parse_target, parse_veto_code, veto_choices,
-};
+use super::veto_form::{VetoChoices, VetoForm, VetoValues, veto_choices};
 use crate::db;
 use crate::domain::period::Phase;
 use crate::domain::period::period_label as label_of;
@@ -93,27 +91,11 @@ pub(super) async fn correction_save(
         return Err(AppError::NotFound);
     }
     let mut f = crate::http::form::Fields::new(&form);
-    let target = f.with("target", parse_target);
-    let veto_code = f.with("code", parse_veto_code);
-    let occurred_on = f.with("occurred_on", parse_date);
-    let description = f.paragraph("description", 1000);
+    let (values, veto) = VetoForm::read(&mut f, &form, false);
     let reason = f.paragraph("reason", 1000);
     let mut errors = f.errors;
-    let values = VetoValues {
-        target: form.echo("target"),
-        code: form.echo("code"),
-        occurred_on: form.echo("occurred_on"),
-        description: form.echo("description"),
-        evidence: String::new(),
-    };
     let typed_reason = form.echo("reason");
-    if let (
-        Some((window_id, staff_id)),
-        Some(code),
-        Some(occurred_on),
-        Some(description),
-        Some(reason),
-    ) = (target, veto_code, occurred_on, description, reason)
+    if let (Some(veto), Some(reason)) = (veto, reason)
         && errors.is_empty()
     {
         let mut tx = state.db.begin().await?;
@@ -121,11 +103,7 @@ pub(super) async fn correction_save(
         if phase != Some(Phase::Published) {
             return Err(AppError::NotFound);
         }
-        let recount_id = match (window_id, staff_id) {
-            (Some(w), _) => format!("W{w}"),
-            (_, Some(s)) => format!("S{s}"),
-            _ => unreachable!("one of the two is set"),
-        };
+        let recount_id = veto.entrant.recount_id();
         let (mut frozen, _) = db::results::round_input(&mut tx, user.center_id, &p).await?;
         let vetoes = frozen
             .windows
@@ -142,24 +120,17 @@ pub(super) async fn correction_save(
         match vetoes {
             None => errors.add("target", "该对象不在本周期评选范围内"),
             Some(v) => {
-                v.push(code.clone());
+                v.push(veto.code.as_str().to_string());
                 match db::correction::recount_corrected(&mut tx, p.period_id, &frozen).await? {
                     None => errors.add(
                         "_form",
                         "更正后并列情况发生变化，原有的领导小组审定不再适用：请联系系统管理员处理。本次未作任何更改。",
                     ),
                     Some((recount, results)) => {
-                                        let change = serde_json::json!({"veto": {"entrant": recount_id, "code": code, "description": description}});
+                                        let change = serde_json::json!({"veto": {"entrant": recount_id, "code": veto.code.as_str(), "description": veto.description}});
                         db::correction::correct(&mut tx, &actor, user.center_id, &p, &frozen, &recount, &results, &change, &reason)
                             .await?;
-                        let input = db::veto::VetoInput {
-                            window_id,
-                            staff_id,
-                            code: code.clone(),
-                            occurred_on,
-                            description: description.clone(),
-                            evidence: String::new(),
-                        };
+                        let input = veto.input(String::new());
                         db::veto::veto_create(&mut tx, &actor, user.center_id, p.period_id, &input).await?;
                         tx.commit().await?;
                         return Ok(Redirect::to(&format!("/results/{}?notice=corrected", p.code)).into_response());

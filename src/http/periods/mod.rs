@@ -22,9 +22,8 @@ mod corrections;
 mod duty_days;
 mod phase;
 mod turnout;
+mod veto_form;
 mod vetoes;
-
-pub use vetoes::{VETOES, veto_label};
 
 const S: Access = Access::Roles(SUPERVISION);
 

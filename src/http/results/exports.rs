@@ -97,7 +97,7 @@ fn cell_of(n: &scoring::Number) -> crate::sheets::Out {
 fn veto_text(codes: &[String]) -> String {
     codes
         .iter()
-        .map(|c| crate::http::periods::veto_label(c).to_string())
+        .map(|c| crate::domain::veto::VetoCode::label_of(c).to_string())
         .collect::<Vec<_>>()
         .join("；")
 }
