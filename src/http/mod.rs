@@ -18,7 +18,7 @@ pub mod periods;
 pub mod photos;
 pub mod rating;
 pub mod results;
-pub mod roster;
+
 pub mod routes;
 pub mod schemes;
 pub mod scores;

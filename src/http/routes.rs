@@ -202,7 +202,6 @@ pub fn all() -> Routes {
     let r = super::honor::routes(r);
     let r = super::photos::routes(r);
     let r = super::imports::routes(r);
-    let r = super::roster::routes(r);
     super::audit::routes(r)
 }
 

@@ -11,17 +11,17 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::AppState;
-use super::error::{AppError, AppResult};
-use super::extract::{ClientIp, CurrentUser};
-use super::form::FormData;
-use super::page::{self, Layout};
-use super::routes::{Access, Routes, SUPERVISION};
-use super::urls;
 use crate::db;
 use crate::db::imports::Change;
 use crate::domain::period::{is_month, month_label};
 use crate::domain::text;
+use crate::http::AppState;
+use crate::http::error::{AppError, AppResult};
+use crate::http::extract::{ClientIp, CurrentUser};
+use crate::http::form::FormData;
+use crate::http::page::{self, Layout};
+use crate::http::routes::{Access, Routes, SUPERVISION};
+use crate::http::urls;
 use crate::scoring::Fixed2;
 use crate::sheets::{self, Cell, Out, OutSheet};
 
@@ -367,7 +367,7 @@ async fn upload(
         p.error = Some(msg);
         page::invalid(&p)
     };
-    let file = super::form::uploaded_file(&headers, body, "file").await;
+    let file = crate::http::form::uploaded_file(&headers, body, "file").await;
     let Some(file) = file else {
         return Ok(refuse(
             page_,
@@ -441,7 +441,7 @@ async fn confirm(
     ip: ClientIp,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let id = super::extract::path_id(&id)?;
+    let id = crate::http::extract::path_id(&id)?;
     let mut tx = state.db.begin().await?;
     let batch = db::imports::lock(&mut tx, user.center_id, user.account_id, id)
         .await?

@@ -1,0 +1,235 @@
+//! Staff (工作人员) of a center, each with a window.
+
+use crate::db::audit::{self, Actor, Change};
+use serde_json::Value;
+use sqlx::PgConnection;
+
+#[derive(Debug, Clone)]
+pub struct StaffRow {
+    pub staff_id: i64,
+    pub name: String,
+    pub employee_no: String,
+    pub window_id: i64,
+    pub window_label: String,
+    pub department_name: String,
+    pub position: String,
+    pub active: bool,
+    pub has_photo: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct StaffInput {
+    pub name: String,
+    pub employee_no: String,
+    pub window_id: i64,
+    pub position: String,
+}
+
+pub async fn staff_list(
+    conn: &mut PgConnection,
+    center_id: i64,
+    q: &str,
+    window_id: Option<i64>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<StaffRow>, i64)> {
+    let pattern = format!("%{}%", audit::like_escape(q));
+    let rows = sqlx::query_as!(
+        StaffRow,
+        r#"select s.staff_id, s.name, s.employee_no, s.window_id,
+                  w.number || '号窗口 ' || w.name as "window_label!", d.name as department_name,
+                  s.position, s.active, s.photo is not null as "has_photo!"
+           from staff s
+           join service_window w on w.window_id = s.window_id
+           join department d on d.department_id = w.department_id
+           where s.center_id = $1
+             and ($2::bigint is null or s.window_id = $2)
+             and (s.name ilike $3 or s.employee_no ilike $3 or s.position ilike $3)
+           order by s.active desc, length(w.number), w.number, s.employee_no
+           limit $4 offset $5"#,
+        center_id,
+        window_id,
+        pattern,
+        limit,
+        offset
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from staff s
+           where s.center_id = $1
+             and ($2::bigint is null or s.window_id = $2)
+             and (s.name ilike $3 or s.employee_no ilike $3 or s.position ilike $3)"#,
+        center_id,
+        window_id,
+        pattern
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok((rows, total))
+}
+
+pub async fn staff_get(
+    conn: &mut PgConnection,
+    center_id: i64,
+    id: i64,
+) -> sqlx::Result<Option<StaffRow>> {
+    sqlx::query_as!(
+        StaffRow,
+        r#"select s.staff_id, s.name, s.employee_no, s.window_id,
+                  w.number || '号窗口 ' || w.name as "window_label!", d.name as department_name,
+                  s.position, s.active, s.photo is not null as "has_photo!"
+           from staff s
+           join service_window w on w.window_id = s.window_id
+           join department d on d.department_id = w.department_id
+           where s.center_id = $1 and s.staff_id = $2"#,
+        center_id,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Active staff for a select box: (id, "王芳（A0123）"), plus `keep` as in
+/// [`catalog_options`].
+pub async fn staff_options(
+    conn: &mut PgConnection,
+    center_id: i64,
+    keep: Option<i64>,
+) -> sqlx::Result<Vec<(i64, String)>> {
+    let rows = sqlx::query!(
+        r#"select staff_id,
+                  name || '（' || employee_no || '）' || case when active then '' else '（已停用）' end as "label!"
+           from staff
+           where center_id = $1 and (active or staff_id = $2) order by employee_no"#,
+        center_id,
+        keep
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.staff_id, r.label)).collect())
+}
+
+async fn staff_snapshot(
+    conn: &mut PgConnection,
+    center_id: i64,
+    id: i64,
+) -> sqlx::Result<Option<Value>> {
+    sqlx::query_scalar!(
+        r#"select to_jsonb(s) - 'photo' as "j!" from staff s where center_id = $1 and staff_id = $2 for update"#,
+        center_id,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn staff_create(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: i64,
+    input: &StaffInput,
+) -> sqlx::Result<i64> {
+    let id = sqlx::query_scalar!(
+        "insert into staff (center_id, name, employee_no, window_id, position)
+         values ($1, $2, $3, $4, $5) returning staff_id",
+        center_id,
+        input.name,
+        input.employee_no,
+        input.window_id,
+        input.position
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let after = staff_snapshot(conn, center_id, id).await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "staff.create",
+            entity: "staff",
+            entity_id: id.to_string(),
+            before: None,
+            after,
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+pub async fn staff_update(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: i64,
+    id: i64,
+    input: &StaffInput,
+) -> sqlx::Result<bool> {
+    let Some(before) = staff_snapshot(conn, center_id, id).await? else {
+        return Ok(false);
+    };
+    sqlx::query!(
+        "update staff set name = $3, employee_no = $4, window_id = $5, position = $6, updated_at = now()
+         where center_id = $1 and staff_id = $2",
+        center_id,
+        id,
+        input.name,
+        input.employee_no,
+        input.window_id,
+        input.position
+    )
+    .execute(&mut *conn)
+    .await?;
+    let after = staff_snapshot(conn, center_id, id).await?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "staff.update",
+            entity: "staff",
+            entity_id: id.to_string(),
+            before: Some(before),
+            after,
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+pub async fn staff_set_active(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: i64,
+    id: i64,
+    active: bool,
+) -> sqlx::Result<bool> {
+    let Some(before) = staff_snapshot(conn, center_id, id).await? else {
+        return Ok(false);
+    };
+    sqlx::query!(
+        "update staff set active = $3, updated_at = now() where center_id = $1 and staff_id = $2",
+        center_id,
+        id,
+        active
+    )
+    .execute(&mut *conn)
+    .await?;
+    let after = staff_snapshot(conn, center_id, id).await?;
+    let action = if active {
+        "staff.enable"
+    } else {
+        "staff.disable"
+    };
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action,
+            entity: "staff",
+            entity_id: id.to_string(),
+            before: Some(before),
+            after,
+        },
+    )
+    .await?;
+    Ok(true)
+}

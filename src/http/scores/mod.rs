@@ -1,0 +1,323 @@
+//! The supervision office's monthly score grid (百分考核): a whole month typed with the
+//! keyboard and saved at once, in one transaction; bad cells marked with every typed value
+//! kept; a concurrent edit reported instead of overwritten; locked once a period using the
+//! month has confirmed its candidates.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{Redirect, Response};
+
+use super::AppState;
+use super::error::{AppError, AppResult};
+use super::extract::CurrentUser;
+use super::form::FormData;
+use super::page::{self, Choice, Layout, choices};
+use super::routes::{Access, Routes, SUPERVISION};
+use super::urls;
+use crate::db::{self, org::Catalog};
+use crate::domain::period::{is_month, month_label};
+use crate::scoring::Fixed2;
+
+mod corrections;
+mod save;
+
+pub fn routes(r: Routes) -> Routes {
+    r.get(urls::SCORES, Access::Roles(SUPERVISION), current_month)
+        .get("/scores/{month}", Access::Roles(SUPERVISION), grid_page)
+        .post(
+            "/scores/{month}",
+            Access::Roles(SUPERVISION),
+            save::grid_save,
+        )
+}
+
+/// `/scores` opens the current month (China Standard Time).
+async fn current_month() -> Redirect {
+    let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8));
+    Redirect::to(&urls::scores(&format!(
+        "{}-{:02}",
+        now.year(),
+        u8::from(now.month())
+    )))
+}
+
+/// Which grid and which rows.
+struct View {
+    staff: bool,
+    department: Option<i64>,
+    window: Option<i64>,
+    /// The grid of a locked month opened for a correction (更正).
+    correct: bool,
+}
+
+impl View {
+    fn parse(query: Option<&str>) -> View {
+        let q = FormData::parse_query(query.unwrap_or(""));
+        let id = |name| q.first_utf8(name).and_then(|v| v.parse().ok());
+        View {
+            staff: q.first_utf8("tab") == Some("staff"),
+            department: id("department"),
+            window: id("window"),
+            correct: q.first_utf8("mode") == Some("correct"),
+        }
+    }
+
+    fn query(&self) -> String {
+        let mut q = vec![format!(
+            "tab={}",
+            if self.staff { "staff" } else { "windows" }
+        )];
+        if let Some(d) = self.department {
+            q.push(format!("department={d}"));
+        }
+        if let Some(w) = self.window.filter(|_| self.staff) {
+            q.push(format!("window={w}"));
+        }
+        if self.correct {
+            q.push("mode=correct".to_string());
+        }
+        q.join("&")
+    }
+}
+
+/// One cell of the grid as shown.
+pub struct Cell {
+    pub id: i64,
+    pub label: String,
+    pub detail: String,
+    pub value: String,
+    pub original: String,
+    pub version: i32,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "scores/grid.html")]
+struct GridPage {
+    layout: Layout,
+    month: String,
+    month_label: String,
+    prev: String,
+    next: String,
+    staff: bool,
+    windows_tab: String,
+    staff_tab: String,
+    action: String,
+    departments: Vec<Choice>,
+    windows: Vec<Choice>,
+    cells: Vec<Cell>,
+    filled: usize,
+    locked_by: Vec<String>,
+    correcting: bool,
+    correct_url: String,
+    export_url: String,
+    import_url: String,
+    view_url: String,
+    reason: String,
+    reason_error: Option<String>,
+    corrections: Vec<CorrectionView>,
+    messages: Vec<String>,
+    base: &'static str,
+}
+
+/// A score correction of the month as listed under the grid.
+pub struct CorrectionView {
+    pub when: String,
+    pub label: String,
+    pub before: String,
+    pub after: String,
+    pub reason: String,
+    pub periods: String,
+    pub by: String,
+}
+
+/// What was typed besides the cells: the correction's reason, and what is wrong with it.
+#[derive(Default)]
+struct Typed<'a> {
+    cells: Option<&'a BTreeMap<i64, (String, Option<String>)>>,
+    reason: String,
+    reason_error: Option<String>,
+}
+
+fn show(h: Option<i32>) -> String {
+    h.map(|h| Fixed2(i64::from(h)).to_string())
+        .unwrap_or_default()
+}
+
+fn shift_month(month: &str, by: i32) -> String {
+    let y: i32 = month[..4].parse().unwrap_or(2026);
+    let m: i32 = month[5..].parse().unwrap_or(1);
+    let n = y * 12 + (m - 1) + by;
+    format!("{}-{:02}", n.div_euclid(12), n.rem_euclid(12) + 1)
+}
+
+async fn render_grid(
+    state: &AppState,
+    user: &CurrentUser,
+    month: &str,
+    view: &View,
+    typed: Typed<'_>,
+    messages: Vec<String>,
+    notice: Option<&FormData>,
+) -> AppResult<Response> {
+    let mut conn = state.db.acquire().await?;
+    let departments =
+        db::org::catalog_options(&mut conn, Catalog::Department, user.center_id, None).await?;
+    let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
+    let rows = if view.staff {
+        db::score::staff_grid(
+            &mut conn,
+            user.center_id,
+            month,
+            view.department,
+            view.window,
+        )
+        .await?
+    } else {
+        db::score::window_grid(&mut conn, user.center_id, month, view.department).await?
+    };
+    let locked_by = db::period::locking_periods(&mut conn, user.center_id, month).await?;
+    let corrections = db::score::corrections(&mut conn, user.center_id, month)
+        .await?
+        .into_iter()
+        .map(|c| CorrectionView {
+            when: crate::domain::format_datetime(Some(c.made_at)),
+            label: c.label,
+            before: if c.before.is_some() {
+                show(c.before)
+            } else {
+                "（空）".to_string()
+            },
+            after: show(Some(c.after)),
+            reason: c.reason,
+            periods: c.periods.join("、"),
+            by: c.made_by,
+        })
+        .collect();
+    drop(conn);
+    let filled = rows.iter().filter(|r| r.score.is_some()).count();
+    let cells = rows
+        .into_iter()
+        .map(|r| {
+            let (value, error) = match typed.cells.and_then(|t| t.get(&r.id)) {
+                Some((v, e)) => (v.clone(), e.clone()),
+                None => (show(r.score), None),
+            };
+            Cell {
+                id: r.id,
+                label: r.label,
+                detail: r.detail,
+                value,
+                original: show(r.score),
+                version: r.version,
+                error,
+            }
+        })
+        .collect();
+    let mut layout = Layout::new(
+        format!("{} 月度考核", month_label(month)),
+        Some(user),
+        urls::SCORES,
+    );
+    if let Some(q) = notice {
+        layout = layout.with_notice(q);
+    }
+    let tab_with = |staff: bool, correct: bool| {
+        let v = View {
+            staff,
+            department: view.department,
+            window: view.window,
+            correct,
+        };
+        format!("{}?{}", urls::scores(month), v.query())
+    };
+    let tab = |staff: bool| {
+        let v = View {
+            staff,
+            department: view.department,
+            window: view.window,
+            correct: view.correct,
+        };
+        format!("{}?{}", urls::scores(month), v.query())
+    };
+    let page = GridPage {
+        layout,
+        month: month.to_string(),
+        month_label: month_label(month),
+        prev: format!("{}?{}", urls::scores(&shift_month(month, -1)), view.query()),
+        next: format!("{}?{}", urls::scores(&shift_month(month, 1)), view.query()),
+        staff: view.staff,
+        windows_tab: tab(false),
+        staff_tab: tab(true),
+        action: format!("{}?{}", urls::scores(month), view.query()),
+        departments: choices(
+            &departments,
+            &view.department.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+        windows: choices(
+            &windows,
+            &view.window.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+        cells,
+        filled,
+        correcting: view.correct && !locked_by.is_empty(),
+        export_url: format!(
+            "{}/export.xlsx?tab={}",
+            urls::scores(month),
+            if view.staff { "staff" } else { "windows" }
+        ),
+        import_url: format!(
+            "/imports/scores/{month}?tab={}",
+            if view.staff { "staff" } else { "windows" }
+        ),
+        correct_url: tab_with(view.staff, true),
+        view_url: tab_with(view.staff, false),
+        locked_by,
+        reason: typed.reason,
+        reason_error: typed.reason_error,
+        corrections,
+        messages: messages.clone(),
+        base: urls::SCORES,
+    };
+    Ok(page::ok_or_invalid(messages.is_empty(), &page))
+}
+
+async fn grid_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(month): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Response> {
+    if !is_month(&month) {
+        return Err(AppError::NotFound);
+    }
+    let view = View::parse(query.as_deref());
+    let q = FormData::parse_query(query.as_deref().unwrap_or(""));
+    render_grid(
+        &state,
+        &user,
+        &month,
+        &view,
+        Typed::default(),
+        Vec::new(),
+        Some(&q),
+    )
+    .await
+}
+
+async fn label_map(
+    state: &AppState,
+    user: &CurrentUser,
+    month: &str,
+    view: &View,
+) -> AppResult<BTreeMap<i64, String>> {
+    let mut conn = state.db.acquire().await?;
+    let rows = if view.staff {
+        db::score::staff_grid(&mut conn, user.center_id, month, None, None).await?
+    } else {
+        db::score::window_grid(&mut conn, user.center_id, month, None).await?
+    };
+    Ok(rows.into_iter().map(|r| (r.id, r.label)).collect())
+}
