@@ -29,7 +29,7 @@ pub fn routes(r: Routes) -> Routes {
 }
 
 #[derive(Template)]
-#[template(path = "admin/staff_photo.html")]
+#[template(path = "photos/staff_photo.html")]
 struct PhotoPage {
     layout: Layout,
     name: String,

@@ -61,7 +61,7 @@ pub struct SchemeItem {
 }
 
 #[derive(Template)]
-#[template(path = "admin/schemes.html")]
+#[template(path = "schemes/list.html")]
 struct ListPage {
     layout: Layout,
     schemes: Vec<SchemeItem>,
@@ -98,7 +98,7 @@ pub struct FieldView {
 }
 
 #[derive(Template)]
-#[template(path = "admin/scheme_form.html")]
+#[template(path = "schemes/form.html")]
 struct FormPage {
     layout: Layout,
     name: String,

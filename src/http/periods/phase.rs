@@ -15,7 +15,7 @@ use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 #[derive(Template)]
-#[template(path = "periods/confirm.html")]
+#[template(path = "periods/phase.html")]
 struct ConfirmPage {
     layout: Layout,
     label: String,
