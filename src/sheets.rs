@@ -268,43 +268,7 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, SheetError> {
     if text.contains('\0') {
         return Err(SheetError::NotASpreadsheet);
     }
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() => quoted = true,
-            ',' => row.push(std::mem::take(&mut field)),
-            '\r' => {}
-            '\n' => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-                if rows.len() > MAX_ROWS + 1 {
-                    return Err(SheetError::TooManyRows(
-                        text.lines().count().saturating_sub(1),
-                    ));
-                }
-            }
-            _ => field.push(c),
-        }
-    }
-    if !field.is_empty() || !row.is_empty() {
-        row.push(field);
-        rows.push(row);
-    }
+    let rows = csv_rows(&text)?;
     // A file of one column and no comma is not a table at all.
     if rows.iter().all(|r| r.len() < 2) {
         return Err(SheetError::NotASpreadsheet);
@@ -323,6 +287,48 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, SheetError> {
                 .collect()
         })
         .collect())
+}
+
+/// The records of a CSV text as rows of fields (quoting, CRLF and ragged rows are the csv
+/// crate's job). A blank line, which the reader skips, is kept as a row of one empty field,
+/// so that row numbers stay those a spreadsheet shows for the file.
+fn csv_rows(text: &str) -> Result<Vec<Vec<String>>, SheetError> {
+    let line_break = |b: &u8| matches!(b, b'\r' | b'\n');
+    let newlines = |s: &[u8]| s.iter().filter(|b| **b == b'\n').count();
+    let bytes = text.as_bytes();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|_| SheetError::NotASpreadsheet)?;
+        // A record's position is where reading it began: right after the previous record's
+        // line break, or inside it when that was \r\n (the \r ends the record).
+        let at = record
+            .position()
+            .and_then(|p| usize::try_from(p.byte()).ok())
+            .unwrap_or(0)
+            .min(bytes.len());
+        let run = bytes[at..].iter().take_while(|b| line_break(b)).count();
+        let rest_of_break =
+            usize::from(at > 0 && bytes[at - 1] == b'\r' && bytes.get(at) == Some(&b'\n'));
+        let blank = newlines(&bytes[at..at + run]).saturating_sub(rest_of_break);
+        rows.extend((0..blank).map(|_| vec![String::new()]));
+        rows.push(record.iter().map(str::to_string).collect());
+        if rows.len() > MAX_ROWS + 1 {
+            return Err(SheetError::TooManyRows(
+                text.lines().count().saturating_sub(1),
+            ));
+        }
+    }
+    if !rows.is_empty() {
+        // Blank lines after the last record's own line break.
+        let run = bytes.iter().rev().take_while(|b| line_break(b)).count();
+        let blank = newlines(&bytes[bytes.len() - run..]).saturating_sub(1);
+        rows.extend((0..blank).map(|_| vec![String::new()]));
+    }
+    Ok(rows)
 }
 
 /// A cell to write.
@@ -451,6 +457,25 @@ mod tests {
         assert_eq!(read(&gbk).unwrap(), rows);
         let bom = [b"\xEF\xBB\xBF".as_slice(), utf8.as_bytes()].concat();
         assert_eq!(read(&bom).unwrap(), rows);
+    }
+
+    #[test]
+    fn csv_rows_keep_their_line_numbers_across_blank_lines_and_quoted_breaks() {
+        let text = "\n窗口号,分数\r\n\r\n1,\"第一行\r\n第二行\"\n\n2,\"9\"\"5\"\n3\n\n";
+        let rows = csv_rows(text).unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                vec![""],
+                vec!["窗口号", "分数"],
+                vec![""],
+                vec!["1", "第一行\r\n第二行"],
+                vec![""],
+                vec!["2", "9\"5"],
+                vec!["3"],
+                vec![""],
+            ]
+        );
     }
 
     #[test]
