@@ -1,9 +1,8 @@
-//! Charts drawn by the server as SVG: no script, no external asset, print-friendly. Each
+//! Charts drawn by the server as SVG (an [`Svg`] of elements that `templates/svg.html` writes
+//! out with askama's escaping): no script, no external asset, print-friendly. Each
 //! chart carries a title and a description for screen readers, and the pages that show one
 //! also give its numbers as a table. Coordinates are floating point; the numbers shown are
 //! formatted by the caller, so no score is ever rounded here.
-
-use std::fmt::Write;
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 260.0;
@@ -12,20 +11,44 @@ const RIGHT: f64 = 16.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 44.0;
 
-/// Escapes text for SVG content and attributes.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
+/// An SVG drawing as data: the root's attributes and its elements, each a tag with
+/// attributes and perhaps text. `templates/svg.html` writes it out with askama's escaping,
+/// so no markup is ever assembled from strings here.
+#[derive(Clone, Debug, Default)]
+pub struct Svg {
+    pub attrs: Vec<(&'static str, String)>,
+    pub elements: Vec<Element>,
+}
+
+/// One element of an [`Svg`].
+#[derive(Clone, Debug)]
+pub struct Element {
+    pub tag: &'static str,
+    pub attrs: Vec<(&'static str, String)>,
+    pub text: Option<String>,
+}
+
+impl Svg {
+    fn push(&mut self, tag: &'static str, attrs: Vec<(&'static str, String)>) {
+        self.elements.push(Element {
+            tag,
+            attrs,
+            text: None,
+        });
     }
-    out
+
+    fn push_text(&mut self, tag: &'static str, attrs: Vec<(&'static str, String)>, text: &str) {
+        self.elements.push(Element {
+            tag,
+            attrs,
+            text: Some(text.to_string()),
+        });
+    }
+}
+
+/// A coordinate with one decimal.
+fn c1(v: f64) -> String {
+    format!("{v:.1}")
 }
 
 /// One line of a line chart; `None` leaves a gap.
@@ -49,36 +72,56 @@ pub struct LineChart<'a> {
     pub y_step: f64,
 }
 
-fn open(id: &str, title: &str, description: &str) -> String {
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
-        esc(title),
-        esc(description)
-    )
+fn open(id: &str, title: &str, description: &str) -> Svg {
+    let mut svg = Svg {
+        attrs: vec![
+            ("class", "chart".to_string()),
+            ("viewBox", format!("0 0 {WIDTH} {HEIGHT}")),
+            ("role", "img".to_string()),
+            ("aria-labelledby", format!("{id}-t {id}-d")),
+        ],
+        elements: Vec::new(),
+    };
+    svg.push_text("title", vec![("id", format!("{id}-t"))], title);
+    svg.push_text("desc", vec![("id", format!("{id}-d"))], description);
+    svg
 }
 
-fn y_axis(out: &mut String, y_min: f64, y_max: f64, step: f64, y_of: &dyn Fn(f64) -> f64) {
+fn y_axis(out: &mut Svg, y_min: f64, y_max: f64, step: f64, y_of: &dyn Fn(f64) -> f64) {
     let mut v = y_min;
     while v <= y_max + 1e-9 {
         let y = y_of(v);
-        let _ = write!(
-            out,
-            "<line class=\"chart-grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\"/><text class=\"chart-tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            WIDTH - RIGHT,
-            LEFT - 6.0,
-            y + 4.0,
-            if step.fract() == 0.0 {
-                format!("{v:.0}")
-            } else {
-                format!("{v:.1}")
-            }
+        out.push(
+            "line",
+            vec![
+                ("class", "chart-grid".to_string()),
+                ("x1", format!("{LEFT}")),
+                ("x2", c1(WIDTH - RIGHT)),
+                ("y1", c1(y)),
+                ("y2", c1(y)),
+            ],
+        );
+        let label = if step.fract() == 0.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
+        };
+        out.push_text(
+            "text",
+            vec![
+                ("class", "chart-tick".to_string()),
+                ("x", c1(LEFT - 6.0)),
+                ("y", c1(y + 4.0)),
+                ("text-anchor", "end".to_string()),
+            ],
+            &label,
         );
         v += step;
     }
 }
 
 impl LineChart<'_> {
-    pub fn svg(&self) -> String {
+    pub fn svg(&self) -> Svg {
         let mut out = open(self.id, self.title, self.description);
         let span = (self.y_max - self.y_min).max(1e-9);
         let plot_h = HEIGHT - TOP - BOTTOM;
@@ -98,12 +141,15 @@ impl LineChart<'_> {
         let every = if n > 14 { 2 } else { 1 };
         for (i, label) in self.x_labels.iter().enumerate() {
             if i % every == 0 || i == n - 1 {
-                let _ = write!(
-                    out,
-                    "<text class=\"chart-tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-                    x_of(i),
-                    HEIGHT - BOTTOM + 16.0,
-                    esc(label)
+                out.push_text(
+                    "text",
+                    vec![
+                        ("class", "chart-tick".to_string()),
+                        ("x", c1(x_of(i))),
+                        ("y", c1(HEIGHT - BOTTOM + 16.0)),
+                        ("text-anchor", "middle".to_string()),
+                    ],
+                    label,
                 );
             }
         }
@@ -113,37 +159,36 @@ impl LineChart<'_> {
             for (i, p) in s.points.iter().enumerate() {
                 match p {
                     Some(v) => {
-                        let _ = write!(
-                            d,
-                            "{}{:.1} {:.1}",
-                            if pen_down { " L" } else { " M" },
-                            x_of(i),
-                            y_of(*v)
-                        );
+                        let pen = if pen_down { " L" } else { " M" };
+                        d.push_str(&format!("{pen}{} {}", c1(x_of(i)), c1(y_of(*v))));
                         pen_down = true;
                     }
                     None => pen_down = false,
                 }
             }
+            let class = format!(
+                "chart-line {}{}",
+                s.class,
+                if s.dashed { " dashed" } else { "" }
+            );
             if !d.is_empty() {
-                let _ = write!(
-                    out,
-                    "<path class=\"chart-line {}{}\" d=\"{}\"/>",
-                    s.class,
-                    if s.dashed { " dashed" } else { "" },
-                    d.trim()
+                out.push(
+                    "path",
+                    vec![("class", class.clone()), ("d", d.trim().to_string())],
                 );
             }
             for (i, p) in s.points.iter().enumerate() {
                 if let Some(v) = p
                     && !s.dashed
                 {
-                    let _ = write!(
-                        out,
-                        "<circle class=\"chart-dot {}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\"/>",
-                        s.class,
-                        x_of(i),
-                        y_of(*v)
+                    out.push(
+                        "circle",
+                        vec![
+                            ("class", format!("chart-dot {}", s.class)),
+                            ("cx", c1(x_of(i))),
+                            ("cy", c1(y_of(*v))),
+                            ("r", "3".to_string()),
+                        ],
                     );
                 }
             }
@@ -152,21 +197,34 @@ impl LineChart<'_> {
         let mut x = LEFT;
         for s in self.series {
             let y = HEIGHT - 10.0;
-            let _ = write!(
-                out,
-                "<line class=\"chart-line {}{}\" x1=\"{x:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/><text class=\"chart-legend\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                s.class,
-                if s.dashed { " dashed" } else { "" },
-                x + 22.0,
-                y - 4.0,
-                y - 4.0,
-                x + 28.0,
-                y,
-                esc(&s.name)
+            out.push(
+                "line",
+                vec![
+                    (
+                        "class",
+                        format!(
+                            "chart-line {}{}",
+                            s.class,
+                            if s.dashed { " dashed" } else { "" }
+                        ),
+                    ),
+                    ("x1", c1(x)),
+                    ("x2", c1(x + 22.0)),
+                    ("y1", c1(y - 4.0)),
+                    ("y2", c1(y - 4.0)),
+                ],
+            );
+            out.push_text(
+                "text",
+                vec![
+                    ("class", "chart-legend".to_string()),
+                    ("x", c1(x + 28.0)),
+                    ("y", c1(y)),
+                ],
+                &s.name,
             );
             x += 40.0 + 14.0 * s.name.chars().count() as f64;
         }
-        out.push_str("</svg>");
         out
     }
 }
@@ -181,7 +239,7 @@ pub struct BarChart<'a> {
 }
 
 impl BarChart<'_> {
-    pub fn svg(&self) -> String {
+    pub fn svg(&self) -> Svg {
         let mut out = open(self.id, self.title, self.description);
         let max = self.counts.iter().copied().max().unwrap_or(0).max(1);
         // A round step for the axis: 1, 2, 5, 10, ...
@@ -198,30 +256,39 @@ impl BarChart<'_> {
         for (i, (label, count)) in self.labels.iter().zip(self.counts).enumerate() {
             let x = LEFT + slot * i as f64;
             let y = y_of(f64::from(*count));
-            let _ = write!(
-                out,
-                "<rect class=\"chart-bar\" x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\"/>",
-                x + slot * 0.15,
-                slot * 0.7,
-                (TOP + plot_h - y).max(0.0)
+            out.push(
+                "rect",
+                vec![
+                    ("class", "chart-bar".to_string()),
+                    ("x", c1(x + slot * 0.15)),
+                    ("y", c1(y)),
+                    ("width", c1(slot * 0.7)),
+                    ("height", c1((TOP + plot_h - y).max(0.0))),
+                ],
             );
             if *count > 0 {
-                let _ = write!(
-                    out,
-                    "<text class=\"chart-value\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{count}</text>",
-                    x + slot / 2.0,
-                    y - 4.0
+                out.push_text(
+                    "text",
+                    vec![
+                        ("class", "chart-value".to_string()),
+                        ("x", c1(x + slot / 2.0)),
+                        ("y", c1(y - 4.0)),
+                        ("text-anchor", "middle".to_string()),
+                    ],
+                    &count.to_string(),
                 );
             }
-            let _ = write!(
-                out,
-                "<text class=\"chart-tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-                x + slot / 2.0,
-                HEIGHT - BOTTOM + 16.0,
-                esc(label)
+            out.push_text(
+                "text",
+                vec![
+                    ("class", "chart-tick".to_string()),
+                    ("x", c1(x + slot / 2.0)),
+                    ("y", c1(HEIGHT - BOTTOM + 16.0)),
+                    ("text-anchor", "middle".to_string()),
+                ],
+                label,
             );
         }
-        out.push_str("</svg>");
         out
     }
 }
@@ -257,6 +324,18 @@ pub fn bins(values: &[i64], width: i64) -> (Vec<String>, Vec<u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use askama::Template;
+
+    /// The drawing as the pages write it.
+    #[derive(Template)]
+    #[template(path = "svg.html")]
+    struct Page<'a> {
+        svg: &'a Svg,
+    }
+
+    fn html(svg: &Svg) -> String {
+        Page { svg }.render().unwrap()
+    }
 
     #[test]
     fn bins_cover_every_value_once_and_close_at_one_hundred() {
@@ -280,7 +359,12 @@ mod tests {
             counts: &[1],
         }
         .svg();
-        assert!(svg.contains("a &amp; b") && svg.contains("&lt;b&gt;") && !svg.contains("<b>"));
+        let svg = html(&svg);
+        // askama writes numeric character references.
+        assert!(
+            svg.contains("a &#38; b") && svg.contains("&#60;b&#62;") && !svg.contains("<b>"),
+            "{svg}"
+        );
     }
 
     #[test]
@@ -303,6 +387,7 @@ mod tests {
             y_step: 5.0,
         }
         .svg();
+        let svg = html(&svg);
         assert_eq!(svg.matches(" M").count() + svg.matches("\"M").count(), 2);
         assert_eq!(svg.matches("<circle").count(), 2);
     }

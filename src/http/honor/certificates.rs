@@ -1,5 +1,6 @@
 //! Certificates (荣誉证书) and their public verification.
 
+use crate::charts::{Element, Svg};
 use crate::db;
 use crate::db::honor::Honor;
 use crate::domain::period::Phase;
@@ -32,7 +33,7 @@ pub struct CertificateView {
     pub issued_on_chinese: String,
     pub revoked: Option<String>,
     pub verify_url: String,
-    pub qr_svg: String,
+    pub qr: Option<Svg>,
 }
 
 fn honor_title(kind: &str) -> &'static str {
@@ -91,7 +92,7 @@ fn view_of(h: &Honor, period_code: &str, issuer: &str, base: &str) -> Certificat
                 crate::domain::format_date(Some(at))
             )
         }),
-        qr_svg: qr_svg(&verify_url),
+        qr: qr_svg(&verify_url),
         verify_url,
     }
 }
@@ -126,13 +127,11 @@ pub fn chinese_date(d: time::Date) -> String {
 }
 
 /// The QR code of `text` as an SVG drawing (black modules on white, with the quiet zone).
-pub fn qr_svg(text: &str) -> String {
+pub fn qr_svg(text: &str) -> Option<Svg> {
     use qrcode::{Color, EcLevel, QrCode};
-    let Ok(code) = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M) else {
-        return String::new();
-    };
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).ok()?;
     let width = code.width();
-    let size = width + 8;
+    let size = (width + 8).to_string();
     let mut path = String::new();
     for (i, color) in code.to_colors().iter().enumerate() {
         if *color == Color::Dark {
@@ -140,9 +139,31 @@ pub fn qr_svg(text: &str) -> String {
             path.push_str(&format!("M{x} {y}h1v1h-1z"));
         }
     }
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" class=\"qr\" role=\"img\" aria-label=\"证书核验二维码\" shape-rendering=\"crispEdges\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path fill=\"#000\" d=\"{path}\"/></svg>"
-    )
+    Some(Svg {
+        attrs: vec![
+            ("viewBox", format!("0 0 {size} {size}")),
+            ("class", "qr".to_string()),
+            ("role", "img".to_string()),
+            ("aria-label", "证书核验二维码".to_string()),
+            ("shape-rendering", "crispEdges".to_string()),
+        ],
+        elements: vec![
+            Element {
+                tag: "rect",
+                attrs: vec![
+                    ("width", size.clone()),
+                    ("height", size),
+                    ("fill", "#fff".to_string()),
+                ],
+                text: None,
+            },
+            Element {
+                tag: "path",
+                attrs: vec![("fill", "#000".to_string()), ("d", path)],
+                text: None,
+            },
+        ],
+    })
 }
 
 #[derive(Template)]
@@ -342,8 +363,17 @@ mod tests {
 
     #[test]
     fn a_qr_code_is_an_svg_of_dark_modules() {
-        let svg = qr_svg("http://localhost/verify/2026Q2-S01-ABC234");
-        assert!(svg.starts_with("<svg") && svg.contains("M4 4h1v1h-1z"));
+        #[derive(Template)]
+        #[template(path = "svg.html")]
+        struct Page {
+            svg: Svg,
+        }
+        let svg = qr_svg("http://localhost/verify/2026Q2-S01-ABC234").unwrap();
+        let html = Page { svg }.render().unwrap();
+        assert!(
+            html.starts_with("<svg") && html.contains("M4 4h1v1h-1z"),
+            "{html}"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::scoring::{self, KindResult};
 /// A chart with its numbers as a table (the text alternative that also prints).
 pub struct ChartView {
     pub title: String,
-    pub svg: String,
+    pub svg: crate::charts::Svg,
     pub head: Vec<String>,
     pub rows: Vec<Vec<String>>,
 }
