@@ -1,6 +1,7 @@
 //! The demo center: a believable 市民之家 with its departments, windows, staff and an
 //! account for every role, ready to use. Loading it twice changes nothing.
 
+use crate::domain::ids::CenterId;
 use sqlx::PgPool;
 
 use crate::db::{self, Actor, org::Catalog};
@@ -112,7 +113,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Vec<DemoAccount>> {
         tx.commit().await?;
         return accounts(pool).await;
     }
-    let center_id: i64 =
+    let center_id: CenterId =
         sqlx::query_scalar("insert into center (code, name) values ($1, $2) returning center_id")
             .bind(CENTER_CODE)
             .bind(CENTER_NAME)

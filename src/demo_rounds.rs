@@ -4,7 +4,7 @@
 //! so that a newcomer can try every role at once. Loaded once; loading again changes
 //! nothing.
 
-use crate::domain::ids::{Entrant, PeriodId};
+use crate::domain::ids::{CenterId, Entrant, PeriodId};
 use crate::domain::veto::VetoCode;
 use std::collections::HashMap;
 
@@ -32,7 +32,7 @@ impl Rng {
 }
 
 struct Org {
-    center_id: i64,
+    center_id: CenterId,
     windows: Vec<(i64, String)>,
     staff: Vec<(i64, i64)>,
     heads: Vec<(i64, i64)>,
@@ -41,7 +41,7 @@ struct Org {
     zuzhang: i64,
 }
 
-async fn org(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<Org> {
+async fn org(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Org> {
     let windows = sqlx::query_as("select window_id, number from service_window where center_id = $1 and active order by length(number), number")
         .bind(center_id)
         .fetch_all(&mut *conn)
@@ -392,7 +392,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     sqlx::query("select pg_advisory_xact_lock(727101)")
         .execute(&mut *tx)
         .await?;
-    let center_id: i64 = sqlx::query_scalar("select center_id from center where code = $1")
+    let center_id: CenterId = sqlx::query_scalar("select center_id from center where code = $1")
         .bind(crate::demo::CENTER_CODE)
         .fetch_one(&mut *tx)
         .await?;

@@ -1,6 +1,7 @@
 //! Accounts: sign-in lookups, password changes, and the admin's account maintenance.
 //! Every function is scoped to one center except the sign-in lookup by username.
 
+use crate::domain::ids::CenterId;
 use serde_json::Value;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -10,7 +11,7 @@ use super::audit::{self, Actor, Change};
 /// What sign-in needs to know about a username.
 pub struct LoginAccount {
     pub account_id: i64,
-    pub center_id: i64,
+    pub center_id: CenterId,
     pub display_name: String,
     pub password_hash: String,
 }
@@ -117,7 +118,7 @@ pub struct AccountInput {
 
 pub async fn list(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     q: &str,
     role: &str,
     limit: i64,
@@ -138,7 +139,7 @@ pub async fn list(
              and (a.username ilike $3 or a.display_name ilike $3)
            order by a.role, a.username
            limit $4 offset $5"#,
-        center_id,
+        center_id.0,
         role,
         pattern,
         limit,
@@ -150,7 +151,7 @@ pub async fn list(
         r#"select count(*) as "n!" from account a
            where a.center_id = $1 and ($2 = '' or a.role = $2)
              and (a.username ilike $3 or a.display_name ilike $3)"#,
-        center_id,
+        center_id.0,
         role,
         pattern
     )
@@ -161,7 +162,7 @@ pub async fn list(
 
 pub async fn get(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     account_id: i64,
 ) -> sqlx::Result<Option<AccountRow>> {
     sqlx::query_as!(
@@ -174,7 +175,7 @@ pub async fn get(
            left join service_window w on w.window_id = a.window_id
            left join staff s on s.staff_id = a.staff_id
            where a.center_id = $1 and a.account_id = $2"#,
-        center_id,
+        center_id.0,
         account_id
     )
     .fetch_optional(conn)
@@ -183,13 +184,13 @@ pub async fn get(
 
 async fn snapshot(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     account_id: i64,
 ) -> sqlx::Result<Option<Value>> {
     sqlx::query_scalar!(
         r#"select to_jsonb(a) - 'password_hash' as "j!" from account a
            where center_id = $1 and account_id = $2 for update"#,
-        center_id,
+        center_id.0,
         account_id
     )
     .fetch_optional(conn)
@@ -201,7 +202,7 @@ async fn snapshot(
 pub async fn create(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     input: &AccountInput,
     password_hash: &str,
     must_change: bool,
@@ -211,7 +212,7 @@ pub async fn create(
                               staff_id, is_group_leader, must_change_password)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          returning account_id",
-        center_id,
+        center_id.0,
         input.username,
         input.display_name,
         password_hash,
@@ -244,7 +245,7 @@ pub async fn create(
 pub async fn update(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     account_id: i64,
     input: &AccountInput,
 ) -> sqlx::Result<bool> {
@@ -255,7 +256,7 @@ pub async fn update(
         "update account set username = $3, display_name = $4, role = $5, window_id = $6,
                 staff_id = $7, is_group_leader = $8, updated_at = now()
          where center_id = $1 and account_id = $2",
-        center_id,
+        center_id.0,
         account_id,
         input.username,
         input.display_name,
@@ -292,7 +293,7 @@ pub async fn update(
 pub async fn set_active(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     account_id: i64,
     active: bool,
 ) -> sqlx::Result<bool> {
@@ -301,7 +302,7 @@ pub async fn set_active(
     };
     sqlx::query!(
         "update account set active = $3, updated_at = now() where center_id = $1 and account_id = $2",
-        center_id,
+        center_id.0,
         account_id,
         active
     )
@@ -335,14 +336,14 @@ pub async fn set_active(
 pub async fn reset_password(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     account_id: i64,
     password_hash: &str,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         "update account set password_hash = $3, must_change_password = true, updated_at = now()
          where center_id = $1 and account_id = $2",
-        center_id,
+        center_id.0,
         account_id,
         password_hash
     )

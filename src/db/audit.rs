@@ -1,6 +1,7 @@
 //! The append-only audit log. Every change writes its row through [`record`] inside the
 //! same transaction as the change itself.
 
+use crate::domain::ids::CenterId;
 use serde_json::Value;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -8,7 +9,7 @@ use time::OffsetDateTime;
 /// Who is acting, as the audit log names them.
 #[derive(Clone, Debug)]
 pub struct Actor {
-    pub center_id: Option<i64>,
+    pub center_id: Option<CenterId>,
     pub account_id: Option<i64>,
     pub name: String,
     pub ip: String,
@@ -31,7 +32,7 @@ pub async fn record(
     sqlx::query!(
         "insert into audit_log (center_id, actor_account_id, actor_name, action, entity, entity_id, before, after, ip)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        actor.center_id,
+        actor.center_id.map(|c| c.0),
         actor.account_id,
         actor.name,
         change.action,
@@ -70,7 +71,7 @@ pub struct AuditFilter {
 /// One page of the center's audit log, newest first, with the total count.
 pub async fn list(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     filter: &AuditFilter,
     limit: i64,
     offset: i64,
@@ -85,7 +86,7 @@ pub async fn list(
              and (actor_name ilike $3 or action ilike $3 or entity_id ilike $3)
            order by audit_id desc
            limit $4 offset $5"#,
-        center_id,
+        center_id.0,
         filter.entity,
         pattern,
         limit,
@@ -97,7 +98,7 @@ pub async fn list(
         r#"select count(*) as "n!" from audit_log
            where center_id = $1 and ($2 = '' or entity = $2)
              and (actor_name ilike $3 or action ilike $3 or entity_id ilike $3)"#,
-        center_id,
+        center_id.0,
         filter.entity,
         pattern
     )

@@ -3,7 +3,7 @@
 //! per-candidate counters in the same transaction. Nothing links the two, and no choice is
 //! ever logged or audited.
 
-use crate::domain::ids::PeriodId;
+use crate::domain::ids::{CenterId, PeriodId};
 use serde_json::Value;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -18,13 +18,16 @@ pub struct OpenVote {
     pub rules: Value,
 }
 
-pub async fn open_vote(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<Option<OpenVote>> {
+pub async fn open_vote(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+) -> sqlx::Result<Option<OpenVote>> {
     sqlx::query_as!(
         OpenVote,
         r#"select period_id, code, candidates as "candidates!", rules from period
            where center_id = $1 and phase = 'voting' and candidates is not null
            order by code desc limit 1"#,
-        center_id
+        center_id.0
     )
     .fetch_optional(conn)
     .await
@@ -52,7 +55,7 @@ pub async fn receipts(
 /// and what recusal is checked against. (id, label, detail, window_id)
 pub async fn describe(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     windows: &[i64],
     staff: &[i64],
 ) -> sqlx::Result<Vec<(String, String, String, i64)>> {
@@ -60,7 +63,7 @@ pub async fn describe(
         r#"select w.window_id, w.number || '号窗口 ' || w.name as "label!", d.name as department
            from service_window w join department d on d.department_id = w.department_id
            where w.center_id = $1 and w.window_id = any($2)"#,
-        center_id,
+        center_id.0,
         windows
     )
     .fetch_all(&mut *conn)
@@ -80,7 +83,7 @@ pub async fn describe(
             r#"select s.staff_id, s.name, s.position, s.window_id, w.number || '号窗口 ' || w.name as "window_label!"
                from staff s join service_window w on w.window_id = s.window_id
                where s.center_id = $1 and s.staff_id = any($2)"#,
-            center_id,
+            center_id.0,
             staff
         )
         .fetch_all(conn)
@@ -106,7 +109,7 @@ pub enum Refused {
 pub async fn cast(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
     code: &str,
     kind: &str,
@@ -115,7 +118,7 @@ pub async fn cast(
 ) -> sqlx::Result<Result<OffsetDateTime, Refused>> {
     let phase = sqlx::query_scalar!(
         "select phase from period where center_id = $1 and period_id = $2 for share",
-        center_id,
+        center_id.0,
         period_id.0
     )
     .fetch_optional(&mut *conn)
@@ -128,7 +131,7 @@ pub async fn cast(
          values ($1, $2, $3, $4, $5)
          on conflict (period_id, kind, account_id) do nothing
          returning cast_at",
-        center_id,
+        center_id.0,
         period_id.0,
         kind,
         actor.account_id,
@@ -197,7 +200,7 @@ pub struct Turnout {
 
 pub async fn turnout(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
 ) -> sqlx::Result<Vec<Turnout>> {
     sqlx::query_as!(
@@ -208,7 +211,7 @@ pub async fn turnout(
            from account a join service_window w on w.window_id = a.window_id
            where a.center_id = $1 and a.role = 'window_head' and a.active
            order by length(w.number), w.number, a.username"#,
-        center_id,
+        center_id.0,
         period_id.0
     )
     .fetch_all(conn)

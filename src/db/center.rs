@@ -2,11 +2,13 @@
 
 use sqlx::PgConnection;
 
+use crate::domain::ids::CenterId;
+
 /// The centers with `code`, or every center when `code` is `None`, as (id, code) in id order.
 pub async fn by_code(
     conn: &mut PgConnection,
     code: Option<&str>,
-) -> sqlx::Result<Vec<(i64, String)>> {
+) -> sqlx::Result<Vec<(CenterId, String)>> {
     sqlx::query_as(
         "select center_id, code from center where $1::text is null or code = $1 order by center_id",
     )
@@ -16,11 +18,16 @@ pub async fn by_code(
 }
 
 /// The center with `code`, created with `name` when there is none.
-pub async fn find_or_create(conn: &mut PgConnection, code: &str, name: &str) -> sqlx::Result<i64> {
-    let found: Option<i64> = sqlx::query_scalar("select center_id from center where code = $1")
-        .bind(code)
-        .fetch_optional(&mut *conn)
-        .await?;
+pub async fn find_or_create(
+    conn: &mut PgConnection,
+    code: &str,
+    name: &str,
+) -> sqlx::Result<CenterId> {
+    let found: Option<CenterId> =
+        sqlx::query_scalar("select center_id from center where code = $1")
+            .bind(code)
+            .fetch_optional(&mut *conn)
+            .await?;
     match found {
         Some(id) => Ok(id),
         None => {
@@ -40,7 +47,7 @@ pub async fn find_or_create(conn: &mut PgConnection, code: &str, name: &str) -> 
 pub async fn public(
     conn: &mut PgConnection,
     code: Option<&str>,
-) -> sqlx::Result<Option<(i64, String)>> {
+) -> sqlx::Result<Option<(CenterId, String)>> {
     sqlx::query_as(
         "select center_id, name from center
          where ($1::text is null and parent_center_id is null) or code = $1

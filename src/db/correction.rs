@@ -3,7 +3,7 @@
 use super::audit::{self, Actor, Change};
 use super::period::PeriodRow;
 use super::results::{decisions, published};
-use crate::domain::ids::PeriodId;
+use crate::domain::ids::{CenterId, PeriodId};
 use crate::domain::period::Phase;
 use crate::scoring::RulesInput;
 use serde_json::Value;
@@ -43,7 +43,7 @@ pub async fn corrections(
 pub async fn correct(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     period: &PeriodRow,
     frozen: &crate::scoring::PeriodInput,
     recount: &crate::scoring::PeriodInput,
@@ -67,7 +67,7 @@ pub async fn correct(
     sqlx::query!(
         "insert into period_correction (center_id, period_id, reason, change, winners_before, winners_after, made_by)
          values ($1, $2, $3, $4, $5, $6, $7)",
-        center_id,
+        center_id.0,
         period.period_id.0,
         reason,
         change,
@@ -80,7 +80,7 @@ pub async fn correct(
     sqlx::query!(
         "update period set frozen_input = $3, recount = $4, results = $5, updated_at = now()
          where center_id = $1 and period_id = $2",
-        center_id,
+        center_id.0,
         period.period_id.0,
         serde_json::to_value(frozen).expect("input serialises"),
         serde_json::to_value(recount).expect("input serialises"),
@@ -117,7 +117,7 @@ pub async fn correct(
 /// in id order (a score correction changes their round).
 pub async fn lock_locking_periods(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     month: &str,
 ) -> sqlx::Result<Vec<PeriodRow>> {
     let rows = sqlx::query_as!(
@@ -125,7 +125,7 @@ pub async fn lock_locking_periods(
         r#"select p.period_id, p.code, s.name as scheme_name, p.phase as "phase: Phase", p.months, p.rules as "rules: Json<RulesInput>", p.created_at, p.published_at
          from period p join scheme s on s.scheme_id = p.scheme_id
          where p.center_id = $1 and $2 = any(p.months) order by p.period_id for update of p"#,
-        center_id,
+        center_id.0,
         month
     )
     .fetch_all(conn)
@@ -175,7 +175,7 @@ pub async fn recount_corrected(
 pub async fn round_corrected(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     period: &PeriodRow,
     frozen: &crate::scoring::PeriodInput,
     snapshot: &crate::scoring::PeriodResult,
@@ -184,7 +184,7 @@ pub async fn round_corrected(
     sqlx::query!(
         "update period set frozen_input = $3, candidates = $4, updated_at = now()
          where center_id = $1 and period_id = $2",
-        center_id,
+        center_id.0,
         period.period_id.0,
         serde_json::to_value(frozen).expect("input serialises"),
         serde_json::to_value(snapshot).expect("results serialise")

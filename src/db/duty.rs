@@ -1,13 +1,13 @@
 //! Duty days (在岗天数) of the staff in a period, each change audited.
 
 use super::audit::{self, Actor, Change};
-use crate::domain::ids::PeriodId;
+use crate::domain::ids::{CenterId, PeriodId};
 use sqlx::PgConnection;
 
 /// The center's active staff with their duty days in the period.
 pub async fn duty_grid(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
     window_id: Option<i64>,
 ) -> sqlx::Result<Vec<super::score::GridRow>> {
@@ -21,7 +21,7 @@ pub async fn duty_grid(
            left join duty_days d on d.staff_id = s.staff_id and d.period_id = $2
            where s.center_id = $1 and s.active and ($3::bigint is null or s.window_id = $3)
            order by length(w.number), w.number, s.employee_no"#,
-        center_id,
+        center_id.0,
         period_id.0,
         window_id
     )
@@ -32,7 +32,7 @@ pub async fn duty_grid(
 /// Current duty days of `staff` in the period, locked: (id, days, version, by whom).
 pub async fn lock_duty(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
     staff: &[i64],
 ) -> sqlx::Result<Vec<(i64, Option<i32>, i32, Option<String>)>> {
@@ -49,7 +49,7 @@ pub async fn lock_duty(
            left join duty_days d on d.staff_id = s.staff_id and d.period_id = $2
            left join account a on a.account_id = d.updated_by
            where s.center_id = $1 and s.staff_id = any($3)"#,
-        center_id,
+        center_id.0,
         period_id.0,
         staff
     )
@@ -65,7 +65,7 @@ pub async fn lock_duty(
 pub async fn set_duty(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
     code: &str,
     staff_id: i64,
@@ -79,7 +79,7 @@ pub async fn set_duty(
                  on conflict (period_id, staff_id) do update
                  set days = excluded.days, version = duty_days.version + 1,
                      updated_by = excluded.updated_by, updated_at = now()",
-                center_id,
+                center_id.0,
                 period_id.0,
                 staff_id,
                 days,

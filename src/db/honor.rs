@@ -3,7 +3,7 @@
 //! reason, or newly issued), and announced to every server process on the `pingxuan_honor`
 //! channel so that cached honor rolls are dropped.
 
-use crate::domain::ids::PeriodId;
+use crate::domain::ids::{CenterId, PeriodId};
 use rand::Rng;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -72,7 +72,7 @@ fn winners(results: &PeriodResult) -> Vec<(&'static str, i64, i32, i32)> {
 
 async fn insert(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
     code: &str,
     (kind, id, rank, total): (&str, i64, i32, i32),
@@ -86,7 +86,7 @@ async fn insert(
              from service_window w join department d on d.department_id = w.department_id
              join business_area a on a.business_area_id = w.business_area_id
              where w.center_id = $1 and w.window_id = $3",
-            center_id,
+            center_id.0,
             period_id.0,
             id,
             rank,
@@ -104,7 +104,7 @@ async fn insert(
              join department d on d.department_id = w.department_id
              join business_area a on a.business_area_id = w.business_area_id
              where s.center_id = $1 and s.staff_id = $3",
-            center_id,
+            center_id.0,
             period_id.0,
             id,
             rank,
@@ -120,7 +120,7 @@ async fn insert(
 /// Issues the honors of a period being published (before its phase moves).
 pub async fn issue(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
     code: &str,
     results: &PeriodResult,
@@ -137,7 +137,7 @@ pub async fn issue(
 /// The caller recorded the correction in this transaction.
 pub async fn reconcile(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
     code: &str,
     results: &PeriodResult,
@@ -184,10 +184,14 @@ pub async fn reconcile(
 }
 
 /// Tells every server process (at commit) that the center's honors changed.
-pub async fn notify(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<()> {
-    sqlx::query!("select pg_notify($1, $2::bigint::text)", CHANNEL, center_id)
-        .execute(conn)
-        .await?;
+pub async fn notify(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<()> {
+    sqlx::query!(
+        "select pg_notify($1, $2::bigint::text)",
+        CHANNEL,
+        center_id.0
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

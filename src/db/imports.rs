@@ -1,6 +1,7 @@
 //! Score sheets uploaded from Excel: the entrants' keys as a sheet names them, and the
 //! batch that carries a preview to its confirmation.
 
+use crate::domain::ids::CenterId;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
@@ -15,7 +16,7 @@ pub struct Keyed {
 /// The center's active windows (by number) or staff (by employee number).
 pub async fn keys(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     staff: bool,
 ) -> sqlx::Result<Vec<Keyed>> {
     if staff {
@@ -25,7 +26,7 @@ pub async fn keys(
                from staff s join service_window w on w.window_id = s.window_id
                where s.center_id = $1 and s.active
                order by length(w.number), w.number, s.employee_no"#,
-            center_id
+            center_id.0
         )
         .fetch_all(conn)
         .await
@@ -36,7 +37,7 @@ pub async fn keys(
                from service_window w join department d on d.department_id = w.department_id
                where w.center_id = $1 and w.active
                order by length(w.number), w.number"#,
-            center_id
+            center_id.0
         )
         .fetch_all(conn)
         .await
@@ -61,7 +62,7 @@ pub struct Batch {
 
 pub async fn create(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     account_id: i64,
     staff: bool,
     month: &str,
@@ -71,7 +72,7 @@ pub async fn create(
     sqlx::query_scalar!(
         "insert into import_batch (center_id, kind, month, file_name, changes, created_by)
          values ($1, $2, $3, $4, $5, $6) returning import_batch_id",
-        center_id,
+        center_id.0,
         if staff {
             "staff_scores"
         } else {
@@ -89,7 +90,7 @@ pub async fn create(
 /// The uploader's own recent batch, locked for its confirmation.
 pub async fn lock(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     account_id: i64,
     batch_id: i64,
 ) -> sqlx::Result<Option<Batch>> {
@@ -99,7 +100,7 @@ pub async fn lock(
            and created_at > now() - interval '12 hours'
          for update",
         batch_id,
-        center_id,
+        center_id.0,
         account_id
     )
     .fetch_optional(conn)
@@ -127,7 +128,7 @@ pub async fn mark_applied(conn: &mut PgConnection, batch_id: i64) -> sqlx::Resul
 /// Keeps an uploaded roster (the rows read and the actions previewed) for its confirmation.
 pub async fn create_roster(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     account_id: i64,
     file_name: &str,
     payload: &serde_json::Value,
@@ -135,7 +136,7 @@ pub async fn create_roster(
     sqlx::query_scalar!(
         "insert into import_batch (center_id, kind, file_name, changes, created_by)
          values ($1, 'roster', $2, $3, $4) returning import_batch_id",
-        center_id,
+        center_id.0,
         file_name,
         payload,
         account_id
@@ -147,7 +148,7 @@ pub async fn create_roster(
 /// The uploader's own recent roster, locked: (payload, already applied).
 pub async fn lock_roster(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     account_id: i64,
     batch_id: i64,
 ) -> sqlx::Result<Option<(serde_json::Value, bool)>> {
@@ -157,7 +158,7 @@ pub async fn lock_roster(
            and created_at > now() - interval '12 hours'
          for update",
         batch_id,
-        center_id,
+        center_id.0,
         account_id
     )
     .fetch_optional(conn)

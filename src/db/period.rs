@@ -5,7 +5,7 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use super::audit::{self, Actor, Change};
-use crate::domain::ids::PeriodId;
+use crate::domain::ids::{CenterId, PeriodId};
 use crate::domain::period::{PeriodKind, Phase};
 use crate::scoring::RulesInput;
 use sqlx::types::Json;
@@ -24,13 +24,13 @@ pub struct PeriodRow {
     pub published_at: Option<OffsetDateTime>,
 }
 
-pub async fn periods(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<Vec<PeriodRow>> {
+pub async fn periods(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Vec<PeriodRow>> {
     sqlx::query_as!(
         PeriodRow,
         r#"select p.period_id, p.code, s.name as scheme_name, p.phase as "phase: Phase", p.months, p.rules as "rules: Json<RulesInput>", p.created_at, p.published_at
          from period p join scheme s on s.scheme_id = p.scheme_id
          where p.center_id = $1 order by p.code desc"#,
-        center_id
+        center_id.0
     )
     .fetch_all(conn)
     .await
@@ -38,7 +38,7 @@ pub async fn periods(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<Ve
 
 pub async fn period_by_code(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     code: &str,
 ) -> sqlx::Result<Option<PeriodRow>> {
     sqlx::query_as!(
@@ -46,7 +46,7 @@ pub async fn period_by_code(
         r#"select p.period_id, p.code, s.name as scheme_name, p.phase as "phase: Phase", p.months, p.rules as "rules: Json<RulesInput>", p.created_at, p.published_at
          from period p join scheme s on s.scheme_id = p.scheme_id
          where p.center_id = $1 and p.code = $2"#,
-        center_id,
+        center_id.0,
         code
     )
     .fetch_optional(conn)
@@ -58,7 +58,7 @@ pub async fn period_by_code(
 pub async fn period_create(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     code: &str,
     months: &[String],
     kind: PeriodKind,
@@ -69,7 +69,7 @@ pub async fn period_create(
          select $1, $2, s.scheme_id, s.rules, $4 from scheme s
          where s.center_id = $1 and s.scheme_id = $3 and s.active and s.period_kind = $5
          returning period_id",
-        center_id,
+        center_id.0,
         code,
         scheme_id,
         months,
@@ -104,12 +104,12 @@ pub async fn period_create(
 /// every phase-checked write take this lock, so they cannot interleave).
 pub async fn lock_phase(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
 ) -> sqlx::Result<Option<Phase>> {
     sqlx::query_scalar!(
         r#"select phase as "phase: Phase" from period where center_id = $1 and period_id = $2 for update"#,
-        center_id,
+        center_id.0,
         period_id as _
     )
     .fetch_optional(conn)
@@ -120,7 +120,7 @@ pub async fn lock_phase(
 pub async fn set_phase(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
     code: &str,
     from: &str,
@@ -130,7 +130,7 @@ pub async fn set_phase(
         "update period set phase = $3, updated_at = now(),
                 published_at = case when $3 = 'published' then now() else published_at end
          where center_id = $1 and period_id = $2",
-        center_id,
+        center_id.0,
         period_id.0,
         to
     )
@@ -154,12 +154,12 @@ pub async fn set_phase(
 /// a share lock so that no phase moves while scores are written.
 pub async fn locking_periods(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     month: &str,
 ) -> sqlx::Result<Vec<String>> {
     let rows = sqlx::query!(
         r#"select code, phase as "phase: Phase" from period where center_id = $1 and $2 = any(months) order by code for share"#,
-        center_id,
+        center_id.0,
         month
     )
     .fetch_all(conn)
@@ -181,7 +181,7 @@ pub struct Missing {
 
 pub async fn missing(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
     months: &[String],
 ) -> sqlx::Result<Missing> {
@@ -191,7 +191,7 @@ pub async fn missing(
         let w = sqlx::query_scalar!(
             r#"select count(*) as "n!" from service_window w where w.center_id = $1 and w.active
                and not exists (select 1 from monthly_score m where m.window_id = w.window_id and m.month = $2)"#,
-            center_id,
+            center_id.0,
             month
         )
         .fetch_one(&mut *conn)
@@ -199,7 +199,7 @@ pub async fn missing(
         let s = sqlx::query_scalar!(
             r#"select count(*) as "n!" from staff s where s.center_id = $1 and s.active
                and not exists (select 1 from monthly_score m where m.staff_id = s.staff_id and m.month = $2)"#,
-            center_id,
+            center_id.0,
             month
         )
         .fetch_one(&mut *conn)
@@ -210,7 +210,7 @@ pub async fn missing(
     let staff_without_duty_days = sqlx::query_scalar!(
         r#"select count(*) as "n!" from staff s where s.center_id = $1 and s.active
            and not exists (select 1 from duty_days d where d.staff_id = s.staff_id and d.period_id = $2)"#,
-        center_id,
+        center_id.0,
         period_id.0
     )
     .fetch_one(conn)
@@ -227,13 +227,13 @@ pub async fn missing(
 /// index is the guarantee against two moves at once.
 pub async fn other_in_phase(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
     phase: &str,
 ) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
         r#"select exists(select 1 from period where center_id = $1 and period_id <> $2 and phase = $3) as "e!""#,
-        center_id,
+        center_id.0,
         period_id.0,
         phase
     )
@@ -263,7 +263,7 @@ impl EntrantNames {
 /// duty days (0 when not entered). Ballots and ratings are not part of it yet.
 pub async fn load_input(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     period: &PeriodRow,
 ) -> sqlx::Result<(crate::scoring::PeriodInput, EntrantNames)> {
     use crate::scoring::{Entries, Number, PeriodInput, StaffInput, WindowInput};
@@ -275,7 +275,7 @@ pub async fn load_input(
            from service_window w join department d on d.department_id = w.department_id
            join business_area b on b.business_area_id = w.business_area_id
            where w.center_id = $1 and w.active order by w.window_id"#,
-        center_id
+        center_id.0
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -285,7 +285,7 @@ pub async fn load_input(
            from staff s join service_window w on w.window_id = s.window_id
            left join duty_days dd on dd.staff_id = s.staff_id and dd.period_id = $2
            where s.center_id = $1 and s.active and w.active order by s.staff_id"#,
-        center_id,
+        center_id.0,
         period.period_id.0
     )
     .fetch_all(&mut *conn)
@@ -293,7 +293,7 @@ pub async fn load_input(
     let scores = sqlx::query!(
         r#"select month, window_id, staff_id, (score * 100)::int as "h!" from monthly_score
            where center_id = $1 and month = any($2)"#,
-        center_id,
+        center_id.0,
         &period.months
     )
     .fetch_all(&mut *conn)

@@ -2,6 +2,7 @@
 //! they get here). A change is audited by its size and digest, never its bytes, and tells
 //! every server process to drop its cached honor roll.
 
+use crate::domain::ids::CenterId;
 use sqlx::PgConnection;
 
 use super::audit::{self, Actor, Change};
@@ -9,13 +10,13 @@ use super::audit::{self, Actor, Change};
 /// The photo of a staff member of the center, for the admin: (bytes, type).
 pub async fn get(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     staff_id: i64,
 ) -> sqlx::Result<Option<(Vec<u8>, String)>> {
     Ok(sqlx::query!(
         r#"select photo as "photo!", photo_type as "photo_type!" from staff
            where center_id = $1 and staff_id = $2 and photo is not null"#,
-        center_id,
+        center_id.0,
         staff_id
     )
     .fetch_optional(conn)
@@ -26,13 +27,13 @@ pub async fn get(
 /// The staff member's name and whether a photo is on file; `None` when not of this center.
 pub async fn owner(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     staff_id: i64,
 ) -> sqlx::Result<Option<(String, Option<i64>)>> {
     Ok(sqlx::query!(
         r#"select name, case when photo is not null then (extract(epoch from photo_updated_at) * 1000)::bigint end as version
            from staff where center_id = $1 and staff_id = $2"#,
-        center_id,
+        center_id.0,
         staff_id
     )
     .fetch_optional(conn)
@@ -53,14 +54,14 @@ fn digest(bytes: &[u8]) -> String {
 pub async fn set(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     staff_id: i64,
     photo: Option<(&[u8], &str)>,
 ) -> sqlx::Result<bool> {
     let before = sqlx::query!(
         r#"select octet_length(photo) as size, sha256(photo) as digest from staff
            where center_id = $1 and staff_id = $2 for update"#,
-        center_id,
+        center_id.0,
         staff_id
     )
     .fetch_optional(&mut *conn)
@@ -77,7 +78,7 @@ pub async fn set(
                 photo_updated_at = case when $3::bytea is null then null else clock_timestamp() end,
                 updated_at = now()
          where center_id = $1 and staff_id = $2",
-        center_id,
+        center_id.0,
         staff_id,
         bytes,
         kind

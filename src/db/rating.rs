@@ -2,7 +2,7 @@
 //! candidate, may change a rating until the rating phase closes, and every change is
 //! audited.
 
-use crate::domain::ids::PeriodId;
+use crate::domain::ids::{CenterId, PeriodId};
 use serde_json::Value;
 use sqlx::PgConnection;
 
@@ -19,14 +19,14 @@ pub struct OpenRating {
 /// The center's period in the rating phase.
 pub async fn open_rating(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
 ) -> sqlx::Result<Option<OpenRating>> {
     sqlx::query_as!(
         OpenRating,
         r#"select period_id, code, candidates as "candidates!", rules, months from period
            where center_id = $1 and phase = 'rating' and candidates is not null
            order by code desc limit 1"#,
-        center_id
+        center_id.0
     )
     .fetch_optional(conn)
     .await
@@ -86,12 +86,12 @@ pub async fn all(
 /// phase cannot close while ratings are written.
 pub async fn lock_open(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
 ) -> sqlx::Result<bool> {
     let phase = sqlx::query_scalar!(
         "select phase from period where center_id = $1 and period_id = $2 for share",
-        center_id,
+        center_id.0,
         period_id.0
     )
     .fetch_optional(conn)
@@ -105,7 +105,7 @@ pub async fn lock_open(
 pub async fn set(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
     code: &str,
     subject: &str,
@@ -137,7 +137,7 @@ pub async fn set(
         sqlx::query!(
             "insert into rating (center_id, period_id, account_id, window_id, staff_id, score)
              values ($1, $2, $3, $4, $5, $6::int / 100.0)",
-            center_id,
+            center_id.0,
             period_id.0,
             account_id,
             window_id,
@@ -167,7 +167,7 @@ pub async fn set(
 /// How far each leadership member is: (name, is group leader, ratings given).
 pub async fn progress(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
 ) -> sqlx::Result<Vec<(String, bool, i64)>> {
     Ok(sqlx::query!(
@@ -175,7 +175,7 @@ pub async fn progress(
                   (select count(*) from rating r where r.period_id = $2 and r.account_id = a.account_id) as "n!"
            from account a where a.center_id = $1 and a.role = 'leadership' and a.active
            order by a.is_group_leader desc, a.username"#,
-        center_id,
+        center_id.0,
         period_id.0
     )
     .fetch_all(conn)

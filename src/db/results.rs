@@ -3,7 +3,7 @@
 
 use super::audit::{self, Actor, Change};
 use super::period::{EntrantNames, PeriodRow, load_input, period_by_code};
-use crate::domain::ids::PeriodId;
+use crate::domain::ids::{CenterId, PeriodId};
 use serde_json::Value;
 use sqlx::PgConnection;
 
@@ -13,7 +13,7 @@ use sqlx::PgConnection;
 pub async fn confirm_candidates(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     period: &PeriodRow,
     input: &crate::scoring::PeriodInput,
     names: &EntrantNames,
@@ -25,7 +25,7 @@ pub async fn confirm_candidates(
     sqlx::query!(
         "update period set candidates = $3, frozen_input = $4, entrant_names = $5, updated_at = now()
          where center_id = $1 and period_id = $2",
-        center_id,
+        center_id.0,
         period.period_id.0,
         snapshot,
         frozen,
@@ -43,7 +43,7 @@ pub async fn confirm_candidates(
     sqlx::query!(
         "insert into ballot_tally (center_id, period_id, window_id)
          select $1, $2, unnest($3::bigint[]) on conflict do nothing",
-        center_id,
+        center_id.0,
         period.period_id.0,
         &windows
     )
@@ -52,7 +52,7 @@ pub async fn confirm_candidates(
     sqlx::query!(
         "insert into ballot_tally (center_id, period_id, staff_id)
          select $1, $2, unnest($3::bigint[]) on conflict do nothing",
-        center_id,
+        center_id.0,
         period.period_id.0,
         &staff
     )
@@ -103,7 +103,7 @@ pub async fn decisions(
 /// ids) and the tie decisions.
 pub async fn recount_input(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     period: &PeriodRow,
 ) -> sqlx::Result<(crate::scoring::PeriodInput, EntrantNames)> {
     let (mut input, names) = round_input(conn, center_id, period).await?;
@@ -131,7 +131,7 @@ pub async fn published(
 pub async fn publish(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     period: &PeriodRow,
     recount: &crate::scoring::PeriodInput,
     results: &crate::scoring::PeriodResult,
@@ -140,7 +140,7 @@ pub async fn publish(
     let results_json = serde_json::to_value(results).expect("results serialise");
     sqlx::query!(
         "update period set recount = $3, results = $4, updated_at = now() where center_id = $1 and period_id = $2",
-        center_id,
+        center_id.0,
         period.period_id.0,
         recount,
         results_json
@@ -167,7 +167,7 @@ pub async fn publish(
 pub async fn decide(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     period: &PeriodRow,
     kind: &str,
     chosen: &[i64],
@@ -179,7 +179,7 @@ pub async fn decide(
     let inserted = sqlx::query!(
         "insert into tie_decision (center_id, period_id, kind, chosen, reason, decided_by)
          values ($1, $2, $3, $4, $5, $6) on conflict (period_id, kind) do nothing",
-        center_id,
+        center_id.0,
         period.period_id.0,
         kind,
         chosen,
@@ -226,7 +226,7 @@ impl From<sqlx::Error> for ResultsError {
 /// published (as stored at publication, so that the export never changes afterwards).
 pub async fn results_of(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     period: &PeriodRow,
 ) -> Result<
     (
@@ -257,11 +257,11 @@ pub async fn results_of(
 /// The latest published period of the center.
 pub async fn latest_published(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
 ) -> sqlx::Result<Option<PeriodRow>> {
     let code = sqlx::query_scalar!(
         "select code from period where center_id = $1 and phase = 'published' order by published_at desc limit 1",
-        center_id
+        center_id.0
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -276,12 +276,12 @@ pub async fn latest_published(
 /// are not part of it.
 pub async fn round_input(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     period: &PeriodRow,
 ) -> sqlx::Result<(crate::scoring::PeriodInput, EntrantNames)> {
     let frozen = sqlx::query!(
         "select frozen_input, entrant_names from period where center_id = $1 and period_id = $2",
-        center_id,
+        center_id.0,
         period.period_id.0
     )
     .fetch_one(&mut *conn)

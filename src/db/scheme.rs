@@ -1,6 +1,7 @@
 //! Evaluation schemes (评选方案): the rules a period copies when it is opened.
 
 use super::audit::{self, Actor, Change};
+use crate::domain::ids::CenterId;
 use crate::domain::period::{PeriodKind, default_rules, default_scheme_name};
 use serde_json::Value;
 use sqlx::PgConnection;
@@ -17,12 +18,12 @@ pub struct SchemeRow {
 pub async fn ensure_default_schemes(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
 ) -> sqlx::Result<()> {
     for kind in [PeriodKind::Quarter, PeriodKind::Month, PeriodKind::Year] {
         let exists = sqlx::query_scalar!(
             r#"select exists(select 1 from scheme where center_id = $1 and period_kind = $2) as "e!""#,
-            center_id,
+            center_id.0,
             kind.as_str()
         )
         .fetch_one(&mut *conn)
@@ -34,7 +35,7 @@ pub async fn ensure_default_schemes(
         let id = sqlx::query_scalar!(
             "insert into scheme (center_id, name, period_kind, rules) values ($1, $2, $3, $4)
              on conflict (center_id, name) do nothing returning scheme_id",
-            center_id,
+            center_id.0,
             default_scheme_name(kind),
             kind.as_str(),
             rules
@@ -62,14 +63,14 @@ pub async fn ensure_default_schemes(
 /// The active schemes for periods of `kind`.
 pub async fn schemes_for(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     kind: PeriodKind,
 ) -> sqlx::Result<Vec<SchemeRow>> {
     sqlx::query_as!(
         SchemeRow,
         "select scheme_id, name, period_kind, rules from scheme
          where center_id = $1 and period_kind = $2 and active order by scheme_id",
-        center_id,
+        center_id.0,
         kind.as_str()
     )
     .fetch_all(conn)
@@ -77,11 +78,11 @@ pub async fn schemes_for(
 }
 
 /// Every scheme of the center, for the admin.
-pub async fn schemes(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<Vec<SchemeRow>> {
+pub async fn schemes(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Vec<SchemeRow>> {
     sqlx::query_as!(
         SchemeRow,
         "select scheme_id, name, period_kind, rules from scheme where center_id = $1 order by scheme_id",
-        center_id
+        center_id.0
     )
     .fetch_all(conn)
     .await
@@ -92,13 +93,13 @@ pub async fn schemes(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<Ve
 pub async fn scheme_update(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     scheme_id: i64,
     rules: &Value,
 ) -> sqlx::Result<bool> {
     let before = sqlx::query_scalar!(
         "select rules from scheme where center_id = $1 and scheme_id = $2 for update",
-        center_id,
+        center_id.0,
         scheme_id
     )
     .fetch_optional(&mut *conn)
@@ -108,7 +109,7 @@ pub async fn scheme_update(
     };
     sqlx::query!(
         "update scheme set rules = $3, updated_at = now() where center_id = $1 and scheme_id = $2",
-        center_id,
+        center_id.0,
         scheme_id,
         rules
     )

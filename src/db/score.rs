@@ -1,6 +1,7 @@
 //! Monthly scores (百分考核). Scores belong to months, not periods; they are stored as
 //! numeric(5,2) and handled in Rust as integer hundredths, like the scoring module does.
 
+use crate::domain::ids::CenterId;
 use sqlx::PgConnection;
 
 use super::audit::{self, Actor, Change};
@@ -19,7 +20,7 @@ pub struct GridRow {
 /// The center's active windows with their score for `month`.
 pub async fn window_grid(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     month: &str,
     department_id: Option<i64>,
 ) -> sqlx::Result<Vec<GridRow>> {
@@ -32,7 +33,7 @@ pub async fn window_grid(
            left join monthly_score m on m.window_id = w.window_id and m.month = $2
            where w.center_id = $1 and w.active and ($3::bigint is null or w.department_id = $3)
            order by length(w.number), w.number"#,
-        center_id,
+        center_id.0,
         month,
         department_id
     )
@@ -43,7 +44,7 @@ pub async fn window_grid(
 /// The center's active staff with their score for `month`.
 pub async fn staff_grid(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     month: &str,
     department_id: Option<i64>,
     window_id: Option<i64>,
@@ -60,7 +61,7 @@ pub async fn staff_grid(
              and ($3::bigint is null or w.department_id = $3)
              and ($4::bigint is null or s.window_id = $4)
            order by length(w.number), w.number, s.employee_no"#,
-        center_id,
+        center_id.0,
         month,
         department_id,
         window_id
@@ -74,7 +75,7 @@ pub async fn staff_grid(
 /// left out.
 pub async fn lock_current(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     month: &str,
     staff: bool,
     ids: &[i64],
@@ -84,7 +85,7 @@ pub async fn lock_current(
         "select monthly_score_id from monthly_score
          where center_id = $1 and month = $2 and (case when $3 then staff_id else window_id end) = any($4)
          for update",
-        center_id,
+        center_id.0,
         month,
         staff,
         ids
@@ -97,7 +98,7 @@ pub async fn lock_current(
                from staff s left join monthly_score m on m.staff_id = s.staff_id and m.month = $2
                left join account a on a.account_id = m.updated_by
                where s.center_id = $1 and s.active and s.staff_id = any($3)"#,
-            center_id,
+            center_id.0,
             month,
             ids
         )
@@ -112,7 +113,7 @@ pub async fn lock_current(
                from service_window w left join monthly_score m on m.window_id = w.window_id and m.month = $2
                left join account a on a.account_id = m.updated_by
                where w.center_id = $1 and w.active and w.window_id = any($3)"#,
-            center_id,
+            center_id.0,
             month,
             ids
         )
@@ -130,7 +131,7 @@ pub async fn lock_current(
 pub async fn set(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     month: &str,
     staff: bool,
     id: i64,
@@ -147,7 +148,7 @@ pub async fn set(
     let existing = if staff {
         sqlx::query_scalar!(
             "select monthly_score_id from monthly_score where center_id = $1 and month = $2 and staff_id = $3",
-            center_id,
+            center_id.0,
             month,
             id
         )
@@ -156,7 +157,7 @@ pub async fn set(
     } else {
         sqlx::query_scalar!(
             "select monthly_score_id from monthly_score where center_id = $1 and month = $2 and window_id = $3",
-            center_id,
+            center_id.0,
             month,
             id
         )
@@ -179,7 +180,7 @@ pub async fn set(
             sqlx::query!(
                 "insert into monthly_score (center_id, month, window_id, staff_id, score, updated_by)
                  values ($1, $2, $3, $4, $5::int / 100.0, $6)",
-                center_id,
+                center_id.0,
                 month,
                 window_id,
                 staff_id,
@@ -230,7 +231,7 @@ pub async fn set(
 pub async fn record_correction(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     month: &str,
     staff: bool,
     id: i64,
@@ -250,7 +251,7 @@ pub async fn record_correction(
     sqlx::query!(
         "insert into score_correction (center_id, month, window_id, staff_id, score_before, score_after, reason, periods, made_by)
          values ($1, $2, $3, $4, $5::int / 100.0, $6::int / 100.0, $7, $8, $9)",
-        center_id,
+        center_id.0,
         month,
         window_id,
         staff_id,
@@ -279,7 +280,7 @@ pub struct CorrectionRow {
 /// The score corrections of a month, latest first.
 pub async fn corrections(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     month: &str,
 ) -> sqlx::Result<Vec<CorrectionRow>> {
     sqlx::query_as!(
@@ -293,7 +294,7 @@ pub async fn corrections(
            left join staff s on s.staff_id = c.staff_id
            where c.center_id = $1 and c.month = $2
            order by c.made_at desc, c.score_correction_id desc"#,
-        center_id,
+        center_id.0,
         month
     )
     .fetch_all(conn)
@@ -310,13 +311,13 @@ pub struct OwnRecord {
 
 pub async fn own_record(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     staff_id: i64,
 ) -> sqlx::Result<OwnRecord> {
     let scores = sqlx::query!(
         r#"select month, (score * 100)::int as "h!" from monthly_score
            where center_id = $1 and staff_id = $2 order by month desc limit 12"#,
-        center_id,
+        center_id.0,
         staff_id
     )
     .fetch_all(&mut *conn)
@@ -327,7 +328,7 @@ pub async fn own_record(
     let duty_days = sqlx::query!(
         "select p.code, d.days from duty_days d join period p on p.period_id = d.period_id
          where d.center_id = $1 and d.staff_id = $2 order by p.code desc",
-        center_id,
+        center_id.0,
         staff_id
     )
     .fetch_all(&mut *conn)
@@ -341,7 +342,7 @@ pub async fn own_record(
                   jsonb_array_elements(p.results -> 'staff' -> 'entrants') e
            where p.center_id = $1 and p.phase = 'published' and e ->> 'id' = $2
            order by code desc"#,
-        center_id,
+        center_id.0,
         id
     )
     .fetch_all(conn)
@@ -367,7 +368,7 @@ pub struct HistoryRow {
 /// An entrant's scores over `months` beside the center's median of the same kind.
 pub async fn history(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     staff: bool,
     id: i64,
     months: &[String],
@@ -383,7 +384,7 @@ pub async fn history(
                    where s.center_id = $1 and s.month = m.month
                      and (case when $2 then s.staff_id is not null else s.window_id is not null end)) as median
            from unnest($4::text[]) with ordinality m(month, n) order by m.n"#,
-        center_id,
+        center_id.0,
         staff,
         id,
         months

@@ -2,6 +2,7 @@
 //! SHA-256, so a leaked table cannot be replayed. A request costs one indexed lookup, and
 //! `last_seen_at` is written at most once a minute.
 
+use crate::domain::ids::CenterId;
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -10,7 +11,7 @@ use time::OffsetDateTime;
 #[derive(Clone, Debug)]
 pub struct SessionUser {
     pub account_id: i64,
-    pub center_id: i64,
+    pub center_id: CenterId,
     pub center_name: String,
     pub username: String,
     pub display_name: String,

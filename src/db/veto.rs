@@ -1,7 +1,7 @@
 //! Vetoes (一票否决) recorded against a window or a staff member in a period.
 
 use super::audit::{self, Actor, Change};
-use crate::domain::ids::{Entrant, PeriodId, VetoId};
+use crate::domain::ids::{CenterId, Entrant, PeriodId, VetoId};
 use crate::domain::veto::VetoCode;
 use sqlx::PgConnection;
 
@@ -20,7 +20,7 @@ pub struct VetoRow {
 
 pub async fn vetoes(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
 ) -> sqlx::Result<Vec<VetoRow>> {
     sqlx::query_as!(
@@ -36,7 +36,7 @@ pub async fn vetoes(
            left join account r on r.account_id = v.revoked_by
            where v.center_id = $1 and v.period_id = $2
            order by v.revoked_at is not null, v.occurred_on, v.veto_id"#,
-        center_id,
+        center_id.0,
         period_id.0
     )
     .fetch_all(conn)
@@ -55,14 +55,14 @@ pub struct VetoInput {
 pub async fn veto_create(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
     input: &VetoInput,
 ) -> sqlx::Result<i64> {
     let id = sqlx::query_scalar!(
         "insert into veto (center_id, period_id, window_id, staff_id, code, occurred_on, description, evidence, created_by)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning veto_id",
-        center_id,
+        center_id.0,
         period_id.0,
         input.entrant.columns().0,
         input.entrant.columns().1,
@@ -99,7 +99,7 @@ pub async fn veto_create(
 pub async fn veto_revoke(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     period_id: PeriodId,
     veto_id: i64,
     reason: &str,
@@ -107,7 +107,7 @@ pub async fn veto_revoke(
     let before = sqlx::query_scalar!(
         r#"select to_jsonb(v) as "j!" from veto v
            where center_id = $1 and period_id = $2 and veto_id = $3 and revoked_at is null for update"#,
-        center_id,
+        center_id.0,
         period_id.0,
         veto_id
     )

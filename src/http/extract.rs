@@ -1,6 +1,7 @@
 //! Who is asking: the session loader middleware, the [`CurrentUser`] extractor, the client
 //! address and cookie helpers.
 
+use crate::domain::ids::CenterId;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams, Request, State};
@@ -20,7 +21,7 @@ pub const SESSION_COOKIE: &str = "px_session";
 #[derive(Clone, Debug)]
 pub struct CurrentUser {
     pub account_id: i64,
-    pub center_id: i64,
+    pub center_id: CenterId,
     pub center_name: String,
     pub username: String,
     pub display_name: String,

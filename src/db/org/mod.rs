@@ -1,6 +1,7 @@
 //! The organisation of a center: departments (进驻单位), business areas (业务范围), windows
 //! and staff. Rows are deactivated, never deleted, because scores and results refer to them.
 
+use crate::domain::ids::CenterId;
 use serde_json::Value;
 use sqlx::{FromRow, PgConnection};
 
@@ -54,7 +55,7 @@ pub struct CatalogInput {
 pub async fn catalog_list(
     conn: &mut PgConnection,
     catalog: Catalog,
-    center_id: i64,
+    center_id: CenterId,
     q: &str,
     limit: i64,
     offset: i64,
@@ -88,7 +89,7 @@ pub async fn catalog_list(
 pub async fn catalog_get(
     conn: &mut PgConnection,
     catalog: Catalog,
-    center_id: i64,
+    center_id: CenterId,
     id: i64,
 ) -> sqlx::Result<Option<CatalogRow>> {
     let (table, key) = (catalog.table(), catalog.key());
@@ -108,7 +109,7 @@ pub async fn catalog_get(
 pub async fn catalog_options(
     conn: &mut PgConnection,
     catalog: Catalog,
-    center_id: i64,
+    center_id: CenterId,
     keep: Option<i64>,
 ) -> sqlx::Result<Vec<(i64, String)>> {
     let (table, key) = (catalog.table(), catalog.key());
@@ -125,7 +126,7 @@ pub async fn catalog_options(
 async fn catalog_snapshot(
     conn: &mut PgConnection,
     catalog: Catalog,
-    center_id: i64,
+    center_id: CenterId,
     id: i64,
 ) -> sqlx::Result<Option<Value>> {
     let (table, key) = (catalog.table(), catalog.key());
@@ -142,7 +143,7 @@ pub async fn catalog_create(
     conn: &mut PgConnection,
     catalog: Catalog,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     input: &CatalogInput,
 ) -> sqlx::Result<i64> {
     let (table, key) = (catalog.table(), catalog.key());
@@ -176,7 +177,7 @@ pub async fn catalog_update(
     conn: &mut PgConnection,
     catalog: Catalog,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     id: i64,
     input: &CatalogInput,
 ) -> sqlx::Result<bool> {
@@ -215,7 +216,7 @@ pub async fn catalog_set_active(
     conn: &mut PgConnection,
     catalog: Catalog,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     id: i64,
     active: bool,
 ) -> sqlx::Result<bool> {
@@ -257,7 +258,7 @@ pub struct CenterCounts {
     pub accounts: i64,
 }
 
-pub async fn counts(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<CenterCounts> {
+pub async fn counts(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<CenterCounts> {
     sqlx::query_as!(
         CenterCounts,
         r#"select
@@ -266,7 +267,7 @@ pub async fn counts(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<Cen
              (select count(*) from service_window where center_id = $1 and active) as "windows!",
              (select count(*) from staff where center_id = $1 and active) as "staff!",
              (select count(*) from account where center_id = $1 and active) as "accounts!""#,
-        center_id
+        center_id.0
     )
     .fetch_one(conn)
     .await

@@ -1,6 +1,7 @@
 //! Staff (工作人员) of a center, each with a window.
 
 use crate::db::audit::{self, Actor, Change};
+use crate::domain::ids::CenterId;
 use serde_json::Value;
 use sqlx::PgConnection;
 
@@ -27,7 +28,7 @@ pub struct StaffInput {
 
 pub async fn staff_list(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     q: &str,
     window_id: Option<i64>,
     limit: i64,
@@ -47,7 +48,7 @@ pub async fn staff_list(
              and (s.name ilike $3 or s.employee_no ilike $3 or s.position ilike $3)
            order by s.active desc, length(w.number), w.number, s.employee_no
            limit $4 offset $5"#,
-        center_id,
+        center_id.0,
         window_id,
         pattern,
         limit,
@@ -60,7 +61,7 @@ pub async fn staff_list(
            where s.center_id = $1
              and ($2::bigint is null or s.window_id = $2)
              and (s.name ilike $3 or s.employee_no ilike $3 or s.position ilike $3)"#,
-        center_id,
+        center_id.0,
         window_id,
         pattern
     )
@@ -71,7 +72,7 @@ pub async fn staff_list(
 
 pub async fn staff_get(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     id: i64,
 ) -> sqlx::Result<Option<StaffRow>> {
     sqlx::query_as!(
@@ -83,7 +84,7 @@ pub async fn staff_get(
            join service_window w on w.window_id = s.window_id
            join department d on d.department_id = w.department_id
            where s.center_id = $1 and s.staff_id = $2"#,
-        center_id,
+        center_id.0,
         id
     )
     .fetch_optional(conn)
@@ -94,7 +95,7 @@ pub async fn staff_get(
 /// [`catalog_options`].
 pub async fn staff_options(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     keep: Option<i64>,
 ) -> sqlx::Result<Vec<(i64, String)>> {
     let rows = sqlx::query!(
@@ -102,7 +103,7 @@ pub async fn staff_options(
                   name || '（' || employee_no || '）' || case when active then '' else '（已停用）' end as "label!"
            from staff
            where center_id = $1 and (active or staff_id = $2) order by employee_no"#,
-        center_id,
+        center_id.0,
         keep
     )
     .fetch_all(conn)
@@ -112,12 +113,12 @@ pub async fn staff_options(
 
 async fn staff_snapshot(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     id: i64,
 ) -> sqlx::Result<Option<Value>> {
     sqlx::query_scalar!(
         r#"select to_jsonb(s) - 'photo' as "j!" from staff s where center_id = $1 and staff_id = $2 for update"#,
-        center_id,
+        center_id.0,
         id
     )
     .fetch_optional(conn)
@@ -127,13 +128,13 @@ async fn staff_snapshot(
 pub async fn staff_create(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     input: &StaffInput,
 ) -> sqlx::Result<i64> {
     let id = sqlx::query_scalar!(
         "insert into staff (center_id, name, employee_no, window_id, position)
          values ($1, $2, $3, $4, $5) returning staff_id",
-        center_id,
+        center_id.0,
         input.name,
         input.employee_no,
         input.window_id,
@@ -160,7 +161,7 @@ pub async fn staff_create(
 pub async fn staff_update(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     id: i64,
     input: &StaffInput,
 ) -> sqlx::Result<bool> {
@@ -170,7 +171,7 @@ pub async fn staff_update(
     sqlx::query!(
         "update staff set name = $3, employee_no = $4, window_id = $5, position = $6, updated_at = now()
          where center_id = $1 and staff_id = $2",
-        center_id,
+        center_id.0,
         id,
         input.name,
         input.employee_no,
@@ -198,7 +199,7 @@ pub async fn staff_update(
 pub async fn staff_set_active(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     id: i64,
     active: bool,
 ) -> sqlx::Result<bool> {
@@ -207,7 +208,7 @@ pub async fn staff_set_active(
     };
     sqlx::query!(
         "update staff set active = $3, updated_at = now() where center_id = $1 and staff_id = $2",
-        center_id,
+        center_id.0,
         id,
         active
     )

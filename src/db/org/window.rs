@@ -1,6 +1,7 @@
 //! Windows (窗口) of a center, each with its department and business area.
 
 use crate::db::audit::{self, Actor, Change};
+use crate::domain::ids::CenterId;
 use serde_json::Value;
 use sqlx::PgConnection;
 
@@ -27,7 +28,7 @@ pub struct WindowInput {
 
 pub async fn window_list(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     q: &str,
     department_id: Option<i64>,
     limit: i64,
@@ -47,7 +48,7 @@ pub async fn window_list(
              and (w.name ilike $3 or w.number ilike $3 or d.name ilike $3)
            order by w.active desc, length(w.number), w.number
            limit $4 offset $5"#,
-        center_id,
+        center_id.0,
         department_id,
         pattern,
         limit,
@@ -61,7 +62,7 @@ pub async fn window_list(
            where w.center_id = $1
              and ($2::bigint is null or w.department_id = $2)
              and (w.name ilike $3 or w.number ilike $3 or d.name ilike $3)"#,
-        center_id,
+        center_id.0,
         department_id,
         pattern
     )
@@ -72,7 +73,7 @@ pub async fn window_list(
 
 pub async fn window_get(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     window_id: i64,
 ) -> sqlx::Result<Option<WindowRow>> {
     sqlx::query_as!(
@@ -84,7 +85,7 @@ pub async fn window_get(
            join department d on d.department_id = w.department_id
            join business_area b on b.business_area_id = w.business_area_id
            where w.center_id = $1 and w.window_id = $2"#,
-        center_id,
+        center_id.0,
         window_id
     )
     .fetch_optional(conn)
@@ -95,7 +96,7 @@ pub async fn window_get(
 /// [`catalog_options`].
 pub async fn window_options(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     keep: Option<i64>,
 ) -> sqlx::Result<Vec<(i64, String)>> {
     let rows = sqlx::query!(
@@ -103,7 +104,7 @@ pub async fn window_options(
                   number || '号窗口 ' || name || case when active then '' else '（已停用）' end as "label!"
            from service_window
            where center_id = $1 and (active or window_id = $2) order by length(number), number"#,
-        center_id,
+        center_id.0,
         keep
     )
     .fetch_all(conn)
@@ -113,12 +114,12 @@ pub async fn window_options(
 
 async fn window_snapshot(
     conn: &mut PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     id: i64,
 ) -> sqlx::Result<Option<Value>> {
     sqlx::query_scalar!(
         r#"select to_jsonb(w) as "j!" from service_window w where center_id = $1 and window_id = $2 for update"#,
-        center_id,
+        center_id.0,
         id
     )
     .fetch_optional(conn)
@@ -128,13 +129,13 @@ async fn window_snapshot(
 pub async fn window_create(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     input: &WindowInput,
 ) -> sqlx::Result<i64> {
     let id = sqlx::query_scalar!(
         "insert into service_window (center_id, number, name, department_id, business_area_id)
          values ($1, $2, $3, $4, $5) returning window_id",
-        center_id,
+        center_id.0,
         input.number,
         input.name,
         input.department_id,
@@ -161,7 +162,7 @@ pub async fn window_create(
 pub async fn window_update(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     id: i64,
     input: &WindowInput,
 ) -> sqlx::Result<bool> {
@@ -172,7 +173,7 @@ pub async fn window_update(
         "update service_window set number = $3, name = $4, department_id = $5,
                 business_area_id = $6, updated_at = now()
          where center_id = $1 and window_id = $2",
-        center_id,
+        center_id.0,
         id,
         input.number,
         input.name,
@@ -200,7 +201,7 @@ pub async fn window_update(
 pub async fn window_set_active(
     conn: &mut PgConnection,
     actor: &Actor,
-    center_id: i64,
+    center_id: CenterId,
     id: i64,
     active: bool,
 ) -> sqlx::Result<bool> {
@@ -209,7 +210,7 @@ pub async fn window_set_active(
     };
     sqlx::query!(
         "update service_window set active = $3, updated_at = now() where center_id = $1 and window_id = $2",
-        center_id,
+        center_id.0,
         id,
         active
     )

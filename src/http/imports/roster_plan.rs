@@ -3,6 +3,7 @@
 
 use crate::db;
 use crate::db::org::Catalog;
+use crate::domain::ids::CenterId;
 use crate::domain::text;
 use crate::http::extract::CurrentUser;
 use crate::sheets::{self, Cell};
@@ -97,7 +98,7 @@ pub(super) struct Current {
     staff: HashMap<String, (i64, String, i64, String)>,
 }
 
-pub(super) async fn current(conn: &mut PgConnection, center_id: i64) -> sqlx::Result<Current> {
+pub(super) async fn current(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Current> {
     let named = |rows: Vec<(i64, String)>| rows.into_iter().map(|(id, n)| (n, id)).collect();
     let departments: Vec<(i64, String)> =
         sqlx::query_as("select department_id, name from department where center_id = $1")

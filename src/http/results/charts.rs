@@ -2,6 +2,7 @@
 //! twelve months of history, each with its numbers as a table.
 
 use crate::db;
+use crate::domain::ids::CenterId;
 use crate::http::error::AppResult;
 use crate::scoring::{self, KindResult};
 
@@ -165,7 +166,7 @@ fn twelve_months(last: &str) -> Vec<String> {
 /// An entrant's monthly scores over twelve months against the center's median.
 pub async fn history_chart(
     conn: &mut sqlx::PgConnection,
-    center_id: i64,
+    center_id: CenterId,
     staff: bool,
     id: i64,
     last_month: &str,

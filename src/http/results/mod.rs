@@ -8,6 +8,7 @@ use super::routes::{Access, Routes};
 use super::urls;
 use crate::db;
 use crate::domain::Role;
+use crate::domain::ids::CenterId;
 use crate::scoring::{PeriodInput, PeriodResult};
 
 mod charts;
@@ -38,7 +39,7 @@ pub fn routes(r: Routes) -> Routes {
 /// locked data in review. The 404 page before review.
 pub async fn period_results(
     state: &AppState,
-    center_id: i64,
+    center_id: CenterId,
     p: &db::period::PeriodRow,
 ) -> AppResult<(PeriodInput, PeriodResult, db::period::EntrantNames)> {
     let mut conn = state.db.acquire().await?;
