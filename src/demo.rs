@@ -1,7 +1,7 @@
 //! The demo center: a believable 市民之家 with its departments, windows, staff and an
 //! account for every role, ready to use. Loading it twice changes nothing.
 
-use crate::domain::ids::CenterId;
+use crate::domain::ids::{CenterId, StaffId, WindowId};
 use sqlx::PgPool;
 
 use crate::db::{self, Actor, org::Catalog};
@@ -226,8 +226,8 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Vec<DemoAccount>> {
     let mut create = async |username: String,
                             display: String,
                             role: &str,
-                            window: Option<i64>,
-                            staff: Option<i64>,
+                            window: Option<WindowId>,
+                            staff: Option<StaffId>,
                             leader: bool| {
         let input = db::account::AccountInput {
             username,

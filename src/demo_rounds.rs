@@ -4,7 +4,7 @@
 //! so that a newcomer can try every role at once. Loaded once; loading again changes
 //! nothing.
 
-use crate::domain::ids::{CenterId, Entrant, PeriodId};
+use crate::domain::ids::{AccountId, CenterId, Entrant, PeriodId, WindowId};
 use crate::domain::veto::VetoCode;
 use std::collections::HashMap;
 
@@ -35,10 +35,11 @@ struct Org {
     center_id: CenterId,
     windows: Vec<(i64, String)>,
     staff: Vec<(i64, i64)>,
-    heads: Vec<(i64, i64)>,
-    leaders: Vec<i64>,
-    ducha: i64,
-    zuzhang: i64,
+    /// (account, window) of every window head.
+    heads: Vec<(AccountId, WindowId)>,
+    leaders: Vec<AccountId>,
+    ducha: AccountId,
+    zuzhang: AccountId,
 }
 
 async fn org(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Org> {
@@ -83,7 +84,7 @@ async fn org(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Org> 
     })
 }
 
-fn actor(org: &Org, account_id: i64, name: &str) -> Actor {
+fn actor(org: &Org, account_id: AccountId, name: &str) -> Actor {
     Actor {
         center_id: Some(org.center_id),
         account_id: Some(account_id),
@@ -301,6 +302,7 @@ async fn vote(
             continue;
         }
         let a = actor(org, *head, "窗口负责人");
+        let (own, window) = (*window, &window.0);
         // Windows: the four leaders (the tied pair 5 and 6 only recommend each other, so that
         // they stay level), at most five.
         let mut windows: Vec<i64> = w_cands
@@ -334,7 +336,7 @@ async fn vote(
                 p.period_id,
                 &p.code,
                 kind,
-                *window,
+                own,
                 ids,
             )
             .await?;

@@ -1,7 +1,7 @@
 //! Accounts: sign-in lookups, password changes, and the admin's account maintenance.
 //! Every function is scoped to one center except the sign-in lookup by username.
 
-use crate::domain::ids::CenterId;
+use crate::domain::ids::{AccountId, CenterId, StaffId, WindowId};
 use serde_json::Value;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -10,7 +10,7 @@ use super::audit::{self, Actor, Change};
 
 /// What sign-in needs to know about a username.
 pub struct LoginAccount {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub center_id: CenterId,
     pub display_name: String,
     pub password_hash: String,
@@ -31,20 +31,20 @@ pub async fn find_for_login(
     .await
 }
 
-pub async fn mark_login(conn: &mut PgConnection, account_id: i64) -> sqlx::Result<()> {
+pub async fn mark_login(conn: &mut PgConnection, account_id: AccountId) -> sqlx::Result<()> {
     sqlx::query!(
         "update account set last_login_at = now() where account_id = $1",
-        account_id
+        account_id.0
     )
     .execute(conn)
     .await?;
     Ok(())
 }
 
-pub async fn password_hash(conn: &mut PgConnection, account_id: i64) -> sqlx::Result<String> {
+pub async fn password_hash(conn: &mut PgConnection, account_id: AccountId) -> sqlx::Result<String> {
     sqlx::query_scalar!(
         "select password_hash from account where account_id = $1",
-        account_id
+        account_id.0
     )
     .fetch_one(conn)
     .await
@@ -54,7 +54,7 @@ pub async fn password_hash(conn: &mut PgConnection, account_id: i64) -> sqlx::Re
 pub async fn change_own_password(
     conn: &mut PgConnection,
     actor: &Actor,
-    account_id: i64,
+    account_id: AccountId,
     keep_session: &[u8],
     hash: &str,
 ) -> sqlx::Result<()> {
@@ -62,14 +62,14 @@ pub async fn change_own_password(
         "update account set password_hash = $2, must_change_password = false,
                 password_changed_at = now(), updated_at = now()
          where account_id = $1",
-        account_id,
+        account_id.0,
         hash
     )
     .execute(&mut *conn)
     .await?;
     sqlx::query!(
         "delete from session where account_id = $1 and session_hash <> $2",
-        account_id,
+        account_id.0,
         keep_session
     )
     .execute(&mut *conn)
@@ -91,13 +91,13 @@ pub async fn change_own_password(
 /// An account as the admin pages list it.
 #[derive(Debug, Clone)]
 pub struct AccountRow {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub username: String,
     pub display_name: String,
     pub role: String,
-    pub window_id: Option<i64>,
+    pub window_id: Option<WindowId>,
     pub window_label: Option<String>,
-    pub staff_id: Option<i64>,
+    pub staff_id: Option<StaffId>,
     pub staff_label: Option<String>,
     pub is_group_leader: bool,
     pub active: bool,
@@ -111,8 +111,8 @@ pub struct AccountInput {
     pub username: String,
     pub display_name: String,
     pub role: String,
-    pub window_id: Option<i64>,
-    pub staff_id: Option<i64>,
+    pub window_id: Option<WindowId>,
+    pub staff_id: Option<StaffId>,
     pub is_group_leader: bool,
 }
 
@@ -128,8 +128,8 @@ pub async fn list(
     let rows = sqlx::query_as!(
         AccountRow,
         r#"select a.account_id, a.username, a.display_name, a.role,
-                  a.window_id, w.number || '号窗口 ' || w.name as "window_label?",
-                  a.staff_id, s.name || '（' || s.employee_no || '）' as "staff_label?",
+                  a.window_id as "window_id: WindowId", w.number || '号窗口 ' || w.name as "window_label?",
+                  a.staff_id as "staff_id: StaffId", s.name || '（' || s.employee_no || '）' as "staff_label?",
                   a.is_group_leader, a.active, a.must_change_password, a.last_login_at
            from account a
            left join service_window w on w.window_id = a.window_id
@@ -163,20 +163,20 @@ pub async fn list(
 pub async fn get(
     conn: &mut PgConnection,
     center_id: CenterId,
-    account_id: i64,
+    account_id: AccountId,
 ) -> sqlx::Result<Option<AccountRow>> {
     sqlx::query_as!(
         AccountRow,
         r#"select a.account_id, a.username, a.display_name, a.role,
-                  a.window_id, w.number || '号窗口 ' || w.name as "window_label?",
-                  a.staff_id, s.name || '（' || s.employee_no || '）' as "staff_label?",
+                  a.window_id as "window_id: WindowId", w.number || '号窗口 ' || w.name as "window_label?",
+                  a.staff_id as "staff_id: StaffId", s.name || '（' || s.employee_no || '）' as "staff_label?",
                   a.is_group_leader, a.active, a.must_change_password, a.last_login_at
            from account a
            left join service_window w on w.window_id = a.window_id
            left join staff s on s.staff_id = a.staff_id
            where a.center_id = $1 and a.account_id = $2"#,
         center_id.0,
-        account_id
+        account_id.0
     )
     .fetch_optional(conn)
     .await
@@ -185,13 +185,13 @@ pub async fn get(
 async fn snapshot(
     conn: &mut PgConnection,
     center_id: CenterId,
-    account_id: i64,
+    account_id: AccountId,
 ) -> sqlx::Result<Option<Value>> {
     sqlx::query_scalar!(
         r#"select to_jsonb(a) - 'password_hash' as "j!" from account a
            where center_id = $1 and account_id = $2 for update"#,
         center_id.0,
-        account_id
+        account_id.0
     )
     .fetch_optional(conn)
     .await
@@ -206,19 +206,19 @@ pub async fn create(
     input: &AccountInput,
     password_hash: &str,
     must_change: bool,
-) -> sqlx::Result<i64> {
+) -> sqlx::Result<AccountId> {
     let id = sqlx::query_scalar!(
-        "insert into account (center_id, username, display_name, password_hash, role, window_id,
+        r#"insert into account (center_id, username, display_name, password_hash, role, window_id,
                               staff_id, is_group_leader, must_change_password)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         returning account_id",
+         returning account_id as "account_id: AccountId""#,
         center_id.0,
         input.username,
         input.display_name,
         password_hash,
         input.role,
-        input.window_id,
-        input.staff_id,
+        input.window_id.map(|v| v.0),
+        input.staff_id.map(|v| v.0),
         input.is_group_leader,
         must_change
     )
@@ -246,7 +246,7 @@ pub async fn update(
     conn: &mut PgConnection,
     actor: &Actor,
     center_id: CenterId,
-    account_id: i64,
+    account_id: AccountId,
     input: &AccountInput,
 ) -> sqlx::Result<bool> {
     let Some(before) = snapshot(conn, center_id, account_id).await? else {
@@ -257,12 +257,12 @@ pub async fn update(
                 staff_id = $7, is_group_leader = $8, updated_at = now()
          where center_id = $1 and account_id = $2",
         center_id.0,
-        account_id,
+        account_id.0,
         input.username,
         input.display_name,
         input.role,
-        input.window_id,
-        input.staff_id,
+        input.window_id.map(|v| v.0),
+        input.staff_id.map(|v| v.0),
         input.is_group_leader
     )
     .execute(&mut *conn)
@@ -294,7 +294,7 @@ pub async fn set_active(
     conn: &mut PgConnection,
     actor: &Actor,
     center_id: CenterId,
-    account_id: i64,
+    account_id: AccountId,
     active: bool,
 ) -> sqlx::Result<bool> {
     let Some(before) = snapshot(conn, center_id, account_id).await? else {
@@ -303,7 +303,7 @@ pub async fn set_active(
     sqlx::query!(
         "update account set active = $3, updated_at = now() where center_id = $1 and account_id = $2",
         center_id.0,
-        account_id,
+        account_id.0,
         active
     )
     .execute(&mut *conn)
@@ -337,14 +337,14 @@ pub async fn reset_password(
     conn: &mut PgConnection,
     actor: &Actor,
     center_id: CenterId,
-    account_id: i64,
+    account_id: AccountId,
     password_hash: &str,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         "update account set password_hash = $3, must_change_password = true, updated_at = now()
          where center_id = $1 and account_id = $2",
         center_id.0,
-        account_id,
+        account_id.0,
         password_hash
     )
     .execute(&mut *conn)

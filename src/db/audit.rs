@@ -1,7 +1,7 @@
 //! The append-only audit log. Every change writes its row through [`record`] inside the
 //! same transaction as the change itself.
 
-use crate::domain::ids::CenterId;
+use crate::domain::ids::{AccountId, CenterId};
 use serde_json::Value;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 #[derive(Clone, Debug)]
 pub struct Actor {
     pub center_id: Option<CenterId>,
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
     pub name: String,
     pub ip: String,
 }
@@ -33,7 +33,7 @@ pub async fn record(
         "insert into audit_log (center_id, actor_account_id, actor_name, action, entity, entity_id, before, after, ip)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         actor.center_id.map(|c| c.0),
-        actor.account_id,
+        actor.account_id.map(|v| v.0),
         actor.name,
         change.action,
         change.entity,

@@ -3,7 +3,7 @@
 //! per-candidate counters in the same transaction. Nothing links the two, and no choice is
 //! ever logged or audited.
 
-use crate::domain::ids::{CenterId, PeriodId};
+use crate::domain::ids::{AccountId, CenterId, PeriodId, WindowId};
 use serde_json::Value;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -37,12 +37,12 @@ pub async fn open_vote(
 pub async fn receipts(
     conn: &mut PgConnection,
     period_id: PeriodId,
-    account_id: i64,
+    account_id: AccountId,
 ) -> sqlx::Result<Vec<(String, OffsetDateTime)>> {
     Ok(sqlx::query!(
         "select kind, cast_at from ballot_receipt where period_id = $1 and account_id = $2",
         period_id.0,
-        account_id
+        account_id.0
     )
     .fetch_all(conn)
     .await?
@@ -58,8 +58,8 @@ pub async fn describe(
     center_id: CenterId,
     windows: &[i64],
     staff: &[i64],
-) -> sqlx::Result<Vec<(String, String, String, i64)>> {
-    let mut out: Vec<(String, String, String, i64)> = sqlx::query!(
+) -> sqlx::Result<Vec<(String, String, String, WindowId)>> {
+    let mut out: Vec<(String, String, String, WindowId)> = sqlx::query!(
         r#"select w.window_id, w.number || '号窗口 ' || w.name as "label!", d.name as department
            from service_window w join department d on d.department_id = w.department_id
            where w.center_id = $1 and w.window_id = any($2)"#,
@@ -74,7 +74,7 @@ pub async fn describe(
             format!("W{}", r.window_id),
             r.label,
             r.department,
-            r.window_id,
+            WindowId(r.window_id),
         )
     })
     .collect();
@@ -89,7 +89,7 @@ pub async fn describe(
         .fetch_all(conn)
         .await?
         .into_iter()
-        .map(|r| (format!("S{}", r.staff_id), r.name, format!("{} · {}", r.window_label, r.position), r.window_id)),
+        .map(|r| (format!("S{}", r.staff_id), r.name, format!("{} · {}", r.window_label, r.position), WindowId(r.window_id))),
     );
     Ok(out)
 }
@@ -113,7 +113,7 @@ pub async fn cast(
     period_id: PeriodId,
     code: &str,
     kind: &str,
-    head_window: i64,
+    head_window: WindowId,
     ids: &[i64],
 ) -> sqlx::Result<Result<OffsetDateTime, Refused>> {
     let phase = sqlx::query_scalar!(
@@ -134,8 +134,8 @@ pub async fn cast(
         center_id.0,
         period_id.0,
         kind,
-        actor.account_id,
-        head_window
+        actor.account_id.map(|v| v.0),
+        head_window.0
     )
     .fetch_optional(&mut *conn)
     .await?;

@@ -73,7 +73,7 @@ pub async fn correct(
         change,
         winners_before,
         winners_after,
-        made_by
+        made_by.0
     )
     .execute(&mut *conn)
     .await?;

@@ -1,7 +1,7 @@
 //! Duty days (在岗天数) of the staff in a period, each change audited.
 
 use super::audit::{self, Actor, Change};
-use crate::domain::ids::{CenterId, PeriodId};
+use crate::domain::ids::{CenterId, PeriodId, StaffId, WindowId};
 use sqlx::PgConnection;
 
 /// The center's active staff with their duty days in the period.
@@ -9,7 +9,7 @@ pub async fn duty_grid(
     conn: &mut PgConnection,
     center_id: CenterId,
     period_id: PeriodId,
-    window_id: Option<i64>,
+    window_id: Option<WindowId>,
 ) -> sqlx::Result<Vec<super::score::GridRow>> {
     sqlx::query_as!(
         super::score::GridRow,
@@ -23,7 +23,7 @@ pub async fn duty_grid(
            order by length(w.number), w.number, s.employee_no"#,
         center_id.0,
         period_id.0,
-        window_id
+        window_id.map(|v| v.0)
     )
     .fetch_all(conn)
     .await
@@ -68,7 +68,7 @@ pub async fn set_duty(
     center_id: CenterId,
     period_id: PeriodId,
     code: &str,
-    staff_id: i64,
+    staff_id: StaffId,
     before: Option<i32>,
     after: Option<i32>,
 ) -> sqlx::Result<()> {
@@ -81,9 +81,9 @@ pub async fn set_duty(
                      updated_by = excluded.updated_by, updated_at = now()",
                 center_id.0,
                 period_id.0,
-                staff_id,
+                staff_id.0,
                 days,
-                actor.account_id
+                actor.account_id.map(|v| v.0)
             )
             .execute(&mut *conn)
             .await?;
@@ -92,7 +92,7 @@ pub async fn set_duty(
             sqlx::query!(
                 "delete from duty_days where period_id = $1 and staff_id = $2",
                 period_id.0,
-                staff_id
+                staff_id.0
             )
             .execute(&mut *conn)
             .await?;

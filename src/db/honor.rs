@@ -3,7 +3,7 @@
 //! reason, or newly issued), and announced to every server process on the `pingxuan_honor`
 //! channel so that cached honor rolls are dropped.
 
-use crate::domain::ids::{CenterId, PeriodId};
+use crate::domain::ids::{CenterId, PeriodId, StaffId};
 use rand::Rng;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -18,7 +18,7 @@ pub const CHANNEL: &str = "pingxuan_honor";
 pub struct Honor {
     pub honor_id: i64,
     pub kind: String,
-    pub staff_id: Option<i64>,
+    pub staff_id: Option<StaffId>,
     pub rank: i32,
     pub name: String,
     pub window_label: String,
@@ -199,7 +199,7 @@ pub async fn notify(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Resul
 pub async fn of_period(conn: &mut PgConnection, period_id: PeriodId) -> sqlx::Result<Vec<Honor>> {
     sqlx::query_as!(
         Honor,
-        r#"select h.honor_id, h.kind, h.staff_id, h.rank, h.name, h.window_label, h.department,
+        r#"select h.honor_id, h.kind, h.staff_id as "staff_id: StaffId", h.rank, h.name, h.window_label, h.department,
                   h.business_area, (h.total * 100)::int as "total!", h.certificate_no, h.issued_at,
                   h.revoked_at, h.revoked_reason,
                   case when s.photo is not null then (extract(epoch from s.photo_updated_at) * 1000)::bigint end as photo_version
@@ -225,7 +225,7 @@ pub async fn by_certificate(
     number: &str,
 ) -> sqlx::Result<Option<Certificate>> {
     let row = sqlx::query!(
-        r#"select h.honor_id, h.kind, h.staff_id, h.rank, h.name, h.window_label, h.department,
+        r#"select h.honor_id, h.kind, h.staff_id as "staff_id: StaffId", h.rank, h.name, h.window_label, h.department,
                   h.business_area, (h.total * 100)::int as "total!", h.certificate_no, h.issued_at,
                   h.revoked_at, h.revoked_reason, p.code, c.name as center_name
            from honor h join period p on p.period_id = h.period_id
@@ -261,14 +261,14 @@ pub async fn by_certificate(
 /// only photos shown to the public).
 pub async fn public_photo(
     conn: &mut PgConnection,
-    staff_id: i64,
+    staff_id: StaffId,
 ) -> sqlx::Result<Option<(Vec<u8>, String)>> {
     Ok(sqlx::query!(
         r#"select s.photo as "photo!", s.photo_type as "photo_type!" from staff s
            where s.staff_id = $1 and s.photo is not null and exists (
                select 1 from honor h join period p on p.period_id = h.period_id
                where h.staff_id = s.staff_id and h.revoked_at is null and p.phase = 'published')"#,
-        staff_id
+        staff_id.0
     )
     .fetch_optional(conn)
     .await?

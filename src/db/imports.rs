@@ -1,7 +1,7 @@
 //! Score sheets uploaded from Excel: the entrants' keys as a sheet names them, and the
 //! batch that carries a preview to its confirmation.
 
-use crate::domain::ids::CenterId;
+use crate::domain::ids::{AccountId, CenterId};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
@@ -63,7 +63,7 @@ pub struct Batch {
 pub async fn create(
     conn: &mut PgConnection,
     center_id: CenterId,
-    account_id: i64,
+    account_id: AccountId,
     staff: bool,
     month: &str,
     file_name: &str,
@@ -81,7 +81,7 @@ pub async fn create(
         month,
         file_name,
         serde_json::to_value(changes).expect("changes serialise"),
-        account_id
+        account_id.0
     )
     .fetch_one(conn)
     .await
@@ -91,7 +91,7 @@ pub async fn create(
 pub async fn lock(
     conn: &mut PgConnection,
     center_id: CenterId,
-    account_id: i64,
+    account_id: AccountId,
     batch_id: i64,
 ) -> sqlx::Result<Option<Batch>> {
     let row = sqlx::query!(
@@ -101,7 +101,7 @@ pub async fn lock(
          for update",
         batch_id,
         center_id.0,
-        account_id
+        account_id.0
     )
     .fetch_optional(conn)
     .await?;
@@ -129,7 +129,7 @@ pub async fn mark_applied(conn: &mut PgConnection, batch_id: i64) -> sqlx::Resul
 pub async fn create_roster(
     conn: &mut PgConnection,
     center_id: CenterId,
-    account_id: i64,
+    account_id: AccountId,
     file_name: &str,
     payload: &serde_json::Value,
 ) -> sqlx::Result<i64> {
@@ -139,7 +139,7 @@ pub async fn create_roster(
         center_id.0,
         file_name,
         payload,
-        account_id
+        account_id.0
     )
     .fetch_one(conn)
     .await
@@ -149,7 +149,7 @@ pub async fn create_roster(
 pub async fn lock_roster(
     conn: &mut PgConnection,
     center_id: CenterId,
-    account_id: i64,
+    account_id: AccountId,
     batch_id: i64,
 ) -> sqlx::Result<Option<(serde_json::Value, bool)>> {
     Ok(sqlx::query!(
@@ -159,7 +159,7 @@ pub async fn lock_roster(
          for update",
         batch_id,
         center_id.0,
-        account_id
+        account_id.0
     )
     .fetch_optional(conn)
     .await?

@@ -2,7 +2,7 @@
 //! they get here). A change is audited by its size and digest, never its bytes, and tells
 //! every server process to drop its cached honor roll.
 
-use crate::domain::ids::CenterId;
+use crate::domain::ids::{CenterId, StaffId};
 use sqlx::PgConnection;
 
 use super::audit::{self, Actor, Change};
@@ -11,13 +11,13 @@ use super::audit::{self, Actor, Change};
 pub async fn get(
     conn: &mut PgConnection,
     center_id: CenterId,
-    staff_id: i64,
+    staff_id: StaffId,
 ) -> sqlx::Result<Option<(Vec<u8>, String)>> {
     Ok(sqlx::query!(
         r#"select photo as "photo!", photo_type as "photo_type!" from staff
            where center_id = $1 and staff_id = $2 and photo is not null"#,
         center_id.0,
-        staff_id
+        staff_id.0
     )
     .fetch_optional(conn)
     .await?
@@ -28,13 +28,13 @@ pub async fn get(
 pub async fn owner(
     conn: &mut PgConnection,
     center_id: CenterId,
-    staff_id: i64,
+    staff_id: StaffId,
 ) -> sqlx::Result<Option<(String, Option<i64>)>> {
     Ok(sqlx::query!(
         r#"select name, case when photo is not null then (extract(epoch from photo_updated_at) * 1000)::bigint end as version
            from staff where center_id = $1 and staff_id = $2"#,
         center_id.0,
-        staff_id
+        staff_id.0
     )
     .fetch_optional(conn)
     .await?
@@ -55,14 +55,14 @@ pub async fn set(
     conn: &mut PgConnection,
     actor: &Actor,
     center_id: CenterId,
-    staff_id: i64,
+    staff_id: StaffId,
     photo: Option<(&[u8], &str)>,
 ) -> sqlx::Result<bool> {
     let before = sqlx::query!(
         r#"select octet_length(photo) as size, sha256(photo) as digest from staff
            where center_id = $1 and staff_id = $2 for update"#,
         center_id.0,
-        staff_id
+        staff_id.0
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -79,7 +79,7 @@ pub async fn set(
                 updated_at = now()
          where center_id = $1 and staff_id = $2",
         center_id.0,
-        staff_id,
+        staff_id.0,
         bytes,
         kind
     )

@@ -2,7 +2,7 @@
 //! candidate, may change a rating until the rating phase closes, and every change is
 //! audited.
 
-use crate::domain::ids::{CenterId, PeriodId};
+use crate::domain::ids::{AccountId, CenterId, PeriodId};
 use serde_json::Value;
 use sqlx::PgConnection;
 
@@ -36,12 +36,12 @@ pub async fn open_rating(
 pub async fn mine(
     conn: &mut PgConnection,
     period_id: PeriodId,
-    account_id: i64,
+    account_id: AccountId,
 ) -> sqlx::Result<Vec<(String, i32)>> {
     Ok(sqlx::query!(
         r#"select window_id, staff_id, (score * 100)::int as "h!" from rating where period_id = $1 and account_id = $2"#,
         period_id.0,
-        account_id
+        account_id.0
     )
     .fetch_all(conn)
     .await?
@@ -127,7 +127,7 @@ pub async fn set(
         "delete from rating where period_id = $1 and account_id = $2
            and window_id is not distinct from $3 and staff_id is not distinct from $4",
         period_id.0,
-        account_id,
+        account_id.0,
         window_id,
         staff_id
     )
@@ -139,7 +139,7 @@ pub async fn set(
              values ($1, $2, $3, $4, $5, $6::int / 100.0)",
             center_id.0,
             period_id.0,
-            account_id,
+            account_id.0,
             window_id,
             staff_id,
             h

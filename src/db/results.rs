@@ -184,7 +184,7 @@ pub async fn decide(
         kind,
         chosen,
         reason,
-        decided_by
+        decided_by.0
     )
     .execute(&mut *conn)
     .await?;

@@ -1,7 +1,7 @@
 //! Monthly scores (百分考核). Scores belong to months, not periods; they are stored as
 //! numeric(5,2) and handled in Rust as integer hundredths, like the scoring module does.
 
-use crate::domain::ids::CenterId;
+use crate::domain::ids::{CenterId, StaffId, WindowId};
 use sqlx::PgConnection;
 
 use super::audit::{self, Actor, Change};
@@ -47,7 +47,7 @@ pub async fn staff_grid(
     center_id: CenterId,
     month: &str,
     department_id: Option<i64>,
-    window_id: Option<i64>,
+    window_id: Option<WindowId>,
 ) -> sqlx::Result<Vec<GridRow>> {
     sqlx::query_as!(
         GridRow,
@@ -64,7 +64,7 @@ pub async fn staff_grid(
         center_id.0,
         month,
         department_id,
-        window_id
+        window_id.map(|v| v.0)
     )
     .fetch_all(conn)
     .await
@@ -171,7 +171,7 @@ pub async fn set(
                  where monthly_score_id = $1",
                 row,
                 h,
-                actor.account_id
+                actor.account_id.map(|v| v.0)
             )
             .execute(&mut *conn)
             .await?;
@@ -185,7 +185,7 @@ pub async fn set(
                 window_id,
                 staff_id,
                 h,
-                actor.account_id
+                actor.account_id.map(|v| v.0)
             )
             .execute(&mut *conn)
             .await?;
@@ -259,7 +259,7 @@ pub async fn record_correction(
         after,
         reason,
         periods,
-        made_by
+        made_by.0
     )
     .execute(conn)
     .await?;
@@ -312,13 +312,13 @@ pub struct OwnRecord {
 pub async fn own_record(
     conn: &mut PgConnection,
     center_id: CenterId,
-    staff_id: i64,
+    staff_id: StaffId,
 ) -> sqlx::Result<OwnRecord> {
     let scores = sqlx::query!(
         r#"select month, (score * 100)::int as "h!" from monthly_score
            where center_id = $1 and staff_id = $2 order by month desc limit 12"#,
         center_id.0,
-        staff_id
+        staff_id.0
     )
     .fetch_all(&mut *conn)
     .await?
@@ -329,7 +329,7 @@ pub async fn own_record(
         "select p.code, d.days from duty_days d join period p on p.period_id = d.period_id
          where d.center_id = $1 and d.staff_id = $2 order by p.code desc",
         center_id.0,
-        staff_id
+        staff_id.0
     )
     .fetch_all(&mut *conn)
     .await?

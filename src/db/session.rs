@@ -2,7 +2,7 @@
 //! SHA-256, so a leaked table cannot be replayed. A request costs one indexed lookup, and
 //! `last_seen_at` is written at most once a minute.
 
-use crate::domain::ids::CenterId;
+use crate::domain::ids::{AccountId, CenterId, StaffId, WindowId};
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -10,14 +10,14 @@ use time::OffsetDateTime;
 /// The signed-in account behind a session, as every page needs it.
 #[derive(Clone, Debug)]
 pub struct SessionUser {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub center_id: CenterId,
     pub center_name: String,
     pub username: String,
     pub display_name: String,
     pub role: String,
-    pub window_id: Option<i64>,
-    pub staff_id: Option<i64>,
+    pub window_id: Option<WindowId>,
+    pub staff_id: Option<StaffId>,
     pub is_group_leader: bool,
     pub must_change_password: bool,
     pub csrf_token: String,
@@ -61,7 +61,7 @@ pub async fn load(
     sqlx::query_as!(
         SessionUser,
         r#"select a.account_id, a.center_id, c.name as center_name, a.username, a.display_name,
-                  a.role, a.window_id, a.staff_id, a.is_group_leader, a.must_change_password,
+                  a.role, a.window_id as "window_id: WindowId", a.staff_id as "staff_id: StaffId", a.is_group_leader, a.must_change_password,
                   s.csrf_token, s.created_at,
                   (s.last_seen_at < now() - interval '60 seconds') as "stale!",
                   w.number as "window_number?", w.name as "window_name?",
@@ -97,7 +97,7 @@ pub async fn touch(conn: &mut PgConnection, hash: &[u8]) -> sqlx::Result<()> {
 pub async fn create(
     conn: &mut PgConnection,
     hash: &[u8],
-    account_id: i64,
+    account_id: AccountId,
     csrf_token: &str,
     ip: &str,
     user_agent: &str,
@@ -107,7 +107,7 @@ pub async fn create(
         "insert into session (session_hash, account_id, csrf_token, ip, user_agent)
          values ($1, $2, $3, $4, $5)",
         hash,
-        account_id,
+        account_id.0,
         csrf_token,
         ip,
         user_agent
@@ -125,8 +125,11 @@ pub async fn delete(conn: &mut PgConnection, hash: &[u8]) -> sqlx::Result<()> {
 }
 
 /// Ends every session of an account (disabled, password reset or changed).
-pub async fn delete_for_account(conn: &mut PgConnection, account_id: i64) -> sqlx::Result<u64> {
-    let done = sqlx::query!("delete from session where account_id = $1", account_id)
+pub async fn delete_for_account(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!("delete from session where account_id = $1", account_id.0)
         .execute(conn)
         .await?;
     Ok(done.rows_affected())

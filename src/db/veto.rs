@@ -70,7 +70,7 @@ pub async fn veto_create(
         input.occurred_on,
         input.description,
         input.evidence,
-        actor.account_id
+        actor.account_id.map(|v| v.0)
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -119,7 +119,7 @@ pub async fn veto_revoke(
     sqlx::query!(
         "update veto set revoked_at = now(), revoked_by = $2, revoked_reason = $3 where veto_id = $1",
         veto_id,
-        actor.account_id,
+        actor.account_id.map(|v| v.0),
         reason
     )
     .execute(&mut *conn)

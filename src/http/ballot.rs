@@ -18,6 +18,7 @@ use super::page::{self, Layout};
 use super::routes::{Access, Routes, WINDOW_HEAD};
 use super::urls;
 use crate::db::{self, ballot::OpenVote};
+use crate::domain::ids::WindowId;
 use crate::domain::period::period_label;
 
 const H: Access = Access::Roles(WINDOW_HEAD);
@@ -189,8 +190,8 @@ fn check_choices(
     vote: &OpenVote,
     kind: &str,
     chosen: &[String],
-    described: &[(String, String, String, i64)],
-    head_window: i64,
+    described: &[(String, String, String, WindowId)],
+    head_window: WindowId,
 ) -> Result<Vec<i64>, String> {
     let candidates = snapshot_candidates(vote, kind);
     let cap = vote.rules[kind]["max_recommendations"]
@@ -257,7 +258,7 @@ struct ReviewPage {
 async fn with_vote(
     state: &AppState,
     user: &CurrentUser,
-) -> AppResult<Option<(OpenVote, Vec<(String, String, String, i64)>)>> {
+) -> AppResult<Option<(OpenVote, Vec<(String, String, String, WindowId)>)>> {
     let mut conn = state.db.acquire().await?;
     let Some(vote) = db::ballot::open_vote(&mut conn, user.center_id).await? else {
         return Ok(None);

@@ -1,7 +1,7 @@
 //! Who is asking: the session loader middleware, the [`CurrentUser`] extractor, the client
 //! address and cookie helpers.
 
-use crate::domain::ids::CenterId;
+use crate::domain::ids::{AccountId, CenterId, StaffId, WindowId};
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams, Request, State};
@@ -20,14 +20,14 @@ pub const SESSION_COOKIE: &str = "px_session";
 /// The signed-in account of this request.
 #[derive(Clone, Debug)]
 pub struct CurrentUser {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub center_id: CenterId,
     pub center_name: String,
     pub username: String,
     pub display_name: String,
     pub role: Role,
-    pub window_id: Option<i64>,
-    pub staff_id: Option<i64>,
+    pub window_id: Option<WindowId>,
+    pub staff_id: Option<StaffId>,
     pub is_group_leader: bool,
     pub must_change_password: bool,
     pub csrf_token: String,
@@ -151,10 +151,11 @@ impl FromRequestParts<AppState> for PeriodCtx {
 }
 
 /// A row id from the path (`/admin/staff/{id}`): a positive whole number, else the 404 page.
-pub fn path_id(raw: &str) -> Result<i64, AppError> {
+pub fn path_id<Id: From<i64>>(raw: &str) -> Result<Id, AppError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
+        .map(Id::from)
         .ok_or(AppError::NotFound)
 }
 

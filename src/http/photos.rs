@@ -15,6 +15,7 @@ use super::page::{self, Layout};
 use super::routes::{ADMIN, Access, Routes};
 use super::urls;
 use crate::db;
+use crate::domain::ids::StaffId;
 use crate::domain::photo;
 
 pub fn routes(r: Routes) -> Routes {
@@ -45,7 +46,7 @@ struct PhotoPage {
 async fn render(
     state: &AppState,
     user: &CurrentUser,
-    id: i64,
+    id: StaffId,
     error: Option<String>,
     query: Option<&str>,
 ) -> AppResult<Response> {

@@ -108,7 +108,7 @@ struct FormPage {
 }
 
 async fn load(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<db::scheme::SchemeRow> {
-    let id = super::extract::path_id(id)?;
+    let id: i64 = super::extract::path_id(id)?;
     let mut conn = state.db.acquire().await?;
     db::scheme::schemes(&mut conn, user.center_id)
         .await?

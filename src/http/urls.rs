@@ -56,7 +56,8 @@ pub fn home_of(role: Role) -> &'static str {
 }
 
 /// `/admin/windows/12` and the like.
-pub fn item(base: &str, id: i64) -> String {
+pub fn item(base: &str, id: impl Into<i64>) -> String {
+    let id: i64 = id.into();
     format!("{base}/{id}")
 }
 
@@ -66,12 +67,13 @@ pub fn new_item(base: &str) -> String {
 }
 
 /// `/admin/windows/12/active` and the like.
-pub fn item_active(base: &str, id: i64) -> String {
+pub fn item_active(base: &str, id: impl Into<i64>) -> String {
+    let id: i64 = id.into();
     format!("{base}/{id}/active")
 }
 
 /// The reset-password action of an account.
-pub fn account_password_reset(id: i64) -> String {
+pub fn account_password_reset(id: crate::domain::ids::AccountId) -> String {
     format!("{ACCOUNTS}/{id}/password-reset")
 }
 

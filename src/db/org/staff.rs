@@ -1,16 +1,16 @@
 //! Staff (工作人员) of a center, each with a window.
 
 use crate::db::audit::{self, Actor, Change};
-use crate::domain::ids::CenterId;
+use crate::domain::ids::{CenterId, StaffId, WindowId};
 use serde_json::Value;
 use sqlx::PgConnection;
 
 #[derive(Debug, Clone)]
 pub struct StaffRow {
-    pub staff_id: i64,
+    pub staff_id: StaffId,
     pub name: String,
     pub employee_no: String,
-    pub window_id: i64,
+    pub window_id: WindowId,
     pub window_label: String,
     pub department_name: String,
     pub position: String,
@@ -22,7 +22,7 @@ pub struct StaffRow {
 pub struct StaffInput {
     pub name: String,
     pub employee_no: String,
-    pub window_id: i64,
+    pub window_id: WindowId,
     pub position: String,
 }
 
@@ -30,7 +30,7 @@ pub async fn staff_list(
     conn: &mut PgConnection,
     center_id: CenterId,
     q: &str,
-    window_id: Option<i64>,
+    window_id: Option<WindowId>,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<(Vec<StaffRow>, i64)> {
@@ -49,7 +49,7 @@ pub async fn staff_list(
            order by s.active desc, length(w.number), w.number, s.employee_no
            limit $4 offset $5"#,
         center_id.0,
-        window_id,
+        window_id.map(|v| v.0),
         pattern,
         limit,
         offset
@@ -62,7 +62,7 @@ pub async fn staff_list(
              and ($2::bigint is null or s.window_id = $2)
              and (s.name ilike $3 or s.employee_no ilike $3 or s.position ilike $3)"#,
         center_id.0,
-        window_id,
+        window_id.map(|v| v.0),
         pattern
     )
     .fetch_one(conn)
@@ -73,7 +73,7 @@ pub async fn staff_list(
 pub async fn staff_get(
     conn: &mut PgConnection,
     center_id: CenterId,
-    id: i64,
+    id: StaffId,
 ) -> sqlx::Result<Option<StaffRow>> {
     sqlx::query_as!(
         StaffRow,
@@ -85,7 +85,7 @@ pub async fn staff_get(
            join department d on d.department_id = w.department_id
            where s.center_id = $1 and s.staff_id = $2"#,
         center_id.0,
-        id
+        id.0
     )
     .fetch_optional(conn)
     .await
@@ -96,7 +96,7 @@ pub async fn staff_get(
 pub async fn staff_options(
     conn: &mut PgConnection,
     center_id: CenterId,
-    keep: Option<i64>,
+    keep: Option<StaffId>,
 ) -> sqlx::Result<Vec<(i64, String)>> {
     let rows = sqlx::query!(
         r#"select staff_id,
@@ -104,7 +104,7 @@ pub async fn staff_options(
            from staff
            where center_id = $1 and (active or staff_id = $2) order by employee_no"#,
         center_id.0,
-        keep
+        keep.map(|v| v.0)
     )
     .fetch_all(conn)
     .await?;
@@ -114,12 +114,12 @@ pub async fn staff_options(
 async fn staff_snapshot(
     conn: &mut PgConnection,
     center_id: CenterId,
-    id: i64,
+    id: StaffId,
 ) -> sqlx::Result<Option<Value>> {
     sqlx::query_scalar!(
         r#"select to_jsonb(s) - 'photo' as "j!" from staff s where center_id = $1 and staff_id = $2 for update"#,
         center_id.0,
-        id
+        id.0
     )
     .fetch_optional(conn)
     .await
@@ -130,14 +130,14 @@ pub async fn staff_create(
     actor: &Actor,
     center_id: CenterId,
     input: &StaffInput,
-) -> sqlx::Result<i64> {
+) -> sqlx::Result<StaffId> {
     let id = sqlx::query_scalar!(
-        "insert into staff (center_id, name, employee_no, window_id, position)
-         values ($1, $2, $3, $4, $5) returning staff_id",
+        r#"insert into staff (center_id, name, employee_no, window_id, position)
+         values ($1, $2, $3, $4, $5) returning staff_id as "staff_id: StaffId""#,
         center_id.0,
         input.name,
         input.employee_no,
-        input.window_id,
+        input.window_id.0,
         input.position
     )
     .fetch_one(&mut *conn)
@@ -162,7 +162,7 @@ pub async fn staff_update(
     conn: &mut PgConnection,
     actor: &Actor,
     center_id: CenterId,
-    id: i64,
+    id: StaffId,
     input: &StaffInput,
 ) -> sqlx::Result<bool> {
     let Some(before) = staff_snapshot(conn, center_id, id).await? else {
@@ -172,10 +172,10 @@ pub async fn staff_update(
         "update staff set name = $3, employee_no = $4, window_id = $5, position = $6, updated_at = now()
          where center_id = $1 and staff_id = $2",
         center_id.0,
-        id,
+        id.0,
         input.name,
         input.employee_no,
-        input.window_id,
+        input.window_id.0,
         input.position
     )
     .execute(&mut *conn)
@@ -200,7 +200,7 @@ pub async fn staff_set_active(
     conn: &mut PgConnection,
     actor: &Actor,
     center_id: CenterId,
-    id: i64,
+    id: StaffId,
     active: bool,
 ) -> sqlx::Result<bool> {
     let Some(before) = staff_snapshot(conn, center_id, id).await? else {
@@ -209,7 +209,7 @@ pub async fn staff_set_active(
     sqlx::query!(
         "update staff set active = $3, updated_at = now() where center_id = $1 and staff_id = $2",
         center_id.0,
-        id,
+        id.0,
         active
     )
     .execute(&mut *conn)

@@ -1,13 +1,13 @@
 //! Windows (窗口) of a center, each with its department and business area.
 
 use crate::db::audit::{self, Actor, Change};
-use crate::domain::ids::CenterId;
+use crate::domain::ids::{CenterId, WindowId};
 use serde_json::Value;
 use sqlx::PgConnection;
 
 #[derive(Debug, Clone)]
 pub struct WindowRow {
-    pub window_id: i64,
+    pub window_id: WindowId,
     pub number: String,
     pub name: String,
     pub department_id: i64,
@@ -74,7 +74,7 @@ pub async fn window_list(
 pub async fn window_get(
     conn: &mut PgConnection,
     center_id: CenterId,
-    window_id: i64,
+    window_id: WindowId,
 ) -> sqlx::Result<Option<WindowRow>> {
     sqlx::query_as!(
         WindowRow,
@@ -86,7 +86,7 @@ pub async fn window_get(
            join business_area b on b.business_area_id = w.business_area_id
            where w.center_id = $1 and w.window_id = $2"#,
         center_id.0,
-        window_id
+        window_id.0
     )
     .fetch_optional(conn)
     .await
@@ -97,7 +97,7 @@ pub async fn window_get(
 pub async fn window_options(
     conn: &mut PgConnection,
     center_id: CenterId,
-    keep: Option<i64>,
+    keep: Option<WindowId>,
 ) -> sqlx::Result<Vec<(i64, String)>> {
     let rows = sqlx::query!(
         r#"select window_id,
@@ -105,7 +105,7 @@ pub async fn window_options(
            from service_window
            where center_id = $1 and (active or window_id = $2) order by length(number), number"#,
         center_id.0,
-        keep
+        keep.map(|v| v.0)
     )
     .fetch_all(conn)
     .await?;
@@ -115,12 +115,12 @@ pub async fn window_options(
 async fn window_snapshot(
     conn: &mut PgConnection,
     center_id: CenterId,
-    id: i64,
+    id: WindowId,
 ) -> sqlx::Result<Option<Value>> {
     sqlx::query_scalar!(
         r#"select to_jsonb(w) as "j!" from service_window w where center_id = $1 and window_id = $2 for update"#,
         center_id.0,
-        id
+        id.0
     )
     .fetch_optional(conn)
     .await
@@ -131,10 +131,10 @@ pub async fn window_create(
     actor: &Actor,
     center_id: CenterId,
     input: &WindowInput,
-) -> sqlx::Result<i64> {
+) -> sqlx::Result<WindowId> {
     let id = sqlx::query_scalar!(
-        "insert into service_window (center_id, number, name, department_id, business_area_id)
-         values ($1, $2, $3, $4, $5) returning window_id",
+        r#"insert into service_window (center_id, number, name, department_id, business_area_id)
+         values ($1, $2, $3, $4, $5) returning window_id as "window_id: WindowId""#,
         center_id.0,
         input.number,
         input.name,
@@ -163,7 +163,7 @@ pub async fn window_update(
     conn: &mut PgConnection,
     actor: &Actor,
     center_id: CenterId,
-    id: i64,
+    id: WindowId,
     input: &WindowInput,
 ) -> sqlx::Result<bool> {
     let Some(before) = window_snapshot(conn, center_id, id).await? else {
@@ -174,7 +174,7 @@ pub async fn window_update(
                 business_area_id = $6, updated_at = now()
          where center_id = $1 and window_id = $2",
         center_id.0,
-        id,
+        id.0,
         input.number,
         input.name,
         input.department_id,
@@ -202,7 +202,7 @@ pub async fn window_set_active(
     conn: &mut PgConnection,
     actor: &Actor,
     center_id: CenterId,
-    id: i64,
+    id: WindowId,
     active: bool,
 ) -> sqlx::Result<bool> {
     let Some(before) = window_snapshot(conn, center_id, id).await? else {
@@ -211,7 +211,7 @@ pub async fn window_set_active(
     sqlx::query!(
         "update service_window set active = $3, updated_at = now() where center_id = $1 and window_id = $2",
         center_id.0,
-        id,
+        id.0,
         active
     )
     .execute(&mut *conn)

@@ -2,6 +2,7 @@
 
 use super::{A, EditTarget, Entity, found, redirect_notice, save_in_tx, set_active};
 use crate::db::{self};
+use crate::domain::ids::{AccountId, StaffId, WindowId};
 use crate::domain::{Role, text};
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
@@ -126,10 +127,14 @@ async fn account_form(
     errors: Errors,
 ) -> AppResult<AccountFormPage> {
     let mut conn = state.db.acquire().await?;
-    let windows =
-        db::org::window_options(&mut conn, user.center_id, values.window_id.parse().ok()).await?;
+    let windows = db::org::window_options(
+        &mut conn,
+        user.center_id,
+        WindowId::parse(&values.window_id),
+    )
+    .await?;
     let staff =
-        db::org::staff_options(&mut conn, user.center_id, values.staff_id.parse().ok()).await?;
+        db::org::staff_options(&mut conn, user.center_id, StaffId::parse(&values.staff_id)).await?;
     let title = if target.is_new {
         "新增账号"
     } else {
@@ -166,7 +171,7 @@ async fn account_new(State(state): State<AppState>, user: CurrentUser) -> AppRes
 async fn account_edit_page(
     state: &AppState,
     user: &CurrentUser,
-    id: i64,
+    id: AccountId,
     values: Option<AccountValues>,
     errors: Errors,
 ) -> AppResult<AccountFormPage> {
@@ -248,7 +253,7 @@ async fn account_save(
     state: AppState,
     user: CurrentUser,
     ip: ClientIp,
-    id: Option<i64>,
+    id: Option<AccountId>,
     form: FormData,
 ) -> AppResult<Response> {
     let (windows, staff) = {
@@ -277,8 +282,8 @@ async fn account_save(
     let mut window_id = None;
     let mut staff_id = None;
     match role {
-        Some(Role::WindowHead) => window_id = f.choice("window_id", &windows),
-        Some(Role::Staff) => staff_id = f.choice("staff_id", &staff),
+        Some(Role::WindowHead) => window_id = f.choice("window_id", &windows).map(WindowId),
+        Some(Role::Staff) => staff_id = f.choice("staff_id", &staff).map(StaffId),
         _ => {}
     }
     let is_group_leader = form.checked("is_group_leader") && role == Some(Role::Leadership);
@@ -319,7 +324,9 @@ async fn account_save(
                     id,
                 ),
                 (None, Some(hash)) => {
-                    Ok(db::account::create(tx, &actor, center, &input, hash, true).await?)
+                    Ok(db::account::create(tx, &actor, center, &input, hash, true)
+                        .await?
+                        .into())
                 }
                 (None, None) => unreachable!("a new account always has an initial password"),
             }

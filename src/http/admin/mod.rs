@@ -14,6 +14,8 @@ use super::urls;
 use sqlx::PgConnection;
 use sqlx::error::ErrorKind;
 
+use crate::domain::ids::{AccountId, StaffId, WindowId};
+
 use crate::db::{self};
 
 mod accounts;
@@ -86,16 +88,16 @@ pub(super) async fn save_in_tx(
 }
 
 /// `id` when the update found its row, otherwise 404.
-pub(super) fn found(updated: bool, id: i64) -> AppResult<i64> {
+pub(super) fn found(updated: bool, id: impl Into<i64>) -> AppResult<i64> {
     if updated {
-        Ok(id)
+        Ok(id.into())
     } else {
         Err(AppError::NotFound)
     }
 }
 
 /// Back to the saved row's page, saying what happened.
-pub(super) fn saved_redirect(base: &str, updated: Option<i64>, saved: i64) -> Response {
+pub(super) fn saved_redirect(base: &str, updated: Option<impl Into<i64>>, saved: i64) -> Response {
     let notice = if updated.is_some() {
         "saved"
     } else {
@@ -134,7 +136,7 @@ pub(super) async fn set_active(
     Path(id): Path<String>,
     form: FormData,
 ) -> AppResult<Response> {
-    let id = super::extract::path_id(&id)?;
+    let id: i64 = super::extract::path_id(&id)?;
     let active = parse_active(&form)?;
     let actor = user.actor(&ip);
     let center = user.center_id;
@@ -145,19 +147,19 @@ pub(super) async fn set_active(
             spec.base,
         ),
         Entity::Window => (
-            db::org::window_set_active(&mut tx, &actor, center, id, active).await?,
+            db::org::window_set_active(&mut tx, &actor, center, WindowId(id), active).await?,
             urls::WINDOWS,
         ),
         Entity::Staff => (
-            db::org::staff_set_active(&mut tx, &actor, center, id, active).await?,
+            db::org::staff_set_active(&mut tx, &actor, center, StaffId(id), active).await?,
             urls::STAFF,
         ),
         Entity::Account => {
-            if id == user.account_id && !active {
+            if AccountId(id) == user.account_id && !active {
                 return Err(AppError::Forbidden);
             }
             (
-                db::account::set_active(&mut tx, &actor, center, id, active).await?,
+                db::account::set_active(&mut tx, &actor, center, AccountId(id), active).await?,
                 urls::ACCOUNTS,
             )
         }
@@ -192,7 +194,8 @@ impl EditTarget {
             list,
         }
     }
-    fn existing(list: &'static str, id: i64, active: bool) -> EditTarget {
+    fn existing(list: &'static str, id: impl Into<i64>, active: bool) -> EditTarget {
+        let id: i64 = id.into();
         EditTarget {
             action: urls::item(list, id),
             is_new: false,

@@ -2,6 +2,7 @@
 
 use super::{A, EditTarget, Entity, found, save_in_tx, saved_redirect, set_active};
 use crate::db::{self};
+use crate::domain::ids::{StaffId, WindowId};
 use crate::domain::text;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
@@ -59,7 +60,7 @@ async fn staff_list(
     RawQuery(query): RawQuery,
 ) -> AppResult<Response> {
     let lq = ListQuery::parse(query.as_deref());
-    let window = lq.id("window");
+    let window = lq.id("window").map(WindowId);
     let mut conn = state.db.acquire().await?;
     let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
     let (rows, total) = db::org::staff_list(
@@ -114,8 +115,12 @@ async fn staff_form(
     errors: Errors,
 ) -> AppResult<StaffFormPage> {
     let mut conn = state.db.acquire().await?;
-    let windows =
-        db::org::window_options(&mut conn, user.center_id, values.window_id.parse().ok()).await?;
+    let windows = db::org::window_options(
+        &mut conn,
+        user.center_id,
+        WindowId::parse(&values.window_id),
+    )
+    .await?;
     let title = if target.is_new {
         "新增工作人员"
     } else {
@@ -201,7 +206,7 @@ async fn staff_save(
     state: AppState,
     user: CurrentUser,
     ip: ClientIp,
-    id: Option<i64>,
+    id: Option<StaffId>,
     form: FormData,
 ) -> AppResult<Response> {
     let (existing, windows) = {
@@ -248,7 +253,7 @@ async fn staff_save(
         let input = db::org::StaffInput {
             name,
             employee_no,
-            window_id,
+            window_id: WindowId(window_id),
             position,
         };
         let actor = user.actor(&ip);
@@ -261,7 +266,9 @@ async fn staff_save(
                     db::org::staff_update(tx, &actor, center, id, &input).await?,
                     id,
                 ),
-                None => Ok(db::org::staff_create(tx, &actor, center, &input).await?),
+                None => Ok(db::org::staff_create(tx, &actor, center, &input)
+                    .await?
+                    .into()),
             },
         )
         .await?;

@@ -2,6 +2,7 @@
 
 use super::{A, EditTarget, Entity, found, save_in_tx, saved_redirect, set_active};
 use crate::db::{self, org::Catalog};
+use crate::domain::ids::WindowId;
 use crate::domain::text;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
@@ -206,7 +207,7 @@ async fn window_save(
     state: AppState,
     user: CurrentUser,
     ip: ClientIp,
-    id: Option<i64>,
+    id: Option<WindowId>,
     form: FormData,
 ) -> AppResult<Response> {
     let (existing, departments, areas) = {
@@ -271,7 +272,9 @@ async fn window_save(
                     db::org::window_update(tx, &actor, center, id, &input).await?,
                     id,
                 ),
-                None => Ok(db::org::window_create(tx, &actor, center, &input).await?),
+                None => Ok(db::org::window_create(tx, &actor, center, &input)
+                    .await?
+                    .into()),
             },
         )
         .await?;

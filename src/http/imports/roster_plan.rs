@@ -4,6 +4,7 @@
 use crate::db;
 use crate::db::org::Catalog;
 use crate::domain::ids::CenterId;
+use crate::domain::ids::{StaffId, WindowId};
 use crate::domain::text;
 use crate::http::extract::CurrentUser;
 use crate::sheets::{self, Cell};
@@ -326,7 +327,7 @@ pub(super) async fn apply(
         match now.windows.get(&input.number) {
             Some((id, name, d, a)) => {
                 if (name, *d, *a) != (&input.name, input.department_id, input.business_area_id) {
-                    db::org::window_update(conn, actor, center, *id, &input).await?;
+                    db::org::window_update(conn, actor, center, WindowId(*id), &input).await?;
                 }
             }
             None => {
@@ -334,7 +335,7 @@ pub(super) async fn apply(
                 now.windows.insert(
                     input.number.clone(),
                     (
-                        id,
+                        id.0,
                         input.name.clone(),
                         input.department_id,
                         input.business_area_id,
@@ -347,13 +348,13 @@ pub(super) async fn apply(
         let input = db::org::StaffInput {
             employee_no: clean(&c[0]),
             name: clean(&c[1]),
-            window_id: now.windows[&clean(&c[2])].0,
+            window_id: WindowId(now.windows[&clean(&c[2])].0),
             position: clean(&c[3]),
         };
         match now.staff.get(&input.employee_no) {
             Some((id, name, w, p)) => {
-                if (name, *w, p) != (&input.name, input.window_id, &input.position) {
-                    db::org::staff_update(conn, actor, center, *id, &input).await?;
+                if (name, *w, p) != (&input.name, input.window_id.0, &input.position) {
+                    db::org::staff_update(conn, actor, center, StaffId(*id), &input).await?;
                 }
             }
             None => {

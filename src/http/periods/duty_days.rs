@@ -1,6 +1,7 @@
 //! Duty days (在岗天数)
 
 use crate::db;
+use crate::domain::ids::{StaffId, WindowId};
 use crate::domain::period::period_label as label_of;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
@@ -43,7 +44,8 @@ async fn render_duty(
     notice: Option<&FormData>,
 ) -> AppResult<Response> {
     let mut conn = state.db.acquire().await?;
-    let rows = db::duty::duty_grid(&mut conn, user.center_id, p.period_id, window).await?;
+    let rows =
+        db::duty::duty_grid(&mut conn, user.center_id, p.period_id, window.map(WindowId)).await?;
     let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
     drop(conn);
     let filled = rows.iter().filter(|r| r.score.is_some()).count();
@@ -191,7 +193,7 @@ pub(super) async fn duty_save(
             user.center_id,
             p.period_id,
             &p.code,
-            id,
+            StaffId(id),
             before,
             after,
         )

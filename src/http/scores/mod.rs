@@ -17,6 +17,7 @@ use super::page::{self, Choice, Layout, choices};
 use super::routes::{Access, Routes, SUPERVISION};
 use super::urls;
 use crate::db::{self, org::Catalog};
+use crate::domain::ids::WindowId;
 use crate::domain::period::{is_month, month_label};
 use crate::scoring::Fixed2;
 
@@ -172,7 +173,7 @@ async fn render_grid(
             user.center_id,
             month,
             view.department,
-            view.window,
+            view.window.map(WindowId),
         )
         .await?
     } else {
