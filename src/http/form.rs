@@ -195,6 +195,20 @@ impl Errors {
     }
 }
 
+/// The parser of a select box: one of the ids offered.
+pub fn one_of(options: &[(i64, String)]) -> impl FnOnce(&str) -> Result<i64, FieldError> + '_ {
+    move |raw| {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(FieldError::Message("请选择一项".to_string()));
+        }
+        raw.parse::<i64>()
+            .ok()
+            .filter(|id| options.iter().any(|(o, _)| o == id))
+            .ok_or_else(|| FieldError::Message("所选项目不存在或已停用，请重新选择".to_string()))
+    }
+}
+
 impl<'a> Fields<'a> {
     pub fn new(form: &'a FormData) -> Fields<'a> {
         Fields {
@@ -234,18 +248,17 @@ impl<'a> Fields<'a> {
 
     /// One of the ids offered in a select box.
     pub fn choice(&mut self, name: &str, options: &[(i64, String)]) -> Option<i64> {
-        self.take(name, |raw| {
-            let raw = raw.trim();
-            if raw.is_empty() {
-                return Err(FieldError::Message("请选择一项".to_string()));
-            }
-            raw.parse::<i64>()
-                .ok()
-                .filter(|id| options.iter().any(|(o, _)| o == id))
-                .ok_or_else(|| {
-                    FieldError::Message("所选项目不存在或已停用，请重新选择".to_string())
-                })
-        })
+        self.take(name, one_of(options))
+    }
+
+    /// A field parsed by `parse`, with what was typed, to show again when the form comes
+    /// back: a form struct reads each of its fields once, by this.
+    pub fn read<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, FieldError>,
+    ) -> (String, Option<T>) {
+        (self.form.echo(name), self.take(name, parse))
     }
 
     /// A field parsed by `parse`.

@@ -7,7 +7,7 @@ use crate::domain::{Role, text};
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::{ClientIp, CurrentUser};
-use crate::http::form::{Errors, FieldError, Fields, FormData};
+use crate::http::form::{Errors, FieldError, Fields, FormData, one_of};
 use crate::http::page::{self, Choice, Layout, ListQuery, Paging, choices};
 use crate::http::routes::Routes;
 use crate::http::urls;
@@ -101,6 +101,61 @@ struct AccountValues {
     window_id: String,
     staff_id: String,
     is_group_leader: bool,
+}
+
+impl AccountValues {
+    /// The account form, each field read once: what was typed, for the page, and the account
+    /// it describes when every field is valid. A window head names a window, a staff member
+    /// a staff record; the group leader's tick counts only for the leadership.
+    fn read(
+        form: &FormData,
+        windows: &[(i64, String)],
+        staff: &[(i64, String)],
+    ) -> (
+        AccountValues,
+        Option<Role>,
+        Option<db::account::AccountInput>,
+        Errors,
+    ) {
+        let mut f = Fields::new(form);
+        let (username_typed, username) = f.read("username", |raw| Ok(text::username(raw)?));
+        let (display_name_typed, display_name) =
+            f.read("display_name", |raw| Ok(text::required(raw, 50)?));
+        let (role_typed, role) = f.read("role", |raw| {
+            Role::parse(raw.trim()).ok_or_else(|| FieldError::Message("请选择角色".to_string()))
+        });
+        let (window_typed, window_id) = match role {
+            Some(Role::WindowHead) => f.read("window_id", one_of(windows)),
+            _ => (form.echo("window_id"), None),
+        };
+        let (staff_typed, staff_id) = match role {
+            Some(Role::Staff) => f.read("staff_id", one_of(staff)),
+            _ => (form.echo("staff_id"), None),
+        };
+        let leader_ticked = form.checked("is_group_leader");
+        let values = AccountValues {
+            username: username_typed,
+            display_name: display_name_typed,
+            role: role_typed,
+            window_id: window_typed,
+            staff_id: staff_typed,
+            is_group_leader: leader_ticked,
+        };
+        let input = match (username, display_name, role) {
+            (Some(username), Some(display_name), Some(role)) if f.ok() => {
+                Some(db::account::AccountInput {
+                    username,
+                    display_name,
+                    role: role.as_str().to_string(),
+                    window_id: window_id.map(WindowId),
+                    staff_id: staff_id.map(StaffId),
+                    is_group_leader: leader_ticked && role == Role::Leadership,
+                })
+            }
+            _ => None,
+        };
+        (values, role, input, f.errors)
+    }
 }
 
 #[derive(Template)]
@@ -273,43 +328,13 @@ async fn account_save(
             db::org::staff_options(&mut conn, user.center_id, keep_staff).await?,
         )
     };
-    let mut f = Fields::new(&form);
-    let username = f.with("username", |raw| Ok(text::username(raw)?));
-    let display_name = f.text("display_name", 50);
-    let role = f.with("role", |raw| {
-        Role::parse(raw.trim()).ok_or_else(|| FieldError::Message("请选择角色".to_string()))
-    });
-    let mut window_id = None;
-    let mut staff_id = None;
-    match role {
-        Some(Role::WindowHead) => window_id = f.choice("window_id", &windows).map(WindowId),
-        Some(Role::Staff) => staff_id = f.choice("staff_id", &staff).map(StaffId),
-        _ => {}
-    }
-    let is_group_leader = form.checked("is_group_leader") && role == Some(Role::Leadership);
-    let mut errors = f.errors;
+    let (values, role, input, mut errors) = AccountValues::read(&form, &windows, &staff);
     if id == Some(user.account_id) && role.is_some_and(|r| r != Role::Admin) {
         errors.add("role", "不能更改自己的角色，以免失去管理权限");
     }
-    let values = AccountValues {
-        username: form.echo("username"),
-        display_name: form.echo("display_name"),
-        role: form.echo("role"),
-        window_id: form.echo("window_id"),
-        staff_id: form.echo("staff_id"),
-        is_group_leader: form.checked("is_group_leader"),
-    };
-    if let (Some(username), Some(display_name), Some(role)) = (username, display_name, role)
+    if let Some(input) = input
         && errors.is_empty()
     {
-        let input = db::account::AccountInput {
-            username,
-            display_name,
-            role: role.as_str().to_string(),
-            window_id,
-            staff_id,
-            is_group_leader,
-        };
         let actor = user.actor(&ip);
         let initial_password = id.is_none().then(password::random_password);
         let hash = match &initial_password {

@@ -148,6 +148,33 @@ struct CatalogValues {
     sort_order: String,
 }
 
+impl CatalogValues {
+    /// A department's or business area's form, each field read once: what was typed, for
+    /// the page, and the row it describes when every field is valid.
+    fn read(form: &FormData) -> (CatalogValues, Option<db::org::CatalogInput>, Errors) {
+        let mut f = Fields::new(form);
+        let (name_typed, name) = f.read("name", |raw| Ok(text::required(raw, 100)?));
+        let (sort_order_typed, sort_order) = f.read("sort_order", |raw| {
+            if raw.trim().is_empty() {
+                Ok(0)
+            } else {
+                Ok(text::integer(raw, 0, 9999)? as i32)
+            }
+        });
+        let values = CatalogValues {
+            name: name_typed,
+            sort_order: sort_order_typed,
+        };
+        let input = match (name, sort_order) {
+            (Some(name), Some(sort_order)) if f.ok() => {
+                Some(db::org::CatalogInput { name, sort_order })
+            }
+            _ => None,
+        };
+        (values, input, f.errors)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "admin/catalog_form.html")]
 struct CatalogFormPage {
@@ -229,29 +256,13 @@ async fn catalog_save(
         None => None,
     };
     drop(conn);
-    let mut f = Fields::new(&form);
-    let name = f.text("name", 100);
-    let sort_order = f.with("sort_order", |raw| {
-        if raw.trim().is_empty() {
-            Ok(0)
-        } else {
-            Ok(text::integer(raw, 0, 9999)? as i32)
-        }
-    });
+    let (values, input, mut errors) = CatalogValues::read(&form);
     let target = match &existing {
         Some(row) => EditTarget::existing(spec.base, row.id, row.active),
         None => EditTarget::new(spec.base),
     };
     let window_count = existing.as_ref().map(|r| r.window_count).unwrap_or(0);
-    let values = CatalogValues {
-        name: form.echo("name"),
-        sort_order: form.echo("sort_order"),
-    };
-    let mut errors = f.errors;
-    if let (Some(name), Some(sort_order)) = (name, sort_order)
-        && errors.is_empty()
-    {
-        let input = db::org::CatalogInput { name, sort_order };
+    if let Some(input) = input {
         let actor = user.actor(&ip);
         let center = user.center_id;
         let saved = save_in_tx(

@@ -7,7 +7,7 @@ use crate::domain::text;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::{ClientIp, CurrentUser};
-use crate::http::form::{Errors, FieldError, Fields, FormData};
+use crate::http::form::{Errors, FieldError, Fields, FormData, one_of};
 use crate::http::page::{self, Choice, Layout, ListQuery, Paging, choices};
 use crate::http::routes::Routes;
 use crate::http::urls;
@@ -94,6 +94,48 @@ struct StaffValues {
     employee_no: String,
     window_id: String,
     position: String,
+}
+
+impl StaffValues {
+    /// The staff form, each field read once: what was typed, for the page, and the staff
+    /// member it describes when every field is valid (else a message per bad field).
+    fn read(
+        form: &FormData,
+        windows: &[(i64, String)],
+    ) -> (StaffValues, Option<db::org::StaffInput>, Errors) {
+        let mut f = Fields::new(form);
+        let (name_typed, name) = f.read("name", |raw| Ok(text::required(raw, 50)?));
+        let (employee_no_typed, employee_no) = f.read("employee_no", |raw| {
+            let n = text::required(raw, 30)?;
+            if n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                Ok(n)
+            } else {
+                Err(FieldError::Message(
+                    "工号只能包含数字、字母或 -".to_string(),
+                ))
+            }
+        });
+        let (window_typed, window_id) = f.read("window_id", one_of(windows));
+        let (position_typed, position) = f.read("position", |raw| Ok(text::required(raw, 50)?));
+        let values = StaffValues {
+            name: name_typed,
+            employee_no: employee_no_typed,
+            window_id: window_typed,
+            position: position_typed,
+        };
+        let input = match (name, employee_no, window_id, position) {
+            (Some(name), Some(employee_no), Some(window_id), Some(position)) if f.ok() => {
+                Some(db::org::StaffInput {
+                    name,
+                    employee_no,
+                    window_id: WindowId(window_id),
+                    position,
+                })
+            }
+            _ => None,
+        };
+        (values, input, f.errors)
+    }
 }
 
 #[derive(Template)]
@@ -225,37 +267,8 @@ async fn staff_save(
             db::org::window_options(&mut conn, user.center_id, keep).await?,
         )
     };
-    let mut f = Fields::new(&form);
-    let name = f.text("name", 50);
-    let employee_no = f.with("employee_no", |raw| {
-        let n = text::required(raw, 30)?;
-        if n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            Ok(n)
-        } else {
-            Err(FieldError::Message(
-                "工号只能包含数字、字母或 -".to_string(),
-            ))
-        }
-    });
-    let window_id = f.choice("window_id", &windows);
-    let position = f.text("position", 50);
-    let mut errors = f.errors;
-    let values = StaffValues {
-        name: form.echo("name"),
-        employee_no: form.echo("employee_no"),
-        window_id: form.echo("window_id"),
-        position: form.echo("position"),
-    };
-    if let (Some(name), Some(employee_no), Some(window_id), Some(position)) =
-        (name, employee_no, window_id, position)
-        && errors.is_empty()
-    {
-        let input = db::org::StaffInput {
-            name,
-            employee_no,
-            window_id: WindowId(window_id),
-            position,
-        };
+    let (values, input, mut errors) = StaffValues::read(&form, &windows);
+    if let Some(input) = input {
         let actor = user.actor(&ip);
         let center = user.center_id;
         let saved = save_in_tx(

@@ -7,7 +7,7 @@ use crate::domain::text;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::{ClientIp, CurrentUser};
-use crate::http::form::{Errors, FieldError, Fields, FormData};
+use crate::http::form::{Errors, FieldError, Fields, FormData, one_of};
 use crate::http::page::{self, Choice, Layout, ListQuery, Paging, choices};
 use crate::http::routes::Routes;
 use crate::http::urls;
@@ -83,6 +83,49 @@ struct WindowValues {
     name: String,
     department_id: String,
     business_area_id: String,
+}
+
+impl WindowValues {
+    /// The window form, each field read once: what was typed, for the page, and the window
+    /// it describes when every field is valid (else a message per bad field).
+    fn read(
+        form: &FormData,
+        departments: &[(i64, String)],
+        areas: &[(i64, String)],
+    ) -> (WindowValues, Option<db::org::WindowInput>, Errors) {
+        let mut f = Fields::new(form);
+        let (number_typed, number) = f.read("number", |raw| {
+            let n = text::required(raw, 20)?;
+            if n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                Ok(n)
+            } else {
+                Err(FieldError::Message(
+                    "窗口编号只能包含数字、字母或 -，如 12 或 A-03".to_string(),
+                ))
+            }
+        });
+        let (name_typed, name) = f.read("name", |raw| Ok(text::required(raw, 100)?));
+        let (department_typed, department_id) = f.read("department_id", one_of(departments));
+        let (area_typed, business_area_id) = f.read("business_area_id", one_of(areas));
+        let values = WindowValues {
+            number: number_typed,
+            name: name_typed,
+            department_id: department_typed,
+            business_area_id: area_typed,
+        };
+        let input = match (number, name, department_id, business_area_id) {
+            (Some(number), Some(name), Some(department_id), Some(business_area_id)) if f.ok() => {
+                Some(db::org::WindowInput {
+                    number,
+                    name,
+                    department_id,
+                    business_area_id,
+                })
+            }
+            _ => None,
+        };
+        (values, input, f.errors)
+    }
 }
 
 #[derive(Template)]
@@ -231,37 +274,8 @@ async fn window_save(
                 .await?,
         )
     };
-    let mut f = Fields::new(&form);
-    let number = f.with("number", |raw| {
-        let n = text::required(raw, 20)?;
-        if n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            Ok(n)
-        } else {
-            Err(FieldError::Message(
-                "窗口编号只能包含数字、字母或 -，如 12 或 A-03".to_string(),
-            ))
-        }
-    });
-    let name = f.text("name", 100);
-    let department_id = f.choice("department_id", &departments);
-    let business_area_id = f.choice("business_area_id", &areas);
-    let mut errors = f.errors;
-    let values = WindowValues {
-        number: form.echo("number"),
-        name: form.echo("name"),
-        department_id: form.echo("department_id"),
-        business_area_id: form.echo("business_area_id"),
-    };
-    if let (Some(number), Some(name), Some(department_id), Some(business_area_id)) =
-        (number, name, department_id, business_area_id)
-        && errors.is_empty()
-    {
-        let input = db::org::WindowInput {
-            number,
-            name,
-            department_id,
-            business_area_id,
-        };
+    let (values, input, mut errors) = WindowValues::read(&form, &departments, &areas);
+    if let Some(input) = input {
         let actor = user.actor(&ip);
         let center = user.center_id;
         let saved = save_in_tx(
