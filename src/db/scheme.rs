@@ -10,7 +10,7 @@ use sqlx::PgConnection;
 pub struct SchemeRow {
     pub scheme_id: i64,
     pub name: String,
-    pub period_kind: String,
+    pub period_kind: PeriodKind,
     pub rules: Value,
 }
 
@@ -68,8 +68,8 @@ pub async fn schemes_for(
 ) -> sqlx::Result<Vec<SchemeRow>> {
     sqlx::query_as!(
         SchemeRow,
-        "select scheme_id, name, period_kind, rules from scheme
-         where center_id = $1 and period_kind = $2 and active order by scheme_id",
+        r#"select scheme_id, name, period_kind as "period_kind: PeriodKind", rules from scheme
+         where center_id = $1 and period_kind = $2 and active order by scheme_id"#,
         center_id.0,
         kind.as_str()
     )
@@ -81,7 +81,7 @@ pub async fn schemes_for(
 pub async fn schemes(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Vec<SchemeRow>> {
     sqlx::query_as!(
         SchemeRow,
-        "select scheme_id, name, period_kind, rules from scheme where center_id = $1 order by scheme_id",
+        r#"select scheme_id, name, period_kind as "period_kind: PeriodKind", rules from scheme where center_id = $1 order by scheme_id"#,
         center_id.0
     )
     .fetch_all(conn)

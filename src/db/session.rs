@@ -2,6 +2,7 @@
 //! SHA-256, so a leaked table cannot be replayed. A request costs one indexed lookup, and
 //! `last_seen_at` is written at most once a minute.
 
+use crate::domain::Role;
 use crate::domain::ids::{AccountId, CenterId, StaffId, WindowId};
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
@@ -15,7 +16,7 @@ pub struct SessionUser {
     pub center_name: String,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub window_id: Option<WindowId>,
     pub staff_id: Option<StaffId>,
     pub is_group_leader: bool,
@@ -61,7 +62,7 @@ pub async fn load(
     sqlx::query_as!(
         SessionUser,
         r#"select a.account_id, a.center_id, c.name as center_name, a.username, a.display_name,
-                  a.role, a.window_id as "window_id: WindowId", a.staff_id as "staff_id: StaffId", a.is_group_leader, a.must_change_password,
+                  a.role as "role: Role", a.window_id as "window_id: WindowId", a.staff_id as "staff_id: StaffId", a.is_group_leader, a.must_change_password,
                   s.csrf_token, s.created_at,
                   (s.last_seen_at < now() - interval '60 seconds') as "stale!",
                   w.number as "window_number?", w.name as "window_name?",

@@ -220,41 +220,38 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
         match loaded {
             Err(e) => return AppError::Db(e).into_response(),
             Ok(None) => clear_cookie = true,
-            Ok(Some(u)) => match Role::parse(&u.role) {
-                Some(role) => {
-                    req.extensions_mut().insert(CurrentUser {
-                        account_id: u.account_id,
-                        center_id: u.center_id,
-                        center_name: u.center_name,
-                        username: u.username,
-                        display_name: u.display_name,
-                        role,
-                        window_id: u.window_id,
-                        staff_id: u.staff_id,
-                        is_group_leader: u.is_group_leader,
-                        must_change_password: u.must_change_password,
-                        csrf_token: u.csrf_token,
-                        session_hash: hash,
-                        window: match (
-                            u.window_number,
-                            u.window_name,
-                            u.department_name,
-                            u.business_area_name,
-                        ) {
-                            (Some(number), Some(name), Some(department), Some(business_area)) => {
-                                Some(WindowInfo {
-                                    number,
-                                    name,
-                                    department,
-                                    business_area,
-                                })
-                            }
-                            _ => None,
-                        },
-                    });
-                }
-                None => clear_cookie = true,
-            },
+            Ok(Some(u)) => {
+                req.extensions_mut().insert(CurrentUser {
+                    account_id: u.account_id,
+                    center_id: u.center_id,
+                    center_name: u.center_name,
+                    username: u.username,
+                    display_name: u.display_name,
+                    role: u.role,
+                    window_id: u.window_id,
+                    staff_id: u.staff_id,
+                    is_group_leader: u.is_group_leader,
+                    must_change_password: u.must_change_password,
+                    csrf_token: u.csrf_token,
+                    session_hash: hash,
+                    window: match (
+                        u.window_number,
+                        u.window_name,
+                        u.department_name,
+                        u.business_area_name,
+                    ) {
+                        (Some(number), Some(name), Some(department), Some(business_area)) => {
+                            Some(WindowInfo {
+                                number,
+                                name,
+                                department,
+                                business_area,
+                            })
+                        }
+                        _ => None,
+                    },
+                });
+            }
         }
     } else {
         clear_cookie = true;

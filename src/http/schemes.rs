@@ -13,7 +13,6 @@ use super::page::{self, Layout};
 use super::routes::{ADMIN, Access, Routes};
 use super::urls;
 use crate::db;
-use crate::domain::period::PeriodKind;
 use crate::scoring::{self, KindRulesInput, Number, RulesInput, WeightsInput};
 
 const A: Access = Access::Roles(ADMIN);
@@ -77,9 +76,7 @@ async fn list(
         .await?
         .into_iter()
         .map(|s| SchemeItem {
-            kind: PeriodKind::parse(&s.period_kind)
-                .map(PeriodKind::label)
-                .unwrap_or(""),
+            kind: s.period_kind.label(),
             url: urls::item(urls::SCHEMES, s.scheme_id),
             name: s.name,
         })
