@@ -4,18 +4,20 @@
 //! ever logged or audited.
 
 use crate::domain::ids::{AccountId, CenterId, PeriodId, WindowId};
-use serde_json::Value;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use super::audit::{self, Actor, Change};
+use crate::scoring::{PeriodResult, RulesInput};
+use sqlx::types::Json;
 
 /// The period of a center whose voting is open, with its candidate snapshot.
 pub struct OpenVote {
     pub period_id: PeriodId,
     pub code: String,
-    pub candidates: Value,
-    pub rules: Value,
+    /// The scoring module's result when the candidates were confirmed.
+    pub candidates: Json<PeriodResult>,
+    pub rules: Json<RulesInput>,
 }
 
 pub async fn open_vote(
@@ -24,7 +26,8 @@ pub async fn open_vote(
 ) -> sqlx::Result<Option<OpenVote>> {
     sqlx::query_as!(
         OpenVote,
-        r#"select period_id, code, candidates as "candidates!", rules from period
+        r#"select period_id, code, candidates as "candidates!: Json<PeriodResult>",
+                  rules as "rules: Json<RulesInput>" from period
            where center_id = $1 and phase = 'voting' and candidates is not null
            order by code desc limit 1"#,
         center_id.0

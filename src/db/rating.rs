@@ -3,16 +3,18 @@
 //! audited.
 
 use crate::domain::ids::{AccountId, CenterId, PeriodId};
-use serde_json::Value;
 use sqlx::PgConnection;
 
 use super::audit::{self, Actor, Change};
+use crate::scoring::{PeriodResult, RulesInput};
+use sqlx::types::Json;
 
 pub struct OpenRating {
     pub period_id: PeriodId,
     pub code: String,
-    pub candidates: Value,
-    pub rules: Value,
+    /// The scoring module's result when the candidates were confirmed.
+    pub candidates: Json<PeriodResult>,
+    pub rules: Json<RulesInput>,
     pub months: Vec<String>,
 }
 
@@ -23,7 +25,8 @@ pub async fn open_rating(
 ) -> sqlx::Result<Option<OpenRating>> {
     sqlx::query_as!(
         OpenRating,
-        r#"select period_id, code, candidates as "candidates!", rules, months from period
+        r#"select period_id, code, candidates as "candidates!: Json<PeriodResult>",
+                  rules as "rules: Json<RulesInput>", months from period
            where center_id = $1 and phase = 'rating' and candidates is not null
            order by code desc limit 1"#,
         center_id.0

@@ -5,10 +5,10 @@
 
 use std::collections::HashSet;
 
+use crate::scoring::Kind;
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde_json::Value;
 
 use super::AppState;
 use super::error::{AppError, AppResult};
@@ -60,22 +60,20 @@ fn kind_title(kind: &str) -> (&'static str, &'static str, &'static str) {
 
 /// The candidates of a kind as the snapshot has them, in assessment-rank order.
 fn snapshot_candidates<'a>(vote: &'a OpenVote, kind: &str) -> Vec<(&'a str, String)> {
-    let k = &vote.candidates[kind];
-    let ids: Vec<&str> = k["candidates"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    ids.into_iter()
-        .map(|id| {
-            let a = k["entrants"]
-                .as_array()
-                .and_then(|es| es.iter().find(|e| e["id"].as_str() == Some(id)))
-                .and_then(|e| e["assessment"].as_str())
-                .unwrap_or("")
-                .to_string();
-            (id, a)
-        })
-        .collect()
+    match Kind::parse(kind) {
+        Some(k) => vote.candidates.kind(k).candidates_with_assessment(),
+        None => Vec::new(),
+    }
+}
+
+/// The most candidates one ballot of a kind may recommend.
+fn cap_of(vote: &OpenVote, kind: &str) -> i64 {
+    let rules = match Kind::parse(kind) {
+        Some(Kind::Window) => &vote.rules.window,
+        Some(Kind::Staff) => &vote.rules.staff,
+        None => return 0,
+    };
+    rules.max_recommendations.whole().unwrap_or(0)
 }
 
 fn numeric_ids(list: &[(&str, String)], prefix: char) -> Vec<i64> {
@@ -126,9 +124,7 @@ async fn build(
             kind,
             title,
             noun,
-            cap: vote.rules[kind]["max_recommendations"]
-                .as_i64()
-                .unwrap_or(0),
+            cap: cap_of(vote, kind),
             options,
             cast_at: receipts
                 .iter()
@@ -194,9 +190,7 @@ fn check_choices(
     head_window: WindowId,
 ) -> Result<Vec<i64>, String> {
     let candidates = snapshot_candidates(vote, kind);
-    let cap = vote.rules[kind]["max_recommendations"]
-        .as_i64()
-        .unwrap_or(0);
+    let cap = cap_of(vote, kind);
     let (_, _, noun) = kind_title(kind);
     if chosen.len() as i64 > cap {
         return Err(format!(

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde_json::Value;
 
 use super::AppState;
 use super::error::AppResult;
@@ -18,7 +17,7 @@ use super::routes::{Access, LEADERSHIP, Routes};
 use super::urls;
 use crate::db::{self, rating::OpenRating};
 use crate::domain::text;
-use crate::scoring::Fixed2;
+use crate::scoring::{Fixed2, Kind, PeriodResult};
 
 pub fn routes(r: Routes) -> Routes {
     r.get(urls::RATINGS, Access::Roles(LEADERSHIP), ratings_page)
@@ -54,25 +53,13 @@ struct RatingsPage {
     action: &'static str,
 }
 
-fn candidate_ids(snapshot: &Value, kind: &str) -> Vec<(String, String)> {
-    let k = &snapshot[kind];
-    k["candidates"]
-        .as_array()
-        .map(|ids| {
-            ids.iter()
-                .filter_map(Value::as_str)
-                .map(|id| {
-                    let a = k["entrants"]
-                        .as_array()
-                        .and_then(|es| es.iter().find(|e| e["id"].as_str() == Some(id)))
-                        .and_then(|e| e["assessment"].as_str())
-                        .unwrap_or("")
-                        .to_string();
-                    (id.to_string(), a)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+fn candidate_ids(snapshot: &PeriodResult, kind: Kind) -> Vec<(String, String)> {
+    snapshot
+        .kind(kind)
+        .candidates_with_assessment()
+        .into_iter()
+        .map(|(id, a)| (id.to_string(), a))
+        .collect()
 }
 
 /// D of each candidate, from the closed vote's counts (by the scoring module).
@@ -127,8 +114,8 @@ async fn render(
         };
         return Ok(page::ok_or_invalid(messages.is_empty(), &page_));
     };
-    let windows = candidate_ids(&open.candidates, "window");
-    let staff = candidate_ids(&open.candidates, "staff");
+    let windows = candidate_ids(&open.candidates, Kind::Window);
+    let staff = candidate_ids(&open.candidates, Kind::Staff);
     let num = |list: &[(String, String)]| -> Vec<i64> {
         list.iter()
             .filter_map(|(id, _)| id[1..].parse().ok())
@@ -229,9 +216,9 @@ async fn save(
         )
         .await;
     };
-    let candidates: Vec<String> = candidate_ids(&open.candidates, "window")
+    let candidates: Vec<String> = candidate_ids(&open.candidates, Kind::Window)
         .into_iter()
-        .chain(candidate_ids(&open.candidates, "staff"))
+        .chain(candidate_ids(&open.candidates, Kind::Staff))
         .map(|(id, _)| id)
         .collect();
     let mut typed = HashMap::new();

@@ -121,6 +121,26 @@ pub struct KindResult {
     pub decided: Vec<String>,
 }
 
+impl KindResult {
+    /// The candidates in assessment-rank order, each with its assessment as pages show it
+    /// (two decimals; empty when it has none).
+    pub fn candidates_with_assessment(&self) -> Vec<(&str, String)> {
+        self.candidates
+            .iter()
+            .map(|id| {
+                let assessment = self
+                    .entrants
+                    .iter()
+                    .find(|e| e.id == *id)
+                    .and_then(|e| e.assessment)
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
+                (id.as_str(), assessment)
+            })
+            .collect()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntrantResult {
     pub id: String,
