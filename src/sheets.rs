@@ -314,20 +314,16 @@ fn csv_rows(text: &str) -> Result<Vec<Vec<String>>, SheetError> {
         let rest_of_break =
             usize::from(at > 0 && bytes[at - 1] == b'\r' && bytes.get(at) == Some(&b'\n'));
         let blank = newlines(&bytes[at..at + run]).saturating_sub(rest_of_break);
-        rows.extend((0..blank).map(|_| vec![String::new()]));
-        rows.push(record.iter().map(str::to_string).collect());
-        if rows.len() > MAX_ROWS + 1 {
+        // Counted before any row is made: a file of blank lines costs no memory.
+        if rows.len() + blank + 1 > MAX_ROWS + 1 {
             return Err(SheetError::TooManyRows(
                 text.lines().count().saturating_sub(1),
             ));
         }
-    }
-    if !rows.is_empty() {
-        // Blank lines after the last record's own line break.
-        let run = bytes.iter().rev().take_while(|b| line_break(b)).count();
-        let blank = newlines(&bytes[bytes.len() - run..]).saturating_sub(1);
         rows.extend((0..blank).map(|_| vec![String::new()]));
+        rows.push(record.iter().map(str::to_string).collect());
     }
+    // Blank lines after the last record are not rows: the sheet ends with its last record.
     Ok(rows)
 }
 
@@ -473,9 +469,16 @@ mod tests {
                 vec![""],
                 vec!["2", "9\"5"],
                 vec!["3"],
-                vec![""],
             ]
         );
+    }
+
+    #[test]
+    fn a_csv_of_blank_lines_is_refused_before_its_rows_are_made() {
+        let blank = format!("a,b\n{}c,d\n", "\n".repeat(5_000_000));
+        assert!(matches!(csv_rows(&blank), Err(SheetError::TooManyRows(_))));
+        let trailing = format!("a,b\nc,d{}", "\n".repeat(5_000_000));
+        assert_eq!(csv_rows(&trailing).unwrap().len(), 2);
     }
 
     #[test]

@@ -24,11 +24,7 @@ pub fn routes(r: Routes) -> Routes {
         .public("/honor-roll/{code}/hall", roll::hall_of)
         .public("/photos/{staff}", roll::photo)
         .public(urls::VERIFY, certificates::verify_form)
-        .get(
-            "/verify/{number}",
-            Access::Public,
-            certificates::verify_number,
-        )
+        .public("/verify/{number}", certificates::verify_number)
         .get(
             "/certificates/{code}",
             Access::Roles(CERTIFICATES),
