@@ -1,7 +1,7 @@
 //! Monthly scores (百分考核). Scores belong to months, not periods; they are stored as
 //! numeric(5,2) and handled in Rust as integer hundredths, like the scoring module does.
 
-use crate::domain::ids::{CenterId, StaffId, WindowId};
+use crate::domain::ids::{CenterId, Entrant, StaffId, WindowId};
 use sqlx::PgConnection;
 
 use super::audit::{self, Actor, Change};
@@ -133,17 +133,13 @@ pub async fn set(
     actor: &Actor,
     center_id: CenterId,
     month: &str,
-    staff: bool,
-    id: i64,
+    entrant: Entrant,
     before: Option<i32>,
     after: Option<i32>,
     correction: Option<&str>,
 ) -> sqlx::Result<()> {
-    let (window_id, staff_id) = if staff {
-        (None, Some(id))
-    } else {
-        (Some(id), None)
-    };
+    let (staff, id) = (entrant.is_staff(), entrant.id());
+    let (window_id, staff_id) = entrant.columns();
     // One query per kind, so that the partial unique indexes serve the lookup.
     let existing = if staff {
         sqlx::query_scalar!(
@@ -233,8 +229,7 @@ pub async fn record_correction(
     actor: &Actor,
     center_id: CenterId,
     month: &str,
-    staff: bool,
-    id: i64,
+    entrant: Entrant,
     before: Option<i32>,
     after: i32,
     reason: &str,
@@ -243,11 +238,7 @@ pub async fn record_correction(
     let made_by = actor
         .account_id
         .ok_or_else(|| sqlx::Error::Protocol("a correction needs its author".into()))?;
-    let (window_id, staff_id) = if staff {
-        (None, Some(id))
-    } else {
-        (Some(id), None)
-    };
+    let (window_id, staff_id) = entrant.columns();
     sqlx::query!(
         "insert into score_correction (center_id, month, window_id, staff_id, score_before, score_after, reason, periods, made_by)
          values ($1, $2, $3, $4, $5::int / 100.0, $6::int / 100.0, $7, $8, $9)",
@@ -369,10 +360,10 @@ pub struct HistoryRow {
 pub async fn history(
     conn: &mut PgConnection,
     center_id: CenterId,
-    staff: bool,
-    id: i64,
+    entrant: Entrant,
     months: &[String],
 ) -> sqlx::Result<Vec<HistoryRow>> {
+    let (staff, id) = (entrant.is_staff(), entrant.id());
     sqlx::query_as!(
         HistoryRow,
         r#"select m.month as "month!",

@@ -113,6 +113,23 @@ impl Entrant {
     pub fn is_staff(self) -> bool {
         matches!(self, Entrant::Staff(_))
     }
+
+    /// The window's or the staff member's id, as a number.
+    pub fn id(self) -> i64 {
+        match self {
+            Entrant::Window(w) => w.0,
+            Entrant::Staff(s) => s.0,
+        }
+    }
+
+    /// A window's or a staff member's id, as the grid of one kind carries it.
+    pub fn of(staff: bool, id: i64) -> Entrant {
+        if staff {
+            Entrant::Staff(StaffId(id))
+        } else {
+            Entrant::Window(WindowId(id))
+        }
+    }
 }
 
 #[cfg(test)]

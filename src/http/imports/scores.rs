@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::db;
 use crate::db::imports::Change;
+use crate::domain::ids::Entrant;
 use crate::domain::period::{is_month, month_label};
 use crate::domain::text;
 use crate::http::AppState;
@@ -497,8 +498,7 @@ async fn confirm(
             &actor,
             user.center_id,
             &month,
-            staff,
-            c.id,
+            Entrant::of(staff, c.id),
             c.before,
             Some(c.after),
             None,

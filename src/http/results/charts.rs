@@ -2,7 +2,7 @@
 //! twelve months of history, each with its numbers as a table.
 
 use crate::db;
-use crate::domain::ids::CenterId;
+use crate::domain::ids::{CenterId, Entrant};
 use crate::http::error::AppResult;
 use crate::scoring::{self, KindResult};
 
@@ -167,12 +167,11 @@ fn twelve_months(last: &str) -> Vec<String> {
 pub async fn history_chart(
     conn: &mut sqlx::PgConnection,
     center_id: CenterId,
-    staff: bool,
-    id: i64,
+    entrant: Entrant,
     last_month: &str,
 ) -> AppResult<Option<ChartView>> {
     let months = twelve_months(last_month);
-    let rows = db::score::history(conn, center_id, staff, id, &months).await?;
+    let rows = db::score::history(conn, center_id, entrant, &months).await?;
     if rows.iter().all(|r| r.own.is_none()) {
         return Ok(None);
     }
@@ -193,7 +192,7 @@ pub async fn history_chart(
         .collect();
     let series = [
         crate::charts::Series {
-            name: if staff {
+            name: if entrant.is_staff() {
                 "本人".into()
             } else {
                 "本窗口".into()

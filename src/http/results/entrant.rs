@@ -5,6 +5,7 @@ use super::charts::history_chart;
 use super::exports::ballot_counts;
 use super::page::f2;
 use super::period_results;
+use crate::domain::ids::Entrant;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::PeriodCtx;
@@ -107,7 +108,13 @@ pub(super) async fn entrant_page(
         Some(num) => {
             let mut conn = state.db.acquire().await?;
             let last = p.months.last().cloned().unwrap_or_default();
-            history_chart(&mut conn, user.center_id, kind == "staff", num, &last).await?
+            history_chart(
+                &mut conn,
+                user.center_id,
+                Entrant::of(kind == "staff", num),
+                &last,
+            )
+            .await?
         }
         None => None,
     };

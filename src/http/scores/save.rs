@@ -4,6 +4,7 @@
 use super::corrections::{Outcome, plan_corrections};
 use super::{Typed, View, label_map, render_grid, show};
 use crate::db::{self};
+use crate::domain::ids::Entrant;
 use crate::domain::period::{is_month, month_label};
 use crate::domain::text;
 use crate::http::AppState;
@@ -145,8 +146,7 @@ pub(super) async fn grid_save(
                 &actor,
                 user.center_id,
                 &month,
-                view.staff,
-                *id,
+                Entrant::of(view.staff, *id),
                 *before,
                 *after,
                 None,
@@ -193,8 +193,7 @@ pub(super) async fn grid_save(
             &actor,
             user.center_id,
             &month,
-            view.staff,
-            *id,
+            Entrant::of(view.staff, *id),
             *before,
             *after,
             &reason,
@@ -206,8 +205,7 @@ pub(super) async fn grid_save(
             &actor,
             user.center_id,
             &month,
-            view.staff,
-            *id,
+            Entrant::of(view.staff, *id),
             *before,
             Some(*after),
             Some(&reason),
