@@ -328,7 +328,10 @@ async fn vote(
             .map(|(_, s)| *s)
             .collect();
         staff.truncate(10);
-        for (kind, ids) in [("window", &windows), ("staff", &staff)] {
+        for (kind, ids) in [
+            (scoring::Kind::Window, &windows),
+            (scoring::Kind::Staff, &staff),
+        ] {
             let cast = db::ballot::cast(
                 conn,
                 &a,

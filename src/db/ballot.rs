@@ -8,7 +8,7 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use super::audit::{self, Actor, Change};
-use crate::scoring::{PeriodResult, RulesInput};
+use crate::scoring::{Kind, PeriodResult, RulesInput};
 use sqlx::types::Json;
 
 /// The period of a center whose voting is open, with its candidate snapshot.
@@ -115,10 +115,11 @@ pub async fn cast(
     center_id: CenterId,
     period_id: PeriodId,
     code: &str,
-    kind: &str,
+    kind: Kind,
     head_window: WindowId,
     ids: &[i64],
 ) -> sqlx::Result<Result<OffsetDateTime, Refused>> {
+    let kind = kind.as_str();
     let phase = sqlx::query_scalar!(
         "select phase from period where center_id = $1 and period_id = $2 for share",
         center_id.0,

@@ -50,28 +50,24 @@ pub struct BallotView {
     pub error: Option<String>,
 }
 
-fn kind_title(kind: &str) -> (&'static str, &'static str, &'static str) {
-    if kind == "window" {
-        ("window", "优质服务窗口推荐票", "个窗口")
-    } else {
-        ("staff", "优秀服务标兵推荐票", "名工作人员")
+/// A ballot's title and the noun of its cap.
+fn kind_title(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Window => ("优质服务窗口推荐票", "个窗口"),
+        Kind::Staff => ("优秀服务标兵推荐票", "名工作人员"),
     }
 }
 
 /// The candidates of a kind as the snapshot has them, in assessment-rank order.
-fn snapshot_candidates<'a>(vote: &'a OpenVote, kind: &str) -> Vec<(&'a str, String)> {
-    match Kind::parse(kind) {
-        Some(k) => vote.candidates.kind(k).candidates_with_assessment(),
-        None => Vec::new(),
-    }
+fn snapshot_candidates(vote: &OpenVote, kind: Kind) -> Vec<(&str, String)> {
+    vote.candidates.kind(kind).candidates_with_assessment()
 }
 
 /// The most candidates one ballot of a kind may recommend.
-fn cap_of(vote: &OpenVote, kind: &str) -> i64 {
-    let rules = match Kind::parse(kind) {
-        Some(Kind::Window) => &vote.rules.window,
-        Some(Kind::Staff) => &vote.rules.staff,
-        None => return 0,
+fn cap_of(vote: &OpenVote, kind: Kind) -> i64 {
+    let rules = match kind {
+        Kind::Window => &vote.rules.window,
+        Kind::Staff => &vote.rules.staff,
     };
     rules.max_recommendations.whole().unwrap_or(0)
 }
@@ -86,11 +82,11 @@ async fn build(
     state: &AppState,
     user: &CurrentUser,
     vote: &OpenVote,
-    selected: Option<(&str, &HashSet<String>, String)>,
+    selected: Option<(Kind, &HashSet<String>, String)>,
 ) -> AppResult<Vec<BallotView>> {
     let head_window = user.window_id.ok_or(AppError::Forbidden)?;
-    let windows = snapshot_candidates(vote, "window");
-    let staff = snapshot_candidates(vote, "staff");
+    let windows = snapshot_candidates(vote, Kind::Window);
+    let staff = snapshot_candidates(vote, Kind::Staff);
     let mut conn = state.db.acquire().await?;
     let described = db::ballot::describe(
         &mut conn,
@@ -102,8 +98,8 @@ async fn build(
     let receipts = db::ballot::receipts(&mut conn, vote.period_id, user.account_id).await?;
     drop(conn);
     let mut views = Vec::new();
-    for (kind, list) in [("window", &windows), ("staff", &staff)] {
-        let (kind, title, noun) = kind_title(kind);
+    for (kind, list) in [(Kind::Window, &windows), (Kind::Staff, &staff)] {
+        let (title, noun) = kind_title(kind);
         let options = list
             .iter()
             .filter_map(|(id, a)| {
@@ -121,14 +117,14 @@ async fn build(
             })
             .collect();
         views.push(BallotView {
-            kind,
+            kind: kind.as_str(),
             title,
             noun,
             cap: cap_of(vote, kind),
             options,
             cast_at: receipts
                 .iter()
-                .find(|(k, _)| k == kind)
+                .find(|(k, _)| k == kind.as_str())
                 .map(|(_, t)| crate::domain::format_datetime(Some(*t))),
             error: selected
                 .as_ref()
@@ -184,14 +180,14 @@ async fn ballot_page(
 /// repeats, candidates of the right kind only. Server-side, whatever the form says.
 fn check_choices(
     vote: &OpenVote,
-    kind: &str,
+    kind: Kind,
     chosen: &[String],
     described: &[(String, String, String, WindowId)],
     head_window: WindowId,
 ) -> Result<Vec<i64>, String> {
     let candidates = snapshot_candidates(vote, kind);
     let cap = cap_of(vote, kind);
-    let (_, _, noun) = kind_title(kind);
+    let (_, noun) = kind_title(kind);
     if chosen.len() as i64 > cap {
         return Err(format!(
             "最多推荐 {cap} {noun}，您选择了 {} 个，请减少后再提交。",
@@ -220,12 +216,12 @@ fn check_choices(
 }
 
 /// Reads the kind and the chosen candidates of a ballot form.
-fn read_ballot(form: &FormData) -> Result<(&'static str, Vec<String>), AppError> {
-    let kind = match form.raw("kind") {
-        Ok("window") => "window",
-        Ok("staff") => "staff",
-        _ => return Err(AppError::BadRequest),
-    };
+fn read_ballot(form: &FormData) -> Result<(Kind, Vec<String>), AppError> {
+    let kind = form
+        .raw("kind")
+        .ok()
+        .and_then(Kind::parse)
+        .ok_or(AppError::BadRequest)?;
     let chosen = form.all_utf8("c").map_err(|_| AppError::BadRequest)?;
     Ok((
         kind,
@@ -257,8 +253,8 @@ async fn with_vote(
     let Some(vote) = db::ballot::open_vote(&mut conn, user.center_id).await? else {
         return Ok(None);
     };
-    let w = snapshot_candidates(&vote, "window");
-    let s = snapshot_candidates(&vote, "staff");
+    let w = snapshot_candidates(&vote, Kind::Window);
+    let s = snapshot_candidates(&vote, Kind::Staff);
     let described = db::ballot::describe(
         &mut conn,
         user.center_id,
@@ -288,7 +284,7 @@ async fn invalid(
     state: &AppState,
     user: &CurrentUser,
     vote: &OpenVote,
-    kind: &str,
+    kind: Kind,
     chosen: &[String],
     msg: String,
 ) -> AppResult<Response> {
@@ -319,7 +315,7 @@ async fn review(
     if let Err(msg) = check_choices(&vote, kind, &chosen, &described, head_window) {
         return invalid(&state, &user, &vote, kind, &chosen, msg).await;
     }
-    let (kind, title, _) = kind_title(kind);
+    let (title, _) = kind_title(kind);
     let chosen = chosen
         .iter()
         .filter_map(|id| {
@@ -339,7 +335,7 @@ async fn review(
         period: period_label(&vote.code),
         code: vote.code.clone(),
         title,
-        kind,
+        kind: kind.as_str(),
         chosen,
         action: urls::BALLOT,
         back: urls::BALLOT,
