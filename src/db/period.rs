@@ -5,7 +5,7 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use super::audit::{self, Actor, Change};
-use crate::domain::ids::{CenterId, PeriodId};
+use crate::domain::ids::{CenterId, PeriodId, SchemeId};
 use crate::domain::period::{PeriodKind, Phase};
 use crate::scoring::RulesInput;
 use sqlx::types::Json;
@@ -62,7 +62,7 @@ pub async fn period_create(
     code: &str,
     months: &[String],
     kind: PeriodKind,
-    scheme_id: i64,
+    scheme_id: SchemeId,
 ) -> sqlx::Result<Option<i64>> {
     let id = sqlx::query_scalar!(
         "insert into period (center_id, code, scheme_id, rules, months)
@@ -71,7 +71,7 @@ pub async fn period_create(
          returning period_id",
         center_id.0,
         code,
-        scheme_id,
+        scheme_id.0,
         months,
         kind.as_str()
     )

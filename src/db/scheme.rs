@@ -1,14 +1,14 @@
 //! Evaluation schemes (评选方案): the rules a period copies when it is opened.
 
 use super::audit::{self, Actor, Change};
-use crate::domain::ids::CenterId;
+use crate::domain::ids::{CenterId, SchemeId};
 use crate::domain::period::{PeriodKind, default_rules, default_scheme_name};
 use serde_json::Value;
 use sqlx::PgConnection;
 
 #[derive(Debug, Clone)]
 pub struct SchemeRow {
-    pub scheme_id: i64,
+    pub scheme_id: SchemeId,
     pub name: String,
     pub period_kind: PeriodKind,
     pub rules: Value,
@@ -94,13 +94,13 @@ pub async fn scheme_update(
     conn: &mut PgConnection,
     actor: &Actor,
     center_id: CenterId,
-    scheme_id: i64,
+    scheme_id: SchemeId,
     rules: &Value,
 ) -> sqlx::Result<bool> {
     let before = sqlx::query_scalar!(
         "select rules from scheme where center_id = $1 and scheme_id = $2 for update",
         center_id.0,
-        scheme_id
+        scheme_id.0
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -110,7 +110,7 @@ pub async fn scheme_update(
     sqlx::query!(
         "update scheme set rules = $3, updated_at = now() where center_id = $1 and scheme_id = $2",
         center_id.0,
-        scheme_id,
+        scheme_id.0,
         rules
     )
     .execute(&mut *conn)

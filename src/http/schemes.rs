@@ -13,6 +13,7 @@ use super::page::{self, Layout};
 use super::routes::{ADMIN, Access, Routes};
 use super::urls;
 use crate::db;
+use crate::domain::ids::SchemeId;
 use crate::scoring::{self, KindRulesInput, Number, RulesInput, WeightsInput};
 
 const A: Access = Access::Roles(ADMIN);
@@ -105,7 +106,7 @@ struct FormPage {
 }
 
 async fn load(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<db::scheme::SchemeRow> {
-    let id: i64 = super::extract::path_id(id)?;
+    let id: SchemeId = super::extract::path_id(id)?;
     let mut conn = state.db.acquire().await?;
     db::scheme::schemes(&mut conn, user.center_id)
         .await?
