@@ -59,13 +59,14 @@ pub async fn veto_create(
     period_id: PeriodId,
     input: &VetoInput,
 ) -> sqlx::Result<i64> {
+    let (window_id, staff_id) = input.entrant.columns();
     let id = sqlx::query_scalar!(
         "insert into veto (center_id, period_id, window_id, staff_id, code, occurred_on, description, evidence, created_by)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning veto_id",
         center_id.0,
         period_id.0,
-        input.entrant.columns().0,
-        input.entrant.columns().1,
+        window_id,
+        staff_id,
         input.code.as_str(),
         input.occurred_on,
         input.description,

@@ -91,10 +91,11 @@ pub(super) async fn correction_save(
         return Err(AppError::NotFound);
     }
     let mut f = crate::http::form::Fields::new(&form);
-    let (values, veto) = VetoForm::read(&mut f, &form, false);
-    let reason = f.paragraph("reason", 1000);
+    let (values, veto) = VetoForm::read(&mut f);
+    let (typed_reason, reason) = f.read("reason", |raw| {
+        Ok(crate::domain::text::paragraph(raw, 1000)?)
+    });
     let mut errors = f.errors;
-    let typed_reason = form.echo("reason");
     if let (Some(veto), Some(reason)) = (veto, reason)
         && errors.is_empty()
     {

@@ -5,12 +5,12 @@
 use time::Date;
 
 use crate::db;
-use crate::domain::ids::Entrant;
+use crate::domain::ids::{Entrant, StaffId, WindowId};
 use crate::domain::veto::VetoCode;
 use crate::http::AppState;
 use crate::http::error::AppResult;
 use crate::http::extract::CurrentUser;
-use crate::http::form::{FieldError, Fields, FormData};
+use crate::http::form::{FieldError, Fields};
 use crate::http::page::Choice;
 
 /// The fields as typed, shown again when the form comes back with a message.
@@ -32,34 +32,29 @@ pub struct VetoForm {
 }
 
 impl VetoForm {
-    /// Reads whom, which veto, when and what happened; `None` with a message per bad field
-    /// in `f.errors`. `with_evidence` also keeps the evidence field as typed.
-    pub fn read(
-        f: &mut Fields,
-        form: &FormData,
-        with_evidence: bool,
-    ) -> (VetoValues, Option<VetoForm>) {
-        let values = VetoValues {
-            target: form.echo("target"),
-            code: form.echo("code"),
-            occurred_on: form.echo("occurred_on"),
-            description: form.echo("description"),
-            evidence: if with_evidence {
-                form.echo("evidence")
-            } else {
-                String::new()
-            },
-        };
-        let entrant = f.with("target", |raw| {
+    /// Reads whom, which veto, when and what happened, each field once: what was typed
+    /// (evidence left empty: only the veto form has it), and the veto when every field is
+    /// valid (else a message per bad field in `f.errors`).
+    pub fn read(f: &mut Fields) -> (VetoValues, Option<VetoForm>) {
+        let (target, entrant) = f.read("target", |raw| {
             Entrant::parse_choice(raw)
                 .ok_or_else(|| FieldError::Message("请选择窗口或工作人员".to_string()))
         });
-        let code = f.with("code", |raw| {
+        let (code_typed, code) = f.read("code", |raw| {
             VetoCode::parse(raw)
                 .ok_or_else(|| FieldError::Message("请选择一票否决情形".to_string()))
         });
-        let occurred_on = f.with("occurred_on", parse_date);
-        let description = f.paragraph("description", 1000);
+        let (occurred_typed, occurred_on) = f.read("occurred_on", parse_date);
+        let (description_typed, description) = f.read("description", |raw| {
+            Ok(crate::domain::text::paragraph(raw, 1000)?)
+        });
+        let values = VetoValues {
+            target,
+            code: code_typed,
+            occurred_on: occurred_typed,
+            description: description_typed,
+            evidence: String::new(),
+        };
         let veto = match (entrant, code, occurred_on, description) {
             (Some(entrant), Some(code), Some(occurred_on), Some(description)) => Some(VetoForm {
                 entrant,
@@ -108,14 +103,23 @@ pub async fn veto_choices(
     let mut conn = state.db.acquire().await?;
     let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
     let staff = db::org::staff_options(&mut conn, user.center_id, None).await?;
-    let choice = |prefix: char, (id, label): &(i64, String)| Choice {
-        value: format!("{prefix}{id}"),
-        label: label.clone(),
-        selected: values.target == format!("{prefix}{id}"),
+    let choice = |entrant: Entrant, label: &String| {
+        let value = entrant.choice_value();
+        Choice {
+            selected: values.target == value,
+            value,
+            label: label.clone(),
+        }
     };
     Ok(VetoChoices {
-        windows: windows.iter().map(|w| choice('w', w)).collect(),
-        staff: staff.iter().map(|s| choice('s', s)).collect(),
+        windows: windows
+            .iter()
+            .map(|(id, label)| choice(Entrant::Window(WindowId(*id)), label))
+            .collect(),
+        staff: staff
+            .iter()
+            .map(|(id, label)| choice(Entrant::Staff(StaffId(*id)), label))
+            .collect(),
         codes: VetoCode::ALL
             .iter()
             .map(|c| Choice {

@@ -134,10 +134,11 @@ pub(super) async fn veto_create(
         actor,
     } = ctx;
     let mut f = Fields::new(&form);
-    let (values, veto) = VetoForm::read(&mut f, &form, true);
-    let evidence = f.with("evidence", |raw| {
+    let (mut values, veto) = VetoForm::read(&mut f);
+    let (evidence_typed, evidence) = f.read("evidence", |raw| {
         Ok(crate::domain::text::optional(raw, 1000)?)
     });
+    values.evidence = evidence_typed;
     let mut errors = f.errors;
     if let (Some(veto), Some(evidence)) = (veto, evidence)
         && errors.is_empty()
