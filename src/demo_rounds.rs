@@ -474,14 +474,14 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     let result =
         scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo quarter refused: {r}"))?;
     let leader = actor(&org, org.zuzhang, "中心主任 韩明远");
-    for (kind, k) in [("window", &result.window), ("staff", &result.staff)] {
+    for kind in scoring::Kind::BOTH {
+        let k = result.kind(kind);
         if k.unresolved_tie.is_empty() {
             continue;
         }
-        let rules = if kind == "window" {
-            &p.rules.window
-        } else {
-            &p.rules.staff
+        let rules = match kind {
+            scoring::Kind::Window => &p.rules.window,
+            scoring::Kind::Staff => &p.rules.staff,
         };
         let places = usize::try_from(rules.winners.whole().unwrap_or(0)).unwrap_or(0);
         let left = places.saturating_sub(k.winners.len());

@@ -2,6 +2,7 @@
 //! batch that carries a preview to its confirmation.
 
 use crate::domain::ids::{AccountId, CenterId};
+use crate::scoring::Kind;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
@@ -17,9 +18,9 @@ pub struct Keyed {
 pub async fn keys(
     conn: &mut PgConnection,
     center_id: CenterId,
-    staff: bool,
+    kind: Kind,
 ) -> sqlx::Result<Vec<Keyed>> {
-    if staff {
+    if kind == Kind::Staff {
         sqlx::query_as!(
             Keyed,
             r#"select s.employee_no as key, s.staff_id as id, s.name, w.number || '号窗口 ' || w.name as "detail!"
@@ -54,7 +55,7 @@ pub struct Change {
 }
 
 pub struct Batch {
-    pub kind: String,
+    pub kind: Kind,
     pub month: String,
     pub changes: Vec<Change>,
     pub applied: bool,
@@ -64,7 +65,7 @@ pub async fn create(
     conn: &mut PgConnection,
     center_id: CenterId,
     account_id: AccountId,
-    staff: bool,
+    kind: Kind,
     month: &str,
     file_name: &str,
     changes: &[Change],
@@ -73,10 +74,9 @@ pub async fn create(
         "insert into import_batch (center_id, kind, month, file_name, changes, created_by)
          values ($1, $2, $3, $4, $5, $6) returning import_batch_id",
         center_id.0,
-        if staff {
-            "staff_scores"
-        } else {
-            "window_scores"
+        match kind {
+            Kind::Window => "window_scores",
+            Kind::Staff => "staff_scores",
         },
         month,
         file_name,
@@ -107,7 +107,11 @@ pub async fn lock(
     .await?;
     Ok(row.and_then(|r| {
         Some(Batch {
-            kind: r.kind,
+            kind: if r.kind == "staff_scores" {
+                Kind::Staff
+            } else {
+                Kind::Window
+            },
             month: r.month.unwrap_or_default(),
             changes: serde_json::from_value(r.changes).ok()?,
             applied: r.applied_at.is_some(),

@@ -169,7 +169,7 @@ pub async fn decide(
     actor: &Actor,
     center_id: CenterId,
     period: &PeriodRow,
-    kind: &str,
+    kind: crate::scoring::Kind,
     chosen: &[i64],
     reason: &str,
 ) -> sqlx::Result<bool> {
@@ -181,7 +181,7 @@ pub async fn decide(
          values ($1, $2, $3, $4, $5, $6) on conflict (period_id, kind) do nothing",
         center_id.0,
         period.period_id.0,
-        kind,
+        kind.as_str(),
         chosen,
         reason,
         decided_by.0
@@ -197,7 +197,7 @@ pub async fn decide(
         Change {
             action: "tie_decision.create",
             entity: "tie_decision",
-            entity_id: format!("{} {kind}", period.code),
+            entity_id: format!("{} {}", period.code, kind.as_str()),
             before: None,
             after: Some(serde_json::json!({"chosen": chosen, "reason": reason})),
         },

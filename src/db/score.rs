@@ -77,9 +77,10 @@ pub async fn lock_current(
     conn: &mut PgConnection,
     center_id: CenterId,
     month: &str,
-    staff: bool,
+    kind: crate::scoring::Kind,
     ids: &[i64],
 ) -> sqlx::Result<Vec<(i64, Option<i32>, i32, Option<String>)>> {
+    let staff = kind == crate::scoring::Kind::Staff;
     // Lock the existing score rows first, then read them with the entrants.
     sqlx::query!(
         "select monthly_score_id from monthly_score

@@ -123,11 +123,10 @@ impl Entrant {
     }
 
     /// A window's or a staff member's id, as the grid of one kind carries it.
-    pub fn of(staff: bool, id: i64) -> Entrant {
-        if staff {
-            Entrant::Staff(StaffId(id))
-        } else {
-            Entrant::Window(WindowId(id))
+    pub fn of(kind: crate::scoring::Kind, id: i64) -> Entrant {
+        match kind {
+            crate::scoring::Kind::Window => Entrant::Window(WindowId(id)),
+            crate::scoring::Kind::Staff => Entrant::Staff(StaffId(id)),
         }
     }
 }

@@ -72,6 +72,31 @@ impl Kind {
         }
     }
 
+    /// The value of the `tab` query parameter that opens this kind's grid.
+    pub fn tab(self) -> &'static str {
+        match self {
+            Kind::Window => "windows",
+            Kind::Staff => "staff",
+        }
+    }
+
+    /// The kind a `tab` query parameter names; windows unless it names staff.
+    pub fn from_tab(tab: Option<&str>) -> Kind {
+        if tab == Some("staff") {
+            Kind::Staff
+        } else {
+            Kind::Window
+        }
+    }
+
+    /// What one of this kind is called on the pages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Window => "窗口",
+            Kind::Staff => "工作人员",
+        }
+    }
+
     fn index(self) -> usize {
         match self {
             Kind::Window => 0,

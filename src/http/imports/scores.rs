@@ -23,7 +23,7 @@ use crate::http::form::FormData;
 use crate::http::page::{self, Layout};
 use crate::http::routes::{Access, Routes, SUPERVISION};
 use crate::http::urls;
-use crate::scoring::Fixed2;
+use crate::scoring::{Fixed2, Kind};
 use crate::sheets::{self, Cell, Out, OutSheet};
 
 pub fn routes(r: Routes) -> Routes {
@@ -35,21 +35,13 @@ pub fn routes(r: Routes) -> Routes {
 }
 
 /// Windows or staff, from `?tab=`.
-fn is_staff(query: Option<&str>) -> bool {
-    FormData::parse_query(query.unwrap_or("")).first_utf8("tab") == Some("staff")
-}
-
-fn tab(staff: bool) -> &'static str {
-    if staff { "staff" } else { "windows" }
-}
-
-fn what(staff: bool) -> &'static str {
-    if staff { "工作人员" } else { "窗口" }
+fn kind_of(query: Option<&str>) -> Kind {
+    Kind::from_tab(FormData::parse_query(query.unwrap_or("")).first_utf8("tab"))
 }
 
 /// The columns of a score sheet: key, two columns to read by, the score.
-fn header(staff: bool) -> Vec<(String, f64)> {
-    let columns: [(&str, f64); 4] = if staff {
+fn header(kind: Kind) -> Vec<(String, f64)> {
+    let columns: [(&str, f64); 4] = if kind == Kind::Staff {
         [
             ("工号", 12.0),
             ("姓名", 12.0),
@@ -77,10 +69,10 @@ async fn export_month(
     if !is_month(&month) {
         return Err(AppError::NotFound);
     }
-    let staff = is_staff(query.as_deref());
+    let kind = kind_of(query.as_deref());
     let mut conn = state.db.acquire().await?;
-    let keyed = db::imports::keys(&mut conn, user.center_id, staff).await?;
-    let scores: HashMap<i64, Option<i32>> = if staff {
+    let keyed = db::imports::keys(&mut conn, user.center_id, kind).await?;
+    let scores: HashMap<i64, Option<i32>> = if kind == Kind::Staff {
         db::score::staff_grid(&mut conn, user.center_id, &month, None, None).await?
     } else {
         db::score::window_grid(&mut conn, user.center_id, &month, None).await?
@@ -104,18 +96,18 @@ async fn export_month(
         })
         .collect();
     let bytes = sheets::write_xlsx(&[OutSheet {
-        name: format!("{}考核", what(staff)),
+        name: format!("{}考核", kind.noun()),
         title: format!(
             "{} {}月度考核（百分制，最多两位小数；只填“分数”一列，其他列请勿修改）",
             month_label(&month),
-            what(staff)
+            kind.noun()
         ),
-        header: header(staff),
+        header: header(kind),
         rows,
         frozen_columns: 2,
     }]);
     page::xlsx_download(
-        &format!("{}{}考核.xlsx", month_label(&month), what(staff)),
+        &format!("{}{}考核.xlsx", month_label(&month), kind.noun()),
         bytes,
     )
 }
@@ -157,16 +149,16 @@ struct ImportPage {
     confirm_action: String,
 }
 
-fn empty_page(user: &CurrentUser, month: &str, staff: bool) -> ImportPage {
-    let q = format!("tab={}", tab(staff));
+fn empty_page(user: &CurrentUser, month: &str, kind: Kind) -> ImportPage {
+    let q = format!("tab={}", kind.tab());
     ImportPage {
         layout: Layout::new(
-            format!("{} {}考核 从 Excel 导入", month_label(month), what(staff)),
+            format!("{} {}考核 从 Excel 导入", month_label(month), kind.noun()),
             Some(user),
             urls::SCORES,
         ),
         month_label: month_label(month),
-        what: what(staff),
+        what: kind.noun(),
         grid_url: format!("{}?{q}", urls::scores(month)),
         template_url: format!("{}/export.xlsx?{q}", urls::scores(month)),
         action: format!("/imports/scores/{month}?{q}"),
@@ -192,8 +184,8 @@ async fn upload_page(
     if !is_month(&month) {
         return Err(AppError::NotFound);
     }
-    let staff = is_staff(query.as_deref());
-    let mut page_ = empty_page(&user, &month, staff);
+    let kind = kind_of(query.as_deref());
+    let mut page_ = empty_page(&user, &month, kind);
     let locked = {
         let mut conn = state.db.acquire().await?;
         db::period::locking_periods(&mut conn, user.center_id, &month).await?
@@ -244,11 +236,15 @@ struct Preview {
 
 fn preview(
     sheet: &[Vec<Cell>],
-    staff: bool,
+    kind: Kind,
     keyed: &[db::imports::Keyed],
     current: &HashMap<i64, (Option<i32>, i32)>,
 ) -> Result<Preview, String> {
-    let key_title = if staff { "工号" } else { "窗口号" };
+    let key_title = if kind == Kind::Staff {
+        "工号"
+    } else {
+        "窗口号"
+    };
     // The header: within the first five rows, the one naming the key and the score.
     let found = sheet.iter().take(5).enumerate().find_map(|(i, row)| {
         let titles: Vec<String> = row.iter().map(Cell::text).collect();
@@ -331,7 +327,7 @@ fn preview(
                 }
             }
         } else {
-            let msg = format!("本中心没有{key_title}为“{}”的在用{}", view.key, what(staff));
+            let msg = format!("本中心没有{key_title}为“{}”的在用{}", view.key, kind.noun());
             fail(&mut view, msg);
         }
         match view.status {
@@ -362,8 +358,8 @@ async fn upload(
     if !is_month(&month) {
         return Err(AppError::NotFound);
     }
-    let staff = is_staff(query.as_deref());
-    let mut page_ = empty_page(&user, &month, staff);
+    let kind = kind_of(query.as_deref());
+    let mut page_ = empty_page(&user, &month, kind);
     let refuse = |mut p: ImportPage, msg: String| {
         p.error = Some(msg);
         page::invalid(&p)
@@ -389,8 +385,8 @@ async fn upload(
     if !locked.is_empty() {
         return Ok(refuse(page_, locked_message(&month, &locked)));
     }
-    let keyed = db::imports::keys(&mut conn, user.center_id, staff).await?;
-    let current: HashMap<i64, (Option<i32>, i32)> = if staff {
+    let keyed = db::imports::keys(&mut conn, user.center_id, kind).await?;
+    let current: HashMap<i64, (Option<i32>, i32)> = if kind == Kind::Staff {
         db::score::staff_grid(&mut conn, user.center_id, &month, None, None).await?
     } else {
         db::score::window_grid(&mut conn, user.center_id, &month, None).await?
@@ -398,7 +394,7 @@ async fn upload(
     .into_iter()
     .map(|r| (r.id, (r.score, r.version)))
     .collect();
-    let p = match preview(&sheet, staff, &keyed, &current) {
+    let p = match preview(&sheet, kind, &keyed, &current) {
         Ok(p) => p,
         Err(msg) => return Ok(refuse(page_, msg)),
     };
@@ -412,7 +408,7 @@ async fn upload(
             &mut conn,
             user.center_id,
             user.account_id,
-            staff,
+            kind,
             &month,
             &page_.file_name,
             &p.changes,
@@ -447,13 +443,13 @@ async fn confirm(
     let batch = db::imports::lock(&mut tx, user.center_id, user.account_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let staff = batch.kind == "staff_scores";
+    let kind = batch.kind;
     let month = batch.month.clone();
     let back = |notice: &str| {
         Redirect::to(&format!(
             "{}?tab={}&notice={notice}",
             urls::scores(&month),
-            tab(staff)
+            kind.tab()
         ))
         .into_response()
     };
@@ -463,7 +459,7 @@ async fn confirm(
     db::advisory_lock(&mut tx, &format!("score {} {month}", user.center_id)).await?;
     let locked = db::correction::lock_locking_periods(&mut tx, user.center_id, &month).await?;
     let again = async |msg: String| -> AppResult<Response> {
-        let mut p = empty_page(&user, &month, staff);
+        let mut p = empty_page(&user, &month, kind);
         p.error = Some(msg);
         Ok(page::invalid(&p))
     };
@@ -474,7 +470,7 @@ async fn confirm(
     }
     let ids: Vec<i64> = batch.changes.iter().map(|c| c.id).collect();
     let current: HashMap<i64, (Option<i32>, i32)> =
-        db::score::lock_current(&mut tx, user.center_id, &month, staff, &ids)
+        db::score::lock_current(&mut tx, user.center_id, &month, kind, &ids)
             .await?
             .into_iter()
             .map(|(id, score, version, _)| (id, (score, version)))
@@ -498,7 +494,7 @@ async fn confirm(
             &actor,
             user.center_id,
             &month,
-            Entrant::of(staff, c.id),
+            Entrant::of(kind, c.id),
             c.before,
             Some(c.after),
             None,

@@ -113,24 +113,44 @@ async fn list(
     ))
 }
 
+/// The form that opens a period: its code, which says its kind and months.
+struct NewPeriodForm {
+    typed: String,
+    code: Option<PeriodCode>,
+    errors: Errors,
+}
+
+impl NewPeriodForm {
+    fn read(form: &FormData) -> NewPeriodForm {
+        let mut errors = Errors::default();
+        // Any bad value, a missing or repeated field included, gets the one message that
+        // says what a code looks like.
+        let code = form.raw("code").ok().and_then(PeriodCode::parse);
+        if code.is_none() {
+            errors.add(
+                "code",
+                "周期编号应如 2026-Q1（季度）、2026-03（月度）或 2026（年度）",
+            );
+        }
+        NewPeriodForm {
+            typed: form.echo("code"),
+            code,
+            errors,
+        }
+    }
+}
+
 async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
     ip: ClientIp,
     form: FormData,
 ) -> AppResult<Response> {
-    let typed = form.echo("code");
-    let mut errors = Errors::default();
-    let code = match form.raw("code").ok().and_then(PeriodCode::parse) {
-        Some(c) => Some(c),
-        None => {
-            errors.add(
-                "code",
-                "周期编号应如 2026-Q1（季度）、2026-03（月度）或 2026（年度）",
-            );
-            None
-        }
-    };
+    let NewPeriodForm {
+        typed,
+        code,
+        mut errors,
+    } = NewPeriodForm::read(&form);
     if let Some(code) = code {
         let actor = user.actor(&ip);
         let mut tx = state.db.begin().await?;

@@ -4,7 +4,7 @@
 use crate::db;
 use crate::domain::ids::{CenterId, Entrant};
 use crate::http::error::AppResult;
-use crate::scoring::{self, KindResult};
+use crate::scoring::{self, Kind, KindResult};
 
 /// A chart with its numbers as a table (the text alternative that also prints).
 pub struct ChartView {
@@ -15,7 +15,7 @@ pub struct ChartView {
 }
 
 /// The distribution of the entrants' assessment scores of one kind, in 2-point bins.
-pub(super) fn distribution(kind: &str, award: &str, k: &KindResult) -> Option<ChartView> {
+pub(super) fn distribution(kind: Kind, award: &str, k: &KindResult) -> Option<ChartView> {
     let values: Vec<i64> = k
         .entrants
         .iter()
@@ -27,7 +27,7 @@ pub(super) fn distribution(kind: &str, award: &str, k: &KindResult) -> Option<Ch
     let (labels, counts) = crate::charts::bins(&values, 200);
     let title = format!("{award}参评对象考核平均分分布");
     let svg = crate::charts::BarChart {
-        id: &format!("dist-{kind}"),
+        id: &format!("dist-{}", kind.as_str()),
         title: &title,
         description: &format!(
             "{} 个参评对象的考核平均分，按每 2 分一档统计人数。",

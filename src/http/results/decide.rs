@@ -8,9 +8,53 @@ use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::PeriodCtx;
 use crate::http::form::{Errors, FormData};
-use crate::scoring::{self};
+use crate::scoring::{self, Kind};
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
+
+/// The tie decision form: which kind's tie, the entrants chosen (recount ids) and why.
+struct DecisionForm {
+    kind: Kind,
+    chosen: Vec<String>,
+    reason: Option<String>,
+}
+
+impl DecisionForm {
+    /// Reads the form once; a missing reason is a message in `errors`, while a kind or a
+    /// choice the page never offers is a bad request.
+    fn read(form: &FormData, errors: &mut Errors) -> AppResult<DecisionForm> {
+        let kind = form
+            .raw("kind")
+            .ok()
+            .and_then(Kind::parse)
+            .ok_or(AppError::BadRequest)?;
+        let chosen = form.all_utf8("chosen").map_err(|_| AppError::BadRequest)?;
+        let reason = match form
+            .raw("reason")
+            .map(|r| crate::domain::text::paragraph(r, 1000))
+        {
+            Ok(Ok(r)) => Some(r),
+            _ => {
+                errors.add("reason", "请填写审定理由");
+                None
+            }
+        };
+        Ok(DecisionForm {
+            kind,
+            chosen,
+            reason,
+        })
+    }
+
+    /// The decision as the recount input states it.
+    fn input(&self, reason: &str) -> scoring::DecisionInput {
+        scoring::DecisionInput {
+            kind: self.kind.as_str().to_string(),
+            chosen: self.chosen.clone(),
+            reason: reason.to_string(),
+        }
+    }
+}
 
 /// The group leader settles an unresolved tie, with a written reason.
 pub(super) async fn decide(
@@ -27,40 +71,15 @@ pub(super) async fn decide(
     if p.phase != Phase::Review {
         return Err(AppError::NotFound);
     }
-    let kind = match form.raw("kind") {
-        Ok("window") => "window",
-        Ok("staff") => "staff",
-        _ => return Err(AppError::BadRequest),
-    };
     let mut errors = Errors::default();
-    let chosen = form.all_utf8("chosen").map_err(|_| AppError::BadRequest)?;
-    let reason = match form
-        .raw("reason")
-        .map(|r| crate::domain::text::paragraph(r, 1000))
-    {
-        Ok(Ok(r)) => Some(r),
-        _ => {
-            errors.add("reason", "请填写审定理由");
-            None
-        }
-    };
-    let tied = &result
-        .kind(if kind == "window" {
-            scoring::Kind::Window
-        } else {
-            scoring::Kind::Staff
-        })
-        .unresolved_tie;
+    let decision = DecisionForm::read(&form, &mut errors)?;
+    let tied = &result.kind(decision.kind).unresolved_tie;
     if tied.is_empty() {
         errors.add("reason", "该类别没有需要审定的并列情况");
     }
-    if let Some(reason) = reason.filter(|_| errors.is_empty()) {
+    if let Some(reason) = decision.reason.as_ref().filter(|_| errors.is_empty()) {
         // The scoring module judges the decision exactly as a recount will.
-        input.decisions.push(scoring::DecisionInput {
-            kind: kind.to_string(),
-            chosen: chosen.clone(),
-            reason: reason.clone(),
-        });
+        input.decisions.push(decision.input(reason));
         match scoring::compute(&input) {
             Err(_) => errors.add(
                 "reason",
@@ -70,7 +89,8 @@ pub(super) async fn decide(
                 ),
             ),
             Ok(_) => {
-                let ids: Vec<i64> = chosen
+                let ids: Vec<i64> = decision
+                    .chosen
                     .iter()
                     .filter_map(|c| c.get(1..)?.parse().ok())
                     .collect();
@@ -82,11 +102,7 @@ pub(super) async fn decide(
                 // The round as it is now, under the lock: a correction may have changed it
                 // since the page was read.
                 let (mut now, _) = db::results::recount_input(&mut tx, user.center_id, &p).await?;
-                now.decisions.push(scoring::DecisionInput {
-                    kind: kind.to_string(),
-                    chosen: chosen.clone(),
-                    reason: reason.clone(),
-                });
+                now.decisions.push(decision.input(reason));
                 if scoring::compute(&now).is_err() {
                     drop(tx);
                     errors.add(
@@ -98,9 +114,9 @@ pub(super) async fn decide(
                     &actor,
                     user.center_id,
                     &p,
-                    kind,
+                    decision.kind,
                     &ids,
-                    &reason,
+                    reason,
                 )
                 .await?
                 {

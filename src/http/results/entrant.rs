@@ -11,7 +11,7 @@ use crate::http::error::{AppError, AppResult};
 use crate::http::extract::PeriodCtx;
 use crate::http::page::{self, Layout};
 use crate::http::urls;
-use crate::scoring::{self, Reason};
+use crate::scoring::{self, Kind, Reason};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -55,9 +55,9 @@ pub(super) async fn entrant_page(
         .find(|e| e.id == id)
         .ok_or(AppError::NotFound)?;
     let kind = if id.starts_with('W') {
-        "window"
+        Kind::Window
     } else {
-        "staff"
+        Kind::Staff
     };
     let (name, detail, _) = names
         .names
@@ -108,13 +108,7 @@ pub(super) async fn entrant_page(
         Some(num) => {
             let mut conn = state.db.acquire().await?;
             let last = p.months.last().cloned().unwrap_or_default();
-            history_chart(
-                &mut conn,
-                user.center_id,
-                Entrant::of(kind == "staff", num),
-                &last,
-            )
-            .await?
+            history_chart(&mut conn, user.center_id, Entrant::of(kind, num), &last).await?
         }
         None => None,
     };
@@ -123,7 +117,7 @@ pub(super) async fn entrant_page(
     Ok(page::ok(&EntrantPage {
         layout: Layout::new(format!("{name} 得分构成"), Some(&user), urls::PERIODS),
         history,
-        back: format!("/results/{}#{kind}", p.code),
+        back: format!("/results/{}#{}", p.code, kind.as_str()),
         label,
         name,
         detail,

@@ -5,7 +5,7 @@ use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::PeriodCtx;
 use crate::http::page::{self};
-use crate::scoring::{self, Flag, KindResult, PeriodInput, Reason};
+use crate::scoring::{self, Flag, Kind, KindResult, PeriodInput, Reason};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -56,8 +56,8 @@ pub(super) async fn results_json(
 /// How an entrant's democratic score was made, from the recount's tallies: (its
 /// recommendations, the ballots that count for it, the ballots of its own window's heads,
 /// which do not). `None` when the kind has no tally.
-pub(super) fn ballot_counts(input: &PeriodInput, kind: &str, id: &str) -> Option<(i64, i64, i64)> {
-    let home = if kind == "window" {
+pub(super) fn ballot_counts(input: &PeriodInput, kind: Kind, id: &str) -> Option<(i64, i64, i64)> {
+    let home = if kind == Kind::Window {
         Some(id.to_string())
     } else {
         input
@@ -66,7 +66,7 @@ pub(super) fn ballot_counts(input: &PeriodInput, kind: &str, id: &str) -> Option
             .find(|s| s.id == id)
             .map(|s| s.window.clone())
     };
-    let t = input.tallies.iter().find(|t| t.kind == kind)?;
+    let t = input.tallies.iter().find(|t| t.kind == kind.as_str())?;
     let count = |own_only: bool| -> i64 {
         t.ballots_by_window
             .0
@@ -215,7 +215,7 @@ pub(super) async fn results_xlsx(
     let (input, result, names) = period_results(&state, user.center_id, &p).await?;
     let label = crate::domain::period::period_label(&p.code);
     let min_days = p.rules.min_duty_days.to_string();
-    let sheet = |kind: &str, title: &str, k: &KindResult| -> OutSheet {
+    let sheet = |kind: Kind, title: &str, k: &KindResult| -> OutSheet {
         let mut entrants: Vec<&scoring::EntrantResult> = k.entrants.iter().collect();
         entrants.sort_by_key(|e| (e.final_rank.is_none(), e.final_rank, !e.eligible));
         let rows = entrants
@@ -289,7 +289,7 @@ pub(super) async fn results_xlsx(
             header: [
                 ("名次", 6.0),
                 (
-                    if kind == "window" {
+                    if kind == Kind::Window {
                         "窗口"
                     } else {
                         "姓名（工号）"
@@ -297,7 +297,7 @@ pub(super) async fn results_xlsx(
                     20.0,
                 ),
                 (
-                    if kind == "window" {
+                    if kind == Kind::Window {
                         "进驻单位"
                     } else {
                         "窗口"
@@ -305,7 +305,7 @@ pub(super) async fn results_xlsx(
                     20.0,
                 ),
                 (
-                    if kind == "window" {
+                    if kind == Kind::Window {
                         "业务范围"
                     } else {
                         "岗位"
@@ -331,8 +331,8 @@ pub(super) async fn results_xlsx(
         }
     };
     let bytes = crate::sheets::write_xlsx(&[
-        sheet("window", "优质服务窗口", &result.window),
-        sheet("staff", "优秀服务标兵", &result.staff),
+        sheet(Kind::Window, "优质服务窗口", &result.window),
+        sheet(Kind::Staff, "优秀服务标兵", &result.staff),
     ]);
     page::xlsx_download(&format!("{label}评选结果.xlsx"), bytes)
 }

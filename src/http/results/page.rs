@@ -12,7 +12,7 @@ use crate::http::form::{Errors, FormData};
 use crate::http::page::{self, Layout};
 use crate::http::routes::{Access, Principal};
 use crate::http::urls;
-use crate::scoring::{self, Flag, KindResult, Reason};
+use crate::scoring::{self, Flag, Kind, KindResult, Reason};
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
@@ -319,8 +319,8 @@ async fn render_with(
         .collect();
     let phase = p.phase;
     let distributions = [
-        distribution("window", "优质服务窗口", &result.window),
-        distribution("staff", "优秀服务标兵", &result.staff),
+        distribution(Kind::Window, "优质服务窗口", &result.window),
+        distribution(Kind::Staff, "优秀服务标兵", &result.staff),
     ]
     .into_iter()
     .flatten()

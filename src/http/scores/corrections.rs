@@ -1,6 +1,7 @@
 //! What a score correction does to the rounds of the periods that use its month.
 
 use crate::db::{self};
+use crate::domain::ids::Entrant;
 use crate::http::error::AppResult;
 use crate::http::extract::CurrentUser;
 use crate::scoring::Fixed2;
@@ -33,7 +34,7 @@ pub(super) async fn plan_corrections(
     tx: &mut sqlx::PgConnection,
     user: &CurrentUser,
     month: &str,
-    staff: bool,
+    kind: crate::scoring::Kind,
     corrected: &[(i64, Option<i32>, i32)],
     locking: &[db::period::PeriodRow],
 ) -> AppResult<Result<Vec<CorrectionPlan>, String>> {
@@ -45,19 +46,18 @@ pub(super) async fn plan_corrections(
         let (mut frozen, names) = db::results::round_input(tx, user.center_id, period).await?;
         let mut touched = Vec::new();
         for (id, before, after) in corrected {
-            let key = format!("{}{id}", if staff { 'S' } else { 'W' });
-            let entries = if staff {
-                frozen
-                    .staff
-                    .iter_mut()
-                    .find(|e| e.id == key)
-                    .map(|e| &mut e.scores)
-            } else {
-                frozen
+            let key = Entrant::of(kind, *id).recount_id();
+            let entries = match kind {
+                crate::scoring::Kind::Window => frozen
                     .windows
                     .iter_mut()
                     .find(|e| e.id == key)
-                    .map(|e| &mut e.scores)
+                    .map(|e| &mut e.scores),
+                crate::scoring::Kind::Staff => frozen
+                    .staff
+                    .iter_mut()
+                    .find(|e| e.id == key)
+                    .map(|e| &mut e.scores),
             };
             let Some(entries) = entries else { continue };
             let value = Number::from_hundredths(i64::from(*after));

@@ -19,7 +19,7 @@ use super::urls;
 use crate::db::{self, org::Catalog};
 use crate::domain::ids::WindowId;
 use crate::domain::period::{is_month, month_label};
-use crate::scoring::Fixed2;
+use crate::scoring::{Fixed2, Kind};
 
 mod corrections;
 mod save;
@@ -46,7 +46,7 @@ async fn current_month() -> Redirect {
 
 /// Which grid and which rows.
 struct View {
-    staff: bool,
+    kind: Kind,
     department: Option<i64>,
     window: Option<i64>,
     /// The grid of a locked month opened for a correction (更正).
@@ -58,7 +58,7 @@ impl View {
         let q = FormData::parse_query(query.unwrap_or(""));
         let id = |name| q.first_utf8(name).and_then(|v| v.parse().ok());
         View {
-            staff: q.first_utf8("tab") == Some("staff"),
+            kind: Kind::from_tab(q.first_utf8("tab")),
             department: id("department"),
             window: id("window"),
             correct: q.first_utf8("mode") == Some("correct"),
@@ -66,14 +66,11 @@ impl View {
     }
 
     fn query(&self) -> String {
-        let mut q = vec![format!(
-            "tab={}",
-            if self.staff { "staff" } else { "windows" }
-        )];
+        let mut q = vec![format!("tab={}", self.kind.tab())];
         if let Some(d) = self.department {
             q.push(format!("department={d}"));
         }
-        if let Some(w) = self.window.filter(|_| self.staff) {
+        if let Some(w) = self.window.filter(|_| self.kind == Kind::Staff) {
             q.push(format!("window={w}"));
         }
         if self.correct {
@@ -167,7 +164,7 @@ async fn render_grid(
     let departments =
         db::org::catalog_options(&mut conn, Catalog::Department, user.center_id, None).await?;
     let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
-    let rows = if view.staff {
+    let rows = if view.kind == Kind::Staff {
         db::score::staff_grid(
             &mut conn,
             user.center_id,
@@ -225,18 +222,18 @@ async fn render_grid(
     if let Some(q) = notice {
         layout = layout.with_notice(q);
     }
-    let tab_with = |staff: bool, correct: bool| {
+    let tab_with = |kind: Kind, correct: bool| {
         let v = View {
-            staff,
+            kind,
             department: view.department,
             window: view.window,
             correct,
         };
         format!("{}?{}", urls::scores(month), v.query())
     };
-    let tab = |staff: bool| {
+    let tab = |kind: Kind| {
         let v = View {
-            staff,
+            kind,
             department: view.department,
             window: view.window,
             correct: view.correct,
@@ -249,9 +246,9 @@ async fn render_grid(
         month_label: month_label(month),
         prev: format!("{}?{}", urls::scores(&shift_month(month, -1)), view.query()),
         next: format!("{}?{}", urls::scores(&shift_month(month, 1)), view.query()),
-        staff: view.staff,
-        windows_tab: tab(false),
-        staff_tab: tab(true),
+        staff: view.kind == Kind::Staff,
+        windows_tab: tab(Kind::Window),
+        staff_tab: tab(Kind::Staff),
         action: format!("{}?{}", urls::scores(month), view.query()),
         departments: choices(
             &departments,
@@ -267,14 +264,11 @@ async fn render_grid(
         export_url: format!(
             "{}/export.xlsx?tab={}",
             urls::scores(month),
-            if view.staff { "staff" } else { "windows" }
+            view.kind.tab()
         ),
-        import_url: format!(
-            "/imports/scores/{month}?tab={}",
-            if view.staff { "staff" } else { "windows" }
-        ),
-        correct_url: tab_with(view.staff, true),
-        view_url: tab_with(view.staff, false),
+        import_url: format!("/imports/scores/{month}?tab={}", view.kind.tab()),
+        correct_url: tab_with(view.kind, true),
+        view_url: tab_with(view.kind, false),
         locked_by,
         reason: typed.reason,
         reason_error: typed.reason_error,
@@ -315,7 +309,7 @@ async fn label_map(
     view: &View,
 ) -> AppResult<BTreeMap<i64, String>> {
     let mut conn = state.db.acquire().await?;
-    let rows = if view.staff {
+    let rows = if view.kind == Kind::Staff {
         db::score::staff_grid(&mut conn, user.center_id, month, None, None).await?
     } else {
         db::score::window_grid(&mut conn, user.center_id, month, None).await?

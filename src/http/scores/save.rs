@@ -103,7 +103,7 @@ pub(super) async fn grid_save(
         }
     };
     let ids: Vec<i64> = changed.iter().map(|c| c.0).collect();
-    let current = db::score::lock_current(&mut tx, user.center_id, &month, view.staff, &ids)
+    let current = db::score::lock_current(&mut tx, user.center_id, &month, view.kind, &ids)
         .await?
         .into_iter()
         .map(|(id, score, version, by)| (id, (score, version, by)))
@@ -146,7 +146,7 @@ pub(super) async fn grid_save(
                 &actor,
                 user.center_id,
                 &month,
-                Entrant::of(view.staff, *id),
+                Entrant::of(view.kind, *id),
                 *before,
                 *after,
                 None,
@@ -179,7 +179,7 @@ pub(super) async fn grid_save(
         }
     }
     let plans =
-        match plan_corrections(&mut tx, &user, &month, view.staff, &corrected, &locking).await? {
+        match plan_corrections(&mut tx, &user, &month, view.kind, &corrected, &locking).await? {
             Ok(plans) => plans,
             Err(msg) => {
                 drop(tx);
@@ -193,7 +193,7 @@ pub(super) async fn grid_save(
             &actor,
             user.center_id,
             &month,
-            Entrant::of(view.staff, *id),
+            Entrant::of(view.kind, *id),
             *before,
             *after,
             &reason,
@@ -205,7 +205,7 @@ pub(super) async fn grid_save(
             &actor,
             user.center_id,
             &month,
-            Entrant::of(view.staff, *id),
+            Entrant::of(view.kind, *id),
             *before,
             Some(*after),
             Some(&reason),
