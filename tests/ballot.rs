@@ -335,6 +335,15 @@ async fn turnout_shows_who_voted_and_when_but_never_how_then_voting_closes(pool:
             .contains(&"28 名窗口负责人尚未投完两张推荐票".to_string())
     );
     assert_eq!(
+        confirm
+            .texts(".notice li")
+            .iter()
+            .filter(|l| l.contains("：尚未投"))
+            .count(),
+        28,
+        "each of them is named"
+    );
+    assert_eq!(
         ducha
             .post("/periods/2026-Q4/phase", &[("to", "rating")])
             .await

@@ -312,7 +312,7 @@ struct Target<'a> {
 
 async fn hammer(app: &TestApp, b: &mut Browser, t: &Target<'_>, tally: &mut Tally) {
     if let Some(sql) = t.setup {
-        sqlx::query(sql).execute(&app.pool).await.unwrap();
+        sqlx::raw_sql(sql).execute(&app.pool).await.unwrap();
     }
     let page = b.get(&t.page).await;
     assert_eq!(page.status, 200, "{}: {}", t.name, t.page);
@@ -683,9 +683,14 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                 form: "form.score-grid",
                 may_be_missing: vec!["r"],
                 cell: Some("91.25"),
-                // The ballots above are cast: the vote closes and the rating opens.
+                // The ballots above are cast: the vote closes and the rating opens, with
+                // its raters fixed as the phase move fixes them.
                 setup: Some(
-                    "update period set phase = 'rating', updated_at = now() where code = '2026-Q3'",
+                    "update period set phase = 'rating', updated_at = now() where code = '2026-Q3';
+                     insert into round_member (center_id, period_id, duty, account_id)
+                     select a.center_id, p.period_id, 'rater', a.account_id from account a
+                     join period p on p.center_id = a.center_id and p.code = '2026-Q3'
+                     where a.role = 'leadership' and a.active on conflict do nothing",
                 ),
                 ..Default::default()
             },

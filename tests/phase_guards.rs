@@ -75,6 +75,16 @@ async fn writes_change_rows_only_in_their_own_phase(pool: PgPool) {
             .execute(&app.pool)
             .await
             .unwrap();
+        // The phase is set by hand here, so the raters are fixed by hand as rating opens.
+        sqlx::query(
+            "insert into round_member (center_id, period_id, duty, account_id)
+             select a.center_id, p.period_id, 'rater', a.account_id from account a, period p
+             where $1 = 'rating' and a.role = 'leadership' and a.active on conflict do nothing",
+        )
+        .bind(phase)
+        .execute(&app.pool)
+        .await
+        .unwrap();
         let value = format!("{}", 80 + step);
         // (what, allowed in phases, request)
         let mut tries: Vec<(&str, &[&str], Page)> = Vec::new();

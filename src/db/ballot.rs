@@ -102,6 +102,8 @@ pub async fn describe(
 pub enum Refused {
     VotingClosed,
     AlreadyVoted,
+    /// Not in the electorate fixed when voting opened, or not from the window fixed then.
+    NotAVoter,
 }
 
 /// Stores one ballot: with the period row share-locked in the voting phase (closing voting
@@ -129,6 +131,16 @@ pub async fn cast(
     .await?;
     if phase.as_deref() != Some("voting") {
         return Ok(Err(Refused::VotingClosed));
+    }
+    // Checked again under the lock: only the electorate fixed when voting opened votes, for
+    // the window it had then.
+    let account_id = actor
+        .account_id
+        .ok_or_else(|| sqlx::Error::Protocol("a ballot needs its voter".into()))?;
+    let fixed =
+        super::round::membership(conn, period_id, super::round::Duty::Voter, account_id).await?;
+    if fixed != Some(Some(head_window)) {
+        return Ok(Err(Refused::NotAVoter));
     }
     let cast_at = sqlx::query_scalar!(
         "insert into ballot_receipt (center_id, period_id, kind, account_id, window_id)
@@ -194,10 +206,13 @@ pub async fn cast(
     Ok(Ok(cast_at))
 }
 
-/// Turnout: every active window head of the center and when (if) they cast each ballot.
+/// Turnout: every member of the electorate fixed when voting opened (disabled accounts
+/// included) and when (if) they cast each ballot.
 pub struct Turnout {
     pub display_name: String,
     pub window_label: String,
+    /// False when the account was disabled since voting opened: still counted.
+    pub active: bool,
     pub window_ballot: Option<OffsetDateTime>,
     pub staff_ballot: Option<OffsetDateTime>,
 }
@@ -209,11 +224,12 @@ pub async fn turnout(
 ) -> sqlx::Result<Vec<Turnout>> {
     sqlx::query_as!(
         Turnout,
-        r#"select a.display_name, w.number || '号窗口 ' || w.name as "window_label!",
+        r#"select a.display_name, w.number || '号窗口 ' || w.name as "window_label!", a.active,
                   (select cast_at from ballot_receipt r where r.period_id = $2 and r.account_id = a.account_id and r.kind = 'window') as window_ballot,
                   (select cast_at from ballot_receipt r where r.period_id = $2 and r.account_id = a.account_id and r.kind = 'staff') as staff_ballot
-           from account a join service_window w on w.window_id = a.window_id
-           where a.center_id = $1 and a.role = 'window_head' and a.active
+           from round_member m join account a on a.account_id = m.account_id
+           join service_window w on w.window_id = m.window_id
+           where m.center_id = $1 and m.period_id = $2 and m.duty = 'voter'
            order by length(w.number), w.number, a.username"#,
         center_id.0,
         period_id.0

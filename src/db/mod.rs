@@ -16,6 +16,7 @@ pub mod period;
 pub mod photo;
 pub mod rating;
 pub mod results;
+pub mod round;
 pub mod scheme;
 pub mod score;
 pub mod session;

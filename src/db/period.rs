@@ -136,6 +136,16 @@ pub async fn set_phase(
     )
     .execute(&mut *conn)
     .await?;
+    // Who votes or rates is fixed as the round opens.
+    match to {
+        "voting" => {
+            super::round::fix(conn, center_id, period_id, super::round::Duty::Voter).await?
+        }
+        "rating" => {
+            super::round::fix(conn, center_id, period_id, super::round::Duty::Rater).await?
+        }
+        _ => {}
+    }
     audit::record(
         conn,
         actor,

@@ -176,7 +176,8 @@ pub async fn progress(
     Ok(sqlx::query!(
         r#"select a.display_name, a.is_group_leader,
                   (select count(*) from rating r where r.period_id = $2 and r.account_id = a.account_id) as "n!"
-           from account a where a.center_id = $1 and a.role = 'leadership' and a.active
+           from round_member m join account a on a.account_id = m.account_id
+           where m.center_id = $1 and m.period_id = $2 and m.duty = 'rater'
            order by a.is_group_leader desc, a.username"#,
         center_id.0,
         period_id.0

@@ -344,10 +344,21 @@ struct PasswordPage {
     forced: bool,
     fields: [(&'static str, &'static str, &'static str); 3],
     errors: Errors,
+    /// Who reset this password during a round the holder takes part in, and when.
+    reset_notice: Option<String>,
 }
 
-fn password_form(user: &CurrentUser, errors: Errors) -> PasswordPage {
-    PasswordPage {
+async fn password_form(
+    state: &AppState,
+    user: &CurrentUser,
+    errors: Errors,
+) -> AppResult<PasswordPage> {
+    let reset_notice = {
+        let mut conn = state.db.acquire().await?;
+        db::account::reset_notice(&mut conn, user.account_id).await?
+    };
+    Ok(PasswordPage {
+        reset_notice,
         layout: Layout::new("修改密码", Some(user), urls::CHANGE_PASSWORD),
         action: urls::CHANGE_PASSWORD,
         forced: user.must_change_password,
@@ -357,11 +368,13 @@ fn password_form(user: &CurrentUser, errors: Errors) -> PasswordPage {
             ("confirm", "再次输入新密码", "new-password"),
         ],
         errors,
-    }
+    })
 }
 
-async fn password_page(user: CurrentUser) -> Response {
-    page::ok(&password_form(&user, Errors::default()))
+async fn password_page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+    Ok(page::ok(
+        &password_form(&state, &user, Errors::default()).await?,
+    ))
 }
 
 async fn change_password(
@@ -417,7 +430,7 @@ async fn change_password(
         errors.add("current", "请输入当前密码");
     }
     let (Some(new), true) = (new, errors.is_empty()) else {
-        return Ok(page::invalid(&password_form(&user, errors)));
+        return Ok(page::invalid(&password_form(&state, &user, errors).await?));
     };
     let hash = password::hash(new).await?;
     let mut tx = state.db.begin().await?;

@@ -17,7 +17,7 @@ use super::form::FormData;
 use super::page::{self, Layout};
 use super::routes::{Access, Routes, WINDOW_HEAD};
 use super::urls;
-use crate::db::{self, ballot::OpenVote};
+use crate::db::{self, ballot::OpenVote, round::Duty};
 use crate::domain::ids::WindowId;
 use crate::domain::period::period_label;
 
@@ -78,13 +78,46 @@ fn numeric_ids(list: &[(&str, String)], prefix: char) -> Vec<i64> {
         .collect()
 }
 
+/// The head's window as fixed when voting opened; `None` when the head is not in this
+/// round's electorate (an account created, re-enabled or made head since).
+async fn voter_window(
+    state: &AppState,
+    user: &CurrentUser,
+    vote: &OpenVote,
+) -> AppResult<Option<WindowId>> {
+    let mut conn = state.db.acquire().await?;
+    Ok(
+        db::round::membership(&mut conn, vote.period_id, Duty::Voter, user.account_id)
+            .await?
+            .flatten(),
+    )
+}
+
+const NOT_A_VOTER: &str = "您的账号不在本轮民主推荐的投票人名单中：名单在开始民主推荐时按当时各窗口的负责人确定，之后新建、启用或调整的账号不参加本轮投票。如有疑问，请联系督查科。";
+
+/// The ballot page of a head outside the electorate: no ballot, and why.
+fn not_a_voter(user: &CurrentUser, vote: &OpenVote, status: axum::http::StatusCode) -> Response {
+    let mut layout = Layout::new("民主推荐", Some(user), urls::BALLOT);
+    layout.notice = Some(NOT_A_VOTER);
+    page::render(
+        status,
+        &BallotPage {
+            layout,
+            period: Some(period_label(&vote.code)),
+            code: vote.code.clone(),
+            ballots: Vec::new(),
+            review: urls::BALLOT_REVIEW,
+        },
+    )
+}
+
 async fn build(
     state: &AppState,
     user: &CurrentUser,
     vote: &OpenVote,
+    head_window: WindowId,
     selected: Option<(Kind, &HashSet<String>, String)>,
 ) -> AppResult<Vec<BallotView>> {
-    let head_window = user.window_id.ok_or(AppError::Forbidden)?;
     let windows = snapshot_candidates(vote, Kind::Window);
     let staff = snapshot_candidates(vote, Kind::Staff);
     let mut conn = state.db.acquire().await?;
@@ -166,7 +199,10 @@ async fn ballot_page(
             review: urls::BALLOT_REVIEW,
         }));
     };
-    let ballots = build(&state, &user, &vote, None).await?;
+    let Some(head_window) = voter_window(&state, &user, &vote).await? else {
+        return Ok(not_a_voter(&user, &vote, axum::http::StatusCode::OK));
+    };
+    let ballots = build(&state, &user, &vote, head_window, None).await?;
     Ok(page::ok(&BallotPage {
         layout,
         period: Some(period_label(&vote.code)),
@@ -284,12 +320,13 @@ async fn invalid(
     state: &AppState,
     user: &CurrentUser,
     vote: &OpenVote,
+    head_window: WindowId,
     kind: Kind,
     chosen: &[String],
     msg: String,
 ) -> AppResult<Response> {
     let set: HashSet<String> = chosen.iter().cloned().collect();
-    let ballots = build(state, user, vote, Some((kind, &set, msg))).await?;
+    let ballots = build(state, user, vote, head_window, Some((kind, &set, msg))).await?;
     Ok(page::invalid(&BallotPage {
         layout: Layout::new("民主推荐", Some(user), urls::BALLOT),
         period: Some(period_label(&vote.code)),
@@ -305,15 +342,17 @@ async fn review(
     form: FormData,
 ) -> AppResult<Response> {
     let (kind, chosen) = read_ballot(&form)?;
-    let head_window = user.window_id.ok_or(AppError::Forbidden)?;
     let Some((vote, described)) = with_vote(&state, &user).await? else {
         return Ok(closed(&user).await);
     };
     if form.raw("period") != Ok(vote.code.as_str()) {
         return Ok(closed(&user).await);
     }
+    let Some(head_window) = voter_window(&state, &user, &vote).await? else {
+        return Ok(not_a_voter(&user, &vote, axum::http::StatusCode::FORBIDDEN));
+    };
     if let Err(msg) = check_choices(&vote, kind, &chosen, &described, head_window) {
-        return invalid(&state, &user, &vote, kind, &chosen, msg).await;
+        return invalid(&state, &user, &vote, head_window, kind, &chosen, msg).await;
     }
     let (title, _) = kind_title(kind);
     let chosen = chosen
@@ -349,7 +388,6 @@ async fn submit(
     form: FormData,
 ) -> AppResult<Response> {
     let (kind, chosen) = read_ballot(&form)?;
-    let head_window = user.window_id.ok_or(AppError::Forbidden)?;
     let Some((vote, described)) = with_vote(&state, &user).await? else {
         return Ok(closed(&user).await);
     };
@@ -357,9 +395,14 @@ async fn submit(
     if form.raw("period") != Ok(vote.code.as_str()) {
         return Ok(closed(&user).await);
     }
+    let Some(head_window) = voter_window(&state, &user, &vote).await? else {
+        return Ok(not_a_voter(&user, &vote, axum::http::StatusCode::FORBIDDEN));
+    };
     let ids = match check_choices(&vote, kind, &chosen, &described, head_window) {
         Ok(ids) => ids,
-        Err(msg) => return invalid(&state, &user, &vote, kind, &chosen, msg).await,
+        Err(msg) => {
+            return invalid(&state, &user, &vote, head_window, kind, &chosen, msg).await;
+        }
     };
     let mut tx = state.db.begin().await?;
     let cast = db::ballot::cast(
@@ -385,6 +428,10 @@ async fn submit(
         Err(db::ballot::Refused::VotingClosed) => {
             drop(tx);
             Ok(closed(&user).await)
+        }
+        Err(db::ballot::Refused::NotAVoter) => {
+            drop(tx);
+            Ok(not_a_voter(&user, &vote, axum::http::StatusCode::FORBIDDEN))
         }
     }
 }

@@ -27,6 +27,13 @@ pub enum AppError {
     Db(#[from] sqlx::Error),
     #[error("internal: {0:#}")]
     Internal(#[from] anyhow::Error),
+    /// A rule of the office refused the change: the message goes beside `field` (forms
+    /// that save through `admin::save_in_tx` show it there; elsewhere it is a 409).
+    #[error("refused: {message}")]
+    Refused {
+        field: &'static str,
+        message: &'static str,
+    },
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -132,6 +139,13 @@ impl IntoResponse for AppError {
                 ErrorPage::for_status(StatusCode::INTERNAL_SERVER_ERROR)
                     .into_response_with(StatusCode::INTERNAL_SERVER_ERROR)
             }
+            AppError::Refused { message, .. } => ErrorPage {
+                status: 409,
+                title: "操作未执行",
+                message,
+                home: urls::HOME,
+            }
+            .into_response_with(StatusCode::CONFLICT),
             AppError::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "internal error");
                 ErrorPage::for_status(StatusCode::INTERNAL_SERVER_ERROR)

@@ -15,9 +15,11 @@ use super::form::FormData;
 use super::page::{self, Layout};
 use super::routes::{Access, LEADERSHIP, Routes};
 use super::urls;
-use crate::db::{self, rating::OpenRating};
+use crate::db::{self, rating::OpenRating, round::Duty};
 use crate::domain::text;
 use crate::scoring::{Fixed2, Kind, PeriodResult};
+
+const NOT_A_RATER: &str = "您的账号不在本轮综合评定的评分人名单中：名单在开始综合评定时按当时的领导小组成员确定，之后新建、启用或调整的账号不参加本轮评分。如有疑问，请联系督查科。";
 
 pub fn routes(r: Routes) -> Routes {
     r.get(urls::RATINGS, Access::Roles(LEADERSHIP), ratings_page)
@@ -114,6 +116,23 @@ async fn render(
         };
         return Ok(page::ok_or_invalid(messages.is_empty(), &page_));
     };
+    let rater = db::round::membership(&mut conn, open.period_id, Duty::Rater, user.account_id)
+        .await?
+        .is_some();
+    if !rater {
+        layout.notice = Some(NOT_A_RATER);
+        return Ok(page::ok(&RatingsPage {
+            layout,
+            period: Some(crate::domain::period::period_label(&open.code)),
+            tables: Vec::new(),
+            rated: 0,
+            total: 0,
+            progress: Vec::new(),
+            leader: user.is_group_leader,
+            messages: Vec::new(),
+            action: urls::RATINGS,
+        }));
+    }
     let windows = candidate_ids(&open.candidates, Kind::Window);
     let staff = candidate_ids(&open.candidates, Kind::Staff);
     let num = |list: &[(String, String)]| -> Vec<i64> {
@@ -268,6 +287,13 @@ async fn save(
             None,
         )
         .await;
+    }
+    if db::round::membership(&mut tx, open.period_id, Duty::Rater, user.account_id)
+        .await?
+        .is_none()
+    {
+        drop(tx);
+        return render(&state, &user, None, Vec::new(), None).await;
     }
     db::advisory_lock(
         &mut tx,

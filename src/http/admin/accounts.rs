@@ -343,6 +343,7 @@ async fn account_save(
         };
         let center = user.center_id;
         let saved = save_in_tx(&state, &mut errors, async |tx: &mut PgConnection| {
+            group_leader_change(tx, &actor, center, id, input.is_group_leader).await?;
             match (id, &hash) {
                 (Some(id), _) => found(
                     db::account::update(tx, &actor, center, id, &input).await?,
@@ -385,6 +386,40 @@ async fn account_save(
         }
     };
     Ok(page::invalid(&page))
+}
+
+/// A center has one group leader: the title moves from one leadership member to another
+/// (ticking it on the new one takes it from the old, audited), never to nobody, and never
+/// while a period is between the opening of voting and publication. Checked under the
+/// lock of the current leader's row.
+async fn group_leader_change(
+    tx: &mut PgConnection,
+    actor: &crate::db::audit::Actor,
+    center: crate::domain::ids::CenterId,
+    id: Option<AccountId>,
+    wants: bool,
+) -> AppResult<()> {
+    let current = db::account::lock_group_leader(tx, center).await?;
+    let holds = id.is_some() && current.as_ref().map(|c| c.0) == id;
+    if holds == wants {
+        return Ok(());
+    }
+    if db::round::round_open(tx, center).await? {
+        return Err(AppError::Refused {
+            field: "is_group_leader",
+            message: "评选进行中（从开始民主推荐到结果发布）不能更换组长，也不能更改组长的角色；请在结果发布后再办理。",
+        });
+    }
+    if holds {
+        return Err(AppError::Refused {
+            field: "is_group_leader",
+            message: "组长不能空缺：如需更换组长，请在新组长的账号中勾选“组长”，原组长的组长身份将随之取消。",
+        });
+    }
+    if let Some((other, _)) = current {
+        db::account::clear_group_leader(tx, actor, center, other).await?;
+    }
+    Ok(())
 }
 
 async fn account_reset_password(

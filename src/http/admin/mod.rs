@@ -53,6 +53,11 @@ pub(super) fn constraint_message(e: &AppError) -> Option<(&'static str, &'static
         (ErrorKind::UniqueViolation, Some("account_username_key")) => {
             Some(("username", "该用户名已被使用"))
         }
+        // Two administrators designating a group leader at the same moment.
+        (ErrorKind::UniqueViolation, Some("account_one_group_leader")) => Some((
+            "is_group_leader",
+            "本中心已有组长；一个中心只能有一位组长，请刷新页面后重试",
+        )),
         (ErrorKind::ForeignKeyViolation, _) => {
             Some(("_form", "所选的关联项目不存在或不属于本中心，请重新选择"))
         }
@@ -77,6 +82,10 @@ pub(super) async fn save_in_tx(
     .await;
     match result {
         Ok(id) => Ok(Some(id)),
+        Err(AppError::Refused { field, message }) => {
+            errors.add(field, message);
+            Ok(None)
+        }
         Err(e) => match constraint_message(&e) {
             Some((field, msg)) => {
                 errors.add(field, msg);
@@ -157,6 +166,18 @@ pub(super) async fn set_active(
         Entity::Account => {
             if AccountId(id) == user.account_id && !active {
                 return Err(AppError::Forbidden);
+            }
+            if !active
+                && db::account::lock_group_leader(&mut tx, center)
+                    .await?
+                    .map(|g| g.0)
+                    == Some(AccountId(id))
+            {
+                drop(tx);
+                return Ok(redirect_notice(
+                    &urls::item(urls::ACCOUNTS, id),
+                    "leader_kept",
+                ));
             }
             (
                 db::account::set_active(&mut tx, &actor, center, AccountId(id), active).await?,

@@ -21,7 +21,7 @@ mod candidates;
 mod corrections;
 mod duty_days;
 mod phase;
-mod turnout;
+pub(crate) mod turnout;
 mod veto_form;
 mod vetoes;
 

@@ -86,6 +86,7 @@ pub(super) async fn confirm_page(
     };
     let mut missing = Vec::new();
     if from == Phase::Voting {
+        // Exactly who, by name: the group can still remind them before closing.
         let mut conn = state.db.acquire().await?;
         let rows = db::ballot::turnout(&mut conn, user.center_id, p.period_id).await?;
         let not_voted = rows
@@ -94,6 +95,43 @@ pub(super) async fn confirm_page(
             .count();
         if not_voted > 0 {
             missing.push(format!("{not_voted} 名窗口负责人尚未投完两张推荐票"));
+        }
+        for r in &rows {
+            let unset: Vec<&str> = [
+                (r.window_ballot.is_none(), "窗口推荐票"),
+                (r.staff_ballot.is_none(), "工作人员推荐票"),
+            ]
+            .into_iter()
+            .filter_map(|(missing, what)| missing.then_some(what))
+            .collect();
+            if !unset.is_empty() {
+                missing.push(format!(
+                    "{} {}{}：尚未投{}",
+                    r.window_label,
+                    r.display_name,
+                    if r.active {
+                        ""
+                    } else {
+                        "（账号已停用）"
+                    },
+                    unset.join("、")
+                ));
+            }
+        }
+    }
+    if from == Phase::Rating {
+        let mut conn = state.db.acquire().await?;
+        let total = match db::rating::open_rating(&mut conn, user.center_id).await? {
+            Some(open) if open.period_id == p.period_id => {
+                let c = &open.candidates.0;
+                (c.window.candidates.len() + c.staff.candidates.len()) as i64
+            }
+            _ => 0,
+        };
+        for (name, _, n) in db::rating::progress(&mut conn, user.center_id, p.period_id).await? {
+            if n < total {
+                missing.push(format!("{name}：已评 {n} / {total} 个候选对象"));
+            }
         }
     }
     if from == Phase::Entry || to == Phase::Voting {

@@ -13,6 +13,7 @@ use axum::response::Response;
 
 pub struct TurnoutRow {
     pub name: String,
+    pub active: bool,
     pub window: String,
     pub window_ballot: String,
     pub staff_ballot: String,
@@ -27,16 +28,58 @@ struct TurnoutPage {
     period_url: String,
     rows: Vec<TurnoutRow>,
     voted: usize,
+    disabled: usize,
     reminders: Vec<String>,
+    changes: Vec<ChangeView>,
+}
+
+/// A change to the account of a voter or rater made while the round was open.
+pub struct ChangeView {
+    pub at: String,
+    pub by: String,
+    pub what: &'static str,
+    pub account: String,
+}
+
+/// What changed, in words.
+fn change_label(action: &str) -> &'static str {
+    match action {
+        "account.password_reset" => "重置密码",
+        "account.disable" => "停用账号",
+        "account.enable" => "启用账号",
+        _ => "修改账号（角色、窗口或姓名等）",
+    }
+}
+
+/// The changes made during the period's rounds to the accounts taking part in them, with
+/// who made them and when: listed wherever the round's outcome is read.
+pub async fn member_changes(
+    conn: &mut sqlx::PgConnection,
+    center_id: crate::domain::ids::CenterId,
+    period_id: crate::domain::ids::PeriodId,
+) -> sqlx::Result<Vec<ChangeView>> {
+    Ok(db::round::member_changes(conn, center_id, period_id)
+        .await?
+        .into_iter()
+        .map(|c| ChangeView {
+            at: crate::domain::format_datetime(Some(c.at)),
+            by: c.actor_name,
+            what: change_label(&c.action),
+            account: c.account,
+        })
+        .collect())
 }
 
 pub(super) async fn turnout(State(state): State<AppState>, ctx: PeriodCtx) -> AppResult<Response> {
     let PeriodCtx {
         user, period: p, ..
     } = ctx;
-    let rows = {
+    let (rows, changes) = {
         let mut conn = state.db.acquire().await?;
-        db::ballot::turnout(&mut conn, user.center_id, p.period_id).await?
+        (
+            db::ballot::turnout(&mut conn, user.center_id, p.period_id).await?,
+            member_changes(&mut conn, user.center_id, p.period_id).await?,
+        )
     };
     let when = |t: Option<time::OffsetDateTime>| {
         t.map(|t| crate::domain::format_datetime(Some(t)))
@@ -46,6 +89,7 @@ pub(super) async fn turnout(State(state): State<AppState>, ctx: PeriodCtx) -> Ap
         .into_iter()
         .map(|r| TurnoutRow {
             done: r.window_ballot.is_some() && r.staff_ballot.is_some(),
+            active: r.active,
             name: r.display_name,
             window: r.window_label,
             window_ballot: when(r.window_ballot),
@@ -66,7 +110,9 @@ pub(super) async fn turnout(State(state): State<AppState>, ctx: PeriodCtx) -> Ap
         label: label_of(&p.code),
         period_url: urls::period(&p.code),
         voted: rows.iter().filter(|r| r.done).count(),
+        disabled: rows.iter().filter(|r| !r.active).count(),
         rows,
         reminders,
+        changes,
     }))
 }

@@ -10,6 +10,7 @@ use crate::http::error::{AppError, AppResult};
 use crate::http::extract::{CurrentUser, PeriodCtx};
 use crate::http::form::{Errors, FormData};
 use crate::http::page::{self, Layout};
+use crate::http::periods::turnout::{ChangeView, member_changes};
 use crate::http::urls;
 use crate::scoring::{self, PeriodResult};
 use askama::Template;
@@ -31,6 +32,8 @@ struct PublishPage {
     /// The winners as confirmed, sent back with the confirmation: publication refuses a list
     /// that changed in between (a score correction, say).
     confirmed: String,
+    /// Changes to the accounts of voters and raters made while the rounds were open.
+    changes: Vec<ChangeView>,
 }
 
 /// The winners of both kinds, in rank order, as one string.
@@ -48,6 +51,7 @@ fn publish_confirmation(
     result: &PeriodResult,
     names: &db::period::EntrantNames,
     changed: bool,
+    changes: Vec<ChangeView>,
 ) -> PublishPage {
     let label = crate::domain::period::period_label(code);
     let blocked = (!result.window.unresolved_tie.is_empty()
@@ -63,6 +67,7 @@ fn publish_confirmation(
         blocked,
         changed,
         confirmed: winners_key(result),
+        changes,
         label,
         code: code.to_string(),
     }
@@ -81,8 +86,12 @@ pub(super) async fn publish_page(
     if p.phase != Phase::Review {
         return Ok(Redirect::to(&format!("/results/{}", p.code)).into_response());
     }
+    let changes = {
+        let mut conn = state.db.acquire().await?;
+        member_changes(&mut conn, user.center_id, p.period_id).await?
+    };
     Ok(page::ok(&publish_confirmation(
-        &user, &p.code, &result, &names, false,
+        &user, &p.code, &result, &names, false, changes,
     )))
 }
 
@@ -129,9 +138,10 @@ pub(super) async fn publish(
     }
     // What is published is exactly the list the group leader confirmed.
     if form.raw("confirmed") != Ok(winners_key(&result).as_str()) {
+        let changes = member_changes(&mut tx, user.center_id, p.period_id).await?;
         drop(tx);
         return Ok(page::invalid(&publish_confirmation(
-            &user, &p.code, &result, &names, true,
+            &user, &p.code, &result, &names, true, changes,
         )));
     }
     db::results::publish(&mut tx, &actor, user.center_id, &p, &input, &result).await?;
