@@ -92,7 +92,8 @@ pub struct Config {
     pub session_absolute: Duration,
     /// Failed sign-ins for one username within `login_window` before it is locked.
     pub login_max_failures_per_user: i32,
-    /// Failed sign-ins from one address within `login_window` before it is locked.
+    /// Failed sign-ins from one address within `login_window` before it is locked: high,
+    /// since a whole office may sign in from behind one address.
     pub login_max_failures_per_ip: i32,
     pub login_window: Duration,
     pub login_lock: Duration,
@@ -115,7 +116,7 @@ impl Default for Config {
             session_idle: Duration::from_secs(30 * 60),
             session_absolute: Duration::from_secs(12 * 3600),
             login_max_failures_per_user: 5,
-            login_max_failures_per_ip: 30,
+            login_max_failures_per_ip: 300,
             login_window: Duration::from_secs(15 * 60),
             login_lock: Duration::from_secs(15 * 60),
             request_timeout: Duration::from_secs(30),

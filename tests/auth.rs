@@ -71,29 +71,72 @@ async fn the_typed_username_is_kept_after_a_failed_sign_in(pool: PgPool) {
     assert_eq!(page.input_value("username").as_deref(), Some("ducha"));
 }
 
+/// A sign-in attempt from `address` (the server trusts its proxy's X-Forwarded-For in these
+/// tests).
+async fn login_from(b: &mut Browser, address: &str, username: &str, password: &str) -> Page {
+    let token = b.csrf().await;
+    let body = encode(&[
+        ("_csrf", token.as_str()),
+        ("username", username),
+        ("password", password),
+    ]);
+    let req = b
+        .request("POST", "/login")
+        .header(
+            axum::http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .header(axum::http::header::ORIGIN, "http://pingxuan.test")
+        .header("x-forwarded-for", address)
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    b.send(req).await
+}
+
+fn behind_proxy() -> Config {
+    Config {
+        trust_proxy: true,
+        ..Config::default()
+    }
+}
+
 #[sqlx::test]
-async fn repeated_failures_lock_the_username_even_for_the_right_password(pool: PgPool) {
-    // (All attempts come from one address: its own, higher limit is not what is tested here.)
-    let app = spawn_with(
-        pool,
-        Config {
-            login_max_failures_per_ip: 1000,
-            ..Config::default()
-        },
-    )
-    .await;
+async fn failures_from_unknown_browsers_lock_the_account_for_them_but_not_for_its_own_browser(
+    pool: PgPool,
+) {
+    let app = spawn_with(pool, behind_proxy()).await;
+    // The owner signs in once from the office PC: that browser is now known.
+    let mut own = Browser::new(&app);
+    assert_eq!(
+        login_from(&mut own, "10.0.0.8", "ducha", PASSWORD)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    own.post("/logout", &[]).await;
+    // Anyone, from anywhere, fails five times.
     let mut b = Browser::new(&app);
-    for _ in 0..5 {
-        let page = b.login("ducha", "wrong-password").await;
+    for i in 0..5 {
+        let page = login_from(&mut b, &format!("10.7.0.{i}"), "ducha", "wrong-password").await;
         assert_eq!(page.status, StatusCode::OK);
     }
-    let locked = b.login("ducha", PASSWORD).await;
+    // The right password from an unknown browser waits out the lock …
+    let locked = login_from(&mut b, "10.7.0.99", "ducha", PASSWORD).await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(locked.headers["retry-after"], "900");
-    // However long the flood, the lock is audited once, and each refused attempt as such.
-    for _ in 0..20 {
+    let wait: u64 = locked.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((880..=900).contains(&wait), "{wait}");
+    assert!(locked.text(".form-error").contains("15 分钟"));
+    assert!(!b.cookies.contains_key("px_session"));
+    // … however long the flood; the lock is audited once, each refused attempt as such.
+    for i in 0..20 {
         assert_eq!(
-            b.login("ducha", PASSWORD).await.status,
+            login_from(&mut b, &format!("10.8.0.{i}"), "ducha", PASSWORD)
+                .await
+                .status,
             StatusCode::TOO_MANY_REQUESTS
         );
     }
@@ -113,15 +156,22 @@ async fn repeated_failures_lock_the_username_even_for_the_right_password(pool: P
         .await,
         21
     );
-    assert!(locked.text(".form-error").contains("15 分钟"));
-    assert!(!b.cookies.contains_key("px_session"));
+    // The owner's own browser is not locked out by others' failures.
+    assert_eq!(
+        login_from(&mut own, "10.0.0.8", "ducha", PASSWORD)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
     // Unknown usernames lock the same way, so a lock reveals nothing.
     let mut c = Browser::new(&app);
-    for _ in 0..5 {
-        c.login("nobody", "wrong-password").await;
+    for i in 0..5 {
+        login_from(&mut c, &format!("10.9.0.{i}"), "nobody", "wrong-password").await;
     }
     assert_eq!(
-        c.login("nobody", "wrong-password").await.status,
+        login_from(&mut c, "10.9.0.99", "nobody", "wrong-password")
+            .await
+            .status,
         StatusCode::TOO_MANY_REQUESTS
     );
     // Other accounts are not affected.
@@ -130,6 +180,63 @@ async fn repeated_failures_lock_the_username_even_for_the_right_password(pool: P
         d.login("admin", PASSWORD).await.status,
         StatusCode::SEE_OTHER
     );
+}
+
+#[sqlx::test]
+async fn failures_from_one_address_meet_growing_delays_while_other_addresses_are_not_slowed(
+    pool: PgPool,
+) {
+    let app = spawn_with(pool, behind_proxy()).await;
+    let mut b = Browser::new(&app);
+    for _ in 0..3 {
+        let page = login_from(&mut b, "10.5.0.1", "head01", "wrong-password").await;
+        assert_eq!(page.status, StatusCode::OK);
+    }
+    // From the third failure on, that address waits before it may try again, 5 s at first.
+    let waiting = login_from(&mut b, "10.5.0.1", "head01", PASSWORD).await;
+    assert_eq!(waiting.status, StatusCode::TOO_MANY_REQUESTS);
+    let first: u64 = waiting.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=5).contains(&first), "{first}");
+    // The owner at another desk signs in.
+    let mut other = Browser::new(&app);
+    assert_eq!(
+        login_from(&mut other, "10.5.0.2", "head01", PASSWORD)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    // Once the delay has passed, a further failure doubles it.
+    sqlx::query("update login_throttle set locked_until = now() - interval '1 second' where throttle_key like 'ua:%'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    login_from(&mut b, "10.5.0.1", "head01", "wrong-password").await;
+    let longer = login_from(&mut b, "10.5.0.1", "head01", PASSWORD).await;
+    let second: u64 = longer.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((6..=10).contains(&second), "{second}");
+}
+
+#[sqlx::test]
+async fn simultaneous_correct_sign_ins_all_succeed(pool: PgPool) {
+    let app = spawn(pool).await;
+    let attempts = (0..6).map(|_| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut b = Browser::new(&app);
+            b.login("zuzhang", PASSWORD).await.status
+        })
+    });
+    for status in futures_util::future::join_all(attempts).await {
+        assert_eq!(status.unwrap(), StatusCode::SEE_OTHER);
+    }
 }
 
 #[sqlx::test]
@@ -496,5 +603,71 @@ async fn guessing_the_current_password_on_the_change_form_is_throttled(pool: PgP
         page.field_error("current")
             .unwrap()
             .contains("尝试次数过多")
+    );
+}
+
+#[sqlx::test]
+async fn the_administrator_sees_a_lock_and_lifts_it_with_a_reason(pool: PgPool) {
+    let app = spawn_with(pool, behind_proxy()).await;
+    let mut b = Browser::new(&app);
+    for i in 0..5 {
+        login_from(&mut b, &format!("10.6.0.{i}"), "head02", "wrong-password").await;
+    }
+    assert_eq!(
+        login_from(&mut b, "10.6.0.50", "head02", PASSWORD)
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let mut admin = login_as(&app, Role::Admin).await;
+    let page = admin.get("/admin/sign-in-locks").await;
+    assert!(
+        page.text("table")
+            .contains("账号 head02：从未登录过该账号的浏览器登录"),
+        "{}",
+        page.text("main")
+    );
+    // Without a reason nothing is lifted.
+    let refused = admin
+        .post(
+            "/admin/sign-in-locks",
+            &[("key", "user:head02"), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text(".form-error").contains("理由"));
+    // Another center's or an unknown key is not ours to lift.
+    let foreign = admin
+        .post(
+            "/admin/sign-in-locks",
+            &[("key", "user:nobody"), ("reason", "试试")],
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let lifted = admin
+        .post(
+            "/admin/sign-in-locks",
+            &[
+                ("key", "user:head02"),
+                ("reason", "已电话核实，系本人输错密码"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        lifted.location(),
+        Some("/admin/sign-in-locks?notice=unlocked")
+    );
+    let reason: serde_json::Value = sqlx::query_scalar(
+        "select after from audit_log where action = 'login.unlock' and entity_id = 'user:head02'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(reason["reason"], "已电话核实，系本人输错密码");
+    assert_eq!(
+        login_from(&mut b, "10.6.0.51", "head02", PASSWORD)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
     );
 }

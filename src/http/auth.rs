@@ -12,8 +12,9 @@ use super::extract::{ClientIp, CurrentUser, MaybeUser, SESSION_COOKIE, cookie, s
 use super::form::{Errors, Fields, FormData};
 use super::page::{self, Layout};
 use super::routes::{Access, Routes};
+use super::signin;
 use super::urls;
-use crate::db::{self, Actor, audit::Change, throttle::Admission};
+use crate::db::{self, Actor, audit::Change};
 use crate::domain::{Role, text};
 use crate::password;
 
@@ -127,47 +128,33 @@ async fn login(
     let password = form.raw("password").unwrap_or("").to_string();
     let valid_username = text::username(&username).is_ok();
     let cfg = &state.config;
-    let window = cfg.login_window.as_secs_f64();
-    let lock = cfg.login_lock.as_secs_f64();
-    let ip_key = format!("ip:{}", ip.0);
-    let user_key = format!("user:{username}");
+    // One attempt per username at a time: checked, evaluated and counted before the next.
+    let _turn = state.signin.enter(&username).await;
+    let device = signin::device_token(&headers).map(str::to_string);
 
     let mut tx = state.db.begin().await?;
-    let by_ip = db::throttle::admit(
-        &mut tx,
-        &ip_key,
-        cfg.login_max_failures_per_ip,
-        window,
-        lock,
-    )
-    .await?;
-    // An address that is locked out no longer counts against the usernames it tries.
-    let by_user = if by_ip == Admission::Allowed {
-        db::throttle::admit(
-            &mut tx,
-            &user_key,
-            cfg.login_max_failures_per_user,
-            window,
-            lock,
-        )
-        .await?
-    } else {
-        Admission::Locked
-    };
     let account = if valid_username {
         db::account::find_for_login(&mut tx, &username).await?
     } else {
         None
     };
+    let keys = signin::Keys::of(
+        &mut tx,
+        cfg,
+        &username,
+        account.as_ref().map(|a| a.account_id),
+        &ip.0,
+        device.as_deref(),
+    )
+    .await?;
     let attempt_actor = Actor {
         center_id: account.as_ref().map(|a| a.center_id),
         account_id: None,
         name: username.clone(),
         ip: ip.0.clone(),
     };
-    if by_ip != Admission::Allowed || by_user != Admission::Allowed {
-        // Every refused attempt is audited (without its password, never evaluated); the
-        // beginning of a lock is audited once more, as such.
+    if let Some(until) = keys.locked(&mut tx).await? {
+        // Every refused attempt is audited (its password never evaluated).
         db::audit::record(
             &mut tx,
             &attempt_actor,
@@ -180,26 +167,10 @@ async fn login(
             },
         )
         .await?;
-        if by_ip == Admission::NewlyLocked || by_user == Admission::NewlyLocked {
-            let what = if by_ip == Admission::NewlyLocked {
-                format!("ip:{}", ip.0)
-            } else {
-                username.clone()
-            };
-            db::audit::record(
-                &mut tx,
-                &attempt_actor,
-                Change {
-                    action: "login.throttled",
-                    entity: "account",
-                    entity_id: what,
-                    before: None,
-                    after: None,
-                },
-            )
-            .await?;
-        }
         tx.commit().await?;
+        let wait = (until - time::OffsetDateTime::now_utc())
+            .whole_seconds()
+            .max(1);
         let mut res = login_response(
             &state,
             &headers,
@@ -208,13 +179,10 @@ async fn login(
             typed_username,
             Some(THROTTLED),
         );
-        res.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(cfg.login_lock.as_secs()),
-        );
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
         return Ok(res);
     }
-    // The attempt is counted before the (slow) check, so commit that first.
     tx.commit().await?;
 
     let stored = account.as_ref().map(|a| a.password_hash.clone());
@@ -233,6 +201,21 @@ async fn login(
             },
         )
         .await?;
+        if keys.fail(&mut tx, cfg).await? {
+            // The beginning of a lock is audited once more, as such.
+            db::audit::record(
+                &mut tx,
+                &attempt_actor,
+                Change {
+                    action: "login.throttled",
+                    entity: "account",
+                    entity_id: username.clone(),
+                    before: None,
+                    after: None,
+                },
+            )
+            .await?;
+        }
         tx.commit().await?;
         return Ok(login_response(
             &state,
@@ -243,6 +226,10 @@ async fn login(
             Some(WRONG_CREDENTIALS),
         ));
     };
+    keys.succeeded(&mut tx).await?;
+    // This browser is now one the account has signed in from.
+    let device = device.unwrap_or_else(|| db::session::random_hex(32));
+    db::throttle::trust(&mut tx, &signin::device_hash(&device), account.account_id).await?;
 
     // Rotation: whatever session the browser had is ended, and a new id is issued.
     if let Some(old) = cookie(&headers, SESSION_COOKIE) {
@@ -263,8 +250,6 @@ async fn login(
         user_agent,
     )
     .await?;
-    db::throttle::clear(&mut tx, &user_key).await?;
-    db::throttle::succeeded(&mut tx, &ip_key).await?;
     db::account::mark_login(&mut tx, account.account_id).await?;
     let actor = Actor {
         center_id: Some(account.center_id),
@@ -304,6 +289,15 @@ async fn login(
     res.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(PRE_SESSION_COOKIE, "", state.config.secure_cookies, Some(0)),
+    );
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            signin::DEVICE_COOKIE,
+            &device,
+            state.config.secure_cookies,
+            Some(signin::DEVICE_DAYS * 24 * 3600),
+        ),
     );
     Ok(res)
 }
@@ -404,26 +398,33 @@ async fn change_password(
         errors.add("new", "新密码不能包含用户名");
     }
     if let Some(current) = current.filter(|c| !c.is_empty()) {
-        // Guessing the current password from an unattended desk is throttled like sign-in.
+        // Guessing the current password from an unattended desk is throttled like sign-in:
+        // one try at a time, only failures counted.
         let cfg = &state.config;
-        let (admission, stored) = {
+        let key = format!("password:{}", user.account_id);
+        let _turn = state.signin.enter(&key).await;
+        let (locked, stored) = {
             let mut conn = state.db.acquire().await?;
-            let admission = db::throttle::admit(
-                &mut conn,
-                &format!("password:{}", user.account_id),
-                cfg.login_max_failures_per_user,
-                cfg.login_window.as_secs_f64(),
-                cfg.login_lock.as_secs_f64(),
-            )
-            .await?;
             (
-                admission,
+                db::throttle::locked_until(&mut conn, &key).await?,
                 db::account::password_hash(&mut conn, user.account_id).await?,
             )
         };
-        if admission != Admission::Allowed {
+        if locked.is_some() {
             errors.add("current", "尝试次数过多，请 15 分钟后再试");
         } else if !password::verify(current, Some(stored)).await {
+            let mut conn = state.db.acquire().await?;
+            db::throttle::fail(
+                &mut conn,
+                &key,
+                db::throttle::Limit {
+                    max_failures: cfg.login_max_failures_per_user,
+                    window_secs: cfg.login_window.as_secs_f64(),
+                    lock_secs: cfg.login_lock.as_secs_f64(),
+                    growing: false,
+                },
+            )
+            .await?;
             errors.add("current", "当前密码不正确");
         }
     } else {

@@ -22,6 +22,7 @@ pub mod results;
 pub mod routes;
 pub mod schemes;
 pub mod scores;
+pub mod signin;
 pub mod static_files;
 pub mod urls;
 
@@ -44,6 +45,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The rendered public honor roll pages.
     pub honors: Arc<honor::HonorCache>,
+    /// Sign-in attempts on one username, one at a time.
+    pub signin: Arc<signin::Gate>,
     /// Keeps this process listening for publications while the application exists.
     _listener: Arc<honor::ListenerHandle>,
 }
@@ -59,6 +62,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             honors,
+            signin: Arc::new(signin::Gate::default()),
             _listener: Arc::new(listener),
         }
     }

@@ -40,6 +40,7 @@ pub const BUSINESS_AREAS: &str = "/admin/business-areas";
 pub const WINDOWS: &str = "/admin/windows";
 pub const STAFF: &str = "/admin/staff";
 pub const ACCOUNTS: &str = "/admin/accounts";
+pub const SIGN_IN_LOCKS: &str = "/admin/sign-in-locks";
 pub const SCHEMES: &str = "/admin/schemes";
 
 use crate::domain::Role;

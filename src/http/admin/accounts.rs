@@ -441,6 +441,7 @@ async fn account_reset_password(
     if !db::account::reset_password(&mut tx, &user.actor(&ip), user.center_id, id, &hash).await? {
         return Err(AppError::NotFound);
     }
+    // A reset starts the account afresh: its locks go with the old password.
     db::throttle::clear(&mut tx, &format!("user:{}", row.username)).await?;
     tx.commit().await?;
     Ok(page::ok(&AccountPasswordPage {

@@ -20,6 +20,7 @@ use crate::db::{self};
 
 mod accounts;
 mod catalog;
+mod locks;
 mod staff;
 mod windows;
 
@@ -31,6 +32,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = catalog::routes(r);
     let r = windows::routes(r);
     let r = staff::routes(r);
+    let r = locks::routes(r);
     accounts::routes(r)
 }
 
