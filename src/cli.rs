@@ -262,14 +262,16 @@ pub async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
     let password = match std::env::var("PINGXUAN_ADMIN_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
-            eprintln!("Password for {username} (8-128 characters), then Enter:");
+            eprintln!(
+                "Password for {username} (8-128 characters of at least three kinds: capitals, small letters, digits, symbols; not the username, not a common password), then Enter:"
+            );
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
             line.trim_end_matches(['\r', '\n']).to_string()
         }
     };
     let password =
-        text::password(&password).map_err(|e| anyhow::anyhow!("password: {}", e.message()))?;
+        text::strong_password(&password, &username).map_err(|e| anyhow::anyhow!("password: {}", e.message()))?;
     let pool = db::connect(args.db.database_url.as_deref(), 2).await?;
     db::migrate(&pool).await?;
     let hash = crate::password::hash(password).await?;

@@ -72,7 +72,14 @@ pub fn random_password() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::thread_rng();
-    (0..12)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
+    // Drawn again until it has small letters, capitals and digits (as the policy asks of
+    // every password); about one draw in five is drawn again.
+    loop {
+        let p: String = (0..12)
+            .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+            .collect();
+        if crate::domain::text::strong_password(&p, "").is_ok() {
+            return p;
+        }
+    }
 }

@@ -79,6 +79,42 @@ pub fn password(raw: &str) -> Result<String, TextError> {
     Ok(raw.to_string())
 }
 
+/// The common passwords refused whatever their kinds of characters, shipped in the binary.
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// A password as 等保 2.0 (GB/T 22239) expects an account's: 8 to 128 characters of at least
+/// three kinds (lower-case letters, capital letters, digits, symbols), not containing the
+/// username, and not a common password.
+pub fn strong_password(raw: &str, username: &str) -> Result<String, TextError> {
+    let p = password(raw)?;
+    let kinds = [
+        p.chars().any(|c| c.is_ascii_lowercase()),
+        p.chars().any(|c| c.is_ascii_uppercase()),
+        p.chars().any(|c| c.is_ascii_digit()),
+        p.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ]
+    .into_iter()
+    .filter(|k| *k)
+    .count();
+    if kinds < 3 {
+        return Err(TextError::Invalid(
+            "密码须包含大写字母、小写字母、数字、符号中的至少三类",
+        ));
+    }
+    let lower = p.to_lowercase();
+    if !username.is_empty() && lower.contains(&username.to_lowercase()) {
+        return Err(TextError::Invalid("密码不能包含用户名"));
+    }
+    if COMMON_PASSWORDS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .any(|l| l == lower)
+    {
+        return Err(TextError::Invalid("这是常见密码，容易被猜中，请换一个"));
+    }
+    Ok(p)
+}
+
 /// A whole number in `min..=max`, as typed (half-width digits only, optional sign).
 pub fn integer(raw: &str, min: i64, max: i64) -> Result<i64, TextError> {
     let value = raw.trim();
@@ -213,4 +249,25 @@ pub fn days(raw: &str) -> Result<Option<i32>, &'static str> {
         return Err("在岗天数应为 0 到 366 之间的整数（半角数字）");
     }
     Ok(Some(d))
+}
+
+#[cfg(test)]
+mod password_policy {
+    use super::strong_password;
+
+    #[test]
+    fn three_kinds_not_the_username_and_not_common() {
+        assert!(strong_password("Xinmima-2026", "head01").is_ok());
+        assert!(strong_password("Qz7!mW2#kR", "head01").is_ok());
+        for weak in ["abcdefgh", "abcd1234", "ABCD1234", "abcdABCD"] {
+            assert!(strong_password(weak, "head01").is_err(), "{weak}");
+        }
+        assert!(strong_password("Head01-2026!", "head01").is_err());
+        for common in ["Admin@123", "P@ssw0rd", "Aa123456", "Woaini@1314", "1qaz@WSX"] {
+            assert!(strong_password(common, "head01").is_err(), "{common}");
+        }
+        assert!(strong_password("Ab1!", "x").is_err(), "too short");
+        assert!(crate::password::random_password().len() == 12);
+        assert!(strong_password(&crate::password::random_password(), "").is_ok());
+    }
 }

@@ -379,7 +379,9 @@ async fn change_password(
 ) -> AppResult<Response> {
     let mut fields = Fields::new(&form);
     let current = fields.with("current", |raw| Ok(raw.to_string()));
-    let new = fields.with("new", |raw| Ok(text::password(raw)?));
+    let new = fields.with("new", |raw| {
+        Ok(text::strong_password(raw, &user.username)?)
+    });
     let confirm = fields.with("confirm", |raw| Ok(raw.to_string()));
     let mut errors = fields.errors;
     if let (Some(new), Some(confirm)) = (&new, &confirm)
@@ -391,11 +393,6 @@ async fn change_password(
         && new == current
     {
         errors.add("new", "新密码不能与当前密码相同");
-    }
-    if let Some(new) = &new
-        && new.to_lowercase().contains(&user.username)
-    {
-        errors.add("new", "新密码不能包含用户名");
     }
     if let Some(current) = current.filter(|c| !c.is_empty()) {
         // Guessing the current password from an unattended desk is throttled like sign-in:
