@@ -270,8 +270,8 @@ pub async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
             line.trim_end_matches(['\r', '\n']).to_string()
         }
     };
-    let password =
-        text::strong_password(&password, &username).map_err(|e| anyhow::anyhow!("password: {}", e.message()))?;
+    let password = text::strong_password(&password, &username)
+        .map_err(|e| anyhow::anyhow!("password: {}", e.message()))?;
     let pool = db::connect(args.db.database_url.as_deref(), 2).await?;
     db::migrate(&pool).await?;
     let hash = crate::password::hash(password).await?;

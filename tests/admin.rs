@@ -280,7 +280,7 @@ async fn a_window_head_account_needs_a_window_and_a_reset_forces_a_new_password(
             ],
         )
         .await;
-    assert_eq!(created.status, StatusCode::OK);
+    admin.handed_over(&created).await;
     let (action, _, _, _, after) = last_audit(&app).await;
     assert_eq!(action, "account.create");
     let after = after.unwrap();
@@ -296,11 +296,24 @@ async fn a_window_head_account_needs_a_window_and_a_reset_forces_a_new_password(
     )
     .await;
     let mut head = login_as(&app, Role::WindowHead).await;
+    // A reset is confirmed first: the account page only links to the confirmation.
+    let confirm = admin
+        .get(&format!("/admin/accounts/{id}/password-reset"))
+        .await;
+    assert!(confirm.text("h1").starts_with("重置"));
+    assert_eq!(
+        head.get("/head").await.status,
+        StatusCode::OK,
+        "opening the confirmation changed nothing"
+    );
     let reset = admin
         .post(&format!("/admin/accounts/{id}/password-reset"), &[])
         .await;
-    assert_eq!(reset.status, StatusCode::OK);
-    let temporary = reset.text(".secret code");
+    let temporary = admin.handed_over(&reset).await;
+    // The password is shown once: a refresh of that page shows it no more.
+    let again = admin.get("/admin/accounts/handover").await;
+    assert!(!again.body.contains(&temporary));
+    assert!(again.text("h1").contains("已显示过"));
     assert_eq!(last_audit(&app).await.0, "account.password_reset");
     assert_eq!(
         head.get("/head").await.status,

@@ -430,8 +430,7 @@ async fn an_account_created_by_the_admin_must_change_its_password_first(pool: Pg
             ],
         )
         .await;
-    assert_eq!(created.status, StatusCode::OK);
-    let initial = created.text(".secret code");
+    let initial = admin.handed_over(&created).await;
     assert_eq!(initial.len(), 12);
 
     let mut b = Browser::new(&app);

@@ -119,11 +119,11 @@ async fn get_requests_change_nothing(pool: PgPool) {
         StatusCode::OK,
         "a GET with form fields is only a list"
     );
-    for url in [
-        "/logout",
-        "/admin/accounts/1/password-reset",
-        "/admin/windows/1/active?active=false",
-    ] {
+    // A password reset's address only asks for confirmation.
+    let confirm = admin.get("/admin/accounts/1/password-reset").await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.text("h1").starts_with("重置"));
+    for url in ["/logout", "/admin/windows/1/active?active=false"] {
         let page = admin.get(url).await;
         assert_eq!(page.status, StatusCode::METHOD_NOT_ALLOWED, "{url}");
         assert_eq!(page.text("h1"), "操作不被支持", "{url}");

@@ -94,8 +94,7 @@ async fn a_head_account_created_during_voting_cannot_vote_and_turnout_keeps_its_
             ],
         )
         .await;
-    assert_eq!(created.status, StatusCode::OK);
-    let initial = created.text(".secret code");
+    let initial = admin.handed_over(&created).await;
     let mut rigged = first_sign_in(&app, "head99", &initial).await;
 
     let ballot = rigged.get("/ballot").await;
@@ -195,8 +194,7 @@ async fn a_password_reset_of_a_voter_is_listed_and_told_to_the_voter(pool: PgPoo
     let reset = admin
         .post(&format!("/admin/accounts/{head01}/password-reset"), &[])
         .await;
-    assert_eq!(reset.status, StatusCode::OK);
-    let temporary = reset.text(".secret code");
+    let temporary = admin.handed_over(&reset).await;
 
     let mut ducha = login_as(&app, Role::Supervision).await;
     let turnout = ducha.get(&format!("/periods/{PERIOD}/turnout")).await;
@@ -356,8 +354,7 @@ async fn closing_the_rating_names_the_members_with_ratings_missing(pool: PgPool)
             ],
         )
         .await;
-    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
-    let initial = created.text(".secret code");
+    let initial = admin.handed_over(&created).await;
     let mut late = first_sign_in(&app, "lingdao9", &initial).await;
     let ratings = late.get("/ratings").await;
     assert!(ratings.body.contains("不在本轮综合评定的评分人名单中"));

@@ -153,3 +153,48 @@ pub async fn purge_expired(
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Keeps a generated password for the one page that shows it to this session.
+pub async fn set_handover(
+    conn: &mut PgConnection,
+    hash: &[u8],
+    handover: &serde_json::Value,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update session set handover = $2 where session_hash = $1",
+        hash,
+        handover
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes (and clears) the password kept for this session, when it is at most 10 minutes
+/// old.
+pub async fn take_handover(
+    conn: &mut PgConnection,
+    hash: &[u8],
+) -> sqlx::Result<Option<serde_json::Value>> {
+    let old = sqlx::query_scalar!(
+        "select handover from session where session_hash = $1 for update",
+        hash
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .flatten();
+    if old.is_some() {
+        sqlx::query!(
+            "update session set handover = null where session_hash = $1",
+            hash
+        )
+        .execute(conn)
+        .await?;
+    }
+    let fresh = |v: &serde_json::Value| {
+        v.get("at")
+            .and_then(serde_json::Value::as_i64)
+            .is_some_and(|at| time::OffsetDateTime::now_utc().unix_timestamp() - at <= 600)
+    };
+    Ok(old.filter(fresh))
+}

@@ -263,7 +263,13 @@ mod password_policy {
             assert!(strong_password(weak, "head01").is_err(), "{weak}");
         }
         assert!(strong_password("Head01-2026!", "head01").is_err());
-        for common in ["Admin@123", "P@ssw0rd", "Aa123456", "Woaini@1314", "1qaz@WSX"] {
+        for common in [
+            "Admin@123",
+            "P@ssw0rd",
+            "Aa123456",
+            "Woaini@1314",
+            "1qaz@WSX",
+        ] {
             assert!(strong_password(common, "head01").is_err(), "{common}");
         }
         assert!(strong_password("Ab1!", "x").is_err(), "too short");

@@ -379,9 +379,7 @@ async fn change_password(
 ) -> AppResult<Response> {
     let mut fields = Fields::new(&form);
     let current = fields.with("current", |raw| Ok(raw.to_string()));
-    let new = fields.with("new", |raw| {
-        Ok(text::strong_password(raw, &user.username)?)
-    });
+    let new = fields.with("new", |raw| Ok(text::strong_password(raw, &user.username)?));
     let confirm = fields.with("confirm", |raw| Ok(raw.to_string()));
     let mut errors = fields.errors;
     if let (Some(new), Some(confirm)) = (&new, &confirm)

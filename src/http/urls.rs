@@ -41,6 +41,8 @@ pub const WINDOWS: &str = "/admin/windows";
 pub const STAFF: &str = "/admin/staff";
 pub const ACCOUNTS: &str = "/admin/accounts";
 pub const SIGN_IN_LOCKS: &str = "/admin/sign-in-locks";
+/// The one page that shows a password an administrator just generated.
+pub const PASSWORD_HANDOVER: &str = "/admin/accounts/handover";
 pub const SCHEMES: &str = "/admin/schemes";
 
 use crate::domain::Role;

@@ -422,3 +422,15 @@ pub async fn serve_on_socket(app: &TestApp) -> std::net::SocketAddr {
     });
     addr
 }
+
+impl Browser {
+    /// The password an administrator's form just generated: the form redirects to the one
+    /// page that shows it, which shows it once.
+    pub async fn handed_over(&mut self, made: &Page) -> String {
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+        assert_eq!(made.location(), Some("/admin/accounts/handover"));
+        let page = self.get("/admin/accounts/handover").await;
+        assert_eq!(page.status, StatusCode::OK);
+        page.text(".secret code")
+    }
+}

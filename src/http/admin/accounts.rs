@@ -30,11 +30,6 @@ pub(super) fn routes(r: Routes) -> Routes {
                 set_active(Entity::Account, s, u, ip, id, f)
             },
         )
-        .post(
-            "/admin/accounts/{id}/password-reset",
-            A,
-            account_reset_password,
-        )
 }
 
 const ROLE_NAMES: [&str; 5] = ["admin", "supervision", "window_head", "leadership", "staff"];
@@ -273,17 +268,6 @@ async fn account_edit(
     Ok(page::ok(&page))
 }
 
-#[derive(Template)]
-#[template(path = "admin/account_password.html")]
-struct AccountPasswordPage {
-    layout: Layout,
-    username: String,
-    display_name: String,
-    password: String,
-    created: bool,
-    account_url: String,
-}
-
 async fn account_create(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -359,17 +343,23 @@ async fn account_save(
         })
         .await?;
         if let Some(saved) = saved {
-            return Ok(match initial_password {
-                Some(password) => page::ok(&AccountPasswordPage {
-                    layout: Layout::new("账号已创建", Some(&user), urls::ACCOUNTS),
-                    username: input.username,
-                    display_name: input.display_name,
-                    password,
-                    created: true,
-                    account_url: urls::item(urls::ACCOUNTS, saved),
-                }),
-                None => redirect_notice(&urls::item(urls::ACCOUNTS, saved), "saved"),
-            });
+            return match initial_password {
+                Some(password) => {
+                    super::passwords::hand_over(
+                        &state,
+                        &user,
+                        super::passwords::Handover {
+                            account_id: AccountId(saved),
+                            username: input.username,
+                            display_name: input.display_name,
+                            password,
+                            created: true,
+                        },
+                    )
+                    .await
+                }
+                None => Ok(redirect_notice(&urls::item(urls::ACCOUNTS, saved), "saved")),
+            };
         }
     }
     let page = match id {
@@ -420,36 +410,4 @@ async fn group_leader_change(
         db::account::clear_group_leader(tx, actor, center, other).await?;
     }
     Ok(())
-}
-
-async fn account_reset_password(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    ip: ClientIp,
-    Path(id): Path<String>,
-) -> AppResult<Response> {
-    let id = crate::http::extract::path_id(&id)?;
-    let row = {
-        let mut conn = state.db.acquire().await?;
-        db::account::get(&mut conn, user.center_id, id)
-            .await?
-            .ok_or(AppError::NotFound)?
-    };
-    let password = password::random_password();
-    let hash = password::hash(password.clone()).await?;
-    let mut tx = state.db.begin().await?;
-    if !db::account::reset_password(&mut tx, &user.actor(&ip), user.center_id, id, &hash).await? {
-        return Err(AppError::NotFound);
-    }
-    // A reset starts the account afresh: its locks go with the old password.
-    db::throttle::clear(&mut tx, &format!("user:{}", row.username)).await?;
-    tx.commit().await?;
-    Ok(page::ok(&AccountPasswordPage {
-        layout: Layout::new("密码已重置", Some(&user), urls::ACCOUNTS),
-        username: row.username,
-        display_name: row.display_name,
-        password,
-        created: false,
-        account_url: urls::item(urls::ACCOUNTS, id),
-    }))
 }

@@ -21,6 +21,7 @@ use crate::db::{self};
 mod accounts;
 mod catalog;
 mod locks;
+mod passwords;
 mod staff;
 mod windows;
 
@@ -33,6 +34,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = windows::routes(r);
     let r = staff::routes(r);
     let r = locks::routes(r);
+    let r = passwords::routes(r);
     accounts::routes(r)
 }
 
