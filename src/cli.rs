@@ -121,7 +121,11 @@ pub async fn serve(args: ServerArgs, with_demo: bool, load_only: bool) -> anyhow
         }
         print_demo_accounts(&accounts, &args);
     }
-    let config = Config::from_args(&args);
+    let mut config = Config::from_args(&args);
+    if with_demo && config.public_url.is_none() {
+        // The demo's certificates point at the demo itself.
+        config.public_url = Some(format!("http://{}", args.addr));
+    }
     let header_read_timeout = config.header_read_timeout;
     let state = AppState::new(pool.clone(), config.clone());
     tokio::spawn(purge_sessions(pool, config));

@@ -33,7 +33,8 @@ pub struct ServerArgs {
     #[arg(long, env = "PINGXUAN_PUBLIC_CENTER")]
     pub public_center: Option<String>,
     /// Address the public reaches this server at, e.g. `https://pingxuan.example.gov.cn`; used
-    /// in the certificates' QR codes (default: the address the request was made to).
+    /// in the certificates' QR codes. Certificates are printed only once it is set (`demo`
+    /// sets it to its own listening address).
     #[arg(long, env = "PINGXUAN_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Issuer printed on certificates (default: the center's name).

@@ -142,7 +142,15 @@ fn walk(base: &str, dir: &std::path::Path, certificate: &str) -> Result<(), Stri
 
 #[sqlx::test]
 async fn the_public_pages_render_in_chromium_with_chinese_glyphs(pool: PgPool) {
-    let app = spawn(pool).await;
+    // Certificates are printed only with the public address configured.
+    let app = spawn_with(
+        pool,
+        pingxuan::config::Config {
+            public_url: Some("https://pingxuan.example.gov.cn".into()),
+            ..pingxuan::config::Config::default()
+        },
+    )
+    .await;
     pingxuan::demo_rounds::load(&app.pool).await.unwrap();
     let certificate: String = sqlx::query_scalar(
         "select certificate_no from honor where kind = 'staff' and rank = 1 and revoked_at is null",

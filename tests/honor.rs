@@ -173,16 +173,42 @@ async fn a_correction_reaches_the_honor_roll_of_every_server_and_revokes_the_cer
 
 #[sqlx::test]
 async fn every_winner_has_a_printable_certificate_that_anyone_can_verify(pool: PgPool) {
-    let app = spawn(pool).await;
+    let app = spawn_with(
+        pool,
+        pingxuan::config::Config {
+            public_url: Some("https://pingxuan.example.gov.cn".into()),
+            ..pingxuan::config::Config::default()
+        },
+    )
+    .await;
     pingxuan::demo_rounds::load(&app.pool).await.unwrap();
     let mut ducha = login_as(&app, Role::Supervision).await;
+    // A forged Host header does not reach the QR codes: their address is configured.
+    let forged = ducha
+        .send(
+            ducha
+                .request("GET", "/certificates/2026-Q2")
+                .header(axum::http::header::HOST, "evil.example")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(!forged.body.contains("evil.example") && !forged.body.contains("pingxuan.test"));
+    assert!(
+        forged
+            .body
+            .contains("https://pingxuan.example.gov.cn/verify/")
+    );
     let page = ducha.get("/certificates/2026-Q2").await;
     assert_eq!(page.status, StatusCode::OK);
     let numbers = page.texts(".certificate-no");
     assert_eq!(numbers.len(), 15);
     assert_eq!(page.texts(".certificate svg.qr").len(), 15);
     assert!(page.body.contains("荣誉证书") && page.body.contains("示范市政务服务中心"));
-    assert!(page.body.contains("http://pingxuan.test/verify/"));
+    assert!(
+        page.body
+            .contains("https://pingxuan.example.gov.cn/verify/")
+    );
     let first = numbers[0].trim_start_matches("证书编号：").to_string();
     let one = ducha.get(&format!("/certificates/2026-Q2/{first}")).await;
     assert_eq!(one.texts(".certificate").len(), 1);
@@ -321,4 +347,26 @@ async fn a_photo_is_re_encoded_and_shown_publicly_only_for_a_winner(pool: PgPool
             .status,
         StatusCode::OK
     );
+}
+
+#[sqlx::test]
+async fn without_a_public_address_certificates_are_not_printed_and_the_page_says_how_to_set_it(
+    pool: PgPool,
+) {
+    let app = spawn(pool).await;
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let page = ducha
+        .send(
+            ducha
+                .request("GET", "/certificates/2026-Q2")
+                .header(axum::http::header::HOST, "evil.example")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.texts(".certificate").is_empty());
+    assert!(page.text(".notice.warn").contains("PINGXUAN_PUBLIC_URL"));
+    assert!(!page.body.contains("evil.example") && !page.body.contains("pingxuan.test"));
 }

@@ -14,7 +14,7 @@ use crate::http::urls;
 use crate::scoring::Fixed2;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 /// What a certificate or the verification page says of an honor.
@@ -44,27 +44,16 @@ fn honor_title(kind: &str) -> &'static str {
     }
 }
 
-/// The address the public reaches this server at: the configured one, or the one this
-/// request was made to (when its Host header is a plain host name).
-fn public_base(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.config.public_url {
-        return url.clone();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
-        .unwrap_or("localhost");
-    format!("http://{host}")
+/// The address the public reaches this server at, as configured (`PINGXUAN_PUBLIC_URL`).
+/// Never taken from the request: a forged Host header must not end up in a QR code.
+fn public_base(state: &AppState) -> Option<&str> {
+    state.config.public_url.as_deref()
 }
 
-fn view_of(h: &Honor, period_code: &str, issuer: &str, base: &str) -> CertificateView {
-    let verify_url = format!("{base}/verify/{}", h.certificate_no);
+fn view_of(h: &Honor, period_code: &str, issuer: &str, base: Option<&str>) -> CertificateView {
+    let verify_url = base
+        .map(|b| format!("{b}/verify/{}", h.certificate_no))
+        .unwrap_or_default();
     let issued = h.issued_at.to_offset(time::macros::offset!(+8)).date();
     CertificateView {
         number: h.certificate_no.clone(),
@@ -92,7 +81,7 @@ fn view_of(h: &Honor, period_code: &str, issuer: &str, base: &str) -> Certificat
                 crate::domain::format_date(Some(at))
             )
         }),
-        qr: qr_svg(&verify_url),
+        qr: base.and_then(|_| qr_svg(&verify_url)),
         verify_url,
     }
 }
@@ -182,11 +171,7 @@ fn normalise_number(raw: &str) -> Option<String> {
         .then_some(n)
 }
 
-async fn verify_page(
-    state: &AppState,
-    headers: &HeaderMap,
-    raw: Option<&str>,
-) -> AppResult<Response> {
+async fn verify_page(state: &AppState, raw: Option<&str>) -> AppResult<Response> {
     let mut page_ = VerifyPage {
         stylesheet: urls::STYLESHEET,
         number: raw.unwrap_or("").chars().take(40).collect(),
@@ -219,7 +204,7 @@ async fn verify_page(
                             &c.honor,
                             &c.period_code,
                             &issuer,
-                            &public_base(state, headers),
+                            public_base(state),
                         ));
                     }
                 }
@@ -239,7 +224,6 @@ async fn verify_page(
 
 pub(super) async fn verify_form(
     State(state): State<AppState>,
-    headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> AppResult<Response> {
     let q = FormData::parse_query(query.as_deref().unwrap_or(""));
@@ -248,18 +232,17 @@ pub(super) async fn verify_form(
             if let Some(n) = normalise_number(no) {
                 return Ok(Redirect::to(&format!("{}/{n}", urls::VERIFY)).into_response());
             }
-            verify_page(&state, &headers, Some(no)).await
+            verify_page(&state, Some(no)).await
         }
-        _ => verify_page(&state, &headers, None).await,
+        _ => verify_page(&state, None).await,
     }
 }
 
 pub(super) async fn verify_number(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(number): Path<String>,
 ) -> AppResult<Response> {
-    verify_page(&state, &headers, Some(&number)).await
+    verify_page(&state, Some(&number)).await
 }
 
 #[derive(Template)]
@@ -269,13 +252,14 @@ struct CertificatesPage {
     label: String,
     results_url: String,
     certificates: Vec<CertificateView>,
+    /// No public address is configured: nothing to print, and how to set one.
+    needs_public_url: bool,
 }
 
 /// The certificates of a published period (the 404 page before publication).
 async fn certificate_views(
     state: &AppState,
     ctx: &PeriodCtx,
-    headers: &HeaderMap,
 ) -> AppResult<(String, Vec<CertificateView>)> {
     let (user, p) = (&ctx.user, &ctx.period);
     if p.phase != Phase::Published {
@@ -287,12 +271,16 @@ async fn certificate_views(
         Some(i) => i.clone(),
         None => user.center_name.clone(),
     };
-    let base = public_base(state, headers);
+    let Some(base) = public_base(state) else {
+        // Printed without its public address, a certificate could not be verified.
+        return Ok((p.code.clone(), Vec::new()));
+    };
+    let base = Some(base);
     Ok((
         p.code.clone(),
         honors
             .iter()
-            .map(|h| view_of(h, &p.code, &issuer, &base))
+            .map(|h| view_of(h, &p.code, &issuer, base))
             .collect(),
     ))
 }
@@ -300,9 +288,8 @@ async fn certificate_views(
 pub(super) async fn certificates(
     State(state): State<AppState>,
     ctx: PeriodCtx,
-    headers: HeaderMap,
 ) -> AppResult<Response> {
-    let (code, certificates) = certificate_views(&state, &ctx, &headers).await?;
+    let (code, certificates) = certificate_views(&state, &ctx).await?;
     let user = ctx.user;
     Ok(page::ok(&CertificatesPage {
         layout: Layout::new(
@@ -313,22 +300,22 @@ pub(super) async fn certificates(
         label: label_of(&code),
         results_url: format!("{}/{code}", urls::RESULTS),
         certificates,
+        needs_public_url: state.config.public_url.is_none(),
     }))
 }
 
 pub(super) async fn certificate(
     State(state): State<AppState>,
     ctx: PeriodCtx,
-    headers: HeaderMap,
     Path((_, number)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let (code, certificates) = certificate_views(&state, &ctx, &headers).await?;
+    let (code, certificates) = certificate_views(&state, &ctx).await?;
     let user = ctx.user;
     let one: Vec<CertificateView> = certificates
         .into_iter()
         .filter(|c| c.number == number)
         .collect();
-    if one.is_empty() {
+    if one.is_empty() && state.config.public_url.is_some() {
         return Err(AppError::NotFound);
     }
     Ok(page::ok(&CertificatesPage {
@@ -340,6 +327,7 @@ pub(super) async fn certificate(
         label: label_of(&code),
         results_url: format!("{}/{code}", urls::RESULTS),
         certificates: one,
+        needs_public_url: state.config.public_url.is_none(),
     }))
 }
 
