@@ -370,3 +370,34 @@ async fn without_a_public_address_certificates_are_not_printed_and_the_page_says
     assert!(page.text(".notice.warn").contains("PINGXUAN_PUBLIC_URL"));
     assert!(!page.body.contains("evil.example") && !page.body.contains("pingxuan.test"));
 }
+
+#[sqlx::test]
+async fn walking_through_certificate_numbers_is_stopped_per_address(pool: PgPool) {
+    let app = spawn(pool).await;
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    let real: String = sqlx::query_scalar("select certificate_no from honor limit 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let mut walker = Browser::new(&app);
+    for i in 0..30 {
+        let miss = walker.get(&format!("/verify/2026Q2-S01-AAA{i:03}")).await;
+        assert_eq!(miss.status, StatusCode::NOT_FOUND, "lookup {i}");
+    }
+    // The address must now wait, even for a number that exists.
+    let stopped = walker.get(&format!("/verify/{real}")).await;
+    assert_eq!(stopped.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(stopped.text(".verify-result").contains("15 分钟"));
+    // The page itself still opens, and hits never count.
+    assert_eq!(walker.get("/verify").await.status, StatusCode::OK);
+    sqlx::query("delete from login_throttle")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    for _ in 0..40 {
+        assert_eq!(
+            walker.get(&format!("/verify/{real}")).await.status,
+            StatusCode::OK
+        );
+    }
+}

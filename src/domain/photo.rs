@@ -12,6 +12,11 @@ pub const WIDTH: u32 = 360;
 pub const HEIGHT: u32 = 480;
 /// The largest image accepted, in pixels each way.
 pub const MAX_SIDE: u32 = 8000;
+/// The most pixels accepted (32 megapixels: a phone's full-size photo fits): what one decode
+/// may take in memory is bounded by this, not by the sides alone.
+pub const MAX_PIXELS: u64 = 32_000_000;
+/// Photos decoded at once; others wait their turn.
+const DECODES_AT_ONCE: usize = 1;
 
 /// Why a photo was refused, in the words the form shows.
 #[derive(Debug, PartialEq, Eq)]
@@ -27,12 +32,24 @@ impl PhotoError {
         match self {
             PhotoError::Empty => "请选择要上传的照片文件".into(),
             PhotoError::NotAnImage => "只能上传 JPEG、PNG 或 WebP 格式的照片".into(),
-            PhotoError::TooLarge => {
-                format!("照片尺寸过大：长和宽都不能超过 {MAX_SIDE} 像素")
-            }
+            PhotoError::TooLarge => format!(
+                "照片尺寸过大：长和宽都不能超过 {MAX_SIDE} 像素，总像素不能超过 {} 万（如 6000×5000），请缩小后再上传",
+                MAX_PIXELS / 10_000
+            ),
             PhotoError::Damaged => "照片文件已损坏或无法识别，请换一张照片".into(),
         }
     }
+}
+
+/// [`process`] off the async threads, one photo at a time, so that several large uploads at
+/// once queue instead of taking the server's memory together.
+pub async fn process_in_turn(
+    bytes: impl AsRef<[u8]> + Send + 'static,
+) -> anyhow::Result<Result<Vec<u8>, PhotoError>> {
+    static GATE: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let gate = GATE.get_or_init(|| tokio::sync::Semaphore::new(DECODES_AT_ONCE));
+    let _turn = gate.acquire().await?;
+    Ok(tokio::task::spawn_blocking(move || process(bytes.as_ref())).await?)
 }
 
 /// The stored form of an uploaded photo: a `WIDTH`×`HEIGHT` JPEG.
@@ -51,13 +68,18 @@ pub fn process(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    // Four bytes a pixel at most, and the decoder's own buffers besides.
+    limits.max_alloc = Some(MAX_PIXELS * 4 + 16 * 1024 * 1024);
     reader.limits(limits);
     let refused = |e: image::ImageError| match e {
         image::ImageError::Limits(_) => PhotoError::TooLarge,
         _ => PhotoError::Damaged,
     };
     let mut decoder = reader.into_decoder().map_err(refused)?;
+    let (w, h) = decoder.dimensions();
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(PhotoError::TooLarge);
+    }
     // A phone photo is often stored sideways with an EXIF tag saying how to turn it.
     let orientation = decoder
         .orientation()
@@ -184,6 +206,17 @@ mod tests {
         let mut header = png(1, 1);
         header[16..20].copy_from_slice(&100_000u32.to_be_bytes());
         header[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+        let crc = crc32(&header[12..29]);
+        header[29..33].copy_from_slice(&crc.to_be_bytes());
+        assert_eq!(process(&header), Err(PhotoError::TooLarge));
+    }
+
+    #[test]
+    fn more_pixels_than_allowed_are_refused_even_within_the_sides() {
+        // 7000 × 6000 = 42 million pixels: each side allowed, the whole not.
+        let mut header = png(1, 1);
+        header[16..20].copy_from_slice(&7_000u32.to_be_bytes());
+        header[20..24].copy_from_slice(&6_000u32.to_be_bytes());
         let crc = crc32(&header[12..29]);
         header[29..33].copy_from_slice(&crc.to_be_bytes());
         assert_eq!(process(&header), Err(PhotoError::TooLarge));

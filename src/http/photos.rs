@@ -102,9 +102,7 @@ async fn upload(
         let msg = "没有收到照片文件：请点“选择文件”选好照片后再上传。".to_string();
         return render(&state, &user, id, Some(msg), None).await;
     };
-    let processed = tokio::task::spawn_blocking(move || photo::process(&file))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let processed = photo::process_in_turn(file).await?;
     let jpeg = match processed {
         Ok(j) => j,
         Err(e) => return render(&state, &user, id, Some(e.message()), None).await,

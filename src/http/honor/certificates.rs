@@ -7,7 +7,7 @@ use crate::domain::period::Phase;
 use crate::domain::period::period_label as label_of;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
-use crate::http::extract::PeriodCtx;
+use crate::http::extract::{ClientIp, PeriodCtx};
 use crate::http::form::FormData;
 use crate::http::page::{self, Layout};
 use crate::http::urls;
@@ -171,7 +171,34 @@ fn normalise_number(raw: &str) -> Option<String> {
         .then_some(n)
 }
 
-async fn verify_page(state: &AppState, raw: Option<&str>) -> AppResult<Response> {
+/// Lookups that find nothing, per address, before the address must wait: enough for a
+/// person mistyping a number, too few to walk through the numbers.
+const VERIFY_MISSES: db::throttle::Limit = db::throttle::Limit {
+    max_failures: 30,
+    window_secs: 900.0,
+    lock_secs: 900.0,
+    growing: false,
+};
+
+async fn verify_page(state: &AppState, ip: &ClientIp, raw: Option<&str>) -> AppResult<Response> {
+    let key = format!("verify:{}", ip.0);
+    if raw.is_some() {
+        let mut conn = state.db.acquire().await?;
+        if db::throttle::locked_until(&mut conn, &key).await?.is_some() {
+            let page_ = VerifyPage {
+                stylesheet: urls::STYLESHEET,
+                number: String::new(),
+                found: None,
+                message: Some(
+                    "查询过于频繁：本地址查询了过多不存在的证书编号，请 15 分钟后再试。".into(),
+                ),
+            };
+            let mut res = page::render(axum::http::StatusCode::TOO_MANY_REQUESTS, &page_);
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("900"));
+            return Ok(res);
+        }
+    }
     let mut page_ = VerifyPage {
         stylesheet: urls::STYLESHEET,
         number: raw.unwrap_or("").chars().take(40).collect(),
@@ -214,6 +241,9 @@ async fn verify_page(state: &AppState, raw: Option<&str>) -> AppResult<Response>
     let status = if page_.message.is_none() {
         axum::http::StatusCode::OK
     } else {
+        // A miss counts against the address.
+        let mut conn = state.db.acquire().await?;
+        db::throttle::fail(&mut conn, &key, VERIFY_MISSES).await?;
         axum::http::StatusCode::NOT_FOUND
     };
     let mut res = page::render(status, &page_);
@@ -224,6 +254,7 @@ async fn verify_page(state: &AppState, raw: Option<&str>) -> AppResult<Response>
 
 pub(super) async fn verify_form(
     State(state): State<AppState>,
+    ip: ClientIp,
     RawQuery(query): RawQuery,
 ) -> AppResult<Response> {
     let q = FormData::parse_query(query.as_deref().unwrap_or(""));
@@ -232,17 +263,18 @@ pub(super) async fn verify_form(
             if let Some(n) = normalise_number(no) {
                 return Ok(Redirect::to(&format!("{}/{n}", urls::VERIFY)).into_response());
             }
-            verify_page(&state, Some(no)).await
+            verify_page(&state, &ip, Some(no)).await
         }
-        _ => verify_page(&state, None).await,
+        _ => verify_page(&state, &ip, None).await,
     }
 }
 
 pub(super) async fn verify_number(
     State(state): State<AppState>,
+    ip: ClientIp,
     Path(number): Path<String>,
 ) -> AppResult<Response> {
-    verify_page(&state, Some(&number)).await
+    verify_page(&state, &ip, Some(&number)).await
 }
 
 #[derive(Template)]
