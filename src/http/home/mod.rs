@@ -16,6 +16,9 @@ use crate::db::{self, org::CenterCounts, org::StaffRow};
 use crate::domain::period::month_label;
 use crate::scoring::Fixed2;
 
+mod todo;
+use todo::Todo;
+
 pub fn routes(r: Routes) -> Routes {
     r.get(urls::ADMIN_HOME, Access::Roles(ADMIN), admin_home)
         .get(
@@ -55,6 +58,8 @@ struct HomePage {
     staff: Option<StaffRow>,
     record: Option<OwnRecordView>,
     steps: &'static [&'static str],
+    /// What waits for this person now (`None`: the role has no list).
+    todos: Option<Vec<Todo>>,
 }
 
 fn home_page(user: &CurrentUser, path: &str, query: Option<&str>, intro: &'static str) -> HomePage {
@@ -68,6 +73,7 @@ fn home_page(user: &CurrentUser, path: &str, query: Option<&str>, intro: &'stati
         staff: None,
         record: None,
         steps: &[],
+        todos: None,
     }
 }
 
@@ -98,6 +104,8 @@ async fn admin_home(
         q.as_deref(),
         "在这里维护中心的进驻单位、业务范围、窗口、工作人员和账号。所有修改都会记入操作日志。",
     );
+    drop(conn);
+    page.todos = Some(todo::admin(&state, &user).await?);
     page.tiles = vec![
         Tile {
             href: urls::DEPARTMENTS,
@@ -145,7 +153,11 @@ async fn admin_home(
     Ok(page::ok(&page))
 }
 
-async fn supervision_home(user: CurrentUser, RawQuery(q): RawQuery) -> Response {
+async fn supervision_home(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     let mut page = home_page(
         &user,
         urls::SUPERVISION_HOME,
@@ -159,10 +171,15 @@ async fn supervision_home(user: CurrentUser, RawQuery(q): RawQuery) -> Response 
         note: "查看全部修改记录",
     }];
     page.steps = ROUND_STEPS;
-    page::ok(&page)
+    page.todos = Some(todo::supervision(&state, &user).await?);
+    Ok(page::ok(&page))
 }
 
-async fn window_head_home(user: CurrentUser, RawQuery(q): RawQuery) -> Response {
+async fn window_head_home(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     let mut page = home_page(
         &user,
         urls::WINDOW_HEAD_HOME,
@@ -171,10 +188,15 @@ async fn window_head_home(user: CurrentUser, RawQuery(q): RawQuery) -> Response 
     );
     page.window = user.window.clone();
     page.steps = ROUND_STEPS;
-    page::ok(&page)
+    page.todos = Some(todo::window_head(&state, &user).await?);
+    Ok(page::ok(&page))
 }
 
-async fn leadership_home(user: CurrentUser, RawQuery(q): RawQuery) -> Response {
+async fn leadership_home(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     let intro = if user.is_group_leader {
         "您是评选活动领导小组组长。综合评定开始后，可在这里为候选对象评分，并查看各成员的完成情况。"
     } else {
@@ -182,7 +204,8 @@ async fn leadership_home(user: CurrentUser, RawQuery(q): RawQuery) -> Response {
     };
     let mut page = home_page(&user, urls::LEADERSHIP_HOME, q.as_deref(), intro);
     page.steps = ROUND_STEPS;
-    page::ok(&page)
+    page.todos = Some(todo::leadership(&state, &user).await?);
+    Ok(page::ok(&page))
 }
 
 /// A staff member's own record as shown.
@@ -259,5 +282,14 @@ async fn staff_home(
             })
             .collect(),
     });
+    if let Some(r) = &page.record {
+        let honors: Vec<String> = r
+            .results
+            .iter()
+            .filter(|x| x.outcome == "优秀服务标兵")
+            .map(|x| format!("{}优秀服务标兵", x.period))
+            .collect();
+        page.todos = Some(todo::staff(&r.scores, &honors));
+    }
     Ok(page::ok(&page))
 }

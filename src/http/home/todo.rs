@@ -1,0 +1,271 @@
+//! Each role's to-do list, at the top of its home page: what is waiting for this person now,
+//! each with the link that does it.
+
+use crate::db::{self, round::Duty};
+use crate::domain::period::{Phase, month_label, period_label};
+use crate::http::AppState;
+use crate::http::error::AppResult;
+use crate::http::extract::CurrentUser;
+use crate::http::urls;
+use crate::scoring::Kind;
+
+/// One line of a to-do list.
+pub struct Todo {
+    pub text: String,
+    pub href: String,
+    /// The button's words ("去投票"); empty for a line that only informs.
+    pub action: &'static str,
+    /// Already done (shown as such, for the record).
+    pub done: bool,
+}
+
+impl Todo {
+    fn open(text: String, href: String, action: &'static str) -> Todo {
+        Todo {
+            text,
+            href,
+            action,
+            done: false,
+        }
+    }
+
+    fn done(text: String) -> Todo {
+        Todo {
+            text,
+            href: String::new(),
+            action: "",
+            done: true,
+        }
+    }
+}
+
+/// The supervision office: months with scores missing, periods waiting for it, vetoes to
+/// check before candidates are confirmed, and rounds under way.
+pub async fn supervision(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Todo>> {
+    let mut conn = state.db.acquire().await?;
+    let mut out = Vec::new();
+    for p in db::period::periods(&mut conn, user.center_id).await? {
+        let label = period_label(&p.code);
+        let page = urls::period(&p.code);
+        match p.phase {
+            Phase::Entry | Phase::Candidates => {
+                let m =
+                    db::period::missing(&mut conn, user.center_id, p.period_id, &p.months).await?;
+                for ((month, w), (_, s)) in m
+                    .windows_without_score
+                    .iter()
+                    .zip(&m.staff_without_score)
+                    .filter(|((_, w), (_, s))| *w > 0 || *s > 0)
+                {
+                    let mut parts = Vec::new();
+                    if *w > 0 {
+                        parts.push(format!("{w} 个窗口"));
+                    }
+                    if *s > 0 {
+                        parts.push(format!("{s} 名工作人员"));
+                    }
+                    out.push(Todo::open(
+                        format!("{}：{}还没有考核分数", month_label(month), parts.join("、")),
+                        urls::scores(month),
+                        "录入分数",
+                    ));
+                }
+                if m.staff_without_duty_days > 0 {
+                    out.push(Todo::open(
+                        format!(
+                            "{label}：{} 名工作人员还没有登记在岗天数",
+                            m.staff_without_duty_days
+                        ),
+                        format!("{page}/duty-days"),
+                        "登记在岗天数",
+                    ));
+                }
+                let vetoes = db::veto::vetoes(&mut conn, user.center_id, p.period_id)
+                    .await?
+                    .iter()
+                    .filter(|v| v.revoked_reason.is_none())
+                    .count();
+                if vetoes > 0 {
+                    out.push(Todo::open(
+                        format!("{label}：已登记 {vetoes} 项一票否决，确认候选对象前请再核对一次"),
+                        format!("{page}/vetoes"),
+                        "核对一票否决",
+                    ));
+                }
+                out.push(Todo::open(
+                    if p.phase == Phase::Entry {
+                        format!("{label}处于考核录入阶段：各月分数录齐后，进入候选确定")
+                    } else {
+                        format!("{label}处于候选确定阶段：核对候选对象，确认后开始民主推荐")
+                    },
+                    page,
+                    "查看评选周期",
+                ));
+            }
+            Phase::Voting => {
+                let rows = db::ballot::turnout(&mut conn, user.center_id, p.period_id).await?;
+                let voted = rows
+                    .iter()
+                    .filter(|r| r.window_ballot.is_some() && r.staff_ballot.is_some())
+                    .count();
+                out.push(Todo::open(
+                    format!(
+                        "{label}民主推荐进行中：{voted} / {} 名窗口负责人已投完；投完或到期后结束民主推荐",
+                        rows.len()
+                    ),
+                    format!("{page}/turnout"),
+                    "查看投票情况",
+                ));
+            }
+            Phase::Rating => out.push(Todo::open(
+                format!("{label}综合评定进行中：领导小组评完后结束综合评定"),
+                page,
+                "查看评选周期",
+            )),
+            Phase::Review => out.push(Todo::done(format!(
+                "{label}已计算总分，等待领导小组组长审定并发布"
+            ))),
+            Phase::Published => {}
+        }
+    }
+    Ok(out)
+}
+
+/// A window head: the open vote's two ballots, cast or not.
+pub async fn window_head(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Todo>> {
+    let mut conn = state.db.acquire().await?;
+    let Some(vote) = db::ballot::open_vote(&mut conn, user.center_id).await? else {
+        return Ok(Vec::new());
+    };
+    let label = period_label(&vote.code);
+    let member = db::round::membership(&mut conn, vote.period_id, Duty::Voter, user.account_id)
+        .await?
+        .is_some();
+    if !member {
+        return Ok(vec![Todo::done(format!(
+            "{label}民主推荐进行中；您的账号不在本轮投票人名单中（名单在开始民主推荐时确定）"
+        ))]);
+    }
+    let receipts = db::ballot::receipts(&mut conn, vote.period_id, user.account_id).await?;
+    Ok(Kind::BOTH
+        .iter()
+        .map(|kind| {
+            let what = match kind {
+                Kind::Window => "窗口推荐票",
+                Kind::Staff => "工作人员推荐票",
+            };
+            match receipts.iter().find(|(k, _)| k == kind.as_str()) {
+                Some((_, at)) => Todo::done(format!(
+                    "{label}{what}：您已于 {} 提交",
+                    crate::domain::format_datetime(Some(*at))
+                )),
+                None => Todo::open(
+                    format!("{label}{what}：尚未提交"),
+                    urls::BALLOT.to_string(),
+                    "去投票",
+                ),
+            }
+        })
+        .collect())
+}
+
+/// A leadership member: the ratings left; the group leader also ties to decide and
+/// results to publish.
+pub async fn leadership(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Todo>> {
+    let mut out = Vec::new();
+    {
+        let mut conn = state.db.acquire().await?;
+        if let Some(open) = db::rating::open_rating(&mut conn, user.center_id).await? {
+            let label = period_label(&open.code);
+            let rater =
+                db::round::membership(&mut conn, open.period_id, Duty::Rater, user.account_id)
+                    .await?
+                    .is_some();
+            if rater {
+                let c = &open.candidates.0;
+                let total = c.window.candidates.len() + c.staff.candidates.len();
+                let mine = db::rating::mine(&mut conn, open.period_id, user.account_id)
+                    .await?
+                    .len();
+                out.push(if mine >= total {
+                    Todo::done(format!(
+                        "{label}综合评定：{total} 个候选对象已全部评分（结束前仍可修改）"
+                    ))
+                } else {
+                    Todo::open(
+                        format!("{label}综合评定：已评 {mine} / {total} 个候选对象"),
+                        urls::RATINGS.to_string(),
+                        "去评分",
+                    )
+                });
+            } else {
+                out.push(Todo::done(format!(
+                    "{label}综合评定进行中；您的账号不在本轮评分人名单中"
+                )));
+            }
+        }
+    }
+    if !user.is_group_leader {
+        return Ok(out);
+    }
+    let periods = {
+        let mut conn = state.db.acquire().await?;
+        db::period::periods(&mut conn, user.center_id).await?
+    };
+    for p in periods.iter().filter(|p| p.phase == Phase::Review) {
+        let label = period_label(&p.code);
+        let (_, result, _) = crate::http::results::period_results(state, user.center_id, p).await?;
+        let ties: Vec<String> = Kind::BOTH
+            .iter()
+            .filter(|k| !result.kind(**k).unresolved_tie.is_empty())
+            .map(|k| {
+                format!(
+                    "{}有 {} 个并列",
+                    k.noun(),
+                    result.kind(*k).unresolved_tie.len()
+                )
+            })
+            .collect();
+        out.push(if ties.is_empty() {
+            Todo::open(
+                format!("{label}评选结果已计算完成，请核对后发布"),
+                format!("{}/{}/publish", urls::RESULTS, p.code),
+                "核对并发布",
+            )
+        } else {
+            Todo::open(
+                format!("{label}：名额线上{}，请选定并写明理由", ties.join("，")),
+                format!("{}/{}", urls::RESULTS, p.code),
+                "审定并列",
+            )
+        });
+    }
+    Ok(out)
+}
+
+/// A staff member: the latest score and the honors won.
+pub fn staff(scores: &[(String, String)], honors: &[String]) -> Vec<Todo> {
+    let mut out = Vec::new();
+    if let Some((month, score)) = scores.last() {
+        out.push(Todo::done(format!("最近一次月度考核：{month} {score} 分")));
+    }
+    out.extend(honors.iter().map(|h| Todo::done(format!("荣获{h}"))));
+    out
+}
+
+/// The sign-in locks in force, for the administrator.
+pub async fn admin(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Todo>> {
+    let mut conn = state.db.acquire().await?;
+    let locks = db::throttle::locks_of_center(&mut conn, user.center_id)
+        .await?
+        .len();
+    Ok(if locks > 0 {
+        vec![Todo::open(
+            format!("目前有 {locks} 项登录锁定：如有人反映无法登录，可核实后解除"),
+            urls::SIGN_IN_LOCKS.to_string(),
+            "查看登录锁定",
+        )]
+    } else {
+        Vec::new()
+    })
+}
