@@ -218,15 +218,18 @@ async fn a_staff_member_sees_their_own_record_and_nobody_elses(pool: PgPool) {
     let mut me = login_as(&app, Role::Staff).await; // staff002
     let page = me.get("/me").await;
     assert_eq!(page.status, StatusCode::OK);
-    let months: Vec<String> = page.texts("section.card:nth-of-type(2) tbody tr");
+    let months: Vec<String> = page.texts("#own-scores tbody tr");
     assert_eq!(months.len(), 6, "April to September");
     assert!(months[0].starts_with("2026年9月"));
+    // The to-do list opens with the latest score and the honors won.
+    let todo = page.texts(".todo-list li");
+    assert!(todo[0].contains("最近一次月度考核：2026年9月"), "{todo:?}");
     assert!(
         page.texts("section.card li")
             .iter()
             .any(|d| d.starts_with("2026年第二季度："))
     );
-    let results = page.texts("section.card:nth-of-type(4) tbody tr");
+    let results = page.texts("#own-results tbody tr");
     assert_eq!(results.len(), 1, "only the published quarter");
     assert!(results[0].starts_with("2026年第二季度"));
     // No other staff member's name is on the page.

@@ -243,10 +243,10 @@ pub async fn leadership(state: &AppState, user: &CurrentUser) -> AppResult<Vec<T
     Ok(out)
 }
 
-/// A staff member: the latest score and the honors won.
+/// A staff member: the latest score (the list is newest first) and the honors won.
 pub fn staff(scores: &[(String, String)], honors: &[String]) -> Vec<Todo> {
     let mut out = Vec::new();
-    if let Some((month, score)) = scores.last() {
+    if let Some((month, score)) = scores.first() {
         out.push(Todo::done(format!("最近一次月度考核：{month} {score} 分")));
     }
     out.extend(honors.iter().map(|h| Todo::done(format!("荣获{h}"))));
