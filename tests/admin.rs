@@ -561,3 +561,79 @@ async fn a_window_of_a_deactivated_department_can_still_be_edited(pool: PgPool) 
         Some("所选项目不存在或已停用，请重新选择")
     );
 }
+
+#[sqlx::test]
+async fn the_audit_log_reads_and_searches_in_chinese_and_exports_a_workbook(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut admin = login_as(&app, Role::Admin).await;
+    let head01 = id_of(
+        &app,
+        "select account_id from account where username = 'head01'",
+    )
+    .await;
+    admin
+        .post(&format!("/admin/accounts/{head01}/password-reset"), &[])
+        .await;
+    // Moving a window to another department: the departments are named, not numbered.
+    let (window, dept_name, other, other_name): (i64, String, i64, String) = sqlx::query_as(
+        "select w.window_id, d.name, o.department_id, o.name from service_window w
+         join department d on d.department_id = w.department_id
+         join department o on o.center_id = w.center_id and o.department_id <> w.department_id
+         where w.number = '3' order by o.department_id limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let form = admin.get(&format!("/admin/windows/{window}")).await;
+    let mut fields = form.form_fields("main form[method=post]");
+    fields.retain(|(k, _)| k != "department_id");
+    let (area,): (i64,) =
+        sqlx::query_as("select business_area_id from service_window where window_id = $1")
+            .bind(window)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    fields.retain(|(k, _)| k != "business_area_id");
+    fields.push(("department_id".into(), other.to_string()));
+    fields.push(("business_area_id".into(), area.to_string()));
+    let saved = admin
+        .post_fields(&format!("/admin/windows/{window}"), &fields)
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+
+    // Searched by the Chinese name of the action.
+    let found = admin
+        .get("/audit?q=%E9%87%8D%E7%BD%AE%E5%AF%86%E7%A0%81")
+        .await; // 重置密码
+    let rows = found.texts("tbody tr");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(
+        rows[0].contains("重置密码") && rows[0].contains("head01"),
+        "{rows:?}"
+    );
+    let moved = admin.get("/audit?entity=service_window").await;
+    let changes = moved.texts(".changes li");
+    assert!(
+        changes.iter().any(|c| c.contains(&dept_name)
+            && c.contains(&other_name)
+            && c.starts_with("进驻单位")),
+        "{changes:?}"
+    );
+    assert!(!moved.body.contains("内部编号"));
+
+    // The same search as a workbook, with a Chinese file name and an ASCII fallback.
+    let (status, headers, bytes) = admin
+        .get_bytes("/audit/export.xlsx?q=%E9%87%8D%E7%BD%AE%E5%AF%86%E7%A0%81")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let disposition = headers["content-disposition"].to_str().unwrap();
+    assert!(disposition.contains("filename=\"pingxuan.xlsx\""));
+    assert!(disposition.contains("filename*=UTF-8''%E6%93%8D%E4%BD%9C%E6%97%A5%E5%BF%97"));
+    let sheet = pingxuan::sheets::read(&bytes).unwrap();
+    let texts: Vec<String> = sheet.iter().flatten().map(|c| c.text()).collect();
+    assert!(texts.iter().any(|t| t == "重置密码"), "{texts:?}");
+    assert!(
+        !texts.iter().any(|t| t == "修改窗口"),
+        "only what the search found"
+    );
+}

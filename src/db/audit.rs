@@ -66,6 +66,8 @@ pub struct AuditFilter {
     /// Matches the actor's name, the action, the entity or its id (substring).
     pub q: String,
     pub entity: String,
+    /// Actions whose Chinese names the search words are part of.
+    pub actions: Vec<String>,
 }
 
 /// One page of the center's audit log, newest first, with the total count.
@@ -83,24 +85,26 @@ pub async fn list(
            from audit_log
            where center_id = $1
              and ($2 = '' or entity = $2)
-             and (actor_name ilike $3 or action ilike $3 or entity_id ilike $3)
+             and (actor_name ilike $3 or action ilike $3 or entity_id ilike $3 or action = any($6))
            order by audit_id desc
            limit $4 offset $5"#,
         center_id.0,
         filter.entity,
         pattern,
         limit,
-        offset
+        offset,
+        &filter.actions
     )
     .fetch_all(&mut *conn)
     .await?;
     let total = sqlx::query_scalar!(
         r#"select count(*) as "n!" from audit_log
            where center_id = $1 and ($2 = '' or entity = $2)
-             and (actor_name ilike $3 or action ilike $3 or entity_id ilike $3)"#,
+             and (actor_name ilike $3 or action ilike $3 or entity_id ilike $3 or action = any($4))"#,
         center_id.0,
         filter.entity,
-        pattern
+        pattern,
+        &filter.actions
     )
     .fetch_one(conn)
     .await?;
@@ -117,4 +121,84 @@ pub fn like_escape(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// Every name an audit row may refer to by id, for one center: ids are shown as names.
+#[derive(Default)]
+pub struct Names {
+    pub departments: std::collections::HashMap<i64, String>,
+    pub business_areas: std::collections::HashMap<i64, String>,
+    pub windows: std::collections::HashMap<i64, String>,
+    pub staff: std::collections::HashMap<i64, String>,
+    pub accounts: std::collections::HashMap<i64, String>,
+    pub schemes: std::collections::HashMap<i64, String>,
+}
+
+pub async fn names(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Names> {
+    let departments = sqlx::query!(
+        r#"select department_id as "id!", name as "name!" from department where center_id = $1"#,
+        center_id.0
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.name))
+    .collect();
+    let business_areas = sqlx::query!(
+        r#"select business_area_id as "id!", name as "name!" from business_area where center_id = $1"#,
+        center_id.0
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.name))
+    .collect();
+    let windows = sqlx::query!(
+        r#"select window_id as "id!", number || '号窗口 ' || name as "name!" from service_window where center_id = $1"#,
+        center_id.0
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.name))
+    .collect();
+    let staff = sqlx::query!(
+        r#"select staff_id as "id!", name || '（' || employee_no || '）' as "name!" from staff where center_id = $1"#,
+        center_id.0
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.name))
+    .collect();
+    let accounts = sqlx::query!(
+        r#"select account_id as "id!", display_name || '（' || username || '）' as "name!" from account where center_id = $1"#,
+        center_id.0
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.name))
+    .collect();
+    let schemes = sqlx::query!(
+        r#"select scheme_id as "id!", name as "name!" from scheme where center_id = $1"#,
+        center_id.0
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.name))
+    .collect();
+    Ok(Names {
+        departments: pairs_of(departments),
+        business_areas: pairs_of(business_areas),
+        windows: pairs_of(windows),
+        staff: pairs_of(staff),
+        accounts: pairs_of(accounts),
+        schemes: pairs_of(schemes),
+    })
+}
+
+fn pairs_of(v: Vec<(i64, String)>) -> std::collections::HashMap<i64, String> {
+    v.into_iter().collect()
 }

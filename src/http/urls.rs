@@ -18,6 +18,7 @@ pub const LEADERSHIP_HOME: &str = "/leadership";
 pub const STAFF_HOME: &str = "/me";
 
 pub const AUDIT: &str = "/audit";
+pub const AUDIT_EXPORT: &str = "/audit/export.xlsx";
 pub const SCORES: &str = "/scores";
 pub const PERIODS: &str = "/periods";
 pub const BALLOT: &str = "/ballot";
