@@ -17,5 +17,58 @@
         else if (e.key === "Enter") { e.preventDefault(); }
       });
     });
+
+    // Score grid: typed scores are never dropped silently. A cell is unsaved when it differs
+    // from the score stored when the page was made (the hidden "o" field beside it, which
+    // a refused save keeps as it was); leaving the page, switching tab, filter or month
+    // asks first.
+    var grid = document.querySelector("form.score-grid");
+    if (grid) {
+      var status = document.getElementById("unsaved");
+      var leaving = false;
+      var same = function (a, b) {
+        a = a.trim(); b = b.trim();
+        if (a === b) { return true; }
+        var x = parseFloat(a), y = parseFloat(b);
+        return a !== "" && b !== "" && !isNaN(x) && !isNaN(y) && x === y && /^[0-9.]+$/.test(a);
+      };
+      var unsaved = function () {
+        var n = 0;
+        cells.forEach(function (cell) {
+          var original = grid.elements["o" + cell.id.slice(1)];
+          if (original && !cell.readOnly && !same(cell.value, original.value)) { n += 1; }
+        });
+        return n;
+      };
+      var show = function () {
+        if (!status) { return; }
+        var n = unsaved();
+        status.hidden = n === 0;
+        status.textContent = n === 0 ? "" : "有 " + n + " 个分数尚未保存";
+      };
+      var ask = function () {
+        var n = unsaved();
+        if (n === 0) { return true; }
+        return window.confirm("本页有 " + n + " 个分数尚未保存。离开本页将丢失这些修改，确定离开吗？");
+      };
+      grid.addEventListener("input", show);
+      grid.addEventListener("submit", function () { leaving = true; });
+      Array.prototype.forEach.call(document.querySelectorAll("a[href]"), function (link) {
+        if (grid.contains(link) && !link.closest(".sticky-actions")) { return; }
+        link.addEventListener("click", function (e) {
+          if (ask()) { leaving = true; } else { e.preventDefault(); }
+        });
+      });
+      Array.prototype.forEach.call(document.querySelectorAll("form"), function (form) {
+        if (form === grid) { return; }
+        form.addEventListener("submit", function (e) {
+          if (ask()) { leaving = true; } else { e.preventDefault(); }
+        });
+      });
+      window.addEventListener("beforeunload", function (e) {
+        if (!leaving && unsaved() > 0) { e.preventDefault(); e.returnValue = ""; }
+      });
+      show();
+    }
   });
 })();

@@ -62,6 +62,13 @@ fn sign_in(driver: &Driver, base: &str, username: &str) -> Step<Session> {
             s.text(".form-error")?
         ));
     }
+    // Every role lands on its home page, which opens with its to-do list.
+    let todo = s.text(".todo")?;
+    if !todo.contains("待办事项") {
+        return Err(format!(
+            "{username}'s home page has no to-do list: {todo:?}"
+        ));
+    }
     Ok(s)
 }
 
@@ -218,6 +225,38 @@ fn supervision_types_scores(driver: &Driver, base: &str, dir: &Path) -> Step<usi
             }
             typed_total += typed.len();
             shots(&s, dir, name)?;
+        }
+
+        // A typed score is never dropped silently: the page counts it, and going to the next
+        // month asks first; 取消 keeps the page and what was typed.
+        s.goto(&format!("{base}/scores/2026-10?tab=windows"))?;
+        let first = s.find("form.score-grid input.score-input")?;
+        let saved = first.attribute("value")?.unwrap_or_default();
+        first.clear()?;
+        first.type_text("77.5")?;
+        let status = s.text("#unsaved")?;
+        if status != "有 1 个分数尚未保存" {
+            return Err(format!("the unsaved count says {status:?}"));
+        }
+        let here = s.url()?;
+        s.find(".month-nav a:last-child")?.click()?;
+        let asked = s.dialog_text()?.unwrap_or_default();
+        if !asked.contains("1 个分数尚未保存") {
+            return Err(format!("leaving with an unsaved score asked {asked:?}"));
+        }
+        s.answer_dialog(false)?;
+        let kept =
+            s.run("return document.querySelector('form.score-grid input.score-input').value")?;
+        if s.url()? != here || kept != "77.5" {
+            return Err(format!(
+                "cancelling the question did not keep the page as typed: {kept}"
+            ));
+        }
+        // Put back as it was, the page leaves without a question.
+        first.clear()?;
+        first.type_text(&saved)?;
+        if !s.text("#unsaved")?.is_empty() {
+            return Err("the score typed back is still counted as unsaved".into());
         }
 
         // A veto: the third window, for an overdue case on 15 October.

@@ -200,6 +200,25 @@ impl Session {
         .map(|_| ())
     }
 
+    /// The text of the dialog the page opened (`confirm`, `alert`), if one is open.
+    pub fn dialog_text(&self) -> Result<Option<String>, String> {
+        match self.cmd("GET", "/alert/text", None) {
+            Ok(v) => Ok(v.as_str().map(str::to_string)),
+            Err(e) if e.contains("no such alert") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Answers the open dialog with 取消 (dismiss) or 确定 (accept).
+    pub fn answer_dialog(&self, accept: bool) -> Result<(), String> {
+        let what = if accept {
+            "/alert/accept"
+        } else {
+            "/alert/dismiss"
+        };
+        self.cmd("POST", what, Some(json!({}))).map(|_| ())
+    }
+
     /// Runs `script` in the page; its return value.
     pub fn run(&self, script: &str) -> Result<Value, String> {
         self.cmd(
