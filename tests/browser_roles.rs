@@ -148,6 +148,14 @@ fn supervision_types_scores(driver: &Driver, base: &str, dir: &Path) -> Step<usi
         s.goto(&format!("{base}/periods"))?;
         s.find("#f-code")?.type_text("2026-Q4")?;
         click_through(&s, "form.inline-form button[type=submit]")?;
+        // The confirmation says which months and which scheme it will use.
+        let confirm = s.text("main")?;
+        if !confirm.contains("2026年10月") || !confirm.contains("评选方案") {
+            return Err(format!(
+                "the confirmation of opening 2026-Q4 says {confirm:?}"
+            ));
+        }
+        click_through(&s, "main form button.primary")?;
         if !s.url()?.ends_with("/periods/2026-Q4?notice=created") {
             return Err(format!("opening 2026-Q4 ended at {}", s.url()?));
         }

@@ -334,7 +334,9 @@ async fn a_veto_found_after_publication_is_a_correction_with_a_reason(pool: PgPo
         no_reason.field_error("reason").as_deref(),
         Some("此项不能为空")
     );
-    let done = ducha
+    // First the confirmation: who leaves the list and who comes in, nothing written yet.
+    let before_rows = checksum(&app.pool).await;
+    let confirm = ducha
         .post(
             url,
             &[
@@ -346,6 +348,34 @@ async fn a_veto_found_after_publication_is_a_correction_with_a_reason(pool: PgPo
             ],
         )
         .await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    let winner_name: String = sqlx::query_scalar("select name from staff where staff_id = $1")
+        .bind(winner[1..].parse::<i64>().unwrap())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let leaves = confirm.text(".notice.warn");
+    assert!(
+        leaves.starts_with("不再当选") && leaves.contains(&winner_name),
+        "{leaves}"
+    );
+    assert!(confirm.text("main").contains("递补当选"));
+    assert_eq!(
+        checksum(&app.pool).await,
+        before_rows,
+        "asking wrote nothing"
+    );
+    // 返回修改 brings the form back as typed.
+    let mut fields = confirm.form_fields("main form");
+    fields.push(("edit".into(), "1".into()));
+    let edit = ducha.post_fields(url, &fields).await;
+    assert_eq!(
+        edit.input_value("occurred_on").as_deref(),
+        Some("2026-06-03")
+    );
+    let mut fields = confirm.form_fields("main form");
+    fields.push(("confirmed".into(), "1".into()));
+    let done = ducha.post_fields(url, &fields).await;
     assert_eq!(done.location(), Some("/results/2026-Q2?notice=corrected"));
     let after: serde_json::Value =
         serde_json::from_str(&ducha.get("/results/2026-Q2/results.json").await.body).unwrap();

@@ -124,6 +124,7 @@ async fn a_correction_reaches_the_honor_roll_of_every_server_and_revokes_the_cer
                 ("occurred_on", "2026-06-03"),
                 ("description", "群众投诉经查证属实"),
                 ("reason", "7月收到上级转办件，经查证属实"),
+                ("confirmed", "1"),
             ],
         )
         .await;

@@ -532,8 +532,8 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
             "ducha",
             Target {
                 name: "new period",
-                page: "/periods".into(),
-                form: "form.inline-form",
+                page: "/periods/new?code=2027-Q1".into(),
+                form: "main form[method=post]",
                 fill: vec![("code", "2027-Q1".into())],
                 ..Default::default()
             },

@@ -595,3 +595,46 @@ async fn the_admin_edits_a_scheme_and_only_later_periods_follow_it(pool: PgPool)
         "a new period copies the edited scheme"
     );
 }
+
+#[sqlx::test]
+async fn opening_a_period_first_says_which_scheme_and_months_it_will_use(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let list = ducha.get("/periods").await;
+    assert_eq!(
+        list.form_fields("form.inline-form")
+            .iter()
+            .filter(|(k, _)| k == "_csrf")
+            .count(),
+        0,
+        "the first step is a plain question, with no token in the address"
+    );
+    let confirm = ducha.get("/periods/new?code=2026-Q4").await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    let text = confirm.text("main");
+    for expected in [
+        "2026年10月",
+        "2026年11月",
+        "2026年12月",
+        "评选方案",
+        "考核录入",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+    assert_eq!(
+        count(&app.pool, "select count(*) from period").await,
+        0,
+        "asking opens nothing"
+    );
+    let opened = ducha
+        .post_fields("/periods", &confirm.form_fields("main form[method=post]"))
+        .await;
+    assert_eq!(opened.location(), Some("/periods/2026-Q4?notice=created"));
+    // A bad or existing code comes back to the list with the message and what was typed.
+    let again = ducha.get("/periods/new?code=2026-Q4").await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.text(".form-error").contains("已存在"));
+    let bad = ducha.get("/periods/new?code=2026-Q5").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.input_value("code").as_deref(), Some("2026-Q5"));
+}

@@ -104,6 +104,7 @@ async fn planted_markup_comes_back_escaped_on_every_page_of_every_role(pool: PgP
                 ("occurred_on", "2026-06-03"),
                 ("description", MARK),
                 ("reason", ATTR),
+                ("confirmed", "1"),
             ],
         )
         .await;

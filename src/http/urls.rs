@@ -19,6 +19,8 @@ pub const STAFF_HOME: &str = "/me";
 
 pub const AUDIT: &str = "/audit";
 pub const AUDIT_EXPORT: &str = "/audit/export.xlsx";
+/// The confirmation page of opening a period.
+pub const NEW_PERIOD: &str = "/periods/new";
 pub const SCORES: &str = "/scores";
 pub const PERIODS: &str = "/periods";
 pub const BALLOT: &str = "/ballot";

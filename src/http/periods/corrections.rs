@@ -75,6 +75,91 @@ pub(super) async fn correction_page(
     .await
 }
 
+#[derive(Template)]
+#[template(path = "periods/correction_confirm.html")]
+struct ConfirmPage {
+    layout: Layout,
+    label: String,
+    action: String,
+    values: VetoValues,
+    reason: String,
+    /// Whom, which veto, when, as the page says them.
+    summary: Vec<(&'static str, String)>,
+    /// Per award: (award, winners before, winners after, who leaves, who comes in).
+    awards: Vec<AwardChange>,
+}
+
+pub struct AwardChange {
+    pub award: &'static str,
+    pub leaves: Vec<String>,
+    pub comes: Vec<String>,
+    pub after: Vec<String>,
+}
+
+/// The confirmation step: what the correction will change, before anything is written.
+async fn confirm_page(
+    state: &AppState,
+    user: &CurrentUser,
+    p: &db::period::PeriodRow,
+    values: VetoValues,
+    reason: String,
+    veto: &VetoForm,
+    after: &crate::scoring::PeriodResult,
+) -> AppResult<Response> {
+    let (_, before, names) = crate::http::results::period_results(state, user.center_id, p).await?;
+    let choices = veto_choices(state, user, &values).await?;
+    let target = choices
+        .windows
+        .iter()
+        .chain(&choices.staff)
+        .find(|c| c.selected)
+        .map(|c| c.label.clone())
+        .unwrap_or_default();
+    let awards = [
+        ("优质服务窗口", crate::scoring::Kind::Window),
+        ("优秀服务标兵", crate::scoring::Kind::Staff),
+    ]
+    .into_iter()
+    .map(|(award, kind)| {
+        let was = &before.kind(kind).winners;
+        let now = &after.kind(kind).winners;
+        AwardChange {
+            award,
+            leaves: was
+                .iter()
+                .filter(|w| !now.contains(w))
+                .map(|w| names.label(w))
+                .collect(),
+            comes: now
+                .iter()
+                .filter(|w| !was.contains(w))
+                .map(|w| names.label(w))
+                .collect(),
+            after: now.iter().map(|w| names.label(w)).collect(),
+        }
+    })
+    .collect();
+    Ok(page::ok(&ConfirmPage {
+        layout: Layout::new(
+            format!("{} 更正：请确认", label_of(&p.code)),
+            Some(user),
+            urls::PERIODS,
+        ),
+        label: label_of(&p.code),
+        action: format!("{}/corrections", urls::period(&p.code)),
+        summary: vec![
+            ("对象", target),
+            ("情形", veto.code.label().to_string()),
+            ("发生日期", values.occurred_on.clone()),
+            ("情况说明", veto.description.clone()),
+            ("更正理由", reason.clone()),
+        ],
+        values,
+        reason,
+        awards,
+    }))
+}
+
 /// A veto found after publication: recorded with its reason, the results recomputed from
 /// the frozen round, and the change of outcome kept with the correction.
 pub(super) async fn correction_save(
@@ -96,6 +181,11 @@ pub(super) async fn correction_save(
         Ok(crate::domain::text::paragraph(raw, 1000)?)
     });
     let mut errors = f.errors;
+    // 返回修改 on the confirmation page: the form again, as typed.
+    if form.raw("edit") == Ok("1") {
+        return render_correction(&state, &user, &p, values, typed_reason, Errors::default()).await;
+    }
+    let confirmed = form.raw("confirmed") == Ok("1");
     if let (Some(veto), Some(reason)) = (veto, reason)
         && errors.is_empty()
     {
@@ -127,6 +217,11 @@ pub(super) async fn correction_save(
                         "_form",
                         "更正后并列情况发生变化，原有的领导小组审定不再适用：请联系系统管理员处理。本次未作任何更改。",
                     ),
+                    Some((_, results)) if !confirmed => {
+                        drop(tx);
+                        return confirm_page(&state, &user, &p, values, reason, &veto, &results)
+                            .await;
+                    }
                     Some((recount, results)) => {
                                         let change = serde_json::json!({"veto": {"entrant": recount_id, "code": veto.code.as_str(), "description": veto.description}});
                         db::correction::correct(&mut tx, &actor, user.center_id, &p, &frozen, &recount, &results, &change, &reason)

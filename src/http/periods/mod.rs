@@ -30,6 +30,7 @@ const S: Access = Access::Roles(SUPERVISION);
 pub fn routes(r: Routes) -> Routes {
     r.get(urls::PERIODS, S, list)
         .post(urls::PERIODS, S, create)
+        .get(urls::NEW_PERIOD, S, confirm_new)
         .get("/periods/{code}", S, show)
         .get("/periods/{code}/phase", S, phase::confirm_page)
         .post("/periods/{code}/phase", S, phase::change_phase)
@@ -98,7 +99,7 @@ async fn list_page(
         periods,
         code,
         errors,
-        action: urls::PERIODS,
+        action: urls::NEW_PERIOD,
     })
 }
 
@@ -138,6 +139,89 @@ impl NewPeriodForm {
             errors,
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "periods/new.html")]
+struct NewPeriodPage {
+    layout: Layout,
+    code: String,
+    label: String,
+    scheme: String,
+    /// What the scheme asks, in words.
+    rules: Vec<String>,
+    months: Vec<String>,
+    action: &'static str,
+}
+
+/// The confirmation step of opening a period: which scheme and which months it will use.
+async fn confirm_new(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
+    let q = FormData::parse_query(q.as_deref().unwrap_or(""));
+    let NewPeriodForm {
+        typed,
+        code,
+        mut errors,
+    } = NewPeriodForm::read(&q);
+    if let Some(code) = code {
+        let mut conn = state.db.acquire().await?;
+        let scheme = db::scheme::schemes_for(&mut conn, user.center_id, code.kind)
+            .await?
+            .into_iter()
+            .next();
+        let exists = db::period::period_by_code(&mut conn, user.center_id, &code.code())
+            .await?
+            .is_some();
+        drop(conn);
+        if exists {
+            errors.add("code", "该评选周期已存在");
+        } else {
+            let (scheme_name, rules) = match scheme {
+                Some(s) => (s.name, rules_in_words(&s.rules)),
+                // The default schemes are made as the period opens.
+                None => (format!("{}评选（默认方案）", code.kind.label()), Vec::new()),
+            };
+            let label = label_of(&code.code());
+            return Ok(page::ok(&NewPeriodPage {
+                layout: Layout::new(format!("开启{label}评选"), Some(&user), urls::PERIODS),
+                code: code.code(),
+                label,
+                scheme: scheme_name,
+                rules,
+                months: code.months().iter().map(|m| month_label(m)).collect(),
+                action: urls::PERIODS,
+            }));
+        }
+    }
+    Ok(page::invalid(
+        &list_page(&state, &user, typed, errors, None).await?,
+    ))
+}
+
+/// A scheme's rules as the confirmation page says them.
+fn rules_in_words(rules: &serde_json::Value) -> Vec<String> {
+    let Ok(r) = serde_json::from_value::<crate::scoring::RulesInput>(rules.clone()) else {
+        return Vec::new();
+    };
+    vec![
+        format!(
+            "总分 = 考核平均分 × {} + 民主推荐得分 × {} + 综合评定得分 × {}",
+            r.weights.assessment.raw(),
+            r.weights.democratic.raw(),
+            r.weights.comprehensive.raw()
+        ),
+        format!(
+            "窗口：候选 {} 个，评出 {} 个；工作人员：候选 {} 人，评出 {} 人",
+            r.window.candidates.raw(),
+            r.window.winners.raw(),
+            r.staff.candidates.raw(),
+            r.staff.winners.raw()
+        ),
+        format!("工作人员在岗不少于 {} 天方可参评", r.min_duty_days.raw()),
+    ]
 }
 
 async fn create(
