@@ -25,7 +25,7 @@ async fn the_supervision_office_opens_a_quarter_with_a_copy_of_its_scheme(pool: 
         .await
         .unwrap();
     let show = ducha.get("/periods/2026-Q4").await;
-    assert_eq!(show.text("h1"), "2026年第四季度 2026-Q4");
+    assert_eq!(show.text("h1"), "2026年第四季度");
     assert!(
         show.texts(".facts dd")
             .contains(&"工作人员在岗不少于 60 天".to_string())
@@ -229,8 +229,12 @@ async fn candidates_are_computed_by_the_scoring_module_with_ties_and_reasons_sho
     assert_eq!(page.status, StatusCode::OK);
     let notes = page.texts("section.card > p");
     assert_eq!(
-        notes[0], "名额 8 个；因分数并列，候选对象共 9 个。",
+        notes[0], "候选窗口 8 个；因分数并列，候选对象共 9 个。",
         "{notes:?}"
+    );
+    assert!(
+        notes[1].starts_with("候选工作人员") && notes[1].contains(" 人"),
+        "people are counted in 人: {notes:?}"
     );
     let rows = page.texts("section.card:nth-of-type(1) tbody tr");
     assert!(

@@ -265,28 +265,44 @@ pub fn choices(options: &[(i64, String)], selected: &str) -> Vec<Choice> {
         .collect()
 }
 
-/// A workbook to download as `file_name` (sent in RFC 5987 form, so Chinese names survive),
-/// or the 500 page when it could not be written.
+/// A file to download: its Chinese name in RFC 5987 form (`filename*`), with an ASCII name
+/// for the browsers and tools that read only `filename`.
+pub fn download(
+    file_name: &str,
+    ascii_name: &str,
+    content_type: &str,
+    body: impl IntoResponse,
+) -> Response {
+    let encoded =
+        percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC);
+    let ascii: String = ascii_name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+        .collect();
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A workbook to download as `file_name`, or the 500 page when it could not be written.
 pub fn xlsx_download(
     file_name: &str,
     book: Result<Vec<u8>, rust_xlsxwriter::XlsxError>,
 ) -> super::error::AppResult<Response> {
     let bytes = book
         .map_err(|e| super::error::AppError::Internal(anyhow::anyhow!("xlsx {file_name}: {e}")))?;
-    let encoded =
-        percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC);
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"pingxuan.xlsx\"; filename*=UTF-8''{encoded}"),
-            ),
-        ],
+    Ok(download(
+        file_name,
+        "pingxuan.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         bytes,
-    )
-        .into_response())
+    ))
 }

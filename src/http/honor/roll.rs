@@ -56,7 +56,6 @@ pub struct PeriodLink {
 struct RollPage {
     center: String,
     label: String,
-    code: String,
     published_on: String,
     windows: Vec<Card>,
     staff: Vec<Card>,
@@ -168,7 +167,6 @@ async fn render_roll(
         label,
         published_on: crate::domain::format_date(period.published_at),
         hall_url: format!("{}/hall", urls::honor_roll(&period.code)),
-        code: period.code,
         windows,
         staff,
         periods,

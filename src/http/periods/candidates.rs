@@ -100,13 +100,22 @@ fn candidate_table(
         })
         .collect();
     let quota: i64 = count.whole().unwrap_or(0);
+    // Windows are counted in 个, people in 人.
+    let unit = if title == "工作人员" {
+        "人"
+    } else {
+        "个"
+    };
     let note = if k.candidates.len() as i64 > quota {
         format!(
-            "名额 {quota} 个；因分数并列，候选对象共 {} 个。",
+            "候选{title} {quota} {unit}；因分数并列，候选对象共 {} {unit}。",
             k.candidates.len()
         )
     } else {
-        format!("名额 {quota} 个，候选对象 {} 个。", k.candidates.len())
+        format!(
+            "候选{title} {quota} {unit}，已确定 {} {unit}。",
+            k.candidates.len()
+        )
     };
     CandidateTable { title, note, rows }
 }

@@ -7,24 +7,11 @@ use crate::http::extract::PeriodCtx;
 use crate::http::page::{self};
 use crate::scoring::{self, Flag, Kind, KindResult, PeriodInput, Reason};
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
-fn json_download(name: &str, body: String) -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/json; charset=utf-8".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
+/// A JSON download: its Chinese name, with the period code's ASCII name as the fallback.
+fn json_download(name: &str, ascii_name: &str, body: String) -> Response {
+    page::download(name, ascii_name, "application/json; charset=utf-8", body)
 }
 
 pub(super) async fn recount_json(
@@ -36,7 +23,14 @@ pub(super) async fn recount_json(
     } = ctx;
     let (input, _, _) = period_results(&state, user.center_id, &p).await?;
     let body = serde_json::to_string_pretty(&input).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(json_download(&format!("{}-recount.json", p.code), body))
+    Ok(json_download(
+        &format!(
+            "{}复核数据.json",
+            crate::domain::period::period_label(&p.code)
+        ),
+        &format!("{}-recount.json", p.code),
+        body,
+    ))
 }
 
 pub(super) async fn results_json(
@@ -48,7 +42,14 @@ pub(super) async fn results_json(
     } = ctx;
     let (_, result, _) = period_results(&state, user.center_id, &p).await?;
     let body = serde_json::to_string_pretty(&result).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(json_download(&format!("{}-results.json", p.code), body))
+    Ok(json_download(
+        &format!(
+            "{}计算结果.json",
+            crate::domain::period::period_label(&p.code)
+        ),
+        &format!("{}-results.json", p.code),
+        body,
+    ))
 }
 
 // Spreadsheets of a period
