@@ -59,9 +59,25 @@ pub(super) fn f2(v: Option<scoring::Fixed2>) -> String {
     v.map(|v| v.to_string()).unwrap_or_else(|| "—".to_string())
 }
 
+/// The winners' groups (business areas, departments) against the candidates': (covered,
+/// could) when the winners cover fewer than half as many groups as they could, that is
+/// as many as there are winners, at most as many as the candidates come from.
+fn thin_coverage(winners: &[String], candidates: &[String]) -> Option<(usize, usize)> {
+    let distinct = |g: &[String]| {
+        let mut g = g.to_vec();
+        g.sort();
+        g.dedup();
+        g.len()
+    };
+    let covered = distinct(winners);
+    let could = winners.len().min(distinct(candidates));
+    (covered * 2 < could).then_some((covered, could))
+}
+
 fn kind_view(
     kind: &'static str,
     k: &KindResult,
+    input: &scoring::PeriodInput,
     names: &db::period::EntrantNames,
     min_days: &str,
 ) -> KindView {
@@ -138,39 +154,52 @@ fn kind_view(
             }
         })
         .collect();
-    // 代表性: winners by business area and department (windows), by position and window
-    // (staff); a warning when every winner comes from one group of an axis.
-    // Which part of an entrant's name triple each axis reads: 1 = department or window,
-    // 2 = business area or position.
-    let axes: [(&str, usize); 2] = if kind == "window" {
-        [("业务范围", 2), ("进驻单位", 1)]
+    // 代表性: winners by business area and department (windows), by department and
+    // position (staff). A staff member's department is that of their window.
+    let department_of_staff = |id: &str| -> String {
+        input
+            .staff
+            .iter()
+            .find(|s| s.id == id)
+            .and_then(|s| names.names.get(&s.window))
+            .map(|n| n.1.clone())
+            .unwrap_or_default()
+    };
+    let axes: [(&str, Box<dyn Fn(&str) -> String>); 2] = if kind == "window" {
+        [
+            ("业务范围", Box::new(|id: &str| name(id).2)),
+            ("进驻单位", Box::new(|id: &str| name(id).1)),
+        ]
     } else {
-        [("岗位", 2), ("窗口", 1)]
+        [
+            ("进驻单位", Box::new(department_of_staff)),
+            ("岗位", Box::new(|id: &str| name(id).2)),
+        ]
     };
     let mut coverage = Vec::new();
-    let mut narrow = Vec::new();
-    for (axis, field) in axes {
+    for (axis, group_of) in &axes {
         let mut groups: Vec<(String, usize)> = Vec::new();
         for id in &k.winners {
-            let n = name(id);
-            let key = if field == 1 { n.1 } else { n.2 };
+            let key = group_of(id);
             match groups.iter_mut().find(|(g, _)| *g == key) {
                 Some(c) => c.1 += 1,
                 None => groups.push((key, 1)),
             }
         }
         groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        if k.winners.len() >= 3 && groups.len() <= 1 {
-            narrow.push(axis);
-        }
-        coverage.push((axis, groups));
+        coverage.push((*axis, groups));
     }
-    let coverage_warning = (!narrow.is_empty()).then(|| {
-        format!(
-            "当选者全部来自同一{}，代表性不足，建议领导小组审定时予以考虑。",
-            narrow.join("、")
-        )
-    });
+    // The first axis must be represented: warned whenever the winners cover fewer than half
+    // as many of its groups as they could (as many as there are winners, at most as many as
+    // the candidates come from).
+    let (key_axis, group_of) = &axes[0];
+    let groups = |ids: &[String]| -> Vec<String> { ids.iter().map(|id| group_of(id)).collect() };
+    let coverage_warning =
+        thin_coverage(&groups(&k.winners), &groups(&k.candidates)).map(|(covered, could)| {
+            format!(
+                "当选者只来自 {covered} 个{key_axis}，而按名额和候选对象的分布最多可覆盖 {could} 个：不到一半，代表性不足，建议领导小组审定时予以考虑。"
+            )
+        });
     KindView {
         kind,
         title: if kind == "window" {
@@ -281,7 +310,7 @@ async fn render_with(
     errors: Errors,
     notice: Option<&FormData>,
 ) -> AppResult<Response> {
-    let (_, result, names) = period_results(state, user.center_id, &p).await?;
+    let (input, result, names) = period_results(state, user.center_id, &p).await?;
     let corrections = {
         let mut conn = state.db.acquire().await?;
         db::correction::corrections(&mut conn, p.period_id).await?
@@ -347,8 +376,8 @@ async fn render_with(
         phase: phase.label(),
         published: phase == Phase::Published,
         kinds: vec![
-            kind_view("window", &result.window, &names, &min_days),
-            kind_view("staff", &result.staff, &names, &min_days),
+            kind_view("window", &result.window, &input, &names, &min_days),
+            kind_view("staff", &result.staff, &input, &names, &min_days),
         ],
         can_decide: phase == Phase::Review && Access::GroupLeader.allows(Some(Principal::of(user))),
         can_print: matches!(user.role, Role::Admin | Role::Supervision),
@@ -405,4 +434,42 @@ pub(super) async fn results_list(
         layout: Layout::new("评选结果", Some(&user), urls::RESULTS),
         periods,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thin_coverage;
+
+    fn g(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn coverage_is_thin_below_half_of_what_the_winners_could_cover() {
+        let candidates = g(&["税务", "公安", "社保", "不动产", "医保", "公积金"]);
+        // Five winners from two of six areas: they could cover five; two is less than half.
+        assert_eq!(
+            thin_coverage(&g(&["税务", "税务", "税务", "公安", "公安"]), &candidates),
+            Some((2, 5))
+        );
+        // Three of five is enough.
+        assert_eq!(
+            thin_coverage(&g(&["税务", "公安", "社保", "税务", "公安"]), &candidates),
+            None
+        );
+        // All from one, when the candidates came from one area only, is all they could do.
+        assert_eq!(
+            thin_coverage(&g(&["税务", "税务"]), &g(&["税务", "税务", "税务"])),
+            None
+        );
+        // Ten winners from four of twelve departments: they could cover ten.
+        let many = g(&["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"]);
+        assert_eq!(
+            thin_coverage(
+                &g(&["a", "a", "b", "b", "c", "c", "d", "d", "a", "b"]),
+                &many
+            ),
+            Some((4, 10))
+        );
+    }
 }
