@@ -59,6 +59,9 @@ pub(super) fn f2(v: Option<scoring::Fixed2>) -> String {
     v.map(|v| v.to_string()).unwrap_or_else(|| "—".to_string())
 }
 
+/// The group an entrant belongs to on one axis of 代表性 (its business area, department, …).
+type GroupOf<'a> = Box<dyn Fn(&str) -> String + 'a>;
+
 /// The winners' groups (business areas, departments) against the candidates': (covered,
 /// could) when the winners cover fewer than half as many groups as they could, that is
 /// as many as there are winners, at most as many as the candidates come from.
@@ -165,7 +168,7 @@ fn kind_view(
             .map(|n| n.1.clone())
             .unwrap_or_default()
     };
-    let axes: [(&str, Box<dyn Fn(&str) -> String>); 2] = if kind == "window" {
+    let axes: [(&str, GroupOf); 2] = if kind == "window" {
         [
             ("业务范围", Box::new(|id: &str| name(id).2)),
             ("进驻单位", Box::new(|id: &str| name(id).1)),
