@@ -497,9 +497,20 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     let (input, _) = db::results::recount_input(&mut tx, center_id, &p).await?;
     let result =
         scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo quarter refused: {r}"))?;
-    // The group leader publishes, as on the results page.
-    db::results::publish(&mut tx, &leader, center_id, &p, &input, &result).await?;
-    db::period::set_phase(
+    // The group leader publishes, as on the results page, dated when a second quarter's
+    // results would have been published: mid-July, after the review meeting.
+    let published_at = Some(time::macros::datetime!(2026-07-10 10:00 +8));
+    db::results::publish(
+        &mut tx,
+        &leader,
+        center_id,
+        &p,
+        &input,
+        &result,
+        published_at,
+    )
+    .await?;
+    db::period::set_phase_at(
         &mut tx,
         &leader,
         center_id,
@@ -507,6 +518,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
         &p.code,
         "review",
         "published",
+        published_at,
     )
     .await?;
 

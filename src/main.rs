@@ -43,9 +43,11 @@ enum Command {
 fn init_logging() {
     let filter = EnvFilter::try_from_env("PINGXUAN_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    // Colours only on a terminal: a log file or journal gets plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false);
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()));
     if std::env::var("PINGXUAN_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
     } else {

@@ -415,3 +415,30 @@ async fn a_veto_found_after_publication_is_a_correction_with_a_reason(pool: PgPo
         StatusCode::NOT_FOUND
     );
 }
+
+#[sqlx::test]
+async fn the_demo_quarter_is_dated_when_it_would_have_been_published(pool: PgPool) {
+    let app = spawn(pool).await;
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    let (published, issued): (String, String) = sqlx::query_as(
+        "select to_char(p.published_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD'),
+                to_char(min(h.issued_at) at time zone 'Asia/Shanghai', 'YYYY-MM-DD')
+         from period p join honor h on h.period_id = p.period_id
+         where p.code = '2026-Q2' group by p.published_at",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (published.as_str(), issued.as_str()),
+        ("2026-07-10", "2026-07-10")
+    );
+    let mut public = Browser::new(&app);
+    assert!(
+        public
+            .get("/honor-roll")
+            .await
+            .text("body")
+            .contains("2026年7月10日")
+    );
+}

@@ -118,3 +118,31 @@ async fn a_database_outage_gives_the_503_page_quickly(pool: PgPool) {
         StatusCode::OK
     );
 }
+
+#[sqlx::test]
+async fn the_log_has_no_colour_codes_when_it_is_not_a_terminal(pool: PgPool) {
+    let db: String = sqlx::query_scalar("select current_database()::text")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let base = std::env::var("DATABASE_URL").expect("tests run with DATABASE_URL");
+    let url = format!("{}/{db}", base.rsplit_once('/').unwrap().0);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pingxuan"))
+        .args(["demo", "--load-only"])
+        .env("DATABASE_URL", &url)
+        .env("PINGXUAN_LOG", "info")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("demo quarters loaded"), "{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "colour codes in a piped log: {log:?}"
+    );
+}

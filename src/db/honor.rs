@@ -76,13 +76,14 @@ async fn insert(
     period_id: PeriodId,
     code: &str,
     (kind, id, rank, total): (&str, i64, i32, i32),
+    issued_at: Option<time::OffsetDateTime>,
 ) -> sqlx::Result<()> {
     let no = certificate_no(code, kind, rank as usize);
     if kind == "window" {
         sqlx::query!(
-            "insert into honor (center_id, period_id, kind, window_id, rank, name, window_label, department, business_area, total, certificate_no)
+            "insert into honor (center_id, period_id, kind, window_id, rank, name, window_label, department, business_area, total, certificate_no, issued_at)
              select $1, $2, 'window', w.window_id, $4, w.number || '号窗口 ' || w.name, w.number || '号窗口 ' || w.name,
-                    d.name, a.name, $5::int / 100.0, $6
+                    d.name, a.name, $5::int / 100.0, $6, coalesce($7, now())
              from service_window w join department d on d.department_id = w.department_id
              join business_area a on a.business_area_id = w.business_area_id
              where w.center_id = $1 and w.window_id = $3",
@@ -91,15 +92,16 @@ async fn insert(
             id,
             rank,
             total,
-            no
+            no,
+            issued_at
         )
         .execute(conn)
         .await?;
     } else {
         sqlx::query!(
-            "insert into honor (center_id, period_id, kind, staff_id, rank, name, window_label, department, business_area, total, certificate_no)
+            "insert into honor (center_id, period_id, kind, staff_id, rank, name, window_label, department, business_area, total, certificate_no, issued_at)
              select $1, $2, 'staff', s.staff_id, $4, s.name, w.number || '号窗口 ' || w.name,
-                    d.name, a.name, $5::int / 100.0, $6
+                    d.name, a.name, $5::int / 100.0, $6, coalesce($7, now())
              from staff s join service_window w on w.window_id = s.window_id
              join department d on d.department_id = w.department_id
              join business_area a on a.business_area_id = w.business_area_id
@@ -109,7 +111,8 @@ async fn insert(
             id,
             rank,
             total,
-            no
+            no,
+            issued_at
         )
         .execute(conn)
         .await?;
@@ -124,9 +127,10 @@ pub async fn issue(
     period_id: PeriodId,
     code: &str,
     results: &PeriodResult,
+    issued_at: Option<time::OffsetDateTime>,
 ) -> sqlx::Result<()> {
     for w in winners(results) {
-        insert(conn, center_id, period_id, code, w).await?;
+        insert(conn, center_id, period_id, code, w, issued_at).await?;
     }
     notify(conn, center_id).await
 }
@@ -177,7 +181,7 @@ pub async fn reconcile(
     }
     for w in now {
         if !current.iter().any(|h| h.kind == w.0 && h.id == w.1) {
-            insert(conn, center_id, period_id, code, w).await?;
+            insert(conn, center_id, period_id, code, w, None).await?;
         }
     }
     notify(conn, center_id).await

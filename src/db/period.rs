@@ -126,13 +126,30 @@ pub async fn set_phase(
     from: &str,
     to: &str,
 ) -> sqlx::Result<()> {
+    set_phase_at(conn, actor, center_id, period_id, code, from, to, None).await
+}
+
+/// [`set_phase`], with the publication dated `published_at` rather than now (the demo's
+/// past quarter).
+#[allow(clippy::too_many_arguments)]
+pub async fn set_phase_at(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: CenterId,
+    period_id: PeriodId,
+    code: &str,
+    from: &str,
+    to: &str,
+    published_at: Option<OffsetDateTime>,
+) -> sqlx::Result<()> {
     sqlx::query!(
         "update period set phase = $3, updated_at = now(),
-                published_at = case when $3 = 'published' then now() else published_at end
+                published_at = case when $3 = 'published' then coalesce($4, now()) else published_at end
          where center_id = $1 and period_id = $2",
         center_id.0,
         period_id.0,
-        to
+        to,
+        published_at
     )
     .execute(&mut *conn)
     .await?;

@@ -135,6 +135,7 @@ pub async fn publish(
     period: &PeriodRow,
     recount: &crate::scoring::PeriodInput,
     results: &crate::scoring::PeriodResult,
+    issued_at: Option<time::OffsetDateTime>,
 ) -> sqlx::Result<()> {
     let recount = serde_json::to_value(recount).expect("input serialises");
     let results_json = serde_json::to_value(results).expect("results serialise");
@@ -147,7 +148,15 @@ pub async fn publish(
     )
     .execute(&mut *conn)
     .await?;
-    super::honor::issue(conn, center_id, period.period_id, &period.code, results).await?;
+    super::honor::issue(
+        conn,
+        center_id,
+        period.period_id,
+        &period.code,
+        results,
+        issued_at,
+    )
+    .await?;
     audit::record(
         conn,
         actor,

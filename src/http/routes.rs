@@ -208,6 +208,7 @@ pub fn all() -> Routes {
 fn static_and_health(r: Routes) -> Routes {
     r.public(urls::HEALTHZ, super::static_files::healthz)
         .public("/static/{file}", super::static_files::serve)
+        .public("/favicon.ico", super::static_files::favicon)
 }
 
 /// The list of routes, for the access-control test and the docs.

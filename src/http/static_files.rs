@@ -56,6 +56,11 @@ pub async fn serve(Path(file): Path<String>) -> Response {
     }
 }
 
+/// The icon browsers ask for by themselves (pages name the SVG one).
+pub async fn favicon() -> Response {
+    serve(Path("favicon.svg".to_string())).await
+}
+
 /// `200 ok` when the database answers, `503` otherwise.
 pub async fn healthz(State(state): State<AppState>) -> Response {
     let ok = async {

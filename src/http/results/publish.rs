@@ -144,7 +144,7 @@ pub(super) async fn publish(
             &user, &p.code, &result, &names, true, changes,
         )));
     }
-    db::results::publish(&mut tx, &actor, user.center_id, &p, &input, &result).await?;
+    db::results::publish(&mut tx, &actor, user.center_id, &p, &input, &result, None).await?;
     db::period::set_phase(
         &mut tx,
         &actor,
