@@ -92,7 +92,7 @@ fn shots(s: &Session, dir: &Path, name: &str) -> Step<()> {
     }
     let wide = s.run(
         "return [...document.querySelectorAll('body *')]
-           .filter(e => !e.closest('.table-wrap') && e.getBoundingClientRect().right > window.innerWidth + 1)
+           .filter(e => !e.closest('.table-wrap, .chart-figure') && e.getBoundingClientRect().right > window.innerWidth + 1)
            .slice(0, 3).map(e => e.tagName + '.' + e.className)",
     )?;
     if wide.as_array().is_some_and(|a| !a.is_empty()) {
@@ -100,9 +100,40 @@ fn shots(s: &Session, dir: &Path, name: &str) -> Step<()> {
             "{name}: at 390 px these stick out sideways: {wide}"
         ));
     }
+    // Every box one types in or clicks is on the screen without scrolling sideways, inside
+    // a table as anywhere else.
+    let unreachable = s.run(
+        "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+           .filter(e => e.offsetParent !== null && e.getBoundingClientRect().right > window.innerWidth + 1)
+           .slice(0, 3).map(e => e.tagName + '#' + (e.id || e.name))",
+    )?;
+    if unreachable.as_array().is_some_and(|a| !a.is_empty()) {
+        return Err(format!(
+            "{name}: at 390 px these need sideways scrolling: {unreachable}"
+        ));
+    }
+    chart_labels(s, name)?;
     save(format!("{name}-390.png"), s.screenshot()?)?;
     s.desktop()?;
-    s.viewport(1366, 768)
+    s.viewport(1366, 768)?;
+    chart_labels(s, name)
+}
+
+/// Chart labels are drawn at 12 px or more, whatever the chart's scale on the screen.
+fn chart_labels(s: &Session, name: &str) -> Step<()> {
+    let smallest = s.run(
+        "const sizes = [...document.querySelectorAll('svg.chart text')].map(t => {
+           const svg = t.ownerSVGElement;
+           const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+           return parseFloat(getComputedStyle(t).fontSize) * scale;
+         });
+         return sizes.length ? Math.min(...sizes) : 99;",
+    )?;
+    let px = smallest.as_f64().unwrap_or(0.0);
+    if px < 11.95 {
+        return Err(format!("{name}: a chart label is drawn at {px:.1} px"));
+    }
+    Ok(())
 }
 
 /// Types `value(i)` into the i-th score box of the grid on the page.
