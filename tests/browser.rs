@@ -88,6 +88,36 @@ fn walk(base: &str, dir: &std::path::Path, certificate: &str) -> Result<(), Stri
                 "{off} cards of the hall screen fall below the screen"
             ));
         }
+        // The cards fill the screen, and no name or window breaks in the middle of a word.
+        let bottoms = s.run("return [...document.querySelectorAll('.hall-slide')].map(sl => Math.max(...[...sl.querySelectorAll('.hall-card')].map(c => c.getBoundingClientRect().bottom)) / window.innerHeight)")?;
+        if bottoms
+            .as_array()
+            .is_none_or(|b| b.iter().any(|v| v.as_f64().unwrap_or(0.0) < 0.9))
+        {
+            return Err(format!("the hall screen's cards end at {bottoms} of its height"));
+        }
+        let broken = s.run(
+            "const out = [];
+             for (const el of document.querySelectorAll('.hall-name, .hall-meta')) {
+               const t = el.firstChild;
+               if (!t || t.nodeType !== 3) continue;
+               const text = t.textContent;
+               let top = null, space = false;
+               for (let i = 0; i < text.length; i++) {
+                 if (text[i] === ' ') { space = true; continue; }
+                 const r = document.createRange();
+                 r.setStart(t, i); r.setEnd(t, i + 1);
+                 const box = r.getBoundingClientRect();
+                 if (box.width === 0) continue;
+                 if (top !== null && box.top > top + 2 && !space) { out.push(text); break; }
+                 top = box.top; space = false;
+               }
+             }
+             return out;",
+        )?;
+        if broken.as_array().is_some_and(|b| !b.is_empty()) {
+            return Err(format!("names broken mid-word on the hall screen: {broken}"));
+        }
         check_cjk(&s, "hall screen")?;
         let shown = "return [...document.querySelectorAll('.hall-slide')].map(e => getComputedStyle(e).visibility)";
         let first = s.run(shown)?;

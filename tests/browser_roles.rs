@@ -297,6 +297,17 @@ fn supervision_types_scores(driver: &Driver, base: &str, dir: &Path) -> Step<usi
         if !s.text("#unsaved")?.is_empty() {
             return Err("the score typed back is still counted as unsaved".into());
         }
+        // Printed, the sheet shows scores as text, without boxes or buttons.
+        s.print_media(true)?;
+        let printed = s.run(
+            "const i = document.querySelector('form.score-grid input.score-input');
+             const b = document.querySelector('form.score-grid button');
+             return [getComputedStyle(i).borderTopWidth, getComputedStyle(b).display]",
+        )?;
+        s.print_media(false)?;
+        if printed != serde_json::json!(["0px", "none"]) {
+            return Err(format!("the printed score sheet keeps its boxes: {printed}"));
+        }
 
         // A veto: the third window, for an overdue case on 15 October.
         s.goto(&format!("{base}/periods/2026-Q4/vetoes"))?;

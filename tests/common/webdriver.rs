@@ -200,6 +200,16 @@ impl Session {
         .map(|_| ())
     }
 
+    /// Lays the page out as for printing (`true`) or for the screen again.
+    pub fn print_media(&self, print: bool) -> Result<(), String> {
+        self.cmd(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": if print { "print" } else { "" }}})),
+        )
+        .map(|_| ())
+    }
+
     /// The text of the dialog the page opened (`confirm`, `alert`), if one is open.
     pub fn dialog_text(&self) -> Result<Option<String>, String> {
         match self.cmd("GET", "/alert/text", None) {
