@@ -94,7 +94,9 @@ fn walk(base: &str, dir: &std::path::Path, certificate: &str) -> Result<(), Stri
             .as_array()
             .is_none_or(|b| b.iter().any(|v| v.as_f64().unwrap_or(0.0) < 0.9))
         {
-            return Err(format!("the hall screen's cards end at {bottoms} of its height"));
+            return Err(format!(
+                "the hall screen's cards end at {bottoms} of its height"
+            ));
         }
         let broken = s.run(
             "const out = [];
@@ -116,7 +118,9 @@ fn walk(base: &str, dir: &std::path::Path, certificate: &str) -> Result<(), Stri
              return out;",
         )?;
         if broken.as_array().is_some_and(|b| !b.is_empty()) {
-            return Err(format!("names broken mid-word on the hall screen: {broken}"));
+            return Err(format!(
+                "names broken mid-word on the hall screen: {broken}"
+            ));
         }
         check_cjk(&s, "hall screen")?;
         let shown = "return [...document.querySelectorAll('.hall-slide')].map(e => getComputedStyle(e).visibility)";
