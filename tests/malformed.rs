@@ -799,7 +799,12 @@ async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) 
                         "群众投诉经查证属实，发布后由纪检部门通报".into(),
                     ),
                     ("reason", "发布后收到纪检部门通报".into()),
+                    // Sent from the confirmation step, as its 确认更正 button does.
+                    ("confirmed", "1".into()),
                 ],
+                // Any other value of the button only shows the confirmation page again,
+                // which writes nothing.
+                skip: vec!["confirmed"],
                 ..Default::default()
             },
         ),
