@@ -135,70 +135,29 @@ pub struct Names {
 }
 
 pub async fn names(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Names> {
-    let departments = sqlx::query!(
-        r#"select department_id as "id!", name as "name!" from department where center_id = $1"#,
+    // One round trip: every table's (id, name), tagged with what it names.
+    let rows = sqlx::query!(
+        r#"select 'department' as "what!", department_id as "id!", name as "name!" from department where center_id = $1
+           union all select 'business_area', business_area_id, name from business_area where center_id = $1
+           union all select 'window', window_id, number || '号窗口 ' || name from service_window where center_id = $1
+           union all select 'staff', staff_id, name || '（' || employee_no || '）' from staff where center_id = $1
+           union all select 'account', account_id, display_name || '（' || username || '）' from account where center_id = $1
+           union all select 'scheme', scheme_id, name from scheme where center_id = $1"#,
         center_id.0
     )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|r| (r.id, r.name))
-    .collect();
-    let business_areas = sqlx::query!(
-        r#"select business_area_id as "id!", name as "name!" from business_area where center_id = $1"#,
-        center_id.0
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|r| (r.id, r.name))
-    .collect();
-    let windows = sqlx::query!(
-        r#"select window_id as "id!", number || '号窗口 ' || name as "name!" from service_window where center_id = $1"#,
-        center_id.0
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|r| (r.id, r.name))
-    .collect();
-    let staff = sqlx::query!(
-        r#"select staff_id as "id!", name || '（' || employee_no || '）' as "name!" from staff where center_id = $1"#,
-        center_id.0
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|r| (r.id, r.name))
-    .collect();
-    let accounts = sqlx::query!(
-        r#"select account_id as "id!", display_name || '（' || username || '）' as "name!" from account where center_id = $1"#,
-        center_id.0
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|r| (r.id, r.name))
-    .collect();
-    let schemes = sqlx::query!(
-        r#"select scheme_id as "id!", name as "name!" from scheme where center_id = $1"#,
-        center_id.0
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|r| (r.id, r.name))
-    .collect();
-    Ok(Names {
-        departments: pairs_of(departments),
-        business_areas: pairs_of(business_areas),
-        windows: pairs_of(windows),
-        staff: pairs_of(staff),
-        accounts: pairs_of(accounts),
-        schemes: pairs_of(schemes),
-    })
-}
-
-fn pairs_of(v: Vec<(i64, String)>) -> std::collections::HashMap<i64, String> {
-    v.into_iter().collect()
+    .fetch_all(conn)
+    .await?;
+    let mut names = Names::default();
+    for r in rows {
+        let table = match r.what.as_str() {
+            "department" => &mut names.departments,
+            "business_area" => &mut names.business_areas,
+            "window" => &mut names.windows,
+            "staff" => &mut names.staff,
+            "account" => &mut names.accounts,
+            _ => &mut names.schemes,
+        };
+        table.insert(r.id, r.name);
+    }
+    Ok(names)
 }
