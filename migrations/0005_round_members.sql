@@ -1,6 +1,5 @@
 -- Separation of duties (issue 12): who takes part in a round is fixed when the round opens,
--- a center has at most one group leader, and a voter whose password was reset during a
--- round is told at the next sign-in.
+-- and a center has at most one group leader.
 
 -- The electorate of a vote and the raters of a rating, as they were when it opened.
 create table round_member (
@@ -45,12 +44,10 @@ select distinct r.center_id, r.period_id, 'rater', r.account_id
   from rating r
 on conflict do nothing;
 
--- At most one active group leader per center (the lowest account keeps the title where
--- an older version allowed several).
+-- At most one group leader per center: the lowest active account keeps the title where an
+-- older version allowed several, and a disabled account keeps none (re-enabled, it would
+-- otherwise bring a second one back).
 update account set is_group_leader = false
- where is_group_leader and active and account_id not in (
-       select min(account_id) from account where is_group_leader and active group by center_id);
-create unique index account_one_group_leader on account (center_id) where is_group_leader and active;
-
-alter table account add column reset_in_round text;
-comment on column account.reset_in_round is 'Set when an administrator reset the password of an account taking part in an open round (who and when, in words); shown to its holder at the next sign-in, then cleared.';
+ where is_group_leader and (not active or account_id not in (
+       select min(account_id) from account where is_group_leader and active group by center_id));
+create unique index account_one_group_leader on account (center_id) where is_group_leader;

@@ -53,21 +53,32 @@
       };
       grid.addEventListener("input", show);
       grid.addEventListener("submit", function () { leaving = true; });
+      // Leaving once agreed to: the page's own question is not asked twice. If the page
+      // stays after all (a link into a new tab), the question is back a moment later.
+      var agreed = function () {
+        leaving = true;
+        window.setTimeout(function () { leaving = false; }, 1500);
+      };
       Array.prototype.forEach.call(document.querySelectorAll("a[href]"), function (link) {
         if (grid.contains(link) && !link.closest(".sticky-actions")) { return; }
+        // A download or a new tab does not leave the page.
+        if (link.hasAttribute("download") || link.target === "_blank") { return; }
         link.addEventListener("click", function (e) {
-          if (ask()) { leaving = true; } else { e.preventDefault(); }
+          if (e.ctrlKey || e.metaKey || e.shiftKey || e.button === 1) { return; }
+          if (ask()) { agreed(); } else { e.preventDefault(); }
         });
       });
       Array.prototype.forEach.call(document.querySelectorAll("form"), function (form) {
         if (form === grid) { return; }
         form.addEventListener("submit", function (e) {
-          if (ask()) { leaving = true; } else { e.preventDefault(); }
+          if (ask()) { agreed(); } else { e.preventDefault(); }
         });
       });
       window.addEventListener("beforeunload", function (e) {
         if (!leaving && unsaved() > 0) { e.preventDefault(); e.returnValue = ""; }
       });
+      // Back to this page from the browser's history: the question is asked again.
+      window.addEventListener("pageshow", function () { leaving = false; show(); });
       show();
     }
   });

@@ -670,3 +670,64 @@ async fn the_administrator_sees_a_lock_and_lifts_it_with_a_reason(pool: PgPool) 
         StatusCode::SEE_OTHER
     );
 }
+
+#[sqlx::test]
+async fn a_device_token_planted_in_a_browser_is_never_adopted(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut b = Browser::new(&app);
+    let planted = "ab".repeat(32);
+    b.cookies
+        .insert("pingxuan_device".to_string(), planted.clone());
+    assert_eq!(
+        b.login("head01", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let issued = b
+        .cookies
+        .get("pingxuan_device")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(issued.len(), 64);
+    assert_ne!(
+        issued, planted,
+        "a new token, not the one the browser came with"
+    );
+    let adopted = count(
+        &app.pool,
+        &format!(
+            "select count(*) from trusted_device where token_hash = encode(sha256('{planted}'), 'hex')"
+        ),
+    )
+    .await;
+    assert_eq!(adopted, 0);
+    // The token it was given is kept at the next sign-in: it is trusted now.
+    b.post("/logout", &[]).await;
+    b.login("head01", PASSWORD).await;
+    assert_eq!(b.cookies.get("pingxuan_device"), Some(&issued));
+}
+
+#[sqlx::test]
+async fn an_address_lock_is_shown_only_to_the_centers_that_use_the_address(pool: PgPool) {
+    let app = spawn(pool).await;
+    sqlx::query(
+        "insert into login_throttle (throttle_key, failures, locked_until) values
+         ('ip:10.99.0.1', 300, now() + interval '10 minutes'),
+         ('ip:10.99.0.2', 300, now() + interval '10 minutes')",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    // Someone of this center signed in from 10.99.0.2 this month; nobody from 10.99.0.1.
+    sqlx::query(
+        "insert into audit_log (center_id, actor_name, action, entity, ip)
+         select center_id, 'x', 'login.success', 'account', '10.99.0.2' from account where username = 'admin'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mut admin = login_as(&app, Role::Admin).await;
+    let page = admin.get("/admin/sign-in-locks").await;
+    let table = page.text("table");
+    assert!(table.contains("10.99.0.2"), "{table}");
+    assert!(!table.contains("10.99.0.1"), "{table}");
+}

@@ -202,16 +202,20 @@ async fn a_password_reset_of_a_voter_is_listed_and_told_to_the_voter(pool: PgPoo
     assert!(changes.contains("重置密码"), "{changes}");
     assert!(changes.contains("head01"), "{changes}");
 
-    // The head, signing in with the temporary password, is told who reset it and when.
+    // Whoever signs in with the temporary password is told who reset it and when, and the
+    // warning stays on the head's pages while the vote is open, whoever set the new password
+    // (the one who reset it may well have signed in first).
     let mut head = Browser::new(&app);
     assert_eq!(
         head.login("head01", &temporary).await.status,
         StatusCode::SEE_OTHER
     );
     let page = head.get("/account/password").await;
-    assert!(page.body.contains("重置了您的密码"), "{}", page.body);
-    assert!(page.body.contains("如果不是您本人要求重置的"));
-    // Once the head has set a password, the notice has done its work.
+    let warning = page.text(".reset-warning");
+    assert!(
+        warning.contains("被 系统管理员（admin） 重置") && warning.contains("2026年第四季度"),
+        "{warning}"
+    );
     let set = head
         .post(
             "/account/password",
@@ -223,13 +227,18 @@ async fn a_password_reset_of_a_voter_is_listed_and_told_to_the_voter(pool: PgPoo
         )
         .await;
     assert_eq!(set.status, StatusCode::SEE_OTHER);
-    assert!(
-        !head
-            .get("/account/password")
-            .await
-            .body
-            .contains("重置了您的密码")
-    );
+    for path in ["/head", "/ballot"] {
+        assert!(
+            head.get(path).await.text(".reset-warning").contains("重置"),
+            "{path} keeps the warning during the vote"
+        );
+    }
+    // Once the vote is closed, the warning has done its work.
+    ducha
+        .post(&format!("/periods/{PERIOD}/phase"), &[("to", "rating")])
+        .await;
+    assert_eq!(phase(&app, PERIOD).await, "rating");
+    assert!(head.get("/head").await.texts(".reset-warning").is_empty());
 }
 
 #[sqlx::test]
@@ -374,4 +383,18 @@ async fn closing_the_rating_names_the_members_with_ratings_missing(pool: PgPool)
         "every rater is named: {missing}"
     );
     assert!(!missing.contains("新领导"));
+}
+
+#[sqlx::test]
+async fn a_disabled_account_cannot_hold_a_second_group_leaders_title(pool: PgPool) {
+    let app = spawn(pool).await;
+    let second = sqlx::query(
+        "update account set is_group_leader = true, active = false where username = 'yewuke'",
+    )
+    .execute(&app.pool)
+    .await;
+    assert!(
+        second.is_err(),
+        "the unique index counts disabled accounts too"
+    );
 }

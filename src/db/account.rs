@@ -59,7 +59,7 @@ pub async fn change_own_password(
     hash: &str,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "update account set password_hash = $2, must_change_password = false, reset_in_round = null,
+        "update account set password_hash = $2, must_change_password = false,
                 password_changed_at = now(), updated_at = now()
          where account_id = $1",
         account_id.0,
@@ -339,7 +339,7 @@ pub async fn lock_group_leader(
 ) -> sqlx::Result<Option<(AccountId, String)>> {
     Ok(sqlx::query!(
         r#"select account_id as "account_id: AccountId", display_name from account
-           where center_id = $1 and is_group_leader and active for update"#,
+           where center_id = $1 and is_group_leader for update"#,
         center_id.0
     )
     .fetch_optional(conn)
@@ -379,22 +379,6 @@ pub async fn clear_group_leader(
     .await
 }
 
-/// The notice of a password reset made during a round the holder takes part in: shown on
-/// the password page the holder is sent to at the next sign-in, until the new password is
-/// set.
-pub async fn reset_notice(
-    conn: &mut PgConnection,
-    account_id: AccountId,
-) -> sqlx::Result<Option<String>> {
-    Ok(sqlx::query_scalar!(
-        "select reset_in_round from account where account_id = $1",
-        account_id.0
-    )
-    .fetch_optional(conn)
-    .await?
-    .flatten())
-}
-
 /// An admin sets a temporary password: the holder must change it, and its sessions end.
 pub async fn reset_password(
     conn: &mut PgConnection,
@@ -416,18 +400,6 @@ pub async fn reset_password(
         return Ok(false);
     }
     super::session::delete_for_account(conn, account_id).await?;
-    // A voter or rater of an open round is told at the next sign-in, so that a reset made to
-    // vote in their name cannot pass unseen.
-    if super::round::in_open_round(conn, account_id).await? {
-        let when = crate::domain::format_datetime(Some(OffsetDateTime::now_utc()));
-        sqlx::query!(
-            "update account set reset_in_round = $2 where account_id = $1",
-            account_id.0,
-            format!("{when}，{} 重置了您的密码", actor.name)
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
     audit::record(
         conn,
         actor,

@@ -135,7 +135,7 @@ pub async fn member_changes(
            from audit_log l
            join account a on l.entity = 'account' and l.entity_id = a.account_id::text
            where l.center_id = $1
-             and l.action in ('account.update', 'account.disable', 'account.enable', 'account.password_reset')
+             and l.action in ('account.create', 'account.update', 'account.disable', 'account.enable', 'account.password_reset')
              and a.account_id in (select account_id from round_member where period_id = $2)
              and l.at >= (select min(fixed_at) from round_member where period_id = $2)
              and l.at <= coalesce((select published_at from period where period_id = $2), now())
@@ -166,5 +166,33 @@ pub async fn in_open_round(conn: &mut PgConnection, account_id: AccountId) -> sq
         account_id.0
     )
     .fetch_one(conn)
+    .await
+}
+
+/// A password reset made by someone else to an account while a round it takes part in is
+/// open: shown to the holder on every page of the round until it closes.
+pub struct ResetInRound {
+    pub at: OffsetDateTime,
+    pub by: String,
+    pub period_code: String,
+}
+
+pub async fn resets_in_open_round(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+) -> sqlx::Result<Vec<ResetInRound>> {
+    sqlx::query_as!(
+        ResetInRound,
+        r#"select l.at, l.actor_name as by, p.code as period_code
+           from round_member m
+           join period p on p.period_id = m.period_id
+                        and ((m.duty = 'voter' and p.phase = 'voting') or (m.duty = 'rater' and p.phase = 'rating'))
+           join audit_log l on l.action = 'account.password_reset' and l.entity_id = m.account_id::text
+                           and l.at >= m.fixed_at
+           where m.account_id = $1
+           order by l.at"#,
+        account_id.0
+    )
+    .fetch_all(conn)
     .await
 }

@@ -149,6 +149,14 @@ pub async fn purge_expired(
         idle_secs,
         absolute_secs
     )
+    .execute(&mut *conn)
+    .await?;
+    // A generated password nobody came to see is not kept past its ten minutes.
+    sqlx::query!(
+        "update session set handover = null
+         where handover is not null
+           and coalesce((handover ->> 'at')::bigint, 0) < extract(epoch from now())::bigint - 600"
+    )
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
@@ -176,21 +184,16 @@ pub async fn take_handover(
     conn: &mut PgConnection,
     hash: &[u8],
 ) -> sqlx::Result<Option<serde_json::Value>> {
+    // One statement: two tabs opening the page at once cannot both take it.
     let old = sqlx::query_scalar!(
-        "select handover from session where session_hash = $1 for update",
+        r#"update session s set handover = null
+           from (select session_hash, handover from session where session_hash = $1 for update) old
+           where s.session_hash = old.session_hash and old.handover is not null
+           returning old.handover as "handover!""#,
         hash
     )
-    .fetch_optional(&mut *conn)
-    .await?
-    .flatten();
-    if old.is_some() {
-        sqlx::query!(
-            "update session set handover = null where session_hash = $1",
-            hash
-        )
-        .execute(conn)
-        .await?;
-    }
+    .fetch_optional(conn)
+    .await?;
     let fresh = |v: &serde_json::Value| {
         v.get("at")
             .and_then(serde_json::Value::as_i64)

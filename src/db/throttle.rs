@@ -140,8 +140,9 @@ pub async fn trust(
     Ok(())
 }
 
-/// The locks in force that concern a center: its accounts' keys, and every address (an
-/// address lock reaches everyone behind it). The latest first.
+/// The locks in force that concern a center: its accounts' keys, and the addresses its
+/// people have used in the last 30 days (an address lock reaches everyone behind it; another
+/// center's office address is not this administrator's to see). The latest first.
 pub async fn locks_of_center(
     conn: &mut PgConnection,
     center_id: crate::domain::ids::CenterId,
@@ -151,7 +152,10 @@ pub async fn locks_of_center(
         r#"select t.throttle_key as key, t.failures, t.locked_until as "locked_until!"
            from login_throttle t
            where t.locked_until > now()
-             and (starts_with(t.throttle_key, 'ip:')
+             and ((starts_with(t.throttle_key, 'ip:')
+                   and exists (select 1 from audit_log l
+                               where l.center_id = $1 and l.ip = substr(t.throttle_key, 4)
+                                 and l.at > now() - interval '30 days'))
                   or exists (select 1 from account a where a.center_id = $1
                                and (t.throttle_key = 'user:' || a.username
                                     or starts_with(t.throttle_key, 'ua:' || a.username || '|')

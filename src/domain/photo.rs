@@ -46,10 +46,18 @@ impl PhotoError {
 pub async fn process_in_turn(
     bytes: impl AsRef<[u8]> + Send + 'static,
 ) -> anyhow::Result<Result<Vec<u8>, PhotoError>> {
-    static GATE: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    let gate = GATE.get_or_init(|| tokio::sync::Semaphore::new(DECODES_AT_ONCE));
-    let _turn = gate.acquire().await?;
-    Ok(tokio::task::spawn_blocking(move || process(bytes.as_ref())).await?)
+    static GATE: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> =
+        std::sync::OnceLock::new();
+    let gate =
+        GATE.get_or_init(|| std::sync::Arc::new(tokio::sync::Semaphore::new(DECODES_AT_ONCE)));
+    // The turn goes with the decode itself: a client that hangs up does not free it while
+    // its picture is still being decoded.
+    let turn = gate.clone().acquire_owned().await?;
+    Ok(tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        process(bytes.as_ref())
+    })
+    .await?)
 }
 
 /// The stored form of an uploaded photo: a `WIDTH`×`HEIGHT` JPEG.

@@ -128,9 +128,25 @@ async fn login(
     let password = form.raw("password").unwrap_or("").to_string();
     let valid_username = text::username(&username).is_ok();
     let cfg = &state.config;
-    // One attempt per username at a time: checked, evaluated and counted before the next.
-    let _turn = state.signin.enter(&username).await;
     let device = signin::device_token(&headers).map(str::to_string);
+    // One attempt per username (or per trusted browser) at a time: checked, evaluated and
+    // counted before the next.
+    let queue = {
+        let mut conn = state.db.acquire().await?;
+        let account = if valid_username {
+            db::account::find_for_login(&mut conn, &username).await?
+        } else {
+            None
+        };
+        signin::queue(
+            &mut conn,
+            &username,
+            account.map(|a| a.account_id),
+            device.as_deref(),
+        )
+        .await?
+    };
+    let _turn = state.signin.enter(&queue).await;
 
     let mut tx = state.db.begin().await?;
     let account = if valid_username {
@@ -227,8 +243,13 @@ async fn login(
         ));
     };
     keys.succeeded(&mut tx).await?;
-    // This browser is now one the account has signed in from.
-    let device = device.unwrap_or_else(|| db::session::random_hex(32));
+    // This browser is now one the account has signed in from: under a new token unless the
+    // one it sent was already trusted for this account (a token planted in a browser is
+    // never adopted).
+    let device = match device {
+        Some(d) if keys.trusted => d,
+        _ => db::session::random_hex(32),
+    };
     db::throttle::trust(&mut tx, &signin::device_hash(&device), account.account_id).await?;
 
     // Rotation: whatever session the browser had is ended, and a new id is issued.
@@ -339,7 +360,7 @@ struct PasswordPage {
     fields: [(&'static str, &'static str, &'static str); 3],
     errors: Errors,
     /// Who reset this password during a round the holder takes part in, and when.
-    reset_notice: Option<String>,
+    warnings: Vec<String>,
 }
 
 async fn password_form(
@@ -347,12 +368,9 @@ async fn password_form(
     user: &CurrentUser,
     errors: Errors,
 ) -> AppResult<PasswordPage> {
-    let reset_notice = {
-        let mut conn = state.db.acquire().await?;
-        db::account::reset_notice(&mut conn, user.account_id).await?
-    };
+    let warnings = super::extract::reset_warnings(state, user).await?;
     Ok(PasswordPage {
-        reset_notice,
+        warnings,
         layout: Layout::new("修改密码", Some(user), urls::CHANGE_PASSWORD),
         action: urls::CHANGE_PASSWORD,
         forced: user.must_change_password,

@@ -107,6 +107,7 @@ fn not_a_voter(user: &CurrentUser, vote: &OpenVote, status: axum::http::StatusCo
             code: vote.code.clone(),
             ballots: Vec::new(),
             review: urls::BALLOT_REVIEW,
+            warnings: Vec::new(),
         },
     )
 }
@@ -177,6 +178,8 @@ struct BallotPage {
     code: String,
     ballots: Vec<BallotView>,
     review: &'static str,
+    /// Password resets made to this account during the vote.
+    warnings: Vec<String>,
 }
 
 async fn ballot_page(
@@ -197,18 +200,21 @@ async fn ballot_page(
             code: String::new(),
             ballots: Vec::new(),
             review: urls::BALLOT_REVIEW,
+            warnings: Vec::new(),
         }));
     };
     let Some(head_window) = voter_window(&state, &user, &vote).await? else {
         return Ok(not_a_voter(&user, &vote, axum::http::StatusCode::OK));
     };
     let ballots = build(&state, &user, &vote, head_window, None).await?;
+    let warnings = super::extract::reset_warnings(&state, &user).await?;
     Ok(page::ok(&BallotPage {
         layout,
         period: Some(period_label(&vote.code)),
         code: vote.code.clone(),
         ballots,
         review: urls::BALLOT_REVIEW,
+        warnings,
     }))
 }
 
@@ -312,6 +318,7 @@ async fn closed(user: &CurrentUser) -> Response {
             code: String::new(),
             ballots: Vec::new(),
             review: urls::BALLOT_REVIEW,
+            warnings: Vec::new(),
         },
     )
 }
@@ -333,6 +340,7 @@ async fn invalid(
         code: vote.code.clone(),
         ballots,
         review: urls::BALLOT_REVIEW,
+        warnings: Vec::new(),
     }))
 }
 

@@ -187,6 +187,28 @@ fn looks_like_session_id(s: &str) -> bool {
     s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// The password resets made to this account during a round it takes part in, in words:
+/// shown on its home, ballot, rating and password pages until the round closes, so that a
+/// reset made to vote or rate in its name cannot pass unseen.
+pub async fn reset_warnings(
+    state: &super::AppState,
+    user: &CurrentUser,
+) -> Result<Vec<String>, super::error::AppError> {
+    let mut conn = state.db.acquire().await?;
+    Ok(db::round::resets_in_open_round(&mut conn, user.account_id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            format!(
+                "您的密码于 {} 被 {} 重置，而您正参加{}的评选。如果不是您本人要求重置的，请立即告知组长或纪检监督部门，并核对您的推荐票和评分。",
+                crate::domain::format_datetime(Some(r.at)),
+                r.by,
+                crate::domain::period::period_label(&r.period_code)
+            )
+        })
+        .collect())
+}
+
 /// Loads the session named by the cookie (one indexed query) and puts the
 /// [`CurrentUser`] into the request. Mounted on every route but the public pages
 /// ([`super::routes::Routes::public`]), which never touch the session.

@@ -104,7 +104,7 @@ impl FormData {
                 String::from_utf8_lossy(v)
                     .chars()
                     .filter(|c| !c.is_control() || *c == '\n')
-                    .take(500)
+                    .take(2000)
                     .collect()
             })
             .unwrap_or_default()

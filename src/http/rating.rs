@@ -53,6 +53,8 @@ struct RatingsPage {
     leader: bool,
     messages: Vec<String>,
     action: &'static str,
+    /// Password resets made to this account during the rating.
+    warnings: Vec<String>,
 }
 
 fn candidate_ids(snapshot: &PeriodResult, kind: Kind) -> Vec<(String, String)> {
@@ -113,6 +115,7 @@ async fn render(
             leader: user.is_group_leader,
             messages: messages.clone(),
             action: urls::RATINGS,
+            warnings: Vec::new(),
         };
         return Ok(page::ok_or_invalid(messages.is_empty(), &page_));
     };
@@ -131,6 +134,7 @@ async fn render(
             leader: user.is_group_leader,
             messages: Vec::new(),
             action: urls::RATINGS,
+            warnings: Vec::new(),
         }));
     }
     let windows = candidate_ids(&open.candidates, Kind::Window);
@@ -202,6 +206,7 @@ async fn render(
         leader: user.is_group_leader,
         messages: messages.clone(),
         action: urls::RATINGS,
+        warnings: super::extract::reset_warnings(state, user).await?,
     };
     Ok(page::ok_or_invalid(messages.is_empty(), &page_))
 }

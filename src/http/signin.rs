@@ -28,7 +28,7 @@ pub struct Gate {
 impl Default for Gate {
     fn default() -> Gate {
         Gate {
-            stripes: (0..64)
+            stripes: (0..1024)
                 .map(|_| Arc::new(tokio::sync::Mutex::new(())))
                 .collect(),
         }
@@ -44,6 +44,24 @@ impl Gate {
         let i = (h.finish() % self.stripes.len() as u64) as usize;
         self.stripes[i].clone().lock_owned().await
     }
+}
+
+/// The queue an attempt waits its turn in: its own browser's, when the browser has signed
+/// in to the account before (so that a flood of guesses at the username does not hold up
+/// its owner), else the username's.
+pub async fn queue(
+    conn: &mut PgConnection,
+    username: &str,
+    account: Option<AccountId>,
+    device: Option<&str>,
+) -> sqlx::Result<String> {
+    if let (Some(a), Some(token)) = (account, device) {
+        let hash = device_hash(token);
+        if db::throttle::trusted(conn, &hash, a).await? {
+            return Ok(format!("device:{hash}"));
+        }
+    }
+    Ok(format!("user:{username}"))
 }
 
 /// The device cookie's value, when the browser sent a well-formed one.

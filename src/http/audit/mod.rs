@@ -74,7 +74,7 @@ async fn entries(
             at: crate::domain::format_datetime(Some(r.at)),
             actor: r.actor_name,
             action: action_label(&r.action),
-            subject: subject(&names, &r.entity, &r.entity_id),
+            subject: subject(&names, &r.action, &r.entity, &r.entity_id),
             changes: diff(&names, r.before.as_ref(), r.after.as_ref()),
             ip: r.ip,
         })

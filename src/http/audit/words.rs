@@ -215,8 +215,12 @@ fn word(names: &Names, w: &str) -> String {
     }
 }
 
-/// What an audit row is about, by name.
-pub fn subject(names: &Names, entity: &str, entity_id: &str) -> String {
+/// What an audit row is about, by name. Sign-in rows name the username as typed (which may
+/// look like a number), never an account id.
+pub fn subject(names: &Names, action: &str, entity: &str, entity_id: &str) -> String {
+    if action.starts_with("login.") && action != "login.success" && action != "login.unlock" {
+        return entity_id.to_string();
+    }
     if let Ok(id) = entity_id.parse::<i64>() {
         let table = match entity {
             "account" => Some(&names.accounts),
@@ -385,12 +389,25 @@ mod tests {
             ("民主推荐", "综合评定")
         );
         assert_eq!(
-            subject(&n, "monthly_score", "2026-10 staff 34"),
+            subject(
+                &n,
+                "monthly_score.update",
+                "monthly_score",
+                "2026-10 staff 34"
+            ),
             "2026年10月 张秀英（0034）"
         );
         assert_eq!(
-            subject(&n, "rating", "2026-Q4 W12"),
+            subject(&n, "rating.update", "rating", "2026-Q4 W12"),
             "2026年第四季度 12号窗口 不动产登记"
+        );
+        // A failed sign-in names what was typed, even when it looks like an id.
+        let mut n = n;
+        n.accounts.insert(34, "张秀英（staff034）".into());
+        assert_eq!(subject(&n, "login.failure", "account", "0034"), "0034");
+        assert_eq!(
+            subject(&n, "account.update", "account", "34"),
+            "张秀英（staff034）"
         );
         let veto = diff(&n, None, Some(&json!({"code": "disciplinary"})));
         assert_ne!(veto[0].after, "disciplinary");

@@ -60,6 +60,8 @@ struct HomePage {
     steps: &'static [&'static str],
     /// What waits for this person now (`None`: the role has no list).
     todos: Option<Vec<Todo>>,
+    /// Password resets made to this account during an open round it takes part in.
+    warnings: Vec<String>,
 }
 
 fn home_page(user: &CurrentUser, path: &str, query: Option<&str>, intro: &'static str) -> HomePage {
@@ -74,6 +76,7 @@ fn home_page(user: &CurrentUser, path: &str, query: Option<&str>, intro: &'stati
         record: None,
         steps: &[],
         todos: None,
+        warnings: Vec::new(),
     }
 }
 
@@ -189,6 +192,7 @@ async fn window_head_home(
     page.window = user.window.clone();
     page.steps = ROUND_STEPS;
     page.todos = Some(todo::window_head(&state, &user).await?);
+    page.warnings = super::extract::reset_warnings(&state, &user).await?;
     Ok(page::ok(&page))
 }
 
@@ -205,6 +209,7 @@ async fn leadership_home(
     let mut page = home_page(&user, urls::LEADERSHIP_HOME, q.as_deref(), intro);
     page.steps = ROUND_STEPS;
     page.todos = Some(todo::leadership(&state, &user).await?);
+    page.warnings = super::extract::reset_warnings(&state, &user).await?;
     Ok(page::ok(&page))
 }
 

@@ -182,6 +182,11 @@ const VERIFY_MISSES: db::throttle::Limit = db::throttle::Limit {
 
 async fn verify_page(state: &AppState, ip: &ClientIp, raw: Option<&str>) -> AppResult<Response> {
     let key = format!("verify:{}", ip.0);
+    // One lookup per address at a time, so that a burst cannot slip past the count.
+    let _turn = match raw {
+        Some(_) => Some(state.signin.enter(&key).await),
+        None => None,
+    };
     if raw.is_some() {
         let mut conn = state.db.acquire().await?;
         if db::throttle::locked_until(&mut conn, &key).await?.is_some() {

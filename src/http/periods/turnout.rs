@@ -47,6 +47,7 @@ fn change_label(action: &str) -> &'static str {
         "account.password_reset" => "重置密码",
         "account.disable" => "停用账号",
         "account.enable" => "启用账号",
+        "account.create" => "新建账号",
         _ => "修改账号（角色、窗口或姓名等）",
     }
 }
