@@ -437,17 +437,16 @@ async fn changes_to_the_organisation_after_voting_opens_do_not_change_the_round(
 async fn only_one_period_of_a_center_votes_at_a_time(pool: PgPool) {
     let app = spawn(pool).await;
     voting_quarter(&app).await;
+    // The annual award (which takes ballots under its default scheme) waits for the quarter.
     let mut ducha = login_as(&app, Role::Supervision).await;
-    ducha.post("/periods", &[("code", "2026-11")]).await;
-    sqlx::query("update period set phase = 'candidates' where code = '2026-11'")
+    ducha.post("/periods", &[("code", "2026")]).await;
+    sqlx::query("update period set phase = 'candidates' where code = '2026'")
         .execute(&app.pool)
         .await
         .unwrap();
-    let page = ducha
-        .post("/periods/2026-11/phase", &[("to", "voting")])
-        .await;
-    assert_eq!(page.location(), Some("/periods/2026-11?notice=other_round"));
-    let phase: String = sqlx::query_scalar("select phase from period where code = '2026-11'")
+    let page = ducha.post("/periods/2026/phase", &[("to", "voting")]).await;
+    assert_eq!(page.location(), Some("/periods/2026?notice=other_round"));
+    let phase: String = sqlx::query_scalar("select phase from period where code = '2026'")
         .fetch_one(&app.pool)
         .await
         .unwrap();

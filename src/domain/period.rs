@@ -188,6 +188,27 @@ impl Phase {
             .and_then(|i| Phase::ALL.get(i + 1).copied())
     }
 
+    /// The phases a period with these rules goes through: a phase whose weight is 0 does not
+    /// exist for it (SPEC §3), so a monthly period goes 考核录入 → 候选确定 → 审定 → 已发布.
+    pub fn of(rules: &RulesInput) -> Vec<Phase> {
+        let weighs = |n: &Number| n.hundredths().map(|h| h != 0).unwrap_or(true);
+        Phase::ALL
+            .into_iter()
+            .filter(|p| match p {
+                Phase::Voting => weighs(&rules.weights.democratic),
+                Phase::Rating => weighs(&rules.weights.comprehensive),
+                _ => true,
+            })
+            .collect()
+    }
+
+    /// The phase after this one for a period with these rules.
+    pub fn next_for(self, rules: &RulesInput) -> Option<Phase> {
+        let phases = Phase::of(rules);
+        let i = phases.iter().position(|p| *p == self)?;
+        phases.get(i + 1).copied()
+    }
+
     /// The step back the supervision office may take: only before voting opens.
     pub fn back(self) -> Option<Phase> {
         (self == Phase::Candidates).then_some(Phase::Entry)

@@ -321,7 +321,8 @@ struct ShowPage {
     duty_url: String,
     candidates_url: String,
     vetoes_url: String,
-    turnout_url: String,
+    /// The turnout page, for a period that takes ballots.
+    turnout_url: Option<String>,
     results_url: Option<String>,
     correction_url: Option<String>,
     next: Option<(&'static str, &'static str)>,
@@ -331,8 +332,9 @@ struct ShowPage {
     phase_url: String,
 }
 
-fn steps(current: Phase) -> Vec<PhaseStep> {
-    Phase::ALL
+/// The period's own phases: those whose weight is 0 are not shown at all.
+fn steps(current: Phase, rules: &RulesInput) -> Vec<PhaseStep> {
+    Phase::of(rules)
         .iter()
         .map(|p| PhaseStep {
             label: p.label(),
@@ -401,7 +403,7 @@ async fn show(ctx: PeriodCtx, RawQuery(q): RawQuery) -> AppResult<Response> {
         label: label_of(&p.code),
         scheme: p.scheme_name.clone(),
         phase: phase.label(),
-        steps: steps(phase),
+        steps: steps(phase, &p.rules),
         months: p
             .months
             .iter()
@@ -413,7 +415,7 @@ async fn show(ctx: PeriodCtx, RawQuery(q): RawQuery) -> AppResult<Response> {
         rules: describe_rules(&p.rules.0),
         // Publication is the group leader's, on the results page.
         next: phase
-            .next()
+            .next_for(&p.rules)
             .filter(|n| *n != Phase::Published)
             .map(|p| (p.as_str(), p.label())),
         awaiting_publication: phase == Phase::Review,
@@ -422,7 +424,9 @@ async fn show(ctx: PeriodCtx, RawQuery(q): RawQuery) -> AppResult<Response> {
         duty_url: format!("{}/duty-days", urls::period(&p.code)),
         candidates_url: format!("{}/candidates", urls::period(&p.code)),
         vetoes_url: format!("{}/vetoes", urls::period(&p.code)),
-        turnout_url: format!("{}/turnout", urls::period(&p.code)),
+        turnout_url: Phase::of(&p.rules)
+            .contains(&Phase::Voting)
+            .then(|| format!("{}/turnout", urls::period(&p.code))),
         results_url: (phase >= Phase::Review).then(|| format!("/results/{}", p.code)),
         correction_url: (phase == Phase::Published)
             .then(|| format!("{}/corrections", urls::period(&p.code))),

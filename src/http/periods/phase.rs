@@ -24,6 +24,8 @@ struct ConfirmPage {
     to_code: &'static str,
     effects: Vec<String>,
     missing: Vec<String>,
+    /// The move computes or confirms candidates: what is missing weighs on them.
+    about_candidates: bool,
     available: bool,
     action: String,
     cancel: String,
@@ -41,6 +43,19 @@ fn effects(from: Phase, to: Phase) -> Vec<String> {
         (_, Phase::Voting) => vec![
             "确认候选对象并开始民主推荐；确认后本周期各月考核分数锁定，修改须作为更正并说明理由。"
                 .into(),
+        ],
+        (Phase::Candidates, Phase::Rating) => vec![
+            "确认候选对象并开始综合评定（本周期不进行民主推荐）；确认后本周期各月考核分数锁定，修改须作为更正并说明理由。"
+                .into(),
+        ],
+        (Phase::Candidates, Phase::Review) => vec![
+            "确认候选对象，并按本周期方案的权重计算总分、排出名次（本周期不进行民主推荐和综合评定）。".into(),
+            "确认后本周期各月考核分数锁定，修改须作为更正并说明理由。".into(),
+            "进入审定：名额线上并列的由组长选定并写明理由，然后由组长发布。".into(),
+        ],
+        (Phase::Voting, Phase::Review) => vec![
+            "结束民主推荐：尚未投票的窗口负责人将不能再投票，已提交的推荐票全部计入。".into(),
+            "系统按本周期方案的权重计算总分并排出名次，供领导小组审定（本周期不进行综合评定）。".into(),
         ],
         (Phase::Voting, Phase::Rating) => vec![
             "结束民主推荐：尚未投票的窗口负责人将不能再投票，已提交的推荐票全部计入。".into(),
@@ -61,7 +76,10 @@ fn available(from: Phase, to: Phase) -> bool {
         (Phase::Entry, Phase::Candidates)
             | (Phase::Candidates, Phase::Entry)
             | (Phase::Candidates, Phase::Voting)
+            | (Phase::Candidates, Phase::Rating)
+            | (Phase::Candidates, Phase::Review)
             | (Phase::Voting, Phase::Rating)
+            | (Phase::Voting, Phase::Review)
             | (Phase::Rating, Phase::Review)
     )
 }
@@ -81,7 +99,7 @@ pub(super) async fn confirm_page(
         Some(Phase::Published) => {
             return Ok(Redirect::to(&format!("/results/{}", p.code)).into_response());
         }
-        Some(to) if Some(to) == from.next() || Some(to) == from.back() => to,
+        Some(to) if Some(to) == from.next_for(&p.rules) || Some(to) == from.back() => to,
         _ => return Ok(Redirect::to(&urls::period(&p.code)).into_response()),
     };
     let mut missing = Vec::new();
@@ -134,7 +152,8 @@ pub(super) async fn confirm_page(
             }
         }
     }
-    if from == Phase::Entry || to == Phase::Voting {
+    let confirms = from == Phase::Candidates && to != Phase::Entry;
+    if from == Phase::Entry || confirms {
         let mut conn = state.db.acquire().await?;
         let m = db::period::missing(&mut conn, user.center_id, p.period_id, &p.months).await?;
         for (month, n) in m.windows_without_score.iter().filter(|(_, n)| *n > 0) {
@@ -170,6 +189,7 @@ pub(super) async fn confirm_page(
         to_code: to.as_str(),
         effects: effects(from, to),
         missing,
+        about_candidates: from == Phase::Entry || confirms,
         available: available(from, to),
         action: format!("{}/phase", urls::period(&p.code)),
         cancel: urls::period(&p.code),
@@ -195,7 +215,8 @@ pub(super) async fn change_phase(
         .ok_or(AppError::NotFound)?;
     // The move is checked against the phase as it is now, under the lock: a second click,
     // or a colleague who moved it first, changes nothing.
-    let allowed = (Some(to) == from.next() || Some(to) == from.back()) && available(from, to);
+    let allowed =
+        (Some(to) == from.next_for(&p.rules) || Some(to) == from.back()) && available(from, to);
     if !allowed {
         drop(tx);
         return Ok(
@@ -203,7 +224,8 @@ pub(super) async fn change_phase(
                 .into_response(),
         );
     }
-    if (from, to) == (Phase::Candidates, Phase::Voting) {
+    // Leaving 候选确定 forward confirms the candidates, whichever phase comes next.
+    if from == Phase::Candidates && to != Phase::Entry {
         // Computed inside the transaction that holds the period row: no score, duty day or
         // veto can change between this computation and the lock it brings.
         let (input, names) = db::period::load_input(&mut tx, user.center_id, &p).await?;

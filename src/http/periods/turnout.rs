@@ -75,6 +75,12 @@ pub(super) async fn turnout(State(state): State<AppState>, ctx: PeriodCtx) -> Ap
     let PeriodCtx {
         user, period: p, ..
     } = ctx;
+    if !crate::domain::period::Phase::of(&p.rules).contains(&crate::domain::period::Phase::Voting) {
+        return Err(crate::http::error::AppError::Refused {
+            field: "",
+            message: "本周期的评选方案不进行民主推荐（民主推荐权重为 0），没有投票情况。",
+        });
+    }
     let (rows, changes) = {
         let mut conn = state.db.acquire().await?;
         (

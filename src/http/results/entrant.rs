@@ -36,6 +36,8 @@ struct EntrantPage {
     total: String,
     rank: String,
     outcome: &'static str,
+    /// By the 100-point score alone (no ballots, no ratings): the total is the assessment.
+    assessment_only: bool,
 }
 
 pub(super) async fn entrant_page(
@@ -81,7 +83,9 @@ pub(super) async fn entrant_page(
         .unwrap_or_default();
     months.sort();
     // D: recommendations over the ballots of the other windows' heads.
+    let phases = crate::domain::period::Phase::of(&p.rules);
     let ballots = ballot_counts(&input, kind, &id)
+        .filter(|_| phases.contains(&crate::domain::period::Phase::Voting))
         .map(|(recs, base, own)| (recs, base, own, f2(entrant.democratic)));
     // C: the ratings, lowest first, with the trimmed extremes marked.
     let mut ratings: Vec<i64> = input
@@ -113,6 +117,7 @@ pub(super) async fn entrant_page(
         None => None,
     };
     let weights = &p.rules.weights;
+    let assessment_only = phases.len() == 4;
     let label = crate::domain::period::period_label(&p.code);
     Ok(page::ok(&EntrantPage {
         layout: Layout::new(format!("{name} 得分构成"), Some(&user), urls::PERIODS),
@@ -157,5 +162,6 @@ pub(super) async fn entrant_page(
         } else {
             "非候选对象"
         },
+        assessment_only,
     }))
 }

@@ -5,7 +5,7 @@ use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::PeriodCtx;
 use crate::http::page::{self};
-use crate::scoring::{self, Flag, Kind, KindResult, PeriodInput, Reason};
+use crate::scoring::{self, Kind, KindResult, PeriodInput, Reason};
 use axum::extract::State;
 use axum::response::Response;
 
@@ -237,10 +237,12 @@ pub(super) async fn results_xlsx(
                         Reason::NoAssessment => "无考核分数".to_string(),
                     })
                     .collect();
-                notes.extend(e.flags.iter().map(|f| match f {
-                    Flag::NoEligibleBallots => "无有效推荐票".to_string(),
-                    Flag::NoRatings => "无评分".to_string(),
-                }));
+                notes.extend(
+                    e.flags
+                        .iter()
+                        .filter_map(|f| super::flag_word(f, &p.rules))
+                        .map(str::to_string),
+                );
                 vec![
                     e.final_rank
                         .map(|r| Out::Int(i64::from(r)))

@@ -53,3 +53,19 @@ pub async fn period_results(
         ))),
     }
 }
+
+/// A scoring flag in words, or nothing when the period has no such phase: a monthly period
+/// takes no ballots or ratings, so "no ballots" would say nothing true there.
+pub(super) fn flag_word(
+    f: &crate::scoring::Flag,
+    rules: &crate::scoring::RulesInput,
+) -> Option<&'static str> {
+    use crate::domain::period::Phase;
+    let phases = Phase::of(rules);
+    match f {
+        crate::scoring::Flag::NoEligibleBallots => {
+            phases.contains(&Phase::Voting).then_some("无有效推荐票")
+        }
+        crate::scoring::Flag::NoRatings => phases.contains(&Phase::Rating).then_some("无评分"),
+    }
+}

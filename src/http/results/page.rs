@@ -12,7 +12,7 @@ use crate::http::form::{Errors, FormData};
 use crate::http::page::{self, Layout};
 use crate::http::routes::{Access, Principal};
 use crate::http::urls;
-use crate::scoring::{self, Flag, Kind, KindResult, Reason};
+use crate::scoring::{self, Kind, KindResult, Reason};
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
@@ -111,10 +111,7 @@ fn kind_view(
                 flags: e
                     .flags
                     .iter()
-                    .map(|f| match f {
-                        Flag::NoEligibleBallots => "无有效推荐票",
-                        Flag::NoRatings => "无评分",
-                    })
+                    .filter_map(|f| super::flag_word(f, &input.rules))
                     .collect::<Vec<_>>()
                     .join("、"),
                 outcome: if k.decided.contains(&e.id) {
@@ -275,6 +272,9 @@ struct ResultsPage {
     /// Distribution of assessment scores per kind: (title, svg, table rows).
     distributions: Vec<ChartView>,
     turnout: Option<ChartView>,
+    /// The period takes ballots (民主推荐) and ratings (综合评定): else no column shows them.
+    voting: bool,
+    rating: bool,
     corrections: Vec<CorrectionView>,
     label: String,
     code: String,
@@ -314,6 +314,7 @@ async fn render_with(
     notice: Option<&FormData>,
 ) -> AppResult<Response> {
     let (input, result, names) = period_results(state, user.center_id, &p).await?;
+    let phases = Phase::of(&p.rules);
     let corrections = {
         let mut conn = state.db.acquire().await?;
         db::correction::corrections(&mut conn, p.period_id).await?
@@ -357,9 +358,11 @@ async fn render_with(
     .into_iter()
     .flatten()
     .collect();
-    let turnout = {
+    let turnout = if phases.contains(&Phase::Voting) {
         let mut conn = state.db.acquire().await?;
         turnout_chart(&db::ballot::turnout(&mut conn, user.center_id, p.period_id).await?)
+    } else {
+        None
     };
     let min_days = p.rules.min_duty_days.to_string();
     let label = crate::domain::period::period_label(&p.code);
@@ -374,6 +377,8 @@ async fn render_with(
         },
         distributions,
         turnout,
+        voting: phases.contains(&Phase::Voting),
+        rating: phases.contains(&Phase::Rating),
         corrections,
         label,
         phase: phase.label(),

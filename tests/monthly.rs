@@ -1,0 +1,178 @@
+//! The monthly award (文明服务窗口 / 文明服务标兵): by the 100-point score alone, its phases are
+//! 考核录入 → 候选确定 → 审定 → 已发布. It never touches a voting or rating route, and it is
+//! published while a quarterly vote is open.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use pingxuan::domain::Role;
+use sqlx::PgPool;
+
+const MONTH: &str = "2026-10";
+
+#[sqlx::test]
+async fn a_monthly_award_goes_from_scores_to_publication_without_votes_or_ratings(pool: PgPool) {
+    let app = spawn(pool).await;
+    // A quarterly vote is open over the same months.
+    voting_quarter(&app).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let opened = ducha.post("/periods", &[("code", MONTH)]).await;
+    assert_eq!(
+        opened.location(),
+        Some("/periods/2026-10?notice=created"),
+        "{}",
+        opened.body
+    );
+    let show = ducha.get("/periods/2026-10").await;
+    assert_eq!(
+        show.texts(".phasebar li"),
+        ["考核录入", "候选确定", "审定", "已发布"],
+        "only the period's own phases"
+    );
+    assert!(!show.body.contains("投票情况"));
+
+    // October's scores are those the quarter confirmed; on to the candidates, then review.
+    let to_candidates = ducha
+        .post("/periods/2026-10/phase", &[("to", "candidates")])
+        .await;
+    assert_eq!(to_candidates.status, StatusCode::SEE_OTHER);
+    let confirm = ducha.get("/periods/2026-10/phase?to=review").await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.text("main").contains("不进行民主推荐和综合评定"));
+    // Voting is not a step of this period: asking for it changes nothing.
+    let voting = ducha
+        .post("/periods/2026-10/phase", &[("to", "voting")])
+        .await;
+    assert_eq!(
+        voting.location(),
+        Some("/periods/2026-10?notice=phase_unchanged")
+    );
+    assert_eq!(phase(&app, MONTH).await, "candidates");
+    let reviewed = ducha
+        .post("/periods/2026-10/phase", &[("to", "review")])
+        .await;
+    assert_eq!(reviewed.location(), Some("/periods/2026-10?notice=phase"));
+    assert_eq!(phase(&app, MONTH).await, "review");
+
+    // No voting or rating route serves it.
+    let turnout = ducha.get("/periods/2026-10/turnout").await;
+    assert_eq!(turnout.status, StatusCode::CONFLICT);
+    assert!(turnout.text("main").contains("不进行民主推荐"));
+    let rows_before = checksum(&app.pool).await;
+    let mut head = login_as(&app, Role::WindowHead).await;
+    let ballot_page = head.get("/ballot").await;
+    assert!(
+        !ballot_page.body.contains("2026年10月"),
+        "no ballot of the month"
+    );
+    let token = head.csrf().await;
+    let forged = head
+        .post_fields(
+            "/ballot",
+            &[
+                ("_csrf".into(), token),
+                ("kind".into(), "window".into()),
+                ("period".into(), MONTH.into()),
+            ],
+        )
+        .await;
+    assert!(forged.status.is_client_error(), "{}", forged.status);
+    assert_eq!(checksum(&app.pool).await, rows_before, "no row changed");
+
+    // The results read by the score alone: no ballots or ratings column, no such flags.
+    let results = ducha.get("/results/2026-10").await;
+    assert_eq!(results.status, StatusCode::OK);
+    let text = results.text("main");
+    for absent in ["民主推荐", "综合评定", "无有效推荐票", "无评分"] {
+        assert!(!text.contains(absent), "{absent} on the monthly results");
+    }
+
+    // The group leader decides any tie at the boundary, then publishes.
+    let mut leader = Browser::new(&app);
+    leader.login("zuzhang", PASSWORD).await;
+    for kind in ["window", "staff"] {
+        let page = leader.get("/results/2026-10").await;
+        if page.texts(&format!("#{kind} form")).is_empty() {
+            continue;
+        }
+        let tied: Vec<String> = page
+            .form_fields(&format!("#{kind} form"))
+            .into_iter()
+            .filter(|(k, _)| k == "chosen")
+            .map(|(_, v)| v)
+            .collect();
+        if tied.is_empty() {
+            continue;
+        }
+        let token = leader.csrf().await;
+        let places = 2;
+        let mut fields = vec![
+            ("_csrf".to_string(), token),
+            ("kind".to_string(), kind.to_string()),
+            (
+                "reason".to_string(),
+                "领导小组审定：按群众评价择优".to_string(),
+            ),
+        ];
+        // As many of the tied as the places left need (try from one up).
+        for n in 1..=places {
+            let mut f = fields.clone();
+            f.extend(
+                tied.iter()
+                    .take(n)
+                    .map(|t| ("chosen".to_string(), t.clone())),
+            );
+            if leader
+                .post_fields("/results/2026-10/decision", &f)
+                .await
+                .status
+                == StatusCode::SEE_OTHER
+            {
+                fields.clear();
+                break;
+            }
+        }
+        assert!(
+            fields.is_empty(),
+            "a decision of the {kind} tie was accepted"
+        );
+    }
+    let publish = leader.get("/results/2026-10/publish").await;
+    let published = leader
+        .post_fields(
+            "/results/2026-10/publish",
+            &publish.form_fields("#publish form"),
+        )
+        .await;
+    assert_eq!(
+        published.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        published.body
+    );
+    assert_eq!(phase(&app, MONTH).await, "published");
+    assert_eq!(
+        phase(&app, "2026-Q4").await,
+        "voting",
+        "the quarterly vote is still open"
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from honor h join period p on p.period_id = h.period_id where p.code = '2026-10'"
+        )
+        .await,
+        4,
+        "2 windows and 2 staff"
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from round_member m join period p on p.period_id = m.period_id where p.code = '2026-10'"
+        )
+        .await,
+        0,
+        "nobody was asked to vote or rate"
+    );
+}
