@@ -84,9 +84,21 @@ async fn a_monthly_award_goes_from_scores_to_publication_without_votes_or_rating
     let results = ducha.get("/results/2026-10").await;
     assert_eq!(results.status, StatusCode::OK);
     let text = results.text("main");
-    for absent in ["民主推荐", "综合评定", "无有效推荐票", "无评分"] {
+    for absent in [
+        "民主推荐",
+        "综合评定",
+        "无有效推荐票",
+        "无评分",
+        "优质服务窗口",
+        "优秀服务标兵",
+    ] {
         assert!(!text.contains(absent), "{absent} on the monthly results");
     }
+    // The monthly scheme's own titles.
+    assert!(
+        text.contains("文明服务窗口") && text.contains("文明服务标兵"),
+        "{text}"
+    );
 
     // The group leader decides any tie at the boundary, then publishes.
     let mut leader = Browser::new(&app);
@@ -175,4 +187,78 @@ async fn a_monthly_award_goes_from_scores_to_publication_without_votes_or_rating
         0,
         "nobody was asked to vote or rate"
     );
+    // The honor roll of the month and its certificates carry the month's titles.
+    let mut public = Browser::new(&app);
+    let roll = public.get("/honor-roll/2026-10").await;
+    assert_eq!(roll.status, StatusCode::OK);
+    let titles = roll.texts("h2.honor-title");
+    assert_eq!(titles, ["文明服务窗口", "文明服务标兵"], "{titles:?}");
+    let number: String = sqlx::query_scalar(
+        "select certificate_no from honor h join period p on p.period_id = h.period_id where p.code = '2026-10' limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        public
+            .get(&format!("/verify/{number}"))
+            .await
+            .body
+            .contains("文明服务")
+    );
+}
+
+#[sqlx::test]
+async fn a_schemes_titles_are_the_admins_to_name_and_each_period_keeps_its_own(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    ducha.post("/periods", &[("code", "2026-Q3")]).await;
+    let mut admin = login_as(&app, Role::Admin).await;
+    let list = admin.get("/admin/schemes").await;
+    let rows = list.texts("tbody tr");
+    let quarterly = rows.iter().find(|r| r.contains("季度")).unwrap();
+    assert!(
+        quarterly.contains("优质服务窗口 / 优秀服务标兵")
+            && quarterly.contains("考核录入 → 候选确定 → 民主推荐 → 综合评定 → 审定 → 已发布"),
+        "{quarterly}"
+    );
+    let monthly = rows.iter().find(|r| r.contains("月度")).unwrap();
+    assert!(
+        monthly.contains("文明服务窗口 / 文明服务标兵")
+            && monthly.contains("考核录入 → 候选确定 → 审定 → 已发布"),
+        "{monthly}"
+    );
+    let scheme: i64 =
+        sqlx::query_scalar("select scheme_id from scheme where period_kind = 'quarter'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let form = admin.get(&format!("/admin/schemes/{scheme}")).await;
+    let mut fields = form.form_fields("main form");
+    set_field(&mut fields, "window_title", "群众满意窗口");
+    set_field(&mut fields, "staff_title", "服务之星");
+    let saved = admin
+        .post_fields(&format!("/admin/schemes/{scheme}"), &fields)
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    ducha.post("/periods", &[("code", "2026-Q4")]).await;
+    let titles: Vec<(String, String, String)> =
+        sqlx::query_as("select code, window_title, staff_title from period order by code")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        titles,
+        [
+            (
+                "2026-Q3".into(),
+                "优质服务窗口".into(),
+                "优秀服务标兵".into()
+            ),
+            ("2026-Q4".into(), "群众满意窗口".into(), "服务之星".into())
+        ],
+        "the open period keeps the titles it opened with"
+    );
+    let show = ducha.get("/periods/2026-Q4").await;
+    assert!(show.text("main").contains("群众满意窗口"));
 }

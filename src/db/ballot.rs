@@ -18,6 +18,9 @@ pub struct OpenVote {
     /// The scoring module's result when the candidates were confirmed.
     pub candidates: Json<PeriodResult>,
     pub rules: Json<RulesInput>,
+    /// The period's award titles (文明服务窗口, 优秀服务标兵, …).
+    pub window_title: String,
+    pub staff_title: String,
 }
 
 pub async fn open_vote(
@@ -27,7 +30,7 @@ pub async fn open_vote(
     sqlx::query_as!(
         OpenVote,
         r#"select period_id, code, candidates as "candidates!: Json<PeriodResult>",
-                  rules as "rules: Json<RulesInput>" from period
+                  rules as "rules: Json<RulesInput>", window_title, staff_title from period
            where center_id = $1 and phase = 'voting' and candidates is not null
            order by code desc limit 1"#,
         center_id.0

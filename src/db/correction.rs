@@ -122,7 +122,7 @@ pub async fn lock_locking_periods(
 ) -> sqlx::Result<Vec<PeriodRow>> {
     let rows = sqlx::query_as!(
         PeriodRow,
-        r#"select p.period_id, p.code, s.name as scheme_name, p.phase as "phase: Phase", p.months, p.rules as "rules: Json<RulesInput>", p.created_at, p.published_at
+        r#"select p.period_id, p.code, s.name as scheme_name, p.phase as "phase: Phase", p.months, p.rules as "rules: Json<RulesInput>", p.created_at, p.published_at, p.window_title, p.staff_title
          from period p join scheme s on s.scheme_id = p.scheme_id
          where p.center_id = $1 and $2 = any(p.months) order by p.period_id for update of p"#,
         center_id.0,

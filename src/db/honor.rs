@@ -32,6 +32,8 @@ pub struct Honor {
     pub revoked_reason: Option<String>,
     /// The photo's version (seconds) when the staff member has one.
     pub photo_version: Option<i64>,
+    /// The award's title, the period's (文明服务窗口, 优秀服务标兵, …).
+    pub title: String,
 }
 
 /// A certificate number: the period, the kind and place, and six random characters so that
@@ -206,8 +208,10 @@ pub async fn of_period(conn: &mut PgConnection, period_id: PeriodId) -> sqlx::Re
         r#"select h.honor_id, h.kind, h.staff_id as "staff_id: StaffId", h.rank, h.name, h.window_label, h.department,
                   h.business_area, (h.total * 100)::int as "total!", h.certificate_no, h.issued_at,
                   h.revoked_at, h.revoked_reason,
-                  case when s.photo is not null then (extract(epoch from s.photo_updated_at) * 1000)::bigint end as photo_version
-           from honor h left join staff s on s.staff_id = h.staff_id
+                  case when s.photo is not null then (extract(epoch from s.photo_updated_at) * 1000)::bigint end as photo_version,
+                  case when h.kind = 'window' then p.window_title else p.staff_title end as "title!"
+           from honor h join period p on p.period_id = h.period_id
+           left join staff s on s.staff_id = h.staff_id
            where h.period_id = $1 and h.revoked_at is null
            order by h.kind = 'staff', h.rank"#,
         period_id.0
@@ -231,7 +235,8 @@ pub async fn by_certificate(
     let row = sqlx::query!(
         r#"select h.honor_id, h.kind, h.staff_id as "staff_id: StaffId", h.rank, h.name, h.window_label, h.department,
                   h.business_area, (h.total * 100)::int as "total!", h.certificate_no, h.issued_at,
-                  h.revoked_at, h.revoked_reason, p.code, c.name as center_name
+                  h.revoked_at, h.revoked_reason, p.code, c.name as center_name,
+                  case when h.kind = 'window' then p.window_title else p.staff_title end as "title!"
            from honor h join period p on p.period_id = h.period_id
            join center c on c.center_id = h.center_id
            where h.certificate_no = $1 and p.phase = 'published'"#,
@@ -255,6 +260,7 @@ pub async fn by_certificate(
             revoked_at: r.revoked_at,
             revoked_reason: r.revoked_reason,
             photo_version: None,
+            title: r.title,
         },
         period_code: r.code,
         center_name: r.center_name,

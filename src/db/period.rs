@@ -22,12 +22,25 @@ pub struct PeriodRow {
     pub rules: Json<RulesInput>,
     pub created_at: OffsetDateTime,
     pub published_at: Option<OffsetDateTime>,
+    /// The award titles, copied from the scheme when the period opened.
+    pub window_title: String,
+    pub staff_title: String,
+}
+
+impl PeriodRow {
+    /// The title this period awards to one kind (文明服务窗口, 优秀服务标兵, …).
+    pub fn title(&self, kind: crate::scoring::Kind) -> &str {
+        match kind {
+            crate::scoring::Kind::Window => &self.window_title,
+            crate::scoring::Kind::Staff => &self.staff_title,
+        }
+    }
 }
 
 pub async fn periods(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Vec<PeriodRow>> {
     sqlx::query_as!(
         PeriodRow,
-        r#"select p.period_id, p.code, s.name as scheme_name, p.phase as "phase: Phase", p.months, p.rules as "rules: Json<RulesInput>", p.created_at, p.published_at
+        r#"select p.period_id, p.code, s.name as scheme_name, p.phase as "phase: Phase", p.months, p.rules as "rules: Json<RulesInput>", p.created_at, p.published_at, p.window_title, p.staff_title
          from period p join scheme s on s.scheme_id = p.scheme_id
          where p.center_id = $1 order by p.code desc"#,
         center_id.0
@@ -43,7 +56,7 @@ pub async fn period_by_code(
 ) -> sqlx::Result<Option<PeriodRow>> {
     sqlx::query_as!(
         PeriodRow,
-        r#"select p.period_id, p.code, s.name as scheme_name, p.phase as "phase: Phase", p.months, p.rules as "rules: Json<RulesInput>", p.created_at, p.published_at
+        r#"select p.period_id, p.code, s.name as scheme_name, p.phase as "phase: Phase", p.months, p.rules as "rules: Json<RulesInput>", p.created_at, p.published_at, p.window_title, p.staff_title
          from period p join scheme s on s.scheme_id = p.scheme_id
          where p.center_id = $1 and p.code = $2"#,
         center_id.0,
@@ -65,8 +78,8 @@ pub async fn period_create(
     scheme_id: SchemeId,
 ) -> sqlx::Result<Option<i64>> {
     let id = sqlx::query_scalar!(
-        "insert into period (center_id, code, scheme_id, rules, months)
-         select $1, $2, s.scheme_id, s.rules, $4 from scheme s
+        "insert into period (center_id, code, scheme_id, rules, months, window_title, staff_title)
+         select $1, $2, s.scheme_id, s.rules, $4, s.window_title, s.staff_title from scheme s
          where s.center_id = $1 and s.scheme_id = $3 and s.active and s.period_kind = $5
          returning period_id",
         center_id.0,

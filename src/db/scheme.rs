@@ -12,6 +12,9 @@ pub struct SchemeRow {
     pub name: String,
     pub period_kind: PeriodKind,
     pub rules: Value,
+    /// The titles the scheme awards (文明服务窗口 / 文明服务标兵, …).
+    pub window_title: String,
+    pub staff_title: String,
 }
 
 /// Creates the default schemes (quarterly, monthly, annual) a center does not have yet.
@@ -33,12 +36,15 @@ pub async fn ensure_default_schemes(
         }
         let rules = serde_json::to_value(default_rules(kind)).expect("rules serialise");
         let id = sqlx::query_scalar!(
-            "insert into scheme (center_id, name, period_kind, rules) values ($1, $2, $3, $4)
+            "insert into scheme (center_id, name, period_kind, rules, window_title, staff_title)
+             values ($1, $2, $3, $4, $5, $6)
              on conflict (center_id, name) do nothing returning scheme_id",
             center_id.0,
             default_scheme_name(kind),
             kind.as_str(),
-            rules
+            rules,
+            kind.default_titles().0,
+            kind.default_titles().1
         )
         .fetch_optional(&mut *conn)
         .await?;
@@ -68,7 +74,7 @@ pub async fn schemes_for(
 ) -> sqlx::Result<Vec<SchemeRow>> {
     sqlx::query_as!(
         SchemeRow,
-        r#"select scheme_id, name, period_kind as "period_kind: PeriodKind", rules from scheme
+        r#"select scheme_id, name, period_kind as "period_kind: PeriodKind", rules, window_title, staff_title from scheme
          where center_id = $1 and period_kind = $2 and active order by scheme_id"#,
         center_id.0,
         kind.as_str()
@@ -81,7 +87,7 @@ pub async fn schemes_for(
 pub async fn schemes(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Vec<SchemeRow>> {
     sqlx::query_as!(
         SchemeRow,
-        r#"select scheme_id, name, period_kind as "period_kind: PeriodKind", rules from scheme where center_id = $1 order by scheme_id"#,
+        r#"select scheme_id, name, period_kind as "period_kind: PeriodKind", rules, window_title, staff_title from scheme where center_id = $1 order by scheme_id"#,
         center_id.0
     )
     .fetch_all(conn)
@@ -96,9 +102,10 @@ pub async fn scheme_update(
     center_id: CenterId,
     scheme_id: SchemeId,
     rules: &Value,
+    titles: (&str, &str),
 ) -> sqlx::Result<bool> {
-    let before = sqlx::query_scalar!(
-        "select rules from scheme where center_id = $1 and scheme_id = $2 for update",
+    let before = sqlx::query!(
+        "select rules, window_title, staff_title from scheme where center_id = $1 and scheme_id = $2 for update",
         center_id.0,
         scheme_id.0
     )
@@ -108,10 +115,13 @@ pub async fn scheme_update(
         return Ok(false);
     };
     sqlx::query!(
-        "update scheme set rules = $3, updated_at = now() where center_id = $1 and scheme_id = $2",
+        "update scheme set rules = $3, window_title = $4, staff_title = $5, updated_at = now()
+         where center_id = $1 and scheme_id = $2",
         center_id.0,
         scheme_id.0,
-        rules
+        rules,
+        titles.0,
+        titles.1
     )
     .execute(&mut *conn)
     .await?;
@@ -122,8 +132,16 @@ pub async fn scheme_update(
             action: "scheme.update",
             entity: "scheme",
             entity_id: scheme_id.to_string(),
-            before: Some(serde_json::json!({ "rules": before })),
-            after: Some(serde_json::json!({ "rules": rules })),
+            before: Some(serde_json::json!({
+                "rules": before.rules,
+                "window_title": before.window_title,
+                "staff_title": before.staff_title,
+            })),
+            after: Some(serde_json::json!({
+                "rules": rules,
+                "window_title": titles.0,
+                "staff_title": titles.1,
+            })),
         },
     )
     .await?;

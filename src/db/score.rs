@@ -298,7 +298,8 @@ pub async fn corrections(
 pub struct OwnRecord {
     pub scores: Vec<(String, i32)>,
     pub duty_days: Vec<(String, i32)>,
-    pub results: Vec<(String, serde_json::Value)>,
+    /// (period code, the period's staff award title, the entry in its results)
+    pub results: Vec<(String, String, serde_json::Value)>,
 }
 
 pub async fn own_record(
@@ -330,7 +331,7 @@ pub async fn own_record(
     .collect();
     let id = format!("S{staff_id}");
     let results = sqlx::query!(
-        r#"select code, e as "e!" from period p,
+        r#"select code, staff_title, e as "e!" from period p,
                   jsonb_array_elements(p.results -> 'staff' -> 'entrants') e
            where p.center_id = $1 and p.phase = 'published' and e ->> 'id' = $2
            order by code desc"#,
@@ -340,7 +341,7 @@ pub async fn own_record(
     .fetch_all(conn)
     .await?
     .into_iter()
-    .map(|r| (r.code, r.e))
+    .map(|r| (r.code, r.staff_title, r.e))
     .collect();
     Ok(OwnRecord {
         scores,

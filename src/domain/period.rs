@@ -25,6 +25,14 @@ impl PeriodKind {
             .find(|k| k.as_str() == s)
     }
 
+    /// The award titles of this kind's default scheme (SPEC §3): (windows, staff).
+    pub fn default_titles(self) -> (&'static str, &'static str) {
+        match self {
+            PeriodKind::Quarter => ("优质服务窗口", "优秀服务标兵"),
+            PeriodKind::Month | PeriodKind::Year => ("文明服务窗口", "文明服务标兵"),
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             PeriodKind::Quarter => "季度",

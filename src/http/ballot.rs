@@ -42,7 +42,7 @@ pub struct BallotChoice {
 /// One of the two ballots.
 pub struct BallotView {
     pub kind: &'static str,
-    pub title: &'static str,
+    pub title: String,
     pub noun: &'static str,
     pub cap: i64,
     pub options: Vec<BallotChoice>,
@@ -50,11 +50,11 @@ pub struct BallotView {
     pub error: Option<String>,
 }
 
-/// A ballot's title and the noun of its cap.
-fn kind_title(kind: Kind) -> (&'static str, &'static str) {
+/// A ballot's title (the period's award title) and the noun of its cap.
+fn kind_title(vote: &OpenVote, kind: Kind) -> (String, &'static str) {
     match kind {
-        Kind::Window => ("优质服务窗口推荐票", "个窗口"),
-        Kind::Staff => ("优秀服务标兵推荐票", "名工作人员"),
+        Kind::Window => (format!("{}推荐票", vote.window_title), "个窗口"),
+        Kind::Staff => (format!("{}推荐票", vote.staff_title), "名工作人员"),
     }
 }
 
@@ -133,7 +133,7 @@ async fn build(
     drop(conn);
     let mut views = Vec::new();
     for (kind, list) in [(Kind::Window, &windows), (Kind::Staff, &staff)] {
-        let (title, noun) = kind_title(kind);
+        let (title, noun) = kind_title(vote, kind);
         let options = list
             .iter()
             .filter_map(|(id, a)| {
@@ -229,7 +229,7 @@ fn check_choices(
 ) -> Result<Vec<i64>, String> {
     let candidates = snapshot_candidates(vote, kind);
     let cap = cap_of(vote, kind);
-    let (_, noun) = kind_title(kind);
+    let (_, noun) = kind_title(vote, kind);
     if chosen.len() as i64 > cap {
         return Err(format!(
             "最多推荐 {cap} {noun}，您选择了 {} 个，请减少后再提交。",
@@ -280,7 +280,7 @@ struct ReviewPage {
     layout: Layout,
     period: String,
     code: String,
-    title: &'static str,
+    title: String,
     kind: &'static str,
     chosen: Vec<BallotChoice>,
     action: &'static str,
@@ -362,7 +362,7 @@ async fn review(
     if let Err(msg) = check_choices(&vote, kind, &chosen, &described, head_window) {
         return invalid(&state, &user, &vote, head_window, kind, &chosen, msg).await;
     }
-    let (title, _) = kind_title(kind);
+    let (title, _) = kind_title(&vote, kind);
     let chosen = chosen
         .iter()
         .filter_map(|id| {

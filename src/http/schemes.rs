@@ -37,7 +37,7 @@ const FIELDS: [(&str, &str, &str, &str); 11] = [
         "",
     ),
     ("wc", "候选窗口数", "window", "candidates"),
-    ("ww", "优质服务窗口名额", "window", "winners"),
+    ("ww", "窗口当选名额", "window", "winners"),
     (
         "wm",
         "每张票最多推荐窗口数",
@@ -45,7 +45,7 @@ const FIELDS: [(&str, &str, &str, &str); 11] = [
         "max_recommendations",
     ),
     ("sc", "候选工作人员数", "staff", "candidates"),
-    ("sw", "优秀服务标兵名额", "staff", "winners"),
+    ("sw", "工作人员当选名额", "staff", "winners"),
     (
         "sm",
         "每张票最多推荐工作人员数",
@@ -58,6 +58,10 @@ pub struct SchemeItem {
     pub name: String,
     pub kind: &'static str,
     pub url: String,
+    /// The award titles, the counts and weights, and the phases they make, in words.
+    pub titles: String,
+    pub counts: String,
+    pub phases: String,
 }
 
 #[derive(Template)]
@@ -76,10 +80,37 @@ async fn list(
     let schemes = db::scheme::schemes(&mut conn, user.center_id)
         .await?
         .into_iter()
-        .map(|s| SchemeItem {
-            kind: s.period_kind.label(),
-            url: urls::item(urls::SCHEMES, s.scheme_id),
-            name: s.name,
+        .map(|s| {
+            let rules: Option<RulesInput> = serde_json::from_value(s.rules.clone()).ok();
+            SchemeItem {
+                kind: s.period_kind.label(),
+                url: urls::item(urls::SCHEMES, s.scheme_id),
+                titles: format!("{} / {}", s.window_title, s.staff_title),
+                counts: rules
+                    .as_ref()
+                    .map(|r| {
+                        format!(
+                            "窗口 {} 个、工作人员 {} 人；权重 考核 {}%、民主推荐 {}%、综合评定 {}%",
+                            r.window.winners.raw(),
+                            r.staff.winners.raw(),
+                            r.weights.assessment.raw(),
+                            r.weights.democratic.raw(),
+                            r.weights.comprehensive.raw()
+                        )
+                    })
+                    .unwrap_or_default(),
+                phases: rules
+                    .as_ref()
+                    .map(|r| {
+                        crate::domain::period::Phase::of(r)
+                            .iter()
+                            .map(|p| p.label())
+                            .collect::<Vec<_>>()
+                            .join(" → ")
+                    })
+                    .unwrap_or_default(),
+                name: s.name,
+            }
         })
         .collect();
     let q = FormData::parse_query(q.as_deref().unwrap_or(""));
@@ -101,6 +132,9 @@ struct FormPage {
     layout: Layout,
     name: String,
     action: String,
+    /// The award titles as typed (窗口, 工作人员).
+    window_title: String,
+    staff_title: String,
     fields: Vec<FieldView>,
     errors: Errors,
 }
@@ -118,6 +152,7 @@ async fn load(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<db::s
 fn form_page(
     user: &CurrentUser,
     scheme: &db::scheme::SchemeRow,
+    titles: (String, String),
     values: Vec<String>,
     errors: Errors,
 ) -> FormPage {
@@ -129,6 +164,8 @@ fn form_page(
         ),
         name: scheme.name.clone(),
         action: urls::item(urls::SCHEMES, scheme.scheme_id),
+        window_title: titles.0,
+        staff_title: titles.1,
         fields: FIELDS
             .iter()
             .zip(values)
@@ -155,9 +192,11 @@ async fn edit(
             v.to_string()
         })
         .collect();
+    let titles = (scheme.window_title.clone(), scheme.staff_title.clone());
     Ok(page::ok(&form_page(
         &user,
         &scheme,
+        titles,
         values,
         Errors::default(),
     )))
@@ -172,6 +211,12 @@ async fn save(
 ) -> AppResult<Response> {
     let scheme = load(&state, &user, &id).await?;
     let mut f = Fields::new(&form);
+    let (typed_window_title, window_title) = f.read("window_title", |raw| {
+        Ok(crate::domain::text::required(raw, 20)?)
+    });
+    let (typed_staff_title, staff_title) = f.read("staff_title", |raw| {
+        Ok(crate::domain::text::required(raw, 20)?)
+    });
     let numbers: Vec<Option<i64>> = FIELDS
         .iter()
         .map(|(name, ..)| f.integer(name, 0, 10_000))
@@ -218,6 +263,10 @@ async fn save(
                     user.center_id,
                     scheme.scheme_id,
                     &json,
+                    (
+                        window_title.as_deref().unwrap_or_default(),
+                        staff_title.as_deref().unwrap_or_default(),
+                    ),
                 )
                 .await?
                 {
@@ -228,5 +277,11 @@ async fn save(
             }
         }
     }
-    Ok(page::invalid(&form_page(&user, &scheme, values, errors)))
+    Ok(page::invalid(&form_page(
+        &user,
+        &scheme,
+        (typed_window_title, typed_staff_title),
+        values,
+        errors,
+    )))
 }

@@ -225,7 +225,9 @@ pub struct OwnResult {
     pub assessment: String,
     pub total: String,
     pub rank: String,
-    pub outcome: &'static str,
+    /// The award's title when won, else where the entrant stood.
+    pub outcome: String,
+    pub won: bool,
 }
 
 async fn staff_home(
@@ -264,7 +266,7 @@ async fn staff_home(
         results: r
             .results
             .into_iter()
-            .map(|(code, e)| {
+            .map(|(code, title, e)| {
                 let s = |k: &str| e[k].as_str().unwrap_or("—").to_string();
                 OwnResult {
                     period: label(&code),
@@ -274,14 +276,15 @@ async fn staff_home(
                         .as_u64()
                         .map(|r| format!("第{r}名"))
                         .unwrap_or_else(|| "—".to_string()),
+                    won: e["winner"].as_bool() == Some(true),
                     outcome: if e["winner"].as_bool() == Some(true) {
-                        "优秀服务标兵"
+                        title
                     } else if e["candidate"].as_bool() == Some(true) {
-                        "候选对象"
+                        "候选对象".to_string()
                     } else if e["eligible"].as_bool() == Some(true) {
-                        "参评"
+                        "参评".to_string()
                     } else {
-                        "不符合参评条件"
+                        "不符合参评条件".to_string()
                     },
                 }
             })
@@ -291,8 +294,8 @@ async fn staff_home(
         let honors: Vec<String> = r
             .results
             .iter()
-            .filter(|x| x.outcome == "优秀服务标兵")
-            .map(|x| format!("{}优秀服务标兵", x.period))
+            .filter(|x| x.won)
+            .map(|x| format!("{}{}", x.period, x.outcome))
             .collect();
         page.todos = Some(todo::staff(&r.scores, &honors));
     }

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 /// What a certificate or the verification page says of an honor.
 pub struct CertificateView {
     pub number: String,
-    pub honor: &'static str,
+    pub honor: String,
     pub kind_window: bool,
     pub name: String,
     pub window: String,
@@ -36,14 +36,6 @@ pub struct CertificateView {
     pub qr: Option<Svg>,
 }
 
-fn honor_title(kind: &str) -> &'static str {
-    if kind == "window" {
-        "优质服务窗口"
-    } else {
-        "优秀服务标兵"
-    }
-}
-
 /// The address the public reaches this server at, as configured (`PINGXUAN_PUBLIC_URL`).
 /// Never taken from the request: a forged Host header must not end up in a QR code.
 fn public_base(state: &AppState) -> Option<&str> {
@@ -57,7 +49,7 @@ fn view_of(h: &Honor, period_code: &str, issuer: &str, base: Option<&str>) -> Ce
     let issued = h.issued_at.to_offset(time::macros::offset!(+8)).date();
     CertificateView {
         number: h.certificate_no.clone(),
-        honor: honor_title(&h.kind),
+        honor: h.title.clone(),
         kind_window: h.kind == "window",
         name: h.name.clone(),
         window: h.window_label.clone(),

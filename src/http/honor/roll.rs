@@ -56,6 +56,9 @@ pub struct PeriodLink {
 struct RollPage {
     center: String,
     label: String,
+    /// The period's award titles.
+    window_title: String,
+    staff_title: String,
     published_on: String,
     windows: Vec<Card>,
     staff: Vec<Card>,
@@ -69,6 +72,8 @@ struct RollPage {
 struct HallPage {
     center: String,
     label: String,
+    window_title: String,
+    staff_title: String,
     /// Nothing published yet.
     empty: bool,
     windows: Vec<Card>,
@@ -117,6 +122,8 @@ async fn render_roll(
             return Ok(Some(to_html(&HallPage {
                 center,
                 label: String::new(),
+                window_title: String::new(),
+                staff_title: String::new(),
                 empty: true,
                 windows: Vec::new(),
                 staff: Vec::new(),
@@ -145,6 +152,8 @@ async fn render_roll(
         return Ok(Some(to_html(&HallPage {
             center,
             label,
+            window_title: period.window_title.clone(),
+            staff_title: period.staff_title.clone(),
             empty: false,
             windows,
             staff,
@@ -165,6 +174,8 @@ async fn render_roll(
     Ok(Some(to_html(&RollPage {
         center,
         label,
+        window_title: period.window_title.clone(),
+        staff_title: period.staff_title.clone(),
         published_on: crate::domain::format_date(period.published_at),
         hall_url: format!("{}/hall", urls::honor_roll(&period.code)),
         windows,

@@ -90,7 +90,7 @@ struct ConfirmPage {
 }
 
 pub struct AwardChange {
-    pub award: &'static str,
+    pub award: String,
     pub leaves: Vec<String>,
     pub comes: Vec<String>,
     pub after: Vec<String>,
@@ -115,30 +115,28 @@ async fn confirm_page(
         .find(|c| c.selected)
         .map(|c| c.label.clone())
         .unwrap_or_default();
-    let awards = [
-        ("优质服务窗口", crate::scoring::Kind::Window),
-        ("优秀服务标兵", crate::scoring::Kind::Staff),
-    ]
-    .into_iter()
-    .map(|(award, kind)| {
-        let was = &before.kind(kind).winners;
-        let now = &after.kind(kind).winners;
-        AwardChange {
-            award,
-            leaves: was
-                .iter()
-                .filter(|w| !now.contains(w))
-                .map(|w| names.label(w))
-                .collect(),
-            comes: now
-                .iter()
-                .filter(|w| !was.contains(w))
-                .map(|w| names.label(w))
-                .collect(),
-            after: now.iter().map(|w| names.label(w)).collect(),
-        }
-    })
-    .collect();
+    let awards = crate::scoring::Kind::BOTH
+        .into_iter()
+        .map(|kind| {
+            let award = p.title(kind).to_string();
+            let was = &before.kind(kind).winners;
+            let now = &after.kind(kind).winners;
+            AwardChange {
+                award,
+                leaves: was
+                    .iter()
+                    .filter(|w| !now.contains(w))
+                    .map(|w| names.label(w))
+                    .collect(),
+                comes: now
+                    .iter()
+                    .filter(|w| !was.contains(w))
+                    .map(|w| names.label(w))
+                    .collect(),
+                after: now.iter().map(|w| names.label(w)).collect(),
+            }
+        })
+        .collect();
     Ok(page::ok(&ConfirmPage {
         layout: Layout::new(
             format!("{} 更正：请确认", label_of(&p.code)),

@@ -350,7 +350,7 @@ fn steps(current: Phase, rules: &RulesInput) -> Vec<PhaseStep> {
 }
 
 /// The rules as the offices read them.
-fn describe_rules(rules: &RulesInput) -> Vec<(&'static str, String)> {
+fn describe_rules(rules: &RulesInput, titles: (&str, &str)) -> Vec<(&'static str, String)> {
     let (w, s) = (&rules.window, &rules.staff);
     vec![
         (
@@ -367,8 +367,8 @@ fn describe_rules(rules: &RulesInput) -> Vec<(&'static str, String)> {
         (
             "评选名额",
             format!(
-                "优质服务窗口 {} 个、优秀服务标兵 {} 人",
-                w.winners, s.winners
+                "{} {} 个、{} {} 人",
+                titles.0, w.winners, titles.1, s.winners
             ),
         ),
         (
@@ -412,7 +412,7 @@ async fn show(ctx: PeriodCtx, RawQuery(q): RawQuery) -> AppResult<Response> {
                 url: urls::scores(m),
             })
             .collect(),
-        rules: describe_rules(&p.rules.0),
+        rules: describe_rules(&p.rules.0, (&p.window_title, &p.staff_title)),
         // Publication is the group leader's, on the results page.
         next: phase
             .next_for(&p.rules)

@@ -334,8 +334,8 @@ pub(super) async fn results_xlsx(
         }
     };
     let bytes = crate::sheets::write_xlsx(&[
-        sheet(Kind::Window, "优质服务窗口", &result.window),
-        sheet(Kind::Staff, "优秀服务标兵", &result.staff),
+        sheet(Kind::Window, p.title(Kind::Window), &result.window),
+        sheet(Kind::Staff, p.title(Kind::Staff), &result.staff),
     ]);
     page::xlsx_download(&format!("{label}评选结果.xlsx"), bytes)
 }

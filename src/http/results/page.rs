@@ -46,7 +46,7 @@ pub struct TieChoice {
 pub struct KindView {
     pub kind: &'static str,
     pub title: &'static str,
-    pub award: &'static str,
+    pub award: String,
     pub candidates: Vec<ResultRow>,
     pub others: Vec<OtherRow>,
     pub coverage: Vec<(&'static str, Vec<(String, usize)>)>,
@@ -79,6 +79,7 @@ fn thin_coverage(winners: &[String], candidates: &[String]) -> Option<(usize, us
 
 fn kind_view(
     kind: &'static str,
+    award: &str,
     k: &KindResult,
     input: &scoring::PeriodInput,
     names: &db::period::EntrantNames,
@@ -207,11 +208,7 @@ fn kind_view(
         } else {
             "工作人员"
         },
-        award: if kind == "window" {
-            "优质服务窗口"
-        } else {
-            "优秀服务标兵"
-        },
+        award: award.to_string(),
         candidates: rows,
         others,
         coverage,
@@ -352,8 +349,8 @@ async fn render_with(
         .collect();
     let phase = p.phase;
     let distributions = [
-        distribution(Kind::Window, "优质服务窗口", &result.window),
-        distribution(Kind::Staff, "优秀服务标兵", &result.staff),
+        distribution(Kind::Window, p.title(Kind::Window), &result.window),
+        distribution(Kind::Staff, p.title(Kind::Staff), &result.staff),
     ]
     .into_iter()
     .flatten()
@@ -384,8 +381,22 @@ async fn render_with(
         phase: phase.label(),
         published: phase == Phase::Published,
         kinds: vec![
-            kind_view("window", &result.window, &input, &names, &min_days),
-            kind_view("staff", &result.staff, &input, &names, &min_days),
+            kind_view(
+                "window",
+                p.title(Kind::Window),
+                &result.window,
+                &input,
+                &names,
+                &min_days,
+            ),
+            kind_view(
+                "staff",
+                p.title(Kind::Staff),
+                &result.staff,
+                &input,
+                &names,
+                &min_days,
+            ),
         ],
         can_decide: phase == Phase::Review && Access::GroupLeader.allows(Some(Principal::of(user))),
         can_print: matches!(user.role, Role::Admin | Role::Supervision),

@@ -24,7 +24,7 @@ struct PublishPage {
     label: String,
     code: String,
     /// (award, names in rank order)
-    winners: Vec<(&'static str, Vec<String>)>,
+    winners: Vec<(String, Vec<String>)>,
     /// Why it cannot be published yet, if it cannot.
     blocked: Option<&'static str>,
     /// The list changed since the group leader last saw it.
@@ -47,12 +47,13 @@ fn winners_key(result: &PeriodResult) -> String {
 
 fn publish_confirmation(
     user: &CurrentUser,
-    code: &str,
+    p: &db::period::PeriodRow,
     result: &PeriodResult,
     names: &db::period::EntrantNames,
     changed: bool,
     changes: Vec<ChangeView>,
 ) -> PublishPage {
+    let code = p.code.as_str();
     let label = crate::domain::period::period_label(code);
     let blocked = (!result.window.unresolved_tie.is_empty()
         || !result.staff.unresolved_tie.is_empty())
@@ -61,8 +62,14 @@ fn publish_confirmation(
     PublishPage {
         layout: Layout::new(format!("发布{label}评选结果"), Some(user), urls::PERIODS),
         winners: vec![
-            ("优质服务窗口", list(&result.window.winners)),
-            ("优秀服务标兵", list(&result.staff.winners)),
+            (
+                p.title(crate::scoring::Kind::Window).to_string(),
+                list(&result.window.winners),
+            ),
+            (
+                p.title(crate::scoring::Kind::Staff).to_string(),
+                list(&result.staff.winners),
+            ),
         ],
         blocked,
         changed,
@@ -91,7 +98,7 @@ pub(super) async fn publish_page(
         member_changes(&mut conn, user.center_id, p.period_id).await?
     };
     Ok(page::ok(&publish_confirmation(
-        &user, &p.code, &result, &names, false, changes,
+        &user, &p, &result, &names, false, changes,
     )))
 }
 
@@ -141,7 +148,7 @@ pub(super) async fn publish(
         let changes = member_changes(&mut tx, user.center_id, p.period_id).await?;
         drop(tx);
         return Ok(page::invalid(&publish_confirmation(
-            &user, &p.code, &result, &names, true, changes,
+            &user, &p, &result, &names, true, changes,
         )));
     }
     db::results::publish(&mut tx, &actor, user.center_id, &p, &input, &result, None).await?;
