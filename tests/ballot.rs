@@ -434,23 +434,62 @@ async fn changes_to_the_organisation_after_voting_opens_do_not_change_the_round(
 }
 
 #[sqlx::test]
-async fn only_one_period_of_a_center_votes_at_a_time(pool: PgPool) {
+async fn a_quarterly_and_an_annual_vote_run_at_once_each_named_by_its_period(pool: PgPool) {
     let app = spawn(pool).await;
     voting_quarter(&app).await;
-    // The annual award (which takes ballots under its default scheme) waits for the quarter.
+    // The annual award (which takes ballots under its default scheme) opens its vote too.
     let mut ducha = login_as(&app, Role::Supervision).await;
     ducha.post("/periods", &[("code", "2026")]).await;
-    sqlx::query("update period set phase = 'candidates' where code = '2026'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    let page = ducha.post("/periods/2026/phase", &[("to", "voting")]).await;
-    assert_eq!(page.location(), Some("/periods/2026?notice=other_round"));
-    let phase: String = sqlx::query_scalar("select phase from period where code = '2026'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(phase, "candidates");
+    ducha
+        .post("/periods/2026/phase", &[("to", "candidates")])
+        .await;
+    let opened = ducha.post("/periods/2026/phase", &[("to", "voting")]).await;
+    assert_eq!(
+        opened.location(),
+        Some("/periods/2026?notice=phase"),
+        "{} {}",
+        opened.status,
+        opened.body
+    );
+    assert_eq!(phase(&app, "2026").await, "voting");
+    assert_eq!(phase(&app, "2026-Q4").await, "voting");
+
+    let mut head = login_as(&app, Role::WindowHead).await;
+    let page = head.get("/ballot").await;
+    assert_eq!(
+        page.texts("h2.vote-period"),
+        ["2026年第四季度", "2026年度"],
+        "both votes, each named"
+    );
+    assert!(
+        page.text("section#p2026-window h2")
+            .contains("文明服务窗口推荐票")
+    );
+    assert!(
+        page.text("section#window h2")
+            .contains("优质服务窗口推荐票")
+    );
+    // A ballot of the year's vote counts in the year's counters only.
+    // An empty ballot (no box ticked) is a valid one.
+    let mut fields = page.form_fields("section#p2026-window form");
+    fields.retain(|(k, _)| k != "c");
+    let cast = head.post_fields("/ballot", &fields).await;
+    assert_eq!(
+        cast.location(),
+        Some("/ballot?notice=voted"),
+        "{} {}",
+        cast.status,
+        cast.text("main")
+    );
+    let receipts: Vec<String> = sqlx::query_scalar(
+        "select p.code from ballot_receipt r join period p on p.period_id = r.period_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(receipts, ["2026"]);
+    let todo = head.get("/head").await.texts(".todo-list li");
+    assert_eq!(todo.len(), 4, "{todo:?}");
 }
 
 #[sqlx::test]

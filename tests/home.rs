@@ -96,7 +96,7 @@ async fn a_head_sees_each_open_ballot_with_its_state(pool: PgPool) {
     assert_eq!(cast.status, StatusCode::SEE_OTHER, "{}", cast.body);
     let list = todos(&mut head, "/head").await;
     assert!(list[0].contains("窗口推荐票：您已于"), "{list:?}");
-    assert!(list[1].contains("工作人员推荐票：尚未提交"), "{list:?}");
+    assert!(list[1].contains("优秀服务标兵推荐票：尚未提交"), "{list:?}");
 }
 
 #[sqlx::test]

@@ -23,19 +23,20 @@ pub struct OpenVote {
     pub staff_title: String,
 }
 
-pub async fn open_vote(
+/// Every period of the center whose voting is open, latest first.
+pub async fn open_votes(
     conn: &mut PgConnection,
     center_id: CenterId,
-) -> sqlx::Result<Option<OpenVote>> {
+) -> sqlx::Result<Vec<OpenVote>> {
     sqlx::query_as!(
         OpenVote,
         r#"select period_id, code, candidates as "candidates!: Json<PeriodResult>",
                   rules as "rules: Json<RulesInput>", window_title, staff_title from period
            where center_id = $1 and phase = 'voting' and candidates is not null
-           order by code desc limit 1"#,
+           order by code desc"#,
         center_id.0
     )
-    .fetch_optional(conn)
+    .fetch_all(conn)
     .await
 }
 

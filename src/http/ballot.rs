@@ -50,6 +50,31 @@ pub struct BallotView {
     pub error: Option<String>,
 }
 
+/// One open vote on the ballot page: its period and its two ballots.
+struct VoteView {
+    period: String,
+    code: String,
+    /// Prefix of the ballots' section ids: none for the first vote (`#window`), the period
+    /// code for the others (`#p2026-window`), so that every id is unique on the page.
+    prefix: String,
+    ballots: Vec<BallotView>,
+}
+
+impl VoteView {
+    fn of(vote: &OpenVote, ballots: Vec<BallotView>, first: bool) -> VoteView {
+        VoteView {
+            period: period_label(&vote.code),
+            code: vote.code.clone(),
+            prefix: if first {
+                String::new()
+            } else {
+                format!("p{}-", vote.code)
+            },
+            ballots,
+        }
+    }
+}
+
 /// A ballot's title (the period's award title) and the noun of its cap.
 fn kind_title(vote: &OpenVote, kind: Kind) -> (String, &'static str) {
     match kind {
@@ -103,9 +128,7 @@ fn not_a_voter(user: &CurrentUser, vote: &OpenVote, status: axum::http::StatusCo
         status,
         &BallotPage {
             layout,
-            period: Some(period_label(&vote.code)),
-            code: vote.code.clone(),
-            ballots: Vec::new(),
+            votes: vec![VoteView::of(vote, Vec::new(), true)],
             review: urls::BALLOT_REVIEW,
             warnings: Vec::new(),
         },
@@ -174,9 +197,9 @@ async fn build(
 #[template(path = "ballot/ballot.html")]
 struct BallotPage {
     layout: Layout,
-    period: Option<String>,
-    code: String,
-    ballots: Vec<BallotView>,
+    /// Each open vote the head takes part in, latest first: a head may have two (say the
+    /// quarter's and the year's), each clearly named.
+    votes: Vec<VoteView>,
     review: &'static str,
     /// Password resets made to this account during the vote.
     warnings: Vec<String>,
@@ -187,32 +210,28 @@ async fn ballot_page(
     user: CurrentUser,
     RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
-    let vote = {
+    let open = {
         let mut conn = state.db.acquire().await?;
-        db::ballot::open_vote(&mut conn, user.center_id).await?
+        db::ballot::open_votes(&mut conn, user.center_id).await?
     };
     let q = FormData::parse_query(q.as_deref().unwrap_or(""));
     let layout = Layout::new("民主推荐", Some(&user), urls::BALLOT).with_notice(&q);
-    let Some(vote) = vote else {
-        return Ok(page::ok(&BallotPage {
-            layout,
-            period: None,
-            code: String::new(),
-            ballots: Vec::new(),
-            review: urls::BALLOT_REVIEW,
-            warnings: Vec::new(),
-        }));
-    };
-    let Some(head_window) = voter_window(&state, &user, &vote).await? else {
-        return Ok(not_a_voter(&user, &vote, axum::http::StatusCode::OK));
-    };
-    let ballots = build(&state, &user, &vote, head_window, None).await?;
+    let mut votes = Vec::new();
+    for vote in &open {
+        if let Some(head_window) = voter_window(&state, &user, vote).await? {
+            let ballots = build(&state, &user, vote, head_window, None).await?;
+            votes.push(VoteView::of(vote, ballots, votes.is_empty()));
+        }
+    }
+    if votes.is_empty()
+        && let Some(vote) = open.first()
+    {
+        return Ok(not_a_voter(&user, vote, axum::http::StatusCode::OK));
+    }
     let warnings = super::extract::reset_warnings(&state, &user).await?;
     Ok(page::ok(&BallotPage {
         layout,
-        period: Some(period_label(&vote.code)),
-        code: vote.code.clone(),
-        ballots,
+        votes,
         review: urls::BALLOT_REVIEW,
         warnings,
     }))
@@ -287,12 +306,22 @@ struct ReviewPage {
     back: &'static str,
 }
 
+/// The open vote a form was filled in for (its `period` field), with its candidates
+/// described; `None` when that period's vote is not open.
 async fn with_vote(
     state: &AppState,
     user: &CurrentUser,
+    form: &FormData,
 ) -> AppResult<Option<(OpenVote, Vec<(String, String, String, WindowId)>)>> {
+    let Ok(code) = form.raw("period") else {
+        return Ok(None);
+    };
     let mut conn = state.db.acquire().await?;
-    let Some(vote) = db::ballot::open_vote(&mut conn, user.center_id).await? else {
+    let Some(vote) = db::ballot::open_votes(&mut conn, user.center_id)
+        .await?
+        .into_iter()
+        .find(|v| v.code == code)
+    else {
         return Ok(None);
     };
     let w = snapshot_candidates(&vote, Kind::Window);
@@ -314,9 +343,7 @@ async fn closed(user: &CurrentUser) -> Response {
         axum::http::StatusCode::CONFLICT,
         &BallotPage {
             layout,
-            period: None,
-            code: String::new(),
-            ballots: Vec::new(),
+            votes: Vec::new(),
             review: urls::BALLOT_REVIEW,
             warnings: Vec::new(),
         },
@@ -336,9 +363,7 @@ async fn invalid(
     let ballots = build(state, user, vote, head_window, Some((kind, &set, msg))).await?;
     Ok(page::invalid(&BallotPage {
         layout: Layout::new("民主推荐", Some(user), urls::BALLOT),
-        period: Some(period_label(&vote.code)),
-        code: vote.code.clone(),
-        ballots,
+        votes: vec![VoteView::of(vote, ballots, true)],
         review: urls::BALLOT_REVIEW,
         warnings: Vec::new(),
     }))
@@ -350,7 +375,7 @@ async fn review(
     form: FormData,
 ) -> AppResult<Response> {
     let (kind, chosen) = read_ballot(&form)?;
-    let Some((vote, described)) = with_vote(&state, &user).await? else {
+    let Some((vote, described)) = with_vote(&state, &user, &form).await? else {
         return Ok(closed(&user).await);
     };
     if form.raw("period") != Ok(vote.code.as_str()) {
@@ -396,7 +421,7 @@ async fn submit(
     form: FormData,
 ) -> AppResult<Response> {
     let (kind, chosen) = read_ballot(&form)?;
-    let Some((vote, described)) = with_vote(&state, &user).await? else {
+    let Some((vote, described)) = with_vote(&state, &user, &form).await? else {
         return Ok(closed(&user).await);
     };
     // The ballot is for the period it was filled in for, or for none.

@@ -131,30 +131,28 @@ pub async fn supervision(state: &AppState, user: &CurrentUser) -> AppResult<Vec<
     Ok(out)
 }
 
-/// A window head: the open vote's two ballots, cast or not.
+/// A window head: each open vote's two ballots, cast or not, named by the period's titles.
 pub async fn window_head(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Todo>> {
     let mut conn = state.db.acquire().await?;
-    let Some(vote) = db::ballot::open_vote(&mut conn, user.center_id).await? else {
-        return Ok(Vec::new());
-    };
-    let label = period_label(&vote.code);
-    let member = db::round::membership(&mut conn, vote.period_id, Duty::Voter, user.account_id)
-        .await?
-        .is_some();
-    if !member {
-        return Ok(vec![Todo::done(format!(
-            "{label}民主推荐进行中；您的账号不在本轮投票人名单中（名单在开始民主推荐时确定）"
-        ))]);
-    }
-    let receipts = db::ballot::receipts(&mut conn, vote.period_id, user.account_id).await?;
-    Ok(Kind::BOTH
-        .iter()
-        .map(|kind| {
+    let mut out = Vec::new();
+    for vote in db::ballot::open_votes(&mut conn, user.center_id).await? {
+        let label = period_label(&vote.code);
+        let member = db::round::membership(&mut conn, vote.period_id, Duty::Voter, user.account_id)
+            .await?
+            .is_some();
+        if !member {
+            out.push(Todo::done(format!(
+                "{label}民主推荐进行中；您的账号不在本轮投票人名单中（名单在开始民主推荐时确定）"
+            )));
+            continue;
+        }
+        let receipts = db::ballot::receipts(&mut conn, vote.period_id, user.account_id).await?;
+        for kind in Kind::BOTH {
             let what = match kind {
-                Kind::Window => "窗口推荐票",
-                Kind::Staff => "工作人员推荐票",
+                Kind::Window => format!("{}推荐票", vote.window_title),
+                Kind::Staff => format!("{}推荐票", vote.staff_title),
             };
-            match receipts.iter().find(|(k, _)| k == kind.as_str()) {
+            out.push(match receipts.iter().find(|(k, _)| k == kind.as_str()) {
                 Some((_, at)) => Todo::done(format!(
                     "{label}{what}：您已于 {} 提交",
                     crate::domain::format_datetime(Some(*at))
@@ -164,9 +162,10 @@ pub async fn window_head(state: &AppState, user: &CurrentUser) -> AppResult<Vec<
                     urls::BALLOT.to_string(),
                     "去投票",
                 ),
-            }
-        })
-        .collect())
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// A leadership member: the ratings left; the group leader also ties to decide and

@@ -246,7 +246,9 @@ pub(super) async fn change_phase(
         )
         .await?;
     }
-    if matches!(to, Phase::Voting | Phase::Rating)
+    // Votes of several periods may run at once (a head sees each ballot named by its
+    // period); the leadership group rates one period at a time.
+    if to == Phase::Rating
         && db::period::other_in_phase(&mut tx, user.center_id, p.period_id, to.as_str()).await?
     {
         drop(tx);
