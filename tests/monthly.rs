@@ -262,3 +262,25 @@ async fn a_schemes_titles_are_the_admins_to_name_and_each_period_keeps_its_own(p
     let show = ducha.get("/periods/2026-Q4").await;
     assert!(show.text("main").contains("群众满意窗口"));
 }
+
+#[sqlx::test]
+async fn confirming_a_month_says_which_other_periods_it_locks(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    ducha.post("/periods", &[("code", MONTH)]).await;
+    ducha.post("/periods", &[("code", "2026-Q4")]).await;
+    ducha.post("/periods", &[("code", "2026")]).await;
+    ducha
+        .post("/periods/2026-10/phase", &[("to", "candidates")])
+        .await;
+    let confirm = ducha.get("/periods/2026-10/phase?to=review").await;
+    let shared = confirm.texts(".notice.warn li");
+    assert!(
+        shared.contains(&"2026年第四季度（2026年10月）".to_string())
+            && shared.contains(&"2026年度（2026年10月）".to_string()),
+        "{shared:?}"
+    );
+    // Going back to 考核录入 locks nothing, and says nothing of it.
+    let back = ducha.get("/periods/2026-10/phase?to=entry").await;
+    assert!(!back.text("main").contains("也用于其他评选周期"));
+}

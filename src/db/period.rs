@@ -281,6 +281,29 @@ pub async fn other_in_phase(
     .await
 }
 
+/// The other periods of the center that use any of these months, with the months they
+/// share: (code, shared months). Confirming candidates locks the months for all of them.
+pub async fn sharing_months(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    period_id: PeriodId,
+    months: &[String],
+) -> sqlx::Result<Vec<(String, Vec<String>)>> {
+    Ok(sqlx::query!(
+        r#"select code, array(select m from unnest(months) m where m = any($3) order by m) as "shared!"
+           from period where center_id = $1 and period_id <> $2 and months && $3
+           order by code"#,
+        center_id.0,
+        period_id.0,
+        months
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.code, r.shared))
+    .collect())
+}
+
 /// Names of the entrants of a computed period, by their recount ids (`W<id>`, `S<id>`).
 #[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EntrantNames {

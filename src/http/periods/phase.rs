@@ -26,6 +26,8 @@ struct ConfirmPage {
     missing: Vec<String>,
     /// The move computes or confirms candidates: what is missing weighs on them.
     about_candidates: bool,
+    /// Other periods using the months this confirmation locks, with those months.
+    shared: Vec<String>,
     available: bool,
     action: String,
     cancel: String,
@@ -153,6 +155,24 @@ pub(super) async fn confirm_page(
         }
     }
     let confirms = from == Phase::Candidates && to != Phase::Entry;
+    // The months this confirmation locks are locked for every period that uses them.
+    let mut shared = Vec::new();
+    if confirms {
+        let mut conn = state.db.acquire().await?;
+        for (code, months) in
+            db::period::sharing_months(&mut conn, user.center_id, p.period_id, &p.months).await?
+        {
+            shared.push(format!(
+                "{}（{}）",
+                label_of(&code),
+                months
+                    .iter()
+                    .map(|m| month_label(m))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ));
+        }
+    }
     if from == Phase::Entry || confirms {
         let mut conn = state.db.acquire().await?;
         let m = db::period::missing(&mut conn, user.center_id, p.period_id, &p.months).await?;
@@ -190,6 +210,7 @@ pub(super) async fn confirm_page(
         effects: effects(from, to),
         missing,
         about_candidates: from == Phase::Entry || confirms,
+        shared,
         available: available(from, to),
         action: format!("{}/phase", urls::period(&p.code)),
         cancel: urls::period(&p.code),
