@@ -187,8 +187,14 @@ async fn a_monthly_award_goes_from_scores_to_publication_without_votes_or_rating
         0,
         "nobody was asked to vote or rate"
     );
-    // The honor roll of the month and its certificates carry the month's titles.
+    // The honor roll of the center shows the month in its own section (the quarter is still
+    // voting, so it is the only one); the month's own page and certificates carry its titles.
     let mut public = Browser::new(&app);
+    let center = public.get("/honor-roll").await;
+    assert_eq!(
+        center.texts("h2.honor-title"),
+        ["文明服务窗口", "文明服务标兵"]
+    );
     let roll = public.get("/honor-roll/2026-10").await;
     assert_eq!(roll.status, StatusCode::OK);
     let titles = roll.texts("h2.honor-title");
@@ -283,4 +289,88 @@ async fn confirming_a_month_says_which_other_periods_it_locks(pool: PgPool) {
     // Going back to 考核录入 locks nothing, and says nothing of it.
     let back = ducha.get("/periods/2026-10/phase?to=entry").await;
     assert!(!back.text("main").contains("也用于其他评选周期"));
+}
+
+#[sqlx::test]
+async fn the_honor_roll_shows_the_latest_period_of_each_scheme_in_its_own_section(pool: PgPool) {
+    let app = spawn(pool).await;
+    // The demo's published quarter (2026-Q2), then the month of June through the pages.
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    ducha.post("/periods", &[("code", "2026-06")]).await;
+    ducha
+        .post("/periods/2026-06/phase", &[("to", "candidates")])
+        .await;
+    ducha
+        .post("/periods/2026-06/phase", &[("to", "review")])
+        .await;
+    assert_eq!(phase(&app, "2026-06").await, "review");
+    // Any tie at the boundary is decided here directly, as the group leader would.
+    let mut leader = Browser::new(&app);
+    leader.login("zuzhang", PASSWORD).await;
+    for kind in ["window", "staff"] {
+        let page = leader.get("/results/2026-06").await;
+        if page.texts(&format!("#{kind} form")).is_empty() {
+            continue;
+        }
+        let tied: Vec<String> = page
+            .form_fields(&format!("#{kind} form"))
+            .into_iter()
+            .filter(|(k, _)| k == "chosen")
+            .map(|(_, v)| v)
+            .collect();
+        let mut accepted = false;
+        for n in 1..=2 {
+            let token = leader.csrf().await;
+            let mut f = vec![
+                ("_csrf".to_string(), token),
+                ("kind".to_string(), kind.to_string()),
+                ("reason".to_string(), "领导小组审定".to_string()),
+            ];
+            f.extend(
+                tied.iter()
+                    .take(n)
+                    .map(|t| ("chosen".to_string(), t.clone())),
+            );
+            if leader
+                .post_fields("/results/2026-06/decision", &f)
+                .await
+                .status
+                == StatusCode::SEE_OTHER
+            {
+                accepted = true;
+                break;
+            }
+        }
+        assert!(accepted, "a decision of the {kind} tie");
+    }
+    let publish = leader.get("/results/2026-06/publish").await;
+    let done = leader
+        .post_fields(
+            "/results/2026-06/publish",
+            &publish.form_fields("#publish form"),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+
+    let mut public = Browser::new(&app);
+    let roll = public.get("/honor-roll").await;
+    assert_eq!(
+        roll.texts("h2.honor-scheme-title a"),
+        ["2026年第二季度", "2026年6月"],
+        "the quarter's and the month's, each under its name"
+    );
+    assert_eq!(
+        roll.texts("h2.honor-title"),
+        [
+            "优质服务窗口",
+            "优秀服务标兵",
+            "文明服务窗口",
+            "文明服务标兵"
+        ]
+    );
+    assert_eq!(roll.texts(".honor-card").len(), 15 + 4);
+    // Each period keeps its own page.
+    let quarter = public.get("/honor-roll/2026-Q2").await;
+    assert_eq!(quarter.texts(".honor-card").len(), 15);
 }

@@ -3,9 +3,9 @@
 use super::cache::cached;
 use crate::db;
 use crate::db::honor::Honor;
-use crate::domain::period::PeriodCode;
 use crate::domain::period::Phase;
 use crate::domain::period::period_label as label_of;
+use crate::domain::period::{PeriodCode, PeriodKind};
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::urls;
@@ -51,17 +51,54 @@ pub struct PeriodLink {
     pub current: bool,
 }
 
+/// One period's winners on the honor roll.
+pub struct RollSection {
+    /// Unique on the page: the period's code.
+    pub id: String,
+    pub label: String,
+    pub window_title: String,
+    pub staff_title: String,
+    pub published_on: String,
+    pub href: String,
+    pub windows: Vec<Card>,
+    pub staff: Vec<Card>,
+}
+
+impl RollSection {
+    async fn of(
+        conn: &mut sqlx::PgConnection,
+        period: &db::period::PeriodRow,
+    ) -> AppResult<RollSection> {
+        let honors = db::honor::of_period(conn, period.period_id).await?;
+        let cards = |kind: &str| -> Vec<Card> {
+            honors
+                .iter()
+                .filter(|h| h.kind == kind)
+                .map(Card::of)
+                .collect()
+        };
+        Ok(RollSection {
+            id: period.code.clone(),
+            label: label_of(&period.code),
+            window_title: period.window_title.clone(),
+            staff_title: period.staff_title.clone(),
+            published_on: crate::domain::format_date(period.published_at),
+            href: urls::honor_roll(&period.code),
+            windows: cards("window"),
+            staff: cards("staff"),
+        })
+    }
+}
+
 #[derive(Template)]
 #[template(path = "honor/roll.html")]
 struct RollPage {
     center: String,
+    /// The page's title: one period's name, or 各项评选最新结果.
     label: String,
-    /// The period's award titles.
-    window_title: String,
-    staff_title: String,
-    published_on: String,
-    windows: Vec<Card>,
-    staff: Vec<Card>,
+    /// The latest period of each scheme the center runs (annual, quarterly, monthly), or the
+    /// one period asked for.
+    sections: Vec<RollSection>,
     periods: Vec<PeriodLink>,
     hall_url: String,
     stylesheet: &'static str,
@@ -161,25 +198,47 @@ async fn render_roll(
             script: urls::HALL_SCRIPT,
         })?));
     }
-    let periods = db::period::periods(&mut conn, center_id)
-        .await?
-        .into_iter()
-        .filter(|p| p.phase == Phase::Published)
+    let all = db::period::periods(&mut conn, center_id).await?;
+    let published: Vec<&db::period::PeriodRow> =
+        all.iter().filter(|p| p.phase == Phase::Published).collect();
+    // The roll of the center: the latest published period of each scheme, the year's first.
+    let shown: Vec<&db::period::PeriodRow> = match code {
+        Some(_) => vec![&period],
+        None => {
+            let mut latest: Vec<&db::period::PeriodRow> = Vec::new();
+            for kind in [PeriodKind::Year, PeriodKind::Quarter, PeriodKind::Month] {
+                if let Some(p) = published
+                    .iter()
+                    .filter(|p| PeriodCode::parse(&p.code).is_some_and(|c| c.kind == kind))
+                    .max_by_key(|p| p.published_at)
+                {
+                    latest.push(p);
+                }
+            }
+            latest
+        }
+    };
+    let mut sections = Vec::new();
+    for p in &shown {
+        sections.push(RollSection::of(&mut conn, p).await?);
+    }
+    let periods = published
+        .iter()
         .map(|p| PeriodLink {
             href: urls::honor_roll(&p.code),
             label: label_of(&p.code),
-            current: p.code == period.code,
+            current: code.is_some() && p.code == period.code,
         })
         .collect();
     Ok(Some(to_html(&RollPage {
         center,
-        label,
-        window_title: period.window_title.clone(),
-        staff_title: period.staff_title.clone(),
-        published_on: crate::domain::format_date(period.published_at),
+        label: if sections.len() == 1 {
+            label
+        } else {
+            "各项评选最新结果".to_string()
+        },
         hall_url: format!("{}/hall", urls::honor_roll(&period.code)),
-        windows,
-        staff,
+        sections,
         periods,
         stylesheet: urls::STYLESHEET,
     })?))
