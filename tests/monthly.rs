@@ -373,4 +373,16 @@ async fn the_honor_roll_shows_the_latest_period_of_each_scheme_in_its_own_sectio
     // Each period keeps its own page.
     let quarter = public.get("/honor-roll/2026-Q2").await;
     assert_eq!(quarter.texts(".honor-card").len(), 15);
+    // The hall screen turns through all four lists, each named by its period.
+    let hall = public.get("/honor-roll/hall").await;
+    assert_eq!(
+        hall.texts(".hall-slide h2"),
+        [
+            "2026年第二季度 优质服务窗口",
+            "2026年第二季度 优秀服务标兵",
+            "2026年6月 文明服务窗口",
+            "2026年6月 文明服务标兵"
+        ]
+    );
+    assert_eq!(hall.texts(".hall-slides.n4").len(), 1);
 }

@@ -109,12 +109,10 @@ struct RollPage {
 struct HallPage {
     center: String,
     label: String,
-    window_title: String,
-    staff_title: String,
     /// Nothing published yet.
     empty: bool,
-    windows: Vec<Card>,
-    staff: Vec<Card>,
+    /// The same sections as the honor roll; the screen turns through each one's two lists.
+    sections: Vec<RollSection>,
     stylesheet: &'static str,
     script: &'static str,
 }
@@ -159,11 +157,8 @@ async fn render_roll(
             return Ok(Some(to_html(&HallPage {
                 center,
                 label: String::new(),
-                window_title: String::new(),
-                staff_title: String::new(),
                 empty: true,
-                windows: Vec::new(),
-                staff: Vec::new(),
+                sections: Vec::new(),
                 stylesheet: urls::STYLESHEET,
                 script: urls::HALL_SCRIPT,
             })?));
@@ -173,31 +168,7 @@ async fn render_roll(
             stylesheet: urls::STYLESHEET,
         })?));
     };
-    let honors = db::honor::of_period(&mut conn, period.period_id).await?;
-    let windows: Vec<Card> = honors
-        .iter()
-        .filter(|h| h.kind == "window")
-        .map(Card::of)
-        .collect();
-    let staff: Vec<Card> = honors
-        .iter()
-        .filter(|h| h.kind == "staff")
-        .map(Card::of)
-        .collect();
     let label = label_of(&period.code);
-    if hall {
-        return Ok(Some(to_html(&HallPage {
-            center,
-            label,
-            window_title: period.window_title.clone(),
-            staff_title: period.staff_title.clone(),
-            empty: false,
-            windows,
-            staff,
-            stylesheet: urls::STYLESHEET,
-            script: urls::HALL_SCRIPT,
-        })?));
-    }
     let all = db::period::periods(&mut conn, center_id).await?;
     let published: Vec<&db::period::PeriodRow> =
         all.iter().filter(|p| p.phase == Phase::Published).collect();
@@ -222,6 +193,21 @@ async fn render_roll(
     for p in &shown {
         sections.push(RollSection::of(&mut conn, p).await?);
     }
+    let label = if sections.len() == 1 {
+        label
+    } else {
+        "各项评选最新结果".to_string()
+    };
+    if hall {
+        return Ok(Some(to_html(&HallPage {
+            center,
+            label,
+            empty: false,
+            sections,
+            stylesheet: urls::STYLESHEET,
+            script: urls::HALL_SCRIPT,
+        })?));
+    }
     let periods = published
         .iter()
         .map(|p| PeriodLink {
@@ -232,11 +218,7 @@ async fn render_roll(
         .collect();
     Ok(Some(to_html(&RollPage {
         center,
-        label: if sections.len() == 1 {
-            label
-        } else {
-            "各项评选最新结果".to_string()
-        },
+        label,
         hall_url: format!("{}/hall", urls::honor_roll(&period.code)),
         sections,
         periods,
