@@ -11,6 +11,61 @@ use sqlx::PgPool;
 
 const MONTH: &str = "2026-10";
 
+/// The group leader decides each tie at the boundary (ticking one more of the tied until a
+/// decision is accepted), then publishes the period through its confirmation page.
+async fn group_leader_publishes(app: &TestApp, code: &str) {
+    let mut leader = Browser::new(app);
+    leader.login("zuzhang", PASSWORD).await;
+    let results = format!("/results/{code}");
+    for kind in ["window", "staff"] {
+        let page = leader.get(&results).await;
+        if page.texts(&format!("#{kind} form")).is_empty() {
+            continue;
+        }
+        let tied: Vec<String> = page
+            .form_fields(&format!("#{kind} form"))
+            .into_iter()
+            .filter(|(k, _)| k == "chosen")
+            .map(|(_, v)| v)
+            .collect();
+        let mut accepted = false;
+        for n in 1..=tied.len() {
+            let token = leader.csrf().await;
+            let mut f = vec![
+                ("_csrf".to_string(), token),
+                ("kind".to_string(), kind.to_string()),
+                (
+                    "reason".to_string(),
+                    "领导小组审定：按群众评价择优".to_string(),
+                ),
+            ];
+            f.extend(
+                tied.iter()
+                    .take(n)
+                    .map(|t| ("chosen".to_string(), t.clone())),
+            );
+            if leader
+                .post_fields(&format!("{results}/decision"), &f)
+                .await
+                .status
+                == StatusCode::SEE_OTHER
+            {
+                accepted = true;
+                break;
+            }
+        }
+        assert!(accepted, "a decision of the {kind} tie was accepted");
+    }
+    let publish = leader.get(&format!("{results}/publish")).await;
+    let done = leader
+        .post_fields(
+            &format!("{results}/publish"),
+            &publish.form_fields("#publish form"),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+}
+
 #[sqlx::test]
 async fn a_monthly_award_goes_from_scores_to_publication_without_votes_or_ratings(pool: PgPool) {
     let app = spawn(pool).await;
@@ -101,68 +156,7 @@ async fn a_monthly_award_goes_from_scores_to_publication_without_votes_or_rating
     );
 
     // The group leader decides any tie at the boundary, then publishes.
-    let mut leader = Browser::new(&app);
-    leader.login("zuzhang", PASSWORD).await;
-    for kind in ["window", "staff"] {
-        let page = leader.get("/results/2026-10").await;
-        if page.texts(&format!("#{kind} form")).is_empty() {
-            continue;
-        }
-        let tied: Vec<String> = page
-            .form_fields(&format!("#{kind} form"))
-            .into_iter()
-            .filter(|(k, _)| k == "chosen")
-            .map(|(_, v)| v)
-            .collect();
-        if tied.is_empty() {
-            continue;
-        }
-        let token = leader.csrf().await;
-        let places = 2;
-        let mut fields = vec![
-            ("_csrf".to_string(), token),
-            ("kind".to_string(), kind.to_string()),
-            (
-                "reason".to_string(),
-                "领导小组审定：按群众评价择优".to_string(),
-            ),
-        ];
-        // As many of the tied as the places left need (try from one up).
-        for n in 1..=places {
-            let mut f = fields.clone();
-            f.extend(
-                tied.iter()
-                    .take(n)
-                    .map(|t| ("chosen".to_string(), t.clone())),
-            );
-            if leader
-                .post_fields("/results/2026-10/decision", &f)
-                .await
-                .status
-                == StatusCode::SEE_OTHER
-            {
-                fields.clear();
-                break;
-            }
-        }
-        assert!(
-            fields.is_empty(),
-            "a decision of the {kind} tie was accepted"
-        );
-    }
-    let publish = leader.get("/results/2026-10/publish").await;
-    let published = leader
-        .post_fields(
-            "/results/2026-10/publish",
-            &publish.form_fields("#publish form"),
-        )
-        .await;
-    assert_eq!(
-        published.status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        published.body
-    );
+    group_leader_publishes(&app, MONTH).await;
     assert_eq!(phase(&app, MONTH).await, "published");
     assert_eq!(
         phase(&app, "2026-Q4").await,
@@ -305,53 +299,7 @@ async fn the_honor_roll_shows_the_latest_period_of_each_scheme_in_its_own_sectio
         .post("/periods/2026-06/phase", &[("to", "review")])
         .await;
     assert_eq!(phase(&app, "2026-06").await, "review");
-    // Any tie at the boundary is decided here directly, as the group leader would.
-    let mut leader = Browser::new(&app);
-    leader.login("zuzhang", PASSWORD).await;
-    for kind in ["window", "staff"] {
-        let page = leader.get("/results/2026-06").await;
-        if page.texts(&format!("#{kind} form")).is_empty() {
-            continue;
-        }
-        let tied: Vec<String> = page
-            .form_fields(&format!("#{kind} form"))
-            .into_iter()
-            .filter(|(k, _)| k == "chosen")
-            .map(|(_, v)| v)
-            .collect();
-        let mut accepted = false;
-        for n in 1..=2 {
-            let token = leader.csrf().await;
-            let mut f = vec![
-                ("_csrf".to_string(), token),
-                ("kind".to_string(), kind.to_string()),
-                ("reason".to_string(), "领导小组审定".to_string()),
-            ];
-            f.extend(
-                tied.iter()
-                    .take(n)
-                    .map(|t| ("chosen".to_string(), t.clone())),
-            );
-            if leader
-                .post_fields("/results/2026-06/decision", &f)
-                .await
-                .status
-                == StatusCode::SEE_OTHER
-            {
-                accepted = true;
-                break;
-            }
-        }
-        assert!(accepted, "a decision of the {kind} tie");
-    }
-    let publish = leader.get("/results/2026-06/publish").await;
-    let done = leader
-        .post_fields(
-            "/results/2026-06/publish",
-            &publish.form_fields("#publish form"),
-        )
-        .await;
-    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    group_leader_publishes(&app, "2026-06").await;
 
     let mut public = Browser::new(&app);
     let roll = public.get("/honor-roll").await;
