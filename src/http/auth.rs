@@ -129,40 +129,29 @@ async fn login(
     let valid_username = text::username(&username).is_ok();
     let cfg = &state.config;
     let device = signin::device_token(&headers).map(str::to_string);
-    // One attempt per username (or per trusted browser) at a time: checked, evaluated and
-    // counted before the next.
-    let queue = {
+    let (account, keys) = {
         let mut conn = state.db.acquire().await?;
         let account = if valid_username {
             db::account::find_for_login(&mut conn, &username).await?
         } else {
             None
         };
-        signin::queue(
+        let keys = signin::Keys::of(
             &mut conn,
+            cfg,
             &username,
-            account.map(|a| a.account_id),
+            account.as_ref().map(|a| a.account_id),
+            &ip.0,
             device.as_deref(),
         )
-        .await?
+        .await?;
+        (account, keys)
     };
-    let _turn = state.signin.enter(&queue).await;
+    // One attempt per username (or per trusted browser) at a time: checked, evaluated and
+    // counted before the next.
+    let _turn = state.signin.enter(keys.queue()).await;
 
     let mut tx = state.db.begin().await?;
-    let account = if valid_username {
-        db::account::find_for_login(&mut tx, &username).await?
-    } else {
-        None
-    };
-    let keys = signin::Keys::of(
-        &mut tx,
-        cfg,
-        &username,
-        account.as_ref().map(|a| a.account_id),
-        &ip.0,
-        device.as_deref(),
-    )
-    .await?;
     let attempt_actor = Actor {
         center_id: account.as_ref().map(|a| a.center_id),
         account_id: None,
@@ -427,17 +416,7 @@ async fn change_password(
             errors.add("current", "尝试次数过多，请 15 分钟后再试");
         } else if !password::verify(current, Some(stored)).await {
             let mut conn = state.db.acquire().await?;
-            db::throttle::fail(
-                &mut conn,
-                &key,
-                db::throttle::Limit {
-                    max_failures: cfg.login_max_failures_per_user,
-                    window_secs: cfg.login_window.as_secs_f64(),
-                    lock_secs: cfg.login_lock.as_secs_f64(),
-                    growing: false,
-                },
-            )
-            .await?;
+            db::throttle::fail(&mut conn, &key, signin::account_limit(cfg)).await?;
             errors.add("current", "当前密码不正确");
         }
     } else {

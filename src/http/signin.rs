@@ -46,24 +46,6 @@ impl Gate {
     }
 }
 
-/// The queue an attempt waits its turn in: its own browser's, when the browser has signed
-/// in to the account before (so that a flood of guesses at the username does not hold up
-/// its owner), else the username's.
-pub async fn queue(
-    conn: &mut PgConnection,
-    username: &str,
-    account: Option<AccountId>,
-    device: Option<&str>,
-) -> sqlx::Result<String> {
-    if let (Some(a), Some(token)) = (account, device) {
-        let hash = device_hash(token);
-        if db::throttle::trusted(conn, &hash, a).await? {
-            return Ok(format!("device:{hash}"));
-        }
-    }
-    Ok(format!("user:{username}"))
-}
-
 /// The device cookie's value, when the browser sent a well-formed one.
 pub fn device_token(headers: &HeaderMap) -> Option<&str> {
     cookie(headers, DEVICE_COOKIE)
@@ -73,6 +55,18 @@ pub fn device_token(headers: &HeaderMap) -> Option<&str> {
 /// The hash under which a device token is stored.
 pub fn device_hash(token: &str) -> String {
     hex::encode(db::session::hash_id(token))
+}
+
+/// Failures one account may have within the window before it locks: under the account's
+/// key for unknown browsers, a trusted browser's own key, and the check of the current
+/// password when it is changed.
+pub fn account_limit(cfg: &Config) -> Limit {
+    Limit {
+        max_failures: cfg.login_max_failures_per_user,
+        window_secs: cfg.login_window.as_secs_f64(),
+        lock_secs: cfg.login_lock.as_secs_f64(),
+        growing: false,
+    }
 }
 
 /// The keys one attempt is checked and counted under.
@@ -92,8 +86,6 @@ impl Keys {
         address: &str,
         device: Option<&str>,
     ) -> sqlx::Result<Keys> {
-        let window_secs = cfg.login_window.as_secs_f64();
-        let lock_secs = cfg.login_lock.as_secs_f64();
         let trusted_hash = match (account, device) {
             (Some(a), Some(token)) => {
                 let hash = device_hash(token);
@@ -104,32 +96,15 @@ impl Keys {
             _ => None,
         };
         let account_keys = match &trusted_hash {
-            Some((a, hash)) => vec![(
-                format!("device:{a}:{}", &hash[..16]),
-                Limit {
-                    max_failures: cfg.login_max_failures_per_user,
-                    window_secs,
-                    lock_secs,
-                    growing: false,
-                },
-            )],
+            Some((a, hash)) => vec![(format!("device:{a}:{}", &hash[..16]), account_limit(cfg))],
             None => vec![
-                (
-                    format!("user:{username}"),
-                    Limit {
-                        max_failures: cfg.login_max_failures_per_user,
-                        window_secs,
-                        lock_secs,
-                        growing: false,
-                    },
-                ),
+                (format!("user:{username}"), account_limit(cfg)),
                 (
                     format!("ua:{username}|{address}"),
                     Limit {
                         max_failures: 3,
-                        window_secs,
-                        lock_secs,
                         growing: true,
+                        ..account_limit(cfg)
                     },
                 ),
             ],
@@ -139,6 +114,13 @@ impl Keys {
             account: account_keys,
             trusted: trusted_hash.is_some(),
         })
+    }
+
+    /// The queue the attempt waits its turn in: its own browser's key when the browser has
+    /// signed in to the account before (so that a flood of guesses at the username does not
+    /// hold up its owner), else the username's.
+    pub fn queue(&self) -> &str {
+        &self.account[0].0
     }
 
     /// The latest end of the locks that refuse this attempt now, if any. A trusted browser
@@ -162,9 +144,7 @@ impl Keys {
             &self.ip,
             Limit {
                 max_failures: cfg.login_max_failures_per_ip,
-                window_secs: cfg.login_window.as_secs_f64(),
-                lock_secs: cfg.login_lock.as_secs_f64(),
-                growing: false,
+                ..account_limit(cfg)
             },
         )
         .await?;
