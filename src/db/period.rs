@@ -262,9 +262,9 @@ pub async fn missing(
     })
 }
 
-/// Whether another period of the center is in `phase` (one vote and one rating round at a
-/// time, as the unique indexes guarantee). The caller holds this period's row lock; the
-/// index is the guarantee against two moves at once.
+/// Whether another period of the center is in `phase` (one rating round at a time, as the
+/// unique index guarantees; votes of several periods may run at once). The caller holds this
+/// period's row lock; the index is the guarantee against two moves at once.
 pub async fn other_in_phase(
     conn: &mut PgConnection,
     center_id: CenterId,

@@ -79,41 +79,6 @@ pub async fn membership(
     .await
 }
 
-/// A member of a round as listed on turnout and confirmation pages.
-pub struct Member {
-    pub account_id: AccountId,
-    pub display_name: String,
-    pub username: String,
-    /// The voter's window when voting opened ("3号窗口 不动产登记"); empty for raters.
-    pub window_label: String,
-    /// Disabled since: still counted, and shown as such.
-    pub active: bool,
-    pub fixed_at: OffsetDateTime,
-}
-
-/// The members of a round, in window order (voters) or by name (raters).
-pub async fn members(
-    conn: &mut PgConnection,
-    center_id: CenterId,
-    period_id: PeriodId,
-    duty: Duty,
-) -> sqlx::Result<Vec<Member>> {
-    sqlx::query_as!(
-        Member,
-        r#"select a.account_id as "account_id: AccountId", a.display_name, a.username,
-                  coalesce(w.number || '号窗口 ' || w.name, '') as "window_label!", a.active, m.fixed_at
-           from round_member m join account a on a.account_id = m.account_id
-           left join service_window w on w.window_id = m.window_id
-           where m.center_id = $1 and m.period_id = $2 and m.duty = $3
-           order by length(w.number), w.number, a.display_name, a.username"#,
-        center_id.0,
-        period_id.0,
-        duty.as_str()
-    )
-    .fetch_all(conn)
-    .await
-}
-
 /// A change made to a member's account while the round was open.
 pub struct MemberChange {
     pub at: OffsetDateTime,

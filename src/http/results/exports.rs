@@ -216,6 +216,7 @@ pub(super) async fn results_xlsx(
     let (input, result, names) = period_results(&state, user.center_id, &p).await?;
     let label = crate::domain::period::period_label(&p.code);
     let min_days = p.rules.min_duty_days.to_string();
+    let phases = crate::domain::period::Phase::of(&p.rules);
     let sheet = |kind: Kind, title: &str, k: &KindResult| -> OutSheet {
         let mut entrants: Vec<&scoring::EntrantResult> = k.entrants.iter().collect();
         entrants.sort_by_key(|e| (e.final_rank.is_none(), e.final_rank, !e.eligible));
@@ -240,7 +241,7 @@ pub(super) async fn results_xlsx(
                 notes.extend(
                     e.flags
                         .iter()
-                        .filter_map(|f| super::flag_word(f, &p.rules))
+                        .filter_map(|f| super::flag_word(f, &phases))
                         .map(str::to_string),
                 );
                 vec![

@@ -54,14 +54,14 @@ pub async fn period_results(
     }
 }
 
-/// A scoring flag in words, or nothing when the period has no such phase: a monthly period
-/// takes no ballots or ratings, so "no ballots" would say nothing true there.
+/// A scoring flag in words, or nothing when the period (whose `phases` these are) has no
+/// such phase: a monthly period takes no ballots or ratings, so "no ballots" would say
+/// nothing true there.
 pub(super) fn flag_word(
     f: &crate::scoring::Flag,
-    rules: &crate::scoring::RulesInput,
+    phases: &[crate::domain::period::Phase],
 ) -> Option<&'static str> {
     use crate::domain::period::Phase;
-    let phases = Phase::of(rules);
     match f {
         crate::scoring::Flag::NoEligibleBallots => {
             phases.contains(&Phase::Voting).then_some("无有效推荐票")

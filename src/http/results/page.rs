@@ -85,6 +85,7 @@ fn kind_view(
     names: &db::period::EntrantNames,
     min_days: &str,
 ) -> KindView {
+    let phases = Phase::of(&input.rules);
     let name = |id: &str| {
         names
             .names
@@ -112,7 +113,7 @@ fn kind_view(
                 flags: e
                     .flags
                     .iter()
-                    .filter_map(|f| super::flag_word(f, &input.rules))
+                    .filter_map(|f| super::flag_word(f, &phases))
                     .collect::<Vec<_>>()
                     .join("、"),
                 outcome: if k.decided.contains(&e.id) {
