@@ -155,12 +155,16 @@ pub async fn purge_expired(
     sqlx::query!(
         "update session set handover = null
          where handover is not null
-           and coalesce((handover ->> 'at')::bigint, 0) < extract(epoch from now())::bigint - 600"
+           and coalesce((handover ->> 'at')::bigint, 0) < extract(epoch from now())::bigint - $1",
+        HANDOVER_SECS
     )
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
 }
+
+/// How long a generated password waits for the page that shows it, in seconds.
+pub const HANDOVER_SECS: i64 = 600;
 
 /// Keeps a generated password for the one page that shows it to this session.
 pub async fn set_handover(
@@ -197,7 +201,9 @@ pub async fn take_handover(
     let fresh = |v: &serde_json::Value| {
         v.get("at")
             .and_then(serde_json::Value::as_i64)
-            .is_some_and(|at| time::OffsetDateTime::now_utc().unix_timestamp() - at <= 600)
+            .is_some_and(|at| {
+                time::OffsetDateTime::now_utc().unix_timestamp() - at <= HANDOVER_SECS
+            })
     };
     Ok(old.filter(fresh))
 }
