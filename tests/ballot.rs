@@ -437,7 +437,14 @@ async fn changes_to_the_organisation_after_voting_opens_do_not_change_the_round(
 async fn a_quarterly_and_an_annual_vote_run_at_once_each_named_by_its_period(pool: PgPool) {
     let app = spawn(pool).await;
     voting_quarter(&app).await;
-    // The annual award (which takes ballots under its default scheme) opens its vote too.
+    // The annual award (which takes ballots under its default scheme) opens its vote too,
+    // once the year's other nine months are in.
+    for sql in [
+        "insert into monthly_score (center_id, month, window_id, score) select center_id, m, window_id, 80 + window_id % 17 from service_window, unnest(array['2026-01','2026-02','2026-03','2026-04','2026-05','2026-06','2026-07','2026-08','2026-09']) m",
+        "insert into monthly_score (center_id, month, staff_id, score) select center_id, m, staff_id, 80 + staff_id % 19 from staff, unnest(array['2026-01','2026-02','2026-03','2026-04','2026-05','2026-06','2026-07','2026-08','2026-09']) m",
+    ] {
+        sqlx::query(sql).execute(&app.pool).await.unwrap();
+    }
     let mut ducha = login_as(&app, Role::Supervision).await;
     ducha.post("/periods", &[("code", "2026")]).await;
     ducha

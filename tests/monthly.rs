@@ -334,3 +334,172 @@ async fn the_honor_roll_shows_the_latest_period_of_each_scheme_in_its_own_sectio
     );
     assert_eq!(hall.texts(".hall-slides.n4").len(), 1);
 }
+
+/// Active staff members of the demo center without an account, lowest ids first.
+async fn staff_without_account(app: &TestApp, n: i64) -> Vec<i64> {
+    sqlx::query_scalar(
+        "select s.staff_id from staff s
+         where not exists (select 1 from account a where a.staff_id = s.staff_id)
+           and s.active and s.center_id = (select center_id from account where username = 'staff002')
+         order by s.staff_id limit $1",
+    )
+    .bind(n)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test]
+async fn a_month_locks_only_when_every_entrant_is_scored_or_marked_not_assessed(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    ducha.post("/periods", &[("code", "2026-11")]).await;
+    // Everyone scored but the staff member with the staff account and two others.
+    let own: i64 = sqlx::query_scalar("select staff_id from account where username = 'staff002'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let others = staff_without_account(&app, 2).await;
+    let (a, b, c) = (own, others[0], others[1]);
+    for sql in [
+        "insert into monthly_score (center_id, month, window_id, score) select center_id, '2026-11', window_id, 90 from service_window",
+        "insert into monthly_score (center_id, month, staff_id, score) select center_id, '2026-11', staff_id, 80 + staff_id % 19 from staff where not staff_id = any($1)",
+    ] {
+        sqlx::query(sql)
+            .bind(vec![a, b, c])
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
+    ducha
+        .post("/periods/2026-11/phase", &[("to", "candidates")])
+        .await;
+
+    // The confirmation names what is missing and offers no way to confirm.
+    let confirm = ducha.get("/periods/2026-11/phase?to=review").await;
+    let listed = confirm.text(".error-summary");
+    assert!(
+        listed.contains("2026年11月：3 名工作人员既没有考核分数，也未登记未参加考核"),
+        "{listed}"
+    );
+    assert!(!confirm.body.contains("确认：进入"));
+    let refused = ducha
+        .post("/periods/2026-11/phase", &[("to", "review")])
+        .await;
+    assert_eq!(
+        refused.location(),
+        Some("/periods/2026-11/phase?to=review&notice=incomplete")
+    );
+    assert_eq!(phase(&app, "2026-11").await, "candidates");
+    assert!(
+        !ducha
+            .get("/scores/2026-11")
+            .await
+            .body
+            .contains("本月考核已锁定")
+    );
+
+    // The three are listed for a reason; a bad one keeps everything typed and saves nothing.
+    let url = "/scores/2026-11/not-assessed";
+    let page = ducha.get(url).await;
+    let pending: Vec<String> = page
+        .form_fields("form[novalidate]")
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("r_"))
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(pending.len(), 3, "{pending:?}");
+    let (ra, rb, rc) = (format!("r_s{a}"), format!("r_s{b}"), format!("r_s{c}"));
+    let long = "假".repeat(201);
+    let bad = ducha.post(url, &[(&ra, &long), (&rb, "借调")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.field_error(&ra).is_some());
+    assert_eq!(bad.input_value(&rb).as_deref(), Some("借调"));
+    assert_eq!(
+        count(&app.pool, "select count(*) from not_assessed").await,
+        0
+    );
+
+    let saved = ducha
+        .post(url, &[(&ra, "病假"), (&rb, "借调"), (&rc, "新入职")])
+        .await;
+    assert_eq!(
+        saved.location(),
+        Some("/scores/2026-11/not-assessed?notice=not_assessed_saved")
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'not_assessed.create'"
+        )
+        .await,
+        3
+    );
+    // Taken back; and a score written for one replaces its mark.
+    let b_key = format!("s{b}");
+    ducha.post(url, &[("remove", &b_key)]).await;
+    let mut grid = ducha
+        .get("/scores/2026-11?tab=staff")
+        .await
+        .form_fields("form.score-grid");
+    assert!(
+        ducha
+            .get("/scores/2026-11?tab=staff")
+            .await
+            .body
+            .contains("未参加考核：新入职")
+    );
+    set_field(&mut grid, &format!("c{c}"), "88");
+    assert_eq!(
+        ducha
+            .post_fields("/scores/2026-11?tab=staff", &grid)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        count(&app.pool, "select count(*) from not_assessed").await,
+        1,
+        "only the sick leave is left"
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'not_assessed.delete'"
+        )
+        .await,
+        2
+    );
+    ducha.post(url, &[(&rb, "借调至市行政审批局")]).await;
+
+    // Complete: the confirmation locks the month, marks included.
+    let done = ducha
+        .post("/periods/2026-11/phase", &[("to", "review")])
+        .await;
+    assert_eq!(done.location(), Some("/periods/2026-11?notice=phase"));
+    let late = ducha.post(url, &[("remove", &format!("s{a}"))]).await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(late.text(".error-summary").contains("已锁定"));
+    assert_eq!(
+        count(&app.pool, "select count(*) from not_assessed").await,
+        2
+    );
+
+    // The reason reaches the person and the results.
+    let mut own_view = login_as(&app, Role::Staff).await;
+    let home = own_view.get("/me").await;
+    assert!(
+        home.text("#own-scores").contains("未参加考核（病假）"),
+        "{}",
+        home.text("#own-scores")
+    );
+    let entrant = ducha.get(&format!("/results/2026-11/entrants/S{a}")).await;
+    assert_eq!(entrant.status, StatusCode::OK, "{}", entrant.body);
+    assert!(
+        entrant
+            .text(".notice.warn")
+            .contains("无考核分数：2026年11月未参加考核（病假）"),
+        "{}",
+        entrant.text(".notice.warn")
+    );
+}

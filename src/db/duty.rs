@@ -15,7 +15,8 @@ pub async fn duty_grid(
         super::score::GridRow,
         r#"select s.staff_id as "id!", s.name || '（' || s.employee_no || '）' as "label!",
                   w.number || '号窗口 ' || w.name as "detail!",
-                  d.days as "score?", coalesce(d.version, 0) as "version!"
+                  d.days as "score?", coalesce(d.version, 0) as "version!",
+                  null::text as "note?"
            from staff s
            join service_window w on w.window_id = s.window_id
            left join duty_days d on d.staff_id = s.staff_id and d.period_id = $2

@@ -11,6 +11,7 @@ pub mod duty;
 pub mod honor;
 pub mod imports;
 pub mod local;
+pub mod not_assessed;
 pub mod org;
 pub mod period;
 pub mod photo;

@@ -211,12 +211,37 @@ pub async fn locking_periods(
         .collect())
 }
 
-/// What is still missing before candidates can be computed: entrants without a score for
-/// each month, staff without duty days.
+/// What is still missing before candidates can be computed: active entrants with neither a
+/// score nor a "not assessed" mark for each month (a month locks only when it has none),
+/// staff without duty days.
 pub struct Missing {
     pub windows_without_score: Vec<(String, i64)>,
     pub staff_without_score: Vec<(String, i64)>,
     pub staff_without_duty_days: i64,
+}
+
+/// A month of a period that is not complete: how many active windows and staff have
+/// neither a score nor a "not assessed" mark.
+pub struct IncompleteMonth {
+    pub month: String,
+    pub windows: i64,
+    pub staff: i64,
+}
+
+impl Missing {
+    /// The months that are not complete (a confirmation would lock them).
+    pub fn incomplete(&self) -> Vec<IncompleteMonth> {
+        self.windows_without_score
+            .iter()
+            .zip(&self.staff_without_score)
+            .filter(|((_, w), (_, s))| *w > 0 || *s > 0)
+            .map(|((month, w), (_, s))| IncompleteMonth {
+                month: month.clone(),
+                windows: *w,
+                staff: *s,
+            })
+            .collect()
+    }
 }
 
 pub async fn missing(
@@ -230,7 +255,8 @@ pub async fn missing(
     for month in months {
         let w = sqlx::query_scalar!(
             r#"select count(*) as "n!" from service_window w where w.center_id = $1 and w.active
-               and not exists (select 1 from monthly_score m where m.window_id = w.window_id and m.month = $2)"#,
+               and not exists (select 1 from monthly_score m where m.window_id = w.window_id and m.month = $2)
+               and not exists (select 1 from not_assessed n where n.window_id = w.window_id and n.month = $2)"#,
             center_id.0,
             month
         )
@@ -238,7 +264,8 @@ pub async fn missing(
         .await?;
         let s = sqlx::query_scalar!(
             r#"select count(*) as "n!" from staff s where s.center_id = $1 and s.active
-               and not exists (select 1 from monthly_score m where m.staff_id = s.staff_id and m.month = $2)"#,
+               and not exists (select 1 from monthly_score m where m.staff_id = s.staff_id and m.month = $2)
+               and not exists (select 1 from not_assessed n where n.staff_id = s.staff_id and n.month = $2)"#,
             center_id.0,
             month
         )

@@ -15,6 +15,8 @@ pub struct GridRow {
     pub detail: String,
     pub score: Option<i32>,
     pub version: i32,
+    /// A note shown under the row's detail (in the score grid: 未参加考核 and its reason).
+    pub note: Option<String>,
 }
 
 /// The center's active windows with their score for `month`.
@@ -27,10 +29,12 @@ pub async fn window_grid(
     sqlx::query_as!(
         GridRow,
         r#"select w.window_id as "id!", w.number || '号窗口 ' || w.name as "label!", d.name as "detail!",
-                  (m.score * 100)::int as score, coalesce(m.version, 0) as "version!"
+                  (m.score * 100)::int as score, coalesce(m.version, 0) as "version!",
+                  '未参加考核：' || n.reason as "note?"
            from service_window w
            join department d on d.department_id = w.department_id
            left join monthly_score m on m.window_id = w.window_id and m.month = $2
+           left join not_assessed n on n.window_id = w.window_id and n.month = $2
            where w.center_id = $1 and w.active and ($3::bigint is null or w.department_id = $3)
            order by length(w.number), w.number"#,
         center_id.0,
@@ -53,10 +57,12 @@ pub async fn staff_grid(
         GridRow,
         r#"select s.staff_id as "id!", s.name || '（' || s.employee_no || '）' as "label!",
                   w.number || '号窗口 ' || w.name as "detail!",
-                  (m.score * 100)::int as score, coalesce(m.version, 0) as "version!"
+                  (m.score * 100)::int as score, coalesce(m.version, 0) as "version!",
+                  '未参加考核：' || n.reason as "note?"
            from staff s
            join service_window w on w.window_id = s.window_id
            left join monthly_score m on m.staff_id = s.staff_id and m.month = $2
+           left join not_assessed n on n.staff_id = s.staff_id and n.month = $2
            where s.center_id = $1 and s.active
              and ($3::bigint is null or w.department_id = $3)
              and ($4::bigint is null or s.window_id = $4)
@@ -194,6 +200,10 @@ pub async fn set(
         }
         (None, None) => {}
     }
+    if after.is_some() {
+        // A score replaces the month's "not assessed" mark.
+        super::not_assessed::unmark(conn, actor, center_id, month, entrant).await?;
+    }
     let show =
         |v: Option<i32>| v.map(|h| serde_json::json!({"score": Fixed2(i64::from(h)).to_string()}));
     let mut after_json = show(after);
@@ -296,10 +306,12 @@ pub async fn corrections(
 /// A staff member's own record: monthly scores (latest first), duty days by period, and
 /// their entry in each published period's results. Nothing about anyone else.
 pub struct OwnRecord {
-    pub scores: Vec<(String, i32)>,
+    /// (month, its score in hundredths or the reason it was not assessed), latest first.
+    pub scores: Vec<(String, Result<i32, String>)>,
     pub duty_days: Vec<(String, i32)>,
-    /// (period code, the period's staff award title, the entry in its results)
-    pub results: Vec<(String, String, serde_json::Value)>,
+    /// (period code, the period's staff award title, the entry in its results, the
+    /// period's duty-day minimum)
+    pub results: Vec<(String, String, serde_json::Value, String)>,
 }
 
 pub async fn own_record(
@@ -307,16 +319,22 @@ pub async fn own_record(
     center_id: CenterId,
     staff_id: StaffId,
 ) -> sqlx::Result<OwnRecord> {
+    // The last twelve months with a score or a "not assessed" mark.
     let scores = sqlx::query!(
-        r#"select month, (score * 100)::int as "h!" from monthly_score
-           where center_id = $1 and staff_id = $2 order by month desc limit 12"#,
+        r#"select month as "month!", h, reason from (
+             select month, (score * 100)::int as h, null::text as reason from monthly_score
+              where center_id = $1 and staff_id = $2
+             union all
+             select month, null, reason from not_assessed
+              where center_id = $1 and staff_id = $2) m
+           order by month desc limit 12"#,
         center_id.0,
         staff_id.0
     )
     .fetch_all(&mut *conn)
     .await?
     .into_iter()
-    .map(|r| (r.month, r.h))
+    .map(|r| (r.month, r.h.ok_or(r.reason.unwrap_or_default())))
     .collect();
     let duty_days = sqlx::query!(
         "select p.code, d.days from duty_days d join period p on p.period_id = d.period_id
@@ -331,7 +349,7 @@ pub async fn own_record(
     .collect();
     let id = format!("S{staff_id}");
     let results = sqlx::query!(
-        r#"select code, staff_title, e as "e!" from period p,
+        r#"select code, staff_title, e as "e!", rules ->> 'min_duty_days' as "min_days!" from period p,
                   jsonb_array_elements(p.results -> 'staff' -> 'entrants') e
            where p.center_id = $1 and p.phase = 'published' and e ->> 'id' = $2
            order by code desc"#,
@@ -341,7 +359,7 @@ pub async fn own_record(
     .fetch_all(conn)
     .await?
     .into_iter()
-    .map(|r| (r.code, r.staff_title, r.e))
+    .map(|r| (r.code, r.staff_title, r.e, r.min_days))
     .collect();
     Ok(OwnRecord {
         scores,

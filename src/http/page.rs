@@ -84,6 +84,11 @@ impl Layout {
             Some("leader_kept") => Some(
                 "组长账号未停用：组长不能空缺。如需更换组长，请先在新组长的账号中勾选“组长”（评选进行中不能更换），再停用原账号。",
             ),
+            Some("not_assessed_saved") => Some("未参加考核的原因已登记，并记入操作日志。"),
+            Some("not_assessed_removed") => Some("已撤销该对象的未参加考核登记。"),
+            Some("incomplete") => Some(
+                "未确认：本周期使用的月份考核尚未录入完整。请为下列每个对象录入分数或登记未参加考核的原因后再确认。",
+            ),
             Some("phase_unchanged") => Some("评选阶段未变更：该步骤已由他人完成，或当前不能进行。"),
             _ => None,
         };

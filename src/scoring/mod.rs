@@ -114,6 +114,17 @@ pub enum Reason {
     NoAssessment,
 }
 
+impl Reason {
+    /// What the pages and exports call it; `min_days` is the period's duty-day minimum.
+    pub fn label(self, min_days: &str) -> String {
+        match self {
+            Reason::Vetoed => "一票否决".to_string(),
+            Reason::InsufficientDutyDays => format!("在岗不足 {min_days} 天"),
+            Reason::NoAssessment => "无考核分数".to_string(),
+        }
+    }
+}
+
 /// Something worth knowing about a candidate's score.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -340,14 +340,14 @@ impl Browser {
     }
 }
 
-/// A quarter (2026-Q4) in the voting phase: October scores and duty days for everyone, its
-/// candidates confirmed through the pages.
+/// A quarter (2026-Q4) in the voting phase: scores of its three months (the same each month)
+/// and duty days for everyone, its candidates confirmed through the pages.
 pub async fn voting_quarter(app: &TestApp) {
     let mut ducha = login_as(app, Role::Supervision).await;
     ducha.post("/periods", &[("code", "2026-Q4")]).await;
     for sql in [
-        "insert into monthly_score (center_id, month, window_id, score) select center_id, '2026-10', window_id, 80 + window_id % 17 from service_window",
-        "insert into monthly_score (center_id, month, staff_id, score) select center_id, '2026-10', staff_id, 80 + staff_id % 19 from staff",
+        "insert into monthly_score (center_id, month, window_id, score) select center_id, m, window_id, 80 + window_id % 17 from service_window, unnest(array['2026-10','2026-11','2026-12']) m",
+        "insert into monthly_score (center_id, month, staff_id, score) select center_id, m, staff_id, 80 + staff_id % 19 from staff, unnest(array['2026-10','2026-11','2026-12']) m",
         "insert into duty_days (center_id, period_id, staff_id, days) select s.center_id, p.period_id, s.staff_id, 62 from staff s, period p",
     ] {
         sqlx::query(sql).execute(&app.pool).await.unwrap();

@@ -14,7 +14,7 @@ use super::routes::{ADMIN, Access, LEADERSHIP, Routes, STAFF, SUPERVISION, WINDO
 use super::urls;
 use crate::db::{self, org::CenterCounts, org::StaffRow};
 use crate::domain::period::month_label;
-use crate::scoring::Fixed2;
+use crate::scoring::{Fixed2, Reason};
 
 mod todo;
 use todo::Todo;
@@ -252,11 +252,25 @@ async fn staff_home(
     );
     page.staff = staff;
     let label = crate::domain::period::period_label;
+    // The latest month with a score (a month not assessed is no score).
+    let latest = record.as_ref().and_then(|r| {
+        r.scores.iter().find_map(|(m, h)| {
+            h.as_ref()
+                .ok()
+                .map(|h| (month_label(m), Fixed2(i64::from(*h)).to_string()))
+        })
+    });
     page.record = record.map(|r| OwnRecordView {
         scores: r
             .scores
             .into_iter()
-            .map(|(m, h)| (month_label(&m), Fixed2(i64::from(h)).to_string()))
+            .map(|(m, h)| {
+                let shown = match h {
+                    Ok(h) => Fixed2(i64::from(h)).to_string(),
+                    Err(reason) => format!("未参加考核（{reason}）"),
+                };
+                (month_label(&m), shown)
+            })
             .collect(),
         duty_days: r
             .duty_days
@@ -266,7 +280,7 @@ async fn staff_home(
         results: r
             .results
             .into_iter()
-            .map(|(code, title, e)| {
+            .map(|(code, title, e, min_days)| {
                 let s = |k: &str| e[k].as_str().unwrap_or("—").to_string();
                 OwnResult {
                     period: label(&code),
@@ -284,7 +298,14 @@ async fn staff_home(
                     } else if e["eligible"].as_bool() == Some(true) {
                         "参评".to_string()
                     } else {
-                        "不符合参评条件".to_string()
+                        // Why, as the results page says it.
+                        let why: Vec<String> =
+                            serde_json::from_value::<Vec<Reason>>(e["reasons"].clone())
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|r| r.label(&min_days))
+                                .collect();
+                        format!("不符合参评条件（{}）", why.join("、"))
                     },
                 }
             })
@@ -297,7 +318,7 @@ async fn staff_home(
             .filter(|x| x.won)
             .map(|x| format!("{}{}", x.period, x.outcome))
             .collect();
-        page.todos = Some(todo::staff(&r.scores, &honors));
+        page.todos = Some(todo::staff(latest.as_ref(), &honors));
     }
     Ok(page::ok(&page))
 }

@@ -243,9 +243,9 @@ pub async fn leadership(state: &AppState, user: &CurrentUser) -> AppResult<Vec<T
 }
 
 /// A staff member: the latest score (the list is newest first) and the honors won.
-pub fn staff(scores: &[(String, String)], honors: &[String]) -> Vec<Todo> {
+pub fn staff(latest: Option<&(String, String)>, honors: &[String]) -> Vec<Todo> {
     let mut out = Vec::new();
-    if let Some((month, score)) = scores.first() {
+    if let Some((month, score)) = latest {
         out.push(Todo::done(format!("最近一次月度考核：{month} {score} 分")));
     }
     out.extend(honors.iter().map(|h| Todo::done(format!("荣获{h}"))));

@@ -39,14 +39,6 @@ struct CandidatesPage {
     problem: Option<String>,
 }
 
-fn reason_label(r: crate::scoring::Reason, min_days: &str) -> String {
-    match r {
-        crate::scoring::Reason::Vetoed => "一票否决".to_string(),
-        crate::scoring::Reason::InsufficientDutyDays => format!("在岗不足 {min_days} 天"),
-        crate::scoring::Reason::NoAssessment => "无考核分数".to_string(),
-    }
-}
-
 fn candidate_table(
     title: &'static str,
     count: &crate::scoring::Number,
@@ -91,7 +83,7 @@ fn candidate_table(
                 reasons: e
                     .reasons
                     .iter()
-                    .map(|r| reason_label(*r, min_days))
+                    .map(|r| r.label(min_days))
                     .collect::<Vec<_>>()
                     .join("、"),
                 candidate: e.candidate,

@@ -65,6 +65,7 @@ async fn render_duty(
                 original: shown,
                 version: r.version,
                 error,
+                note: r.note,
             }
         })
         .collect();

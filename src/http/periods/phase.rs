@@ -24,6 +24,10 @@ struct ConfirmPage {
     to_code: &'static str,
     effects: Vec<String>,
     missing: Vec<String>,
+    /// Months with active entrants that have neither a score nor a "not assessed" mark.
+    incomplete: Vec<IncompleteView>,
+    /// The move confirms candidates, and so locks the months: it needs them complete.
+    confirms: bool,
     /// The move computes or confirms candidates: what is missing weighs on them.
     about_candidates: bool,
     /// Other periods using the months this confirmation locks, with those months.
@@ -31,6 +35,12 @@ struct ConfirmPage {
     available: bool,
     action: String,
     cancel: String,
+}
+
+/// An incomplete month as the confirmation page lists it, with where to complete it.
+pub struct IncompleteView {
+    pub text: String,
+    pub url: String,
 }
 
 /// What a move does, in words.
@@ -173,22 +183,26 @@ pub(super) async fn confirm_page(
             ));
         }
     }
+    let mut incomplete = Vec::new();
     if from == Phase::Entry || confirms {
         let mut conn = state.db.acquire().await?;
         let m = db::period::missing(&mut conn, user.center_id, p.period_id, &p.months).await?;
-        for (month, n) in m.windows_without_score.iter().filter(|(_, n)| *n > 0) {
-            missing.push(format!(
-                "{} 个窗口没有 {} 的考核分数",
-                n,
-                month_label(month)
-            ));
-        }
-        for (month, n) in m.staff_without_score.iter().filter(|(_, n)| *n > 0) {
-            missing.push(format!(
-                "{} 名工作人员没有 {} 的考核分数",
-                n,
-                month_label(month)
-            ));
+        for i in m.incomplete() {
+            let mut parts = Vec::new();
+            if i.windows > 0 {
+                parts.push(format!("{} 个窗口", i.windows));
+            }
+            if i.staff > 0 {
+                parts.push(format!("{} 名工作人员", i.staff));
+            }
+            incomplete.push(IncompleteView {
+                text: format!(
+                    "{}：{}既没有考核分数，也未登记未参加考核",
+                    month_label(&i.month),
+                    parts.join("、")
+                ),
+                url: format!("{}/not-assessed", urls::scores(&i.month)),
+            });
         }
         if m.staff_without_duty_days > 0 {
             missing.push(format!(
@@ -202,13 +216,16 @@ pub(super) async fn confirm_page(
             format!("{}：{}", label_of(&p.code), to.label()),
             Some(&user),
             urls::PERIODS,
-        ),
+        )
+        .with_notice(&q),
         label: label_of(&p.code),
         from: from.label(),
         to: to.label(),
         to_code: to.as_str(),
         effects: effects(from, to),
         missing,
+        incomplete,
+        confirms,
         about_candidates: from == Phase::Entry || confirms,
         shared,
         available: available(from, to),
@@ -247,6 +264,19 @@ pub(super) async fn change_phase(
     }
     // Leaving 候选确定 forward confirms the candidates, whichever phase comes next.
     if from == Phase::Candidates && to != Phase::Entry {
+        // It locks the period's months, which only complete months may be: a score save
+        // or a "not assessed" mark holds the rows of the periods using its month, so this
+        // count cannot miss one in flight.
+        let m = db::period::missing(&mut tx, user.center_id, p.period_id, &p.months).await?;
+        if !m.incomplete().is_empty() {
+            drop(tx);
+            return Ok(Redirect::to(&format!(
+                "{}/phase?to={}&notice=incomplete",
+                urls::period(&p.code),
+                to.as_str()
+            ))
+            .into_response());
+        }
         // Computed inside the transaction that holds the period row: no score, duty day or
         // veto can change between this computation and the lock it brings.
         let (input, names) = db::period::load_input(&mut tx, user.center_id, &p).await?;

@@ -5,7 +5,9 @@ use super::charts::history_chart;
 use super::exports::ballot_counts;
 use super::page::f2;
 use super::period_results;
+use crate::db;
 use crate::domain::ids::Entrant;
+use crate::domain::period::month_label;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::PeriodCtx;
@@ -77,11 +79,10 @@ pub(super) async fn entrant_page(
     let mut months: Vec<(String, String)> = scores
         .map(|e| {
             e.0.iter()
-                .map(|(m, v)| (crate::domain::period::month_label(m), v.raw().to_string()))
+                .map(|(m, v)| (m.clone(), v.raw().to_string()))
                 .collect()
         })
         .unwrap_or_default();
-    months.sort();
     // D: recommendations over the ballots of the other windows' heads.
     let phases = crate::domain::period::Phase::of(&p.rules);
     let ballots = ballot_counts(&input, kind, &id)
@@ -108,14 +109,34 @@ pub(super) async fn entrant_page(
             )
         })
         .collect();
-    let history = match id.get(1..).and_then(|n| n.parse::<i64>().ok()) {
+    let (history, not_assessed) = match id.get(1..).and_then(|n| n.parse::<i64>().ok()) {
         Some(num) => {
+            let who = Entrant::of(kind, num);
             let mut conn = state.db.acquire().await?;
             let last = p.months.last().cloned().unwrap_or_default();
-            history_chart(&mut conn, user.center_id, Entrant::of(kind, num), &last).await?
+            (
+                history_chart(&mut conn, user.center_id, who, &last).await?,
+                db::not_assessed::reasons(&mut conn, user.center_id, who, &p.months).await?,
+            )
         }
-        None => None,
+        None => (None, Vec::new()),
     };
+    // The months without a score say why, here and beside "无考核分数".
+    let why: Vec<String> = not_assessed
+        .iter()
+        .map(|(m, r)| format!("{}未参加考核（{r}）", month_label(m)))
+        .collect();
+    months.extend(
+        not_assessed
+            .iter()
+            .map(|(m, r)| (m.clone(), format!("未参加考核（{r}）"))),
+    );
+    // By month code (2026-02 before 2026-10), then named.
+    months.sort();
+    let months: Vec<(String, String)> = months
+        .into_iter()
+        .map(|(m, v)| (month_label(&m), v))
+        .collect();
     let weights = &p.rules.weights;
     let assessment_only = phases.len() == 4;
     let label = crate::domain::period::period_label(&p.code);
@@ -130,9 +151,10 @@ pub(super) async fn entrant_page(
             .reasons
             .iter()
             .map(|r| match r {
-                Reason::Vetoed => "一票否决".to_string(),
-                Reason::InsufficientDutyDays => format!("在岗不足 {min_days} 天"),
-                Reason::NoAssessment => "无考核分数".to_string(),
+                Reason::NoAssessment if !why.is_empty() => {
+                    format!("{}：{}", r.label(&min_days), why.join("，"))
+                }
+                _ => r.label(&min_days),
             })
             .collect(),
         months,

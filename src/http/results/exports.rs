@@ -5,7 +5,7 @@ use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::PeriodCtx;
 use crate::http::page::{self};
-use crate::scoring::{self, Kind, KindResult, PeriodInput, Reason};
+use crate::scoring::{self, Kind, KindResult, PeriodInput};
 use axum::extract::State;
 use axum::response::Response;
 
@@ -229,15 +229,7 @@ pub(super) async fn results_xlsx(
                 let fixed = |v: Option<scoring::Fixed2>| {
                     v.map(|v| Out::Hundredths(v.0)).unwrap_or(Out::Empty)
                 };
-                let mut notes: Vec<String> = e
-                    .reasons
-                    .iter()
-                    .map(|r| match r {
-                        Reason::Vetoed => "一票否决".to_string(),
-                        Reason::InsufficientDutyDays => format!("在岗不足 {min_days} 天"),
-                        Reason::NoAssessment => "无考核分数".to_string(),
-                    })
-                    .collect();
+                let mut notes: Vec<String> = e.reasons.iter().map(|r| r.label(&min_days)).collect();
                 notes.extend(
                     e.flags
                         .iter()

@@ -12,7 +12,7 @@ use crate::http::form::{Errors, FormData};
 use crate::http::page::{self, Layout};
 use crate::http::routes::{Access, Principal};
 use crate::http::urls;
-use crate::scoring::{self, Kind, KindResult, Reason};
+use crate::scoring::{self, Kind, KindResult};
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
@@ -145,11 +145,7 @@ fn kind_view(
                 } else {
                     e.reasons
                         .iter()
-                        .map(|r| match r {
-                            Reason::Vetoed => "一票否决".to_string(),
-                            Reason::InsufficientDutyDays => format!("在岗不足 {min_days} 天"),
-                            Reason::NoAssessment => "无考核分数".to_string(),
-                        })
+                        .map(|r| r.label(min_days))
                         .collect::<Vec<_>>()
                         .join("、")
                 },

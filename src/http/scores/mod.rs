@@ -22,6 +22,7 @@ use crate::domain::period::{is_month, month_label};
 use crate::scoring::{Fixed2, Kind};
 
 mod corrections;
+mod not_assessed;
 mod save;
 
 pub fn routes(r: Routes) -> Routes {
@@ -31,6 +32,16 @@ pub fn routes(r: Routes) -> Routes {
             "/scores/{month}",
             Access::Roles(SUPERVISION),
             save::grid_save,
+        )
+        .get(
+            "/scores/{month}/not-assessed",
+            Access::Roles(SUPERVISION),
+            not_assessed::page,
+        )
+        .post(
+            "/scores/{month}/not-assessed",
+            Access::Roles(SUPERVISION),
+            not_assessed::save,
         )
 }
 
@@ -89,6 +100,8 @@ pub struct Cell {
     pub original: String,
     pub version: i32,
     pub error: Option<String>,
+    /// Shown under the detail (未参加考核 and its reason).
+    pub note: Option<String>,
 }
 
 #[derive(Template)]
@@ -107,6 +120,9 @@ struct GridPage {
     windows: Vec<Choice>,
     cells: Vec<Cell>,
     filled: usize,
+    /// Entrants of this grid marked not assessed this month.
+    not_assessed: usize,
+    not_assessed_url: String,
     locked_by: Vec<String>,
     correcting: bool,
     correct_url: String,
@@ -196,6 +212,7 @@ async fn render_grid(
         .collect();
     drop(conn);
     let filled = rows.iter().filter(|r| r.score.is_some()).count();
+    let marked = rows.iter().filter(|r| r.note.is_some()).count();
     let cells = rows
         .into_iter()
         .map(|r| {
@@ -211,6 +228,7 @@ async fn render_grid(
                 original: show(r.score),
                 version: r.version,
                 error,
+                note: r.note,
             }
         })
         .collect();
@@ -260,6 +278,8 @@ async fn render_grid(
         ),
         cells,
         filled,
+        not_assessed: marked,
+        not_assessed_url: not_assessed::not_assessed_url(month),
         correcting: view.correct && !locked_by.is_empty(),
         export_url: format!(
             "{}/export.xlsx?tab={}",

@@ -1,0 +1,190 @@
+//! Entrants not assessed in a month (未参加考核), with the reason. A month is complete when
+//! every active window and staff member has a score or such a mark; a score written later
+//! replaces the mark (see `score::set`).
+
+use sqlx::PgConnection;
+
+use super::audit::{self, Actor, Change};
+use crate::domain::ids::{CenterId, Entrant};
+
+/// An active entrant of the month: scored or not, marked or not.
+pub struct MonthEntrant {
+    pub entrant: Entrant,
+    pub label: String,
+    pub detail: String,
+    pub scored: bool,
+    /// The mark's reason, who recorded it and when.
+    pub mark: Option<(String, String, time::OffsetDateTime)>,
+}
+
+/// Every active window and staff member of the center for `month`, windows first, in the
+/// score grid's order.
+pub async fn month_entrants(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    month: &str,
+) -> sqlx::Result<Vec<MonthEntrant>> {
+    let rows = sqlx::query!(
+        r#"select w.window_id as "window_id?", null::bigint as "staff_id?",
+                  w.number || '号窗口 ' || w.name as "label!", d.name as "detail!",
+                  exists(select 1 from monthly_score m where m.window_id = w.window_id and m.month = $2) as "scored!",
+                  n.reason as "reason?", a.display_name as "by?", n.created_at as "at?",
+                  0 as "k!", length(w.number) as "l!", w.number as "o!"
+           from service_window w
+           join department d on d.department_id = w.department_id
+           left join not_assessed n on n.window_id = w.window_id and n.month = $2
+           left join account a on a.account_id = n.created_by
+           where w.center_id = $1 and w.active
+           union all
+           select null, s.staff_id, s.name || '（' || s.employee_no || '）', w.number || '号窗口 ' || w.name,
+                  exists(select 1 from monthly_score m where m.staff_id = s.staff_id and m.month = $2),
+                  n.reason, a.display_name, n.created_at,
+                  1, length(w.number), w.number || ' ' || s.employee_no
+           from staff s
+           join service_window w on w.window_id = s.window_id
+           left join not_assessed n on n.staff_id = s.staff_id and n.month = $2
+           left join account a on a.account_id = n.created_by
+           where s.center_id = $1 and s.active
+           order by 9, 10, 11"#,
+        center_id.0,
+        month
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let entrant = Entrant::from_columns(r.window_id, r.staff_id)?;
+            let mark = match (r.reason, r.at) {
+                (Some(reason), Some(at)) => Some((reason, r.by.unwrap_or_default(), at)),
+                _ => None,
+            };
+            Some(MonthEntrant {
+                entrant,
+                label: r.label,
+                detail: r.detail,
+                scored: r.scored,
+                mark,
+            })
+        })
+        .collect())
+}
+
+/// Marks an active entrant of the center without a score as not assessed in `month`.
+/// `false` (nothing written) when it is unknown, inactive, already scored or already marked.
+pub async fn mark(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: CenterId,
+    month: &str,
+    entrant: Entrant,
+    reason: &str,
+) -> sqlx::Result<bool> {
+    let (window_id, staff_id) = entrant.columns();
+    let inserted = sqlx::query_scalar!(
+        r#"insert into not_assessed (center_id, month, window_id, staff_id, reason, created_by)
+           select $1, $2, $3, $4, $5, $6
+           where (exists(select 1 from service_window where center_id = $1 and window_id = $3 and active)
+                  or exists(select 1 from staff where center_id = $1 and staff_id = $4 and active))
+             and not exists(select 1 from monthly_score m where m.center_id = $1 and m.month = $2
+                            and (m.window_id = $3 or m.staff_id = $4))
+           on conflict do nothing
+           returning not_assessed_id"#,
+        center_id.0,
+        month,
+        window_id,
+        staff_id,
+        reason,
+        actor.account_id.map(|v| v.0)
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    if inserted.is_none() {
+        return Ok(false);
+    }
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "not_assessed.create",
+            entity: "not_assessed",
+            entity_id: entity_id(month, entrant),
+            before: None,
+            after: Some(serde_json::json!({ "reason": reason })),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Removes the mark of `entrant` in `month`, if there is one (with its audit row). Called
+/// when the office takes a mark back, and when a score is written for the entrant.
+pub async fn unmark(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: CenterId,
+    month: &str,
+    entrant: Entrant,
+) -> sqlx::Result<bool> {
+    let (window_id, staff_id) = entrant.columns();
+    let removed = sqlx::query_scalar!(
+        "delete from not_assessed where center_id = $1 and month = $2
+           and (window_id = $3 or staff_id = $4) returning reason",
+        center_id.0,
+        month,
+        window_id,
+        staff_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(reason) = removed else {
+        return Ok(false);
+    };
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "not_assessed.delete",
+            entity: "not_assessed",
+            entity_id: entity_id(month, entrant),
+            before: Some(serde_json::json!({ "reason": reason })),
+            after: None,
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// As the score's audit rows name it: `2026-10 staff 34`.
+fn entity_id(month: &str, entrant: Entrant) -> String {
+    let kind = if entrant.is_staff() {
+        "staff"
+    } else {
+        "window"
+    };
+    format!("{month} {kind} {}", entrant.id())
+}
+
+/// The months among `months` in which `entrant` was marked not assessed, with the reasons.
+pub async fn reasons(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    entrant: Entrant,
+    months: &[String],
+) -> sqlx::Result<Vec<(String, String)>> {
+    let (window_id, staff_id) = entrant.columns();
+    Ok(sqlx::query!(
+        "select month, reason from not_assessed
+         where center_id = $1 and (window_id = $2 or staff_id = $3) and month = any($4)
+         order by month",
+        center_id.0,
+        window_id,
+        staff_id,
+        months
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.month, r.reason))
+    .collect())
+}
