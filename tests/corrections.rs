@@ -46,6 +46,7 @@ async fn window_candidates(app: &TestApp) -> (Vec<i64>, Vec<i64>) {
 }
 
 fn with_reason(mut fields: Vec<(String, String)>, reason: &str) -> Vec<(String, String)> {
+    fields.retain(|(k, _)| k != "reason");
     fields.push(("reason".into(), reason.into()));
     fields
 }

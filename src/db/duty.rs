@@ -61,7 +61,8 @@ pub async fn lock_duty(
     .collect())
 }
 
-/// Sets (or, with `None`, removes) one staff member's duty days, with its audit row.
+/// Sets (or, with `None`, removes) one staff member's duty days, with its audit row (and
+/// the reason, when one was given: a value that differs from the sum of its parts).
 #[allow(clippy::too_many_arguments)]
 pub async fn set_duty(
     conn: &mut PgConnection,
@@ -72,6 +73,7 @@ pub async fn set_duty(
     staff_id: StaffId,
     before: Option<i32>,
     after: Option<i32>,
+    reason: Option<&str>,
 ) -> sqlx::Result<()> {
     match after {
         Some(days) => {
@@ -113,8 +115,154 @@ pub async fn set_duty(
             entity: "duty_days",
             entity_id: format!("{code} staff {staff_id}"),
             before: before.map(|d| serde_json::json!({"days": d})),
-            after: after.map(|d| serde_json::json!({"days": d})),
+            after: after.map(|d| match reason {
+                Some(r) => serde_json::json!({"days": d, "reason": r}),
+                None => serde_json::json!({"days": d}),
+            }),
         },
     )
     .await
+}
+
+/// A staff member's duty days in a period as the sum of the shorter periods inside it
+/// (the quarters of a year, the months of a quarter) that have them recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parts {
+    pub sum: i32,
+    /// (period code, days) of each part used, in month order.
+    pub parts: Vec<(String, i32)>,
+    /// The months of the period no recorded part covers.
+    pub missing: Vec<String>,
+}
+
+impl Parts {
+    /// Every month is covered: the sum is the period's duty days.
+    pub fn complete(&self) -> bool {
+        self.missing.is_empty()
+    }
+}
+
+/// The parts of each staff member (by id) that has any, from the duty days recorded in
+/// the center's other periods whose months all lie inside `months`. The longest parts are
+/// taken first (a quarter before its months), none overlapping another.
+pub async fn parts(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    period_id: PeriodId,
+    months: &[String],
+) -> sqlx::Result<std::collections::HashMap<i64, Parts>> {
+    let rows = sqlx::query!(
+        r#"select p.code, p.months, d.staff_id, d.days
+           from duty_days d join period p on p.period_id = d.period_id
+           where d.center_id = $1 and p.period_id <> $2 and p.months <@ $3
+             and cardinality(p.months) < cardinality($3)
+           order by d.staff_id, cardinality(p.months) desc, p.code"#,
+        center_id.0,
+        period_id.0,
+        months
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut by_staff: std::collections::HashMap<i64, Vec<(String, Vec<String>, i32)>> =
+        std::collections::HashMap::new();
+    for r in rows {
+        by_staff
+            .entry(r.staff_id)
+            .or_default()
+            .push((r.code, r.months, r.days));
+    }
+    Ok(by_staff
+        .into_iter()
+        .map(|(id, recorded)| (id, sum_parts(months, recorded)))
+        .collect())
+}
+
+/// Picks non-overlapping parts, longest first (`recorded` comes sorted so), and sums them.
+fn sum_parts(months: &[String], recorded: Vec<(String, Vec<String>, i32)>) -> Parts {
+    let mut covered: Vec<&String> = Vec::new();
+    let mut parts = Vec::new();
+    for (code, part_months, days) in &recorded {
+        if part_months.iter().any(|m| covered.contains(&m)) {
+            continue;
+        }
+        covered.extend(part_months.iter());
+        parts.push((
+            part_months.first().cloned().unwrap_or_default(),
+            code.clone(),
+            *days,
+        ));
+    }
+    parts.sort();
+    Parts {
+        sum: parts.iter().map(|p| p.2).sum(),
+        parts: parts
+            .into_iter()
+            .map(|(_, code, days)| (code, days))
+            .collect(),
+        missing: months
+            .iter()
+            .filter(|m| !covered.contains(m))
+            .cloned()
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(list: &[&str]) -> Vec<String> {
+        list.iter().map(|m| m.to_string()).collect()
+    }
+
+    #[test]
+    fn a_year_sums_its_quarters_and_fills_a_gap_with_months() {
+        let year: Vec<String> = (1..=12).map(|m| format!("2026-{m:02}")).collect();
+        let recorded = vec![
+            (
+                "2026-Q1".to_string(),
+                ms(&["2026-01", "2026-02", "2026-03"]),
+                60,
+            ),
+            (
+                "2026-Q2".to_string(),
+                ms(&["2026-04", "2026-05", "2026-06"]),
+                58,
+            ),
+            (
+                "2026-Q3".to_string(),
+                ms(&["2026-07", "2026-08", "2026-09"]),
+                61,
+            ),
+            ("2026-01".to_string(), ms(&["2026-01"]), 20),
+            ("2026-10".to_string(), ms(&["2026-10"]), 21),
+            ("2026-11".to_string(), ms(&["2026-11"]), 19),
+        ];
+        let p = sum_parts(&year, recorded);
+        assert_eq!(p.sum, 60 + 58 + 61 + 21 + 19);
+        assert_eq!(
+            p.parts,
+            vec![
+                ("2026-Q1".to_string(), 60),
+                ("2026-Q2".to_string(), 58),
+                ("2026-Q3".to_string(), 61),
+                ("2026-10".to_string(), 21),
+                ("2026-11".to_string(), 19),
+            ]
+        );
+        assert_eq!(p.missing, ms(&["2026-12"]));
+        assert!(!p.complete());
+    }
+
+    #[test]
+    fn a_quarter_of_three_recorded_months_is_complete() {
+        let q = ms(&["2026-04", "2026-05", "2026-06"]);
+        let recorded = vec![
+            ("2026-04".to_string(), ms(&["2026-04"]), 22),
+            ("2026-05".to_string(), ms(&["2026-05"]), 19),
+            ("2026-06".to_string(), ms(&["2026-06"]), 21),
+        ];
+        let p = sum_parts(&q, recorded);
+        assert_eq!((p.sum, p.complete()), (62, true));
+    }
 }

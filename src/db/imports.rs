@@ -1,7 +1,7 @@
 //! Score sheets uploaded from Excel: the entrants' keys as a sheet names them, and the
 //! batch that carries a preview to its confirmation.
 
-use crate::domain::ids::{AccountId, CenterId};
+use crate::domain::ids::{AccountId, CenterId, PeriodId};
 use crate::scoring::Kind;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
@@ -96,7 +96,7 @@ pub async fn lock(
 ) -> sqlx::Result<Option<Batch>> {
     let row = sqlx::query!(
         "select kind, month, changes, applied_at from import_batch
-         where import_batch_id = $1 and center_id = $2 and created_by = $3 and kind <> 'roster'
+         where import_batch_id = $1 and center_id = $2 and created_by = $3 and kind in ('window_scores', 'staff_scores')
            and created_at > now() - interval '12 hours'
          for update",
         batch_id,
@@ -116,6 +116,53 @@ pub async fn lock(
             changes: serde_json::from_value(r.changes).ok()?,
             applied: r.applied_at.is_some(),
         })
+    }))
+}
+
+/// A batch of a period's duty days (`Change` in days), between preview and confirmation.
+pub async fn create_duty(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    account_id: AccountId,
+    period_id: PeriodId,
+    file_name: &str,
+    changes: &[Change],
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        "insert into import_batch (center_id, kind, period_id, file_name, changes, created_by)
+         values ($1, 'duty_days', $2, $3, $4, $5) returning import_batch_id",
+        center_id.0,
+        period_id.0,
+        file_name,
+        serde_json::to_value(changes).expect("changes serialise"),
+        account_id.0
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// The uploader's own recent duty-days batch, locked for its confirmation: its period's
+/// code, its changes, and whether it was applied already.
+pub async fn lock_duty(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    account_id: AccountId,
+    batch_id: i64,
+) -> sqlx::Result<Option<(String, Vec<Change>, bool)>> {
+    let row = sqlx::query!(
+        "select p.code, b.changes, b.applied_at from import_batch b join period p on p.period_id = b.period_id
+         where b.import_batch_id = $1 and b.center_id = $2 and b.created_by = $3 and b.kind = 'duty_days'
+           and b.created_at > now() - interval '12 hours'
+         for update of b",
+        batch_id,
+        center_id.0,
+        account_id.0
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.and_then(|r| {
+        let changes = serde_json::from_value(r.changes).ok()?;
+        Some((r.code, changes, r.applied_at.is_some()))
     }))
 }
 

@@ -6,6 +6,15 @@ use std::collections::BTreeMap;
 
 use super::form::FormData;
 
+/// A grid shown again after a refused save: every cell as typed (with what is wrong with
+/// it), and the reason typed below the grid with what is wrong with that.
+#[derive(Default)]
+pub struct Typed<'a> {
+    pub cells: Option<&'a BTreeMap<i64, (String, Option<String>)>>,
+    pub reason: String,
+    pub reason_error: Option<String>,
+}
+
 /// Shown when the hidden fields of a grid are missing or forged.
 pub const STALE: &str = "页面内容不完整或已过期，请刷新页面后重新录入。";
 

@@ -84,6 +84,12 @@ impl Layout {
             Some("leader_kept") => Some(
                 "组长账号未停用：组长不能空缺。如需更换组长，请先在新组长的账号中勾选“组长”（评选进行中不能更换），再停用原账号。",
             ),
+            Some("imported_duty") => {
+                Some("导入完成：表格中的在岗天数已全部保存，每一条都记入了操作日志。")
+            }
+            Some("duty_summed") => Some(
+                "已按各季度（月）的合计填入在岗天数，每一条都记入了操作日志；如有不同，可逐人修改并说明理由。",
+            ),
             Some("not_assessed_saved") => Some("未参加考核的原因已登记，并记入操作日志。"),
             Some("not_assessed_removed") => Some("已撤销该对象的未参加考核登记。"),
             Some("incomplete") => Some(

@@ -296,20 +296,22 @@ pub async fn count(pool: &PgPool, sql: &str) -> i64 {
 }
 
 impl Page {
-    /// Every named input of the form matching `selector`, as a browser would submit it
-    /// (the CSRF token included).
+    /// Every named input and text area of the form matching `selector`, as a browser would
+    /// submit it (the CSRF token included).
     pub fn form_fields(&self, selector: &str) -> Vec<(String, String)> {
         let doc = self.html();
         let form = doc
             .select(&Selector::parse(selector).expect("selector"))
             .next()
             .expect("form present");
-        form.select(&Selector::parse("input[name]").unwrap())
+        form.select(&Selector::parse("input[name], textarea[name]").unwrap())
             .map(|i| {
-                (
-                    i.value().attr("name").unwrap().to_string(),
-                    i.value().attr("value").unwrap_or("").to_string(),
-                )
+                let value = if i.value().name() == "textarea" {
+                    i.text().collect()
+                } else {
+                    i.value().attr("value").unwrap_or("").to_string()
+                };
+                (i.value().attr("name").unwrap().to_string(), value)
             })
             .collect()
     }

@@ -128,37 +128,56 @@ pub struct RowView {
 }
 
 #[derive(Template)]
-#[template(path = "imports/scores.html")]
-struct ImportPage {
-    layout: Layout,
-    month_label: String,
-    what: &'static str,
-    grid_url: String,
-    template_url: String,
-    action: String,
-    error: Option<String>,
-    file_name: String,
+#[template(path = "imports/sheet.html")]
+pub(super) struct ImportPage {
+    pub layout: Layout,
+    /// The page's heading, e.g. 2026年10月 窗口考核 从 Excel 导入.
+    pub heading: String,
+    /// The grid the import feeds, as the crumb names it.
+    pub crumb: String,
+    /// The first step: the sheet to download, and what it holds.
+    pub template_label: String,
+    pub template_note: String,
+    /// The second step: what to fill in.
+    pub fill_note: String,
+    /// The column read, e.g. 分数.
+    pub value_title: &'static str,
+    /// What is saved, counted: 个分数, 名工作人员的在岗天数.
+    pub unit: &'static str,
+    pub grid_url: String,
+    pub template_url: String,
+    pub action: String,
+    pub error: Option<String>,
+    pub file_name: String,
     /// The preview, once a file was read.
-    previewed: bool,
-    rows: Vec<RowView>,
-    hidden_rows: usize,
-    changes: usize,
-    unchanged: usize,
-    skipped: usize,
-    errors: usize,
-    confirm_action: String,
+    pub previewed: bool,
+    pub rows: Vec<RowView>,
+    pub hidden_rows: usize,
+    pub changes: usize,
+    pub unchanged: usize,
+    pub skipped: usize,
+    pub errors: usize,
+    pub confirm_action: String,
+    /// Rows that need a reason to be confirmed (duty days that differ from a sum of parts).
+    pub reason_needed: usize,
+    pub reason_error: Option<String>,
 }
 
 fn empty_page(user: &CurrentUser, month: &str, kind: Kind) -> ImportPage {
     let q = format!("tab={}", kind.tab());
+    let heading = format!("{} {}考核 从 Excel 导入", month_label(month), kind.noun());
     ImportPage {
-        layout: Layout::new(
-            format!("{} {}考核 从 Excel 导入", month_label(month), kind.noun()),
-            Some(user),
-            urls::SCORES,
+        layout: Layout::new(heading.clone(), Some(user), urls::SCORES),
+        heading,
+        crumb: format!("{} 月度考核", month_label(month)),
+        template_label: format!("下载本月{}考核表（Excel）", kind.noun()),
+        template_note: format!(
+            "表中已列出本中心所有在用{}和本月已录的分数。",
+            kind.noun()
         ),
-        month_label: month_label(month),
-        what: kind.noun(),
+        fill_note: "在 Excel 或 WPS 中只填写“分数”一列（百分制，最多两位小数），其他列不要改动；保存为 .xlsx（也可另存为 CSV）。".into(),
+        value_title: "分数",
+        unit: "个分数",
         grid_url: format!("{}?{q}", urls::scores(month)),
         template_url: format!("{}/export.xlsx?{q}", urls::scores(month)),
         action: format!("/imports/scores/{month}?{q}"),
@@ -172,6 +191,8 @@ fn empty_page(user: &CurrentUser, month: &str, kind: Kind) -> ImportPage {
         skipped: 0,
         errors: 0,
         confirm_action: String::new(),
+        reason_needed: 0,
+        reason_error: None,
     }
 }
 
@@ -207,6 +228,20 @@ fn locked_message(month: &str, codes: &[String]) -> String {
     )
 }
 
+/// The column a sheet import reads besides the key: its title, how a cell is read
+/// (`Ok(None)` when empty) and how a value is shown.
+pub(super) struct ValueColumn {
+    pub title: &'static str,
+    pub parse: fn(&Cell) -> Result<Option<i32>, String>,
+    pub show: fn(i32) -> String,
+}
+
+const SCORE_COLUMN: ValueColumn = ValueColumn {
+    title: "分数",
+    parse: score_of,
+    show: |h| Fixed2(i64::from(h)).to_string(),
+};
+
 /// A score cell: `Ok(None)` when empty.
 fn score_of(cell: &Cell) -> Result<Option<i32>, String> {
     match cell {
@@ -226,20 +261,23 @@ fn score_of(cell: &Cell) -> Result<Option<i32>, String> {
 }
 
 /// The outcome of every row, and the changes to keep for the confirmation.
-struct Preview {
-    rows: Vec<RowView>,
-    changes: Vec<Change>,
-    unchanged: usize,
-    skipped: usize,
-    errors: usize,
+pub(super) struct Preview {
+    pub rows: Vec<RowView>,
+    pub changes: Vec<Change>,
+    pub unchanged: usize,
+    pub skipped: usize,
+    pub errors: usize,
 }
 
-fn preview(
+/// What every row of `sheet` would do to the values `current` (by id, with versions).
+pub(super) fn preview(
     sheet: &[Vec<Cell>],
     kind: Kind,
+    column: &ValueColumn,
     keyed: &[db::imports::Keyed],
     current: &HashMap<i64, (Option<i32>, i32)>,
 ) -> Result<Preview, String> {
+    let value_title = column.title;
     let key_title = if kind == Kind::Staff {
         "工号"
     } else {
@@ -249,12 +287,12 @@ fn preview(
     let found = sheet.iter().take(5).enumerate().find_map(|(i, row)| {
         let titles: Vec<String> = row.iter().map(Cell::text).collect();
         let key = titles.iter().position(|t| t == key_title)?;
-        let score = titles.iter().position(|t| t.starts_with("分数"))?;
+        let score = titles.iter().position(|t| t.starts_with(value_title))?;
         Some((i, key, score))
     });
     let Some((head, key_col, score_col)) = found else {
         return Err(format!(
-            "找不到表头：表格前几行中应有“{key_title}”和“分数”两列。请下载本页的模板，在模板中填写分数后上传。"
+            "找不到表头：表格前几行中应有“{key_title}”和“{value_title}”两列。请下载本页的模板，在模板中填写{value_title}后上传。"
         ));
     };
     let by_key: HashMap<&str, &db::imports::Keyed> =
@@ -299,25 +337,23 @@ fn preview(
             seen.insert(key.clone(), line);
             view.label = format!("{} {}", k.name, k.detail);
             let (now, version) = current.get(&k.id).copied().unwrap_or((None, 0));
-            view.before = now
-                .map(|h| Fixed2(i64::from(h)).to_string())
-                .unwrap_or_default();
-            match score_of(&score) {
+            view.before = now.map(column.show).unwrap_or_default();
+            match (column.parse)(&score) {
                 Err(msg) => fail(&mut view, msg),
                 Ok(None) => {
                     view.status = "跳过";
                     view.class = "muted";
-                    view.message = "未填分数".into();
+                    view.message = format!("未填{value_title}");
                 }
                 Ok(Some(h)) if Some(h) == now => {
                     view.status = "无变化";
                     view.class = "muted";
-                    view.after = Fixed2(i64::from(h)).to_string();
+                    view.after = (column.show)(h);
                 }
                 Ok(Some(h)) => {
                     view.status = if now.is_some() { "修改" } else { "新增" };
                     view.class = "ok";
-                    view.after = Fixed2(i64::from(h)).to_string();
+                    view.after = (column.show)(h);
                     out.changes.push(Change {
                         id: k.id,
                         before: now,
@@ -347,6 +383,50 @@ fn preview(
 /// At most this many rows are listed (errors and changes first).
 const SHOWN: usize = 500;
 
+impl ImportPage {
+    /// The page with the preview of a file read (its confirmation action already set when
+    /// there is something to confirm): 200 when it can be confirmed, 422 when it has errors.
+    pub(super) fn with_preview(mut self, p: Preview) -> Response {
+        self.previewed = true;
+        self.changes = p.changes.len();
+        self.unchanged = p.unchanged;
+        self.skipped = p.skipped;
+        self.errors = p.errors;
+        // Errors first, then changes, then the rest, each in file order.
+        let mut rows = p.rows;
+        rows.sort_by_key(|r| match r.class {
+            "error" => 0,
+            "ok" => 1,
+            _ => 2,
+        });
+        self.hidden_rows = rows.len().saturating_sub(SHOWN);
+        rows.truncate(SHOWN);
+        self.rows = rows;
+        page::ok_or_invalid(p.errors == 0, &self)
+    }
+}
+
+/// The uploaded file's name and its first sheet, or its name and why it cannot be read.
+pub(super) async fn read_sheet(
+    headers: &HeaderMap,
+    body: Bytes,
+) -> AppResult<Result<(String, Vec<Vec<Cell>>), (String, String)>> {
+    let Some(file) = crate::http::form::uploaded_file(headers, body, "file").await else {
+        return Ok(Err((
+            String::new(),
+            "没有收到文件：请点“选择文件”选好表格后再上传。".into(),
+        )));
+    };
+    let data = file.data;
+    let read = tokio::task::spawn_blocking(move || sheets::read(&data))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(match read {
+        Ok(sheet) => Ok((file.name, sheet)),
+        Err(e) => Err((file.name, e.message())),
+    })
+}
+
 async fn upload(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -364,21 +444,15 @@ async fn upload(
         p.error = Some(msg);
         page::invalid(&p)
     };
-    let file = crate::http::form::uploaded_file(&headers, body, "file").await;
-    let Some(file) = file else {
-        return Ok(refuse(
-            page_,
-            "没有收到文件：请点“选择文件”选好表格后再上传。".into(),
-        ));
-    };
-    page_.file_name = file.name;
-    let data = file.data;
-    let read = tokio::task::spawn_blocking(move || sheets::read(&data))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let sheet = match read {
-        Ok(s) => s,
-        Err(e) => return Ok(refuse(page_, e.message())),
+    let sheet = match read_sheet(&headers, body).await? {
+        Ok((name, sheet)) => {
+            page_.file_name = name;
+            sheet
+        }
+        Err((name, msg)) => {
+            page_.file_name = name;
+            return Ok(refuse(page_, msg));
+        }
     };
     let mut conn = state.db.acquire().await?;
     let locked = db::period::locking_periods(&mut conn, user.center_id, &month).await?;
@@ -394,15 +468,10 @@ async fn upload(
     .into_iter()
     .map(|r| (r.id, (r.score, r.version)))
     .collect();
-    let p = match preview(&sheet, kind, &keyed, &current) {
+    let p = match preview(&sheet, kind, &SCORE_COLUMN, &keyed, &current) {
         Ok(p) => p,
         Err(msg) => return Ok(refuse(page_, msg)),
     };
-    page_.previewed = true;
-    page_.changes = p.changes.len();
-    page_.unchanged = p.unchanged;
-    page_.skipped = p.skipped;
-    page_.errors = p.errors;
     if p.errors == 0 && !p.changes.is_empty() {
         let id = db::imports::create(
             &mut conn,
@@ -416,17 +485,7 @@ async fn upload(
         .await?;
         page_.confirm_action = format!("/imports/batches/{id}");
     }
-    // Errors first, then changes, then the rest, each in file order.
-    let mut rows = p.rows;
-    rows.sort_by_key(|r| match r.class {
-        "error" => 0,
-        "ok" => 1,
-        _ => 2,
-    });
-    page_.hidden_rows = rows.len().saturating_sub(SHOWN);
-    rows.truncate(SHOWN);
-    page_.rows = rows;
-    Ok(page::ok_or_invalid(p.errors == 0, &page_))
+    Ok(page_.with_preview(p))
 }
 
 // ----------------------------------------------------------------------------------------

@@ -1,17 +1,27 @@
-//! Duty days (在岗天数)
+//! Duty days (在岗天数): typed on a keyboard grid, or, for a quarter or a year, summed from
+//! the shorter periods inside it that have them (a year's quarters, a quarter's months).
+//! A value that differs from a complete sum needs a reason, kept in the audit log.
+
+use std::collections::HashMap;
 
 use crate::db;
+use crate::db::duty::Parts;
 use crate::domain::ids::{StaffId, WindowId};
-use crate::domain::period::period_label as label_of;
+use crate::domain::period::{month_label, period_label as label_of};
+use crate::domain::text;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::{CurrentUser, PeriodCtx};
-use crate::http::form::FormData;
+use crate::http::form::{FieldError, FormData};
+use crate::http::grid::{self, Typed};
 use crate::http::page::{self, Layout};
 use crate::http::urls;
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
+
+/// What the audit log says of a value written by "按合计填入".
+const SUMMED: &str = "按本周期内各季度（月）已登记的在岗天数合计填入";
 
 #[derive(Template)]
 #[template(path = "periods/duty_days.html")]
@@ -25,6 +35,13 @@ struct DutyPage {
     filled: usize,
     min_days: String,
     locked: bool,
+    /// The period spans shorter periods whose duty days can be summed.
+    summable: bool,
+    /// Staff without duty days whose parts cover the whole period.
+    fillable: usize,
+    import_url: String,
+    reason: String,
+    reason_error: Option<String>,
     messages: Vec<String>,
 }
 
@@ -34,12 +51,82 @@ fn window_filter(query: Option<&str>) -> Option<i64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// A short name of a part inside its year: 第一季度, 10月.
+fn part_label(code: &str) -> String {
+    let full = label_of(code);
+    match full.split_once('年') {
+        Some((_, rest)) if !rest.is_empty() => rest.to_string(),
+        _ => full,
+    }
+}
+
+/// The note under a staff member's row: the sum and what it is made of.
+pub fn describe(parts: &Parts) -> String {
+    let list: Vec<String> = parts
+        .parts
+        .iter()
+        .map(|(code, days)| format!("{} {days}", part_label(code)))
+        .collect();
+    if parts.complete() {
+        format!("合计 {} 天（{}）", parts.sum, list.join("、"))
+    } else {
+        let missing: Vec<String> = parts.missing.iter().map(|m| month_label(m)).collect();
+        format!(
+            "已登记部分合计 {} 天（{}），缺 {}",
+            parts.sum,
+            list.join("、"),
+            missing.join("、")
+        )
+    }
+}
+
+/// The reason typed for days that differ from their sums: checked whenever typed, required
+/// when `differing` rows need it, and missing only from a form that does not show it
+/// (`shown`: false). `Err` holds the page's message and the field's.
+pub fn difference_reason(
+    form: &FormData,
+    differing: usize,
+    shown: bool,
+) -> Result<Option<String>, (String, String)> {
+    let read = match form.raw("reason") {
+        Err(FieldError::Missing) if !shown => Err(FieldError::Text(text::TextError::Empty)),
+        Err(e) => Err(e),
+        Ok(typed) => text::paragraph(typed, 500).map_err(FieldError::Text),
+    };
+    let message = match read {
+        Ok(r) => return Ok(Some(r)),
+        Err(FieldError::Text(text::TextError::Empty)) if differing == 0 => return Ok(None),
+        Err(e) => e.message(),
+    };
+    Err((
+        if differing > 0 {
+            format!(
+                "有 {differing} 名工作人员的在岗天数与各季度（月）合计不同：请在“与合计不同的理由”中说明（{message}）。尚未保存任何数据。"
+            )
+        } else {
+            format!("与合计不同的理由：{message}。尚未保存任何数据。")
+        },
+        message,
+    ))
+}
+
+async fn parts_of(
+    conn: &mut sqlx::PgConnection,
+    user: &CurrentUser,
+    p: &db::period::PeriodRow,
+) -> sqlx::Result<HashMap<i64, Parts>> {
+    if p.months.len() < 2 {
+        return Ok(HashMap::new());
+    }
+    db::duty::parts(conn, user.center_id, p.period_id, &p.months).await
+}
+
 async fn render_duty(
     state: &AppState,
     user: &CurrentUser,
     p: &db::period::PeriodRow,
     window: Option<i64>,
-    typed: Option<&std::collections::BTreeMap<i64, (String, Option<String>)>>,
+    typed: Typed<'_>,
     messages: Vec<String>,
     notice: Option<&FormData>,
 ) -> AppResult<Response> {
@@ -47,13 +134,18 @@ async fn render_duty(
     let rows =
         db::duty::duty_grid(&mut conn, user.center_id, p.period_id, window.map(WindowId)).await?;
     let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
+    let parts = parts_of(&mut conn, user, p).await?;
     drop(conn);
     let filled = rows.iter().filter(|r| r.score.is_some()).count();
+    let fillable = rows
+        .iter()
+        .filter(|r| r.score.is_none() && parts.get(&r.id).is_some_and(Parts::complete))
+        .count();
     let cells = rows
         .into_iter()
         .map(|r| {
             let shown = r.score.map(|d| d.to_string()).unwrap_or_default();
-            let (value, error) = match typed.and_then(|t| t.get(&r.id)) {
+            let (value, error) = match typed.cells.and_then(|t| t.get(&r.id)) {
                 Some((v, e)) => (v.clone(), e.clone()),
                 None => (shown.clone(), None),
             };
@@ -65,7 +157,7 @@ async fn render_duty(
                 original: shown,
                 version: r.version,
                 error,
-                note: r.note,
+                note: parts.get(&r.id).map(describe),
             }
         })
         .collect();
@@ -91,6 +183,11 @@ async fn render_duty(
         filled,
         min_days: p.rules.min_duty_days.to_string(),
         locked: p.phase.scores_locked(),
+        summable: p.months.len() > 1,
+        fillable,
+        import_url: format!("/imports/duty-days/{}", p.code),
+        reason: typed.reason,
+        reason_error: typed.reason_error,
         messages: messages.clone(),
     };
     Ok(page::ok_or_invalid(messages.is_empty(), &page))
@@ -110,7 +207,7 @@ pub(super) async fn duty_page(
         &user,
         &p,
         window_filter(q.as_deref()),
-        None,
+        Typed::default(),
         Vec::new(),
         Some(&notice),
     )
@@ -129,29 +226,45 @@ pub(super) async fn duty_save(
         actor,
     } = ctx;
     let window = window_filter(q.as_deref());
-    let back = format!(
-        "{}/duty-days?{}notice=saved",
-        urls::period(&p.code),
-        window.map(|w| format!("window={w}&")).unwrap_or_default()
-    );
-    let cells = match crate::http::grid::read_cells(&form, crate::domain::text::days) {
-        Ok(c) => c,
-        Err(msg) => return render_duty(&state, &user, &p, window, None, vec![msg], None).await,
+    let back = |notice: &str| {
+        format!(
+            "{}/duty-days?{}notice={notice}",
+            urls::period(&p.code),
+            window.map(|w| format!("window={w}&")).unwrap_or_default()
+        )
+    };
+    let fill = form.first_utf8("fill").is_some();
+    let cells = if fill {
+        Default::default()
+    } else {
+        match grid::read_cells(&form, text::days) {
+            Ok(c) => c,
+            Err(msg) => {
+                return render_duty(&state, &user, &p, window, Typed::default(), vec![msg], None)
+                    .await;
+            }
+        }
     };
     // The grid again, with everything typed and why nothing was saved.
-    let typed = crate::http::grid::typed(&cells);
-    let again = async |messages: Vec<String>| {
-        render_duty(&state, &user, &p, window, Some(&typed), messages, None).await
+    let typed_cells = grid::typed(&cells);
+    let typed_reason = form.echo("reason");
+    let again = async |messages: Vec<String>, reason_error: Option<String>| {
+        let typed = Typed {
+            cells: Some(&typed_cells),
+            reason: typed_reason.clone(),
+            reason_error,
+        };
+        render_duty(&state, &user, &p, window, typed, messages, None).await
     };
-    let bad = crate::http::grid::bad(&cells);
+    let bad = grid::bad(&cells);
     if bad > 0 {
         let msg =
             format!("有 {bad} 项在岗天数需要修改：应为 0 到 366 之间的整数。尚未保存任何数据。");
-        return again(vec![msg]).await;
+        return again(vec![msg], None).await;
     }
-    let changed = crate::http::grid::changed(&cells);
-    if changed.is_empty() {
-        return Ok(Redirect::to(&back).into_response());
+    let changed = grid::changed(&cells);
+    if changed.is_empty() && !fill {
+        return Ok(Redirect::to(&back("saved")).into_response());
     }
     let mut tx = state.db.begin().await?;
     let phase = db::period::lock_phase(&mut tx, user.center_id, p.period_id)
@@ -163,31 +276,73 @@ pub(super) async fn duty_save(
             "{}已确认候选对象，在岗天数已锁定。尚未保存任何数据。",
             label_of(&p.code)
         );
-        return again(vec![msg]).await;
+        return again(vec![msg], None).await;
     }
     db::advisory_lock(&mut tx, &format!("duty {}", p.period_id)).await?;
+    let parts = parts_of(&mut tx, &user, &p).await?;
+    if fill {
+        // Every active staff member without duty days whose parts cover the period.
+        let rows = db::duty::duty_grid(&mut tx, user.center_id, p.period_id, None).await?;
+        let mut n = 0;
+        for r in rows.iter().filter(|r| r.score.is_none()) {
+            if let Some(part) = parts.get(&r.id).filter(|x| x.complete()) {
+                db::duty::set_duty(
+                    &mut tx,
+                    &actor,
+                    user.center_id,
+                    p.period_id,
+                    &p.code,
+                    StaffId(r.id),
+                    None,
+                    Some(part.sum),
+                    Some(SUMMED),
+                )
+                .await?;
+                n += 1;
+            }
+        }
+        tx.commit().await?;
+        return Ok(
+            Redirect::to(&back(if n > 0 { "duty_summed" } else { "saved" })).into_response(),
+        );
+    }
     let ids: Vec<i64> = changed.iter().map(|c| c.0).collect();
     let current = db::duty::lock_duty(&mut tx, user.center_id, p.period_id, &ids)
         .await?
         .into_iter()
         .map(|(id, days, version, by)| (id, (days, version, by)))
         .collect();
-    let writes = match crate::http::grid::plan(&changed, &current) {
-        crate::http::grid::Plan::Write(w) => w,
-        crate::http::grid::Plan::Unknown => {
+    let writes = match grid::plan(&changed, &current) {
+        grid::Plan::Write(w) => w,
+        grid::Plan::Unknown => {
             drop(tx);
-            return again(vec![crate::http::grid::STALE.to_string()]).await;
+            return again(vec![grid::STALE.to_string()], None).await;
         }
-        crate::http::grid::Plan::Conflicts(conflicts) => {
+        grid::Plan::Conflicts(conflicts) => {
             drop(tx);
             let msg = format!(
                 "有 {} 名工作人员的在岗天数在您打开本页后已被他人修改，为避免覆盖，本次未保存任何数据。确认您填写的无误后再次保存即以您填写的为准。",
                 conflicts.len()
             );
-            return again(vec![msg]).await;
+            return again(vec![msg], None).await;
+        }
+    };
+    // A value that is not the sum of complete parts is written only with a reason.
+    let differs = |id: i64, after: Option<i32>| {
+        parts
+            .get(&id)
+            .is_some_and(|x| x.complete() && after.is_some_and(|d| d != x.sum))
+    };
+    let differing = writes.iter().filter(|(id, _, a)| differs(*id, *a)).count();
+    let reason = match difference_reason(&form, differing, p.months.len() > 1) {
+        Ok(r) => r,
+        Err((msg, e)) => {
+            drop(tx);
+            return again(vec![msg], Some(e)).await;
         }
     };
     for (id, before, after) in writes {
+        let why = reason.as_deref().filter(|_| differs(id, after));
         db::duty::set_duty(
             &mut tx,
             &actor,
@@ -197,9 +352,10 @@ pub(super) async fn duty_save(
             StaffId(id),
             before,
             after,
+            why,
         )
         .await?;
     }
     tx.commit().await?;
-    Ok(Redirect::to(&back).into_response())
+    Ok(Redirect::to(&back("saved")).into_response())
 }

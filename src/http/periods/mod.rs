@@ -19,7 +19,7 @@ use crate::scoring::RulesInput;
 
 mod candidates;
 mod corrections;
-mod duty_days;
+pub(crate) mod duty_days;
 mod phase;
 pub(crate) mod turnout;
 mod veto_form;

@@ -13,6 +13,7 @@ use super::AppState;
 use super::error::{AppError, AppResult};
 use super::extract::CurrentUser;
 use super::form::FormData;
+use super::grid::Typed;
 use super::page::{self, Choice, Layout, choices};
 use super::routes::{Access, Routes, SUPERVISION};
 use super::urls;
@@ -145,14 +146,6 @@ pub struct CorrectionView {
     pub reason: String,
     pub periods: String,
     pub by: String,
-}
-
-/// What was typed besides the cells: the correction's reason, and what is wrong with it.
-#[derive(Default)]
-struct Typed<'a> {
-    cells: Option<&'a BTreeMap<i64, (String, Option<String>)>>,
-    reason: String,
-    reason_error: Option<String>,
 }
 
 fn show(h: Option<i32>) -> String {

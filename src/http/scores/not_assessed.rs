@@ -61,13 +61,13 @@ struct NotAssessedPage {
 }
 
 /// What was typed, by entrant key (`w12`, `s34`): the text and what is wrong with it.
-type Typed = BTreeMap<String, (String, Option<String>)>;
+type TypedReasons = BTreeMap<String, (String, Option<String>)>;
 
 async fn render(
     state: &AppState,
     user: &CurrentUser,
     month: &str,
-    typed: &Typed,
+    typed: &TypedReasons,
     messages: Vec<String>,
     notice: Option<&FormData>,
 ) -> AppResult<Response> {
@@ -149,12 +149,20 @@ pub(super) async fn page(
         return Err(AppError::NotFound);
     }
     let q = FormData::parse_query(query.as_deref().unwrap_or(""));
-    render(&state, &user, &month, &Typed::new(), Vec::new(), Some(&q)).await
+    render(
+        &state,
+        &user,
+        &month,
+        &TypedReasons::new(),
+        Vec::new(),
+        Some(&q),
+    )
+    .await
 }
 
 /// The reasons typed, each checked; `Err` when any is wrong (every typed value kept).
-fn read_reasons(form: &FormData) -> Result<Vec<(Entrant, String)>, Typed> {
-    let mut typed = Typed::new();
+fn read_reasons(form: &FormData) -> Result<Vec<(Entrant, String)>, TypedReasons> {
+    let mut typed = TypedReasons::new();
     let mut marks = Vec::new();
     let mut bad = false;
     for name in form.names() {
@@ -203,7 +211,7 @@ pub(super) async fn save(
         (Some(_), _) => Vec::new(),
         (None, Ok(marks)) if marks.is_empty() => {
             let msg = "请至少为一个对象填写未参加考核的原因。尚未登记任何原因。".to_string();
-            return render(&state, &user, &month, &Typed::new(), vec![msg], None).await;
+            return render(&state, &user, &month, &TypedReasons::new(), vec![msg], None).await;
         }
         (None, Ok(marks)) => marks,
         (None, Err(typed)) => {
@@ -211,7 +219,7 @@ pub(super) async fn save(
             return render(&state, &user, &month, &typed, vec![msg], None).await;
         }
     };
-    let typed: Typed = marks
+    let typed: TypedReasons = marks
         .iter()
         .map(|(e, r)| (e.choice_value(), (r.clone(), None)))
         .collect();
