@@ -253,24 +253,7 @@ pub async fn missing(
     let mut windows_without_score = Vec::new();
     let mut staff_without_score = Vec::new();
     for month in months {
-        let w = sqlx::query_scalar!(
-            r#"select count(*) as "n!" from service_window w where w.center_id = $1 and w.active
-               and not exists (select 1 from monthly_score m where m.window_id = w.window_id and m.month = $2)
-               and not exists (select 1 from not_assessed n where n.window_id = w.window_id and n.month = $2)"#,
-            center_id.0,
-            month
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-        let s = sqlx::query_scalar!(
-            r#"select count(*) as "n!" from staff s where s.center_id = $1 and s.active
-               and not exists (select 1 from monthly_score m where m.staff_id = s.staff_id and m.month = $2)
-               and not exists (select 1 from not_assessed n where n.staff_id = s.staff_id and n.month = $2)"#,
-            center_id.0,
-            month
-        )
-        .fetch_one(&mut *conn)
-        .await?;
+        let (w, s) = month_gaps(conn, center_id, month).await?;
         windows_without_score.push((month.clone(), w));
         staff_without_score.push((month.clone(), s));
     }
@@ -287,6 +270,34 @@ pub async fn missing(
         staff_without_score,
         staff_without_duty_days,
     })
+}
+
+/// How many active windows and staff of the center have neither a score nor a "not
+/// assessed" mark for `month`: (windows, staff). Both 0: the month is complete.
+pub async fn month_gaps(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    month: &str,
+) -> sqlx::Result<(i64, i64)> {
+    let w = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from service_window w where w.center_id = $1 and w.active
+           and not exists (select 1 from monthly_score m where m.window_id = w.window_id and m.month = $2)
+           and not exists (select 1 from not_assessed n where n.window_id = w.window_id and n.month = $2)"#,
+        center_id.0,
+        month
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let s = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from staff s where s.center_id = $1 and s.active
+           and not exists (select 1 from monthly_score m where m.staff_id = s.staff_id and m.month = $2)
+           and not exists (select 1 from not_assessed n where n.staff_id = s.staff_id and n.month = $2)"#,
+        center_id.0,
+        month
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((w, s))
 }
 
 /// Whether another period of the center is in `phase` (one rating round at a time, as the

@@ -15,6 +15,8 @@ pub struct SchemeRow {
     /// The titles the scheme awards (文明服务窗口 / 文明服务标兵, …).
     pub window_title: String,
     pub staff_title: String,
+    /// The center runs it: periods of its kind open with it.
+    pub active: bool,
 }
 
 /// Creates the default schemes (quarterly, monthly, annual) a center does not have yet.
@@ -74,7 +76,7 @@ pub async fn schemes_for(
 ) -> sqlx::Result<Vec<SchemeRow>> {
     sqlx::query_as!(
         SchemeRow,
-        r#"select scheme_id, name, period_kind as "period_kind: PeriodKind", rules, window_title, staff_title from scheme
+        r#"select scheme_id, name, period_kind as "period_kind: PeriodKind", rules, window_title, staff_title, active from scheme
          where center_id = $1 and period_kind = $2 and active order by scheme_id"#,
         center_id.0,
         kind.as_str()
@@ -87,11 +89,51 @@ pub async fn schemes_for(
 pub async fn schemes(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Vec<SchemeRow>> {
     sqlx::query_as!(
         SchemeRow,
-        r#"select scheme_id, name, period_kind as "period_kind: PeriodKind", rules, window_title, staff_title from scheme where center_id = $1 order by scheme_id"#,
+        r#"select scheme_id, name, period_kind as "period_kind: PeriodKind", rules, window_title, staff_title, active from scheme where center_id = $1 order by scheme_id"#,
         center_id.0
     )
     .fetch_all(conn)
     .await
+}
+
+/// Starts or stops using a scheme (the center runs the schemes that are active); `false`
+/// when the center has no such scheme or it already is so.
+pub async fn set_active(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: CenterId,
+    scheme_id: SchemeId,
+    active: bool,
+) -> sqlx::Result<bool> {
+    let changed = sqlx::query_scalar!(
+        "update scheme set active = $3, updated_at = now()
+         where center_id = $1 and scheme_id = $2 and active <> $3 returning name",
+        center_id.0,
+        scheme_id.0,
+        active
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(name) = changed else {
+        return Ok(false);
+    };
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: if active {
+                "scheme.enable"
+            } else {
+                "scheme.disable"
+            },
+            entity: "scheme",
+            entity_id: scheme_id.to_string(),
+            before: Some(serde_json::json!({ "name": name, "active": !active })),
+            after: Some(serde_json::json!({ "name": name, "active": active })),
+        },
+    )
+    .await?;
+    Ok(true)
 }
 
 /// Replaces a scheme's rules (checked by the caller with the scoring module). Periods

@@ -328,3 +328,29 @@ mod tests {
         assert!(Phase::Voting.scores_locked() && !Phase::Candidates.scores_locked());
     }
 }
+
+/// The month `by` months after `month` (before, when negative): `2026-01` − 1 = `2025-12`.
+pub fn shift_month(month: &str, by: i32) -> String {
+    let y: i32 = month.get(..4).and_then(|y| y.parse().ok()).unwrap_or(2026);
+    let m: i32 = month.get(5..).and_then(|m| m.parse().ok()).unwrap_or(1);
+    let n = y * 12 + (m - 1) + by;
+    format!("{}-{:02}", n.div_euclid(12), n.rem_euclid(12) + 1)
+}
+
+/// The current month in China Standard Time, e.g. `2026-12`.
+pub fn current_month() -> String {
+    let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8));
+    format!("{}-{:02}", now.year(), u8::from(now.month()))
+}
+
+#[cfg(test)]
+mod month_tests {
+    use super::shift_month;
+
+    #[test]
+    fn months_shift_across_years() {
+        assert_eq!(shift_month("2026-01", -1), "2025-12");
+        assert_eq!(shift_month("2026-12", 1), "2027-01");
+        assert_eq!(shift_month("2026-06", -18), "2024-12");
+    }
+}

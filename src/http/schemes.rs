@@ -22,6 +22,8 @@ pub fn routes(r: Routes) -> Routes {
     r.get(urls::SCHEMES, A, list)
         .get("/admin/schemes/{id}", A, edit)
         .post("/admin/schemes/{id}", A, save)
+        .post("/admin/schemes/{id}/enable", A, enable)
+        .post("/admin/schemes/{id}/disable", A, disable)
 }
 
 /// The fields of the form: (name, label, path in the rules object).
@@ -62,6 +64,8 @@ pub struct SchemeItem {
     pub titles: String,
     pub counts: String,
     pub phases: String,
+    /// The center runs it.
+    pub active: bool,
 }
 
 #[derive(Template)]
@@ -110,6 +114,7 @@ async fn list(
                     })
                     .unwrap_or_default(),
                 name: s.name,
+                active: s.active,
             }
         })
         .collect();
@@ -284,4 +289,47 @@ async fn save(
         values,
         errors,
     )))
+}
+
+/// The center starts running a scheme: periods of its kind open with it.
+async fn enable(
+    state: State<AppState>,
+    user: CurrentUser,
+    ip: ClientIp,
+    id: Path<String>,
+) -> AppResult<Response> {
+    set_active(state, user, ip, id, true).await
+}
+
+/// The center stops running a scheme: no period of its kind opens with it; periods opened
+/// already keep their copy and go on.
+async fn disable(
+    state: State<AppState>,
+    user: CurrentUser,
+    ip: ClientIp,
+    id: Path<String>,
+) -> AppResult<Response> {
+    set_active(state, user, ip, id, false).await
+}
+
+async fn set_active(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    active: bool,
+) -> AppResult<Response> {
+    let scheme = load(&state, &user, &id).await?;
+    let mut tx = state.db.begin().await?;
+    db::scheme::set_active(
+        &mut tx,
+        &user.actor(&ip),
+        user.center_id,
+        scheme.scheme_id,
+        active,
+    )
+    .await?;
+    tx.commit().await?;
+    let notice = if active { "enabled" } else { "disabled" };
+    Ok(Redirect::to(&format!("{}?notice={notice}", urls::SCHEMES)).into_response())
 }

@@ -2,7 +2,9 @@
 //! each with the link that does it.
 
 use crate::db::{self, round::Duty};
-use crate::domain::period::{Phase, month_label, period_label};
+use crate::domain::period::{
+    PeriodKind, Phase, current_month, month_label, period_label, shift_month,
+};
 use crate::http::AppState;
 use crate::http::error::AppResult;
 use crate::http::extract::CurrentUser;
@@ -39,11 +41,65 @@ impl Todo {
     }
 }
 
+/// A month with active windows or staff that have neither a score nor a "not assessed" mark.
+fn scores_missing(month: &str, windows: i64, staff: i64) -> Todo {
+    let mut parts = Vec::new();
+    if windows > 0 {
+        parts.push(format!("{windows} 个窗口"));
+    }
+    if staff > 0 {
+        parts.push(format!("{staff} 名工作人员"));
+    }
+    Todo::open(
+        format!(
+            "{}：{}还没有考核分数（或未登记未参加考核）",
+            month_label(month),
+            parts.join("、")
+        ),
+        urls::scores(month),
+        "录入分数",
+    )
+}
+
+/// When the center runs the monthly award and last month has no period yet: the award once
+/// the month is complete, or what is still missing.
+async fn month_award(conn: &mut sqlx::PgConnection, user: &CurrentUser) -> AppResult<Vec<Todo>> {
+    let Some(scheme) = db::scheme::schemes_for(conn, user.center_id, PeriodKind::Month)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(Vec::new());
+    };
+    let month = shift_month(&current_month(), -1);
+    if db::period::period_by_code(conn, user.center_id, &month)
+        .await?
+        .is_some()
+    {
+        return Ok(Vec::new());
+    }
+    let (windows, staff) = db::period::month_gaps(conn, user.center_id, &month).await?;
+    Ok(vec![if windows > 0 || staff > 0 {
+        scores_missing(&month, windows, staff)
+    } else {
+        Todo::open(
+            format!(
+                "{}的考核已录入完整：可以评选本月{}和{}",
+                month_label(&month),
+                scheme.window_title,
+                scheme.staff_title
+            ),
+            format!("{}?code={month}", urls::NEW_PERIOD),
+            "开始月度评选",
+        )
+    }])
+}
+
 /// The supervision office: months with scores missing, periods waiting for it, vetoes to
 /// check before candidates are confirmed, and rounds under way.
 pub async fn supervision(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Todo>> {
     let mut conn = state.db.acquire().await?;
-    let mut out = Vec::new();
+    let mut out = month_award(&mut conn, user).await?;
     for p in db::period::periods(&mut conn, user.center_id).await? {
         let label = period_label(&p.code);
         let page = urls::period(&p.code);
@@ -51,24 +107,8 @@ pub async fn supervision(state: &AppState, user: &CurrentUser) -> AppResult<Vec<
             Phase::Entry | Phase::Candidates => {
                 let m =
                     db::period::missing(&mut conn, user.center_id, p.period_id, &p.months).await?;
-                for ((month, w), (_, s)) in m
-                    .windows_without_score
-                    .iter()
-                    .zip(&m.staff_without_score)
-                    .filter(|((_, w), (_, s))| *w > 0 || *s > 0)
-                {
-                    let mut parts = Vec::new();
-                    if *w > 0 {
-                        parts.push(format!("{w} 个窗口"));
-                    }
-                    if *s > 0 {
-                        parts.push(format!("{s} 名工作人员"));
-                    }
-                    out.push(Todo::open(
-                        format!("{}：{}还没有考核分数", month_label(month), parts.join("、")),
-                        urls::scores(month),
-                        "录入分数",
-                    ));
+                for i in m.incomplete() {
+                    out.push(scores_missing(&i.month, i.windows, i.staff));
                 }
                 if m.staff_without_duty_days > 0 {
                     out.push(Todo::open(
@@ -96,7 +136,11 @@ pub async fn supervision(state: &AppState, user: &CurrentUser) -> AppResult<Vec<
                     if p.phase == Phase::Entry {
                         format!("{label}处于考核录入阶段：各月分数录齐后，进入候选确定")
                     } else {
-                        format!("{label}处于候选确定阶段：核对候选对象，确认后开始民主推荐")
+                        let next = p.phase.next_for(&p.rules).unwrap_or(Phase::Review);
+                        format!(
+                            "{label}处于候选确定阶段：核对候选对象，确认后进入{}",
+                            next.label()
+                        )
                     },
                     page,
                     "查看评选周期",

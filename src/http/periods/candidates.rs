@@ -112,6 +112,42 @@ fn candidate_table(
     CandidateTable { title, note, rows }
 }
 
+/// The period's candidate tables as computed now (windows, then staff), or why they
+/// cannot be computed.
+pub(super) async fn candidate_tables(
+    state: &AppState,
+    user: &crate::http::extract::CurrentUser,
+    p: &db::period::PeriodRow,
+) -> AppResult<Result<Vec<CandidateTable>, String>> {
+    let (input, names) = {
+        let mut conn = state.db.acquire().await?;
+        db::results::round_input(&mut conn, user.center_id, p).await?
+    };
+    let min_days = p.rules.min_duty_days.to_string();
+    Ok(match crate::scoring::compute(&input) {
+        Ok(result) => Ok(vec![
+            candidate_table(
+                "窗口",
+                &p.rules.window.candidates,
+                &result.window,
+                &names,
+                &min_days,
+            ),
+            candidate_table(
+                "工作人员",
+                &p.rules.staff.candidates,
+                &result.staff,
+                &names,
+                &min_days,
+            ),
+        ]),
+        Err(refusal) => {
+            tracing::error!(period = %p.code, refusal = %refusal, "period data refused by the scoring module");
+            Err("本周期数据有误，暂时无法计算候选对象，请联系系统管理员。".to_string())
+        }
+    })
+}
+
 pub(super) async fn candidates(
     State(state): State<AppState>,
     ctx: PeriodCtx,
@@ -119,38 +155,9 @@ pub(super) async fn candidates(
     let PeriodCtx {
         user, period: p, ..
     } = ctx;
-    let (input, names) = {
-        let mut conn = state.db.acquire().await?;
-        db::results::round_input(&mut conn, user.center_id, &p).await?
-    };
-    let min_days = p.rules.min_duty_days.to_string();
-    let (tables, problem) = match crate::scoring::compute(&input) {
-        Ok(result) => (
-            vec![
-                candidate_table(
-                    "窗口",
-                    &p.rules.window.candidates,
-                    &result.window,
-                    &names,
-                    &min_days,
-                ),
-                candidate_table(
-                    "工作人员",
-                    &p.rules.staff.candidates,
-                    &result.staff,
-                    &names,
-                    &min_days,
-                ),
-            ],
-            None,
-        ),
-        Err(refusal) => {
-            tracing::error!(period = %p.code, refusal = %refusal, "period data refused by the scoring module");
-            (
-                Vec::new(),
-                Some("本周期数据有误，暂时无法计算候选对象，请联系系统管理员。".to_string()),
-            )
-        }
+    let (tables, problem) = match candidate_tables(&state, &user, &p).await? {
+        Ok(tables) => (tables, None),
+        Err(problem) => (Vec::new(), Some(problem)),
     };
     Ok(page::ok(&CandidatesPage {
         layout: Layout::new(

@@ -154,6 +154,14 @@ struct NewPeriodPage {
     action: &'static str,
 }
 
+/// Why a period of `kind` cannot open: the center does not run that award.
+fn not_run(kind: crate::domain::period::PeriodKind) -> String {
+    format!(
+        "本中心未使用{}评选方案：如需进行此类评选，请系统管理员在“评选方案”中启用",
+        kind.label()
+    )
+}
+
 /// The confirmation step of opening a period: which scheme and which months it will use.
 async fn confirm_new(
     State(state): State<AppState>,
@@ -175,9 +183,17 @@ async fn confirm_new(
         let exists = db::period::period_by_code(&mut conn, user.center_id, &code.code())
             .await?
             .is_some();
+        // A scheme of the kind that is not active: the center does not run this award.
+        let stopped = scheme.is_none()
+            && db::scheme::schemes(&mut conn, user.center_id)
+                .await?
+                .iter()
+                .any(|s| s.period_kind == code.kind);
         drop(conn);
         if exists {
             errors.add("code", "该评选周期已存在");
+        } else if stopped {
+            errors.add("code", not_run(code.kind));
         } else {
             let (scheme_name, rules) = match scheme {
                 Some(s) => (s.name, rules_in_words(&s.rules)),
@@ -244,10 +260,7 @@ async fn create(
             .into_iter()
             .next();
         let Some(scheme) = scheme else {
-            errors.add(
-                "code",
-                "本中心没有可用于此类周期的评选方案，请联系系统管理员",
-            );
+            errors.add("code", not_run(code.kind));
             drop(tx);
             return Ok(page::invalid(
                 &list_page(&state, &user, typed, errors, None).await?,

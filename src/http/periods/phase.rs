@@ -32,6 +32,9 @@ struct ConfirmPage {
     about_candidates: bool,
     /// Other periods using the months this confirmation locks, with those months.
     shared: Vec<String>,
+    /// What the confirmation confirms: the candidates of each kind as computed now.
+    candidates: Vec<super::candidates::CandidateTable>,
+    candidates_url: String,
     available: bool,
     action: String,
     cancel: String,
@@ -183,6 +186,13 @@ pub(super) async fn confirm_page(
             ));
         }
     }
+    let candidates = if confirms {
+        super::candidates::candidate_tables(&state, &user, &p)
+            .await?
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let mut incomplete = Vec::new();
     if from == Phase::Entry || confirms {
         let mut conn = state.db.acquire().await?;
@@ -228,6 +238,8 @@ pub(super) async fn confirm_page(
         confirms,
         about_candidates: from == Phase::Entry || confirms,
         shared,
+        candidates,
+        candidates_url: format!("{}/candidates", urls::period(&p.code)),
         available: available(from, to),
         action: format!("{}/phase", urls::period(&p.code)),
         cancel: urls::period(&p.code),

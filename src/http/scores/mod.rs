@@ -19,7 +19,7 @@ use super::routes::{Access, Routes, SUPERVISION};
 use super::urls;
 use crate::db::{self, org::Catalog};
 use crate::domain::ids::WindowId;
-use crate::domain::period::{is_month, month_label};
+use crate::domain::period::{is_month, month_label, shift_month};
 use crate::scoring::{Fixed2, Kind};
 
 mod corrections;
@@ -48,12 +48,7 @@ pub fn routes(r: Routes) -> Routes {
 
 /// `/scores` opens the current month (China Standard Time).
 async fn current_month() -> Redirect {
-    let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8));
-    Redirect::to(&urls::scores(&format!(
-        "{}-{:02}",
-        now.year(),
-        u8::from(now.month())
-    )))
+    Redirect::to(&urls::scores(&crate::domain::period::current_month()))
 }
 
 /// Which grid and which rows.
@@ -151,13 +146,6 @@ pub struct CorrectionView {
 fn show(h: Option<i32>) -> String {
     h.map(|h| Fixed2(i64::from(h)).to_string())
         .unwrap_or_default()
-}
-
-fn shift_month(month: &str, by: i32) -> String {
-    let y: i32 = month[..4].parse().unwrap_or(2026);
-    let m: i32 = month[5..].parse().unwrap_or(1);
-    let n = y * 12 + (m - 1) + by;
-    format!("{}-{:02}", n.div_euclid(12), n.rem_euclid(12) + 1)
 }
 
 async fn render_grid(
