@@ -515,16 +515,15 @@ async fn last_months_award_is_offered_once_complete_and_only_where_the_center_ru
     let mut ducha = login_as(&app, Role::Supervision).await;
     let todos = |page: &Page| page.texts(".todo-list li");
     let home = ducha.get("/supervision").await;
-    if count(
-        &app.pool,
-        &format!("select count(*) from period where code = '{month}'"),
-    )
-    .await
-        > 0
-    {
-        // The demo's own calendar already holds last month: nothing to offer here.
-        return;
-    }
+    assert_eq!(
+        count(
+            &app.pool,
+            &format!("select count(*) from period where code = '{month}'"),
+        )
+        .await,
+        0,
+        "the demo center has no period for last month"
+    );
     sqlx::query("delete from monthly_score where month = $1")
         .bind(&month)
         .execute(&app.pool)
