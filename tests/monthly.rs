@@ -609,3 +609,78 @@ async fn last_months_award_is_offered_once_complete_and_only_where_the_center_ru
     assert!(listed.len() >= 4, "{listed:?}");
     assert!(listed.iter().all(|l| l.contains("考核 ")), "{listed:?}");
 }
+
+#[sqlx::test]
+async fn the_annual_evaluation_rates_with_each_candidates_honors_and_months_in_view(pool: PgPool) {
+    let app = spawn(pool).await;
+    // Every month of 2026 scored alike: window n has 80 + n mod 17 each month.
+    for sql in [
+        "insert into monthly_score (center_id, month, window_id, score) select center_id, m, window_id, 80 + window_id % 17 from service_window, unnest(array['2026-01','2026-02','2026-03','2026-04','2026-05','2026-06','2026-07','2026-08','2026-09','2026-10','2026-11','2026-12']) m where active",
+        "insert into monthly_score (center_id, month, staff_id, score) select center_id, m, staff_id, 80 + staff_id % 19 from staff, unnest(array['2026-01','2026-02','2026-03','2026-04','2026-05','2026-06','2026-07','2026-08','2026-09','2026-10','2026-11','2026-12']) m where active",
+    ] {
+        sqlx::query(sql).execute(&app.pool).await.unwrap();
+    }
+    let best: i64 = sqlx::query_scalar(
+        "select window_id from service_window where active order by 80 + window_id % 17 desc, window_id limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let best_score: String = sqlx::query_scalar(
+        "select score::text from monthly_score where month = '2026-01' and window_id = $1",
+    )
+    .bind(best)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    // March's award, published: the best window is one of its 文明服务窗口.
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    ducha.post("/periods", &[("code", "2026-03")]).await;
+    ducha
+        .post("/periods/2026-03/phase", &[("to", "candidates")])
+        .await;
+    ducha
+        .post("/periods/2026-03/phase", &[("to", "review")])
+        .await;
+    group_leader_publishes(&app, "2026-03").await;
+    assert_eq!(phase(&app, "2026-03").await, "published");
+
+    // The year: candidates, a vote closed, and the leadership's rating.
+    ducha.post("/periods", &[("code", "2026")]).await;
+    for to in ["candidates", "voting", "rating"] {
+        let moved = ducha.post("/periods/2026/phase", &[("to", to)]).await;
+        assert_eq!(moved.location(), Some("/periods/2026?notice=phase"), "{to}");
+    }
+    let mut leader = login_as(&app, Role::Leadership).await;
+    let page = leader.get("/ratings").await;
+    assert!(page.body.contains("本年度荣誉与各月考核"));
+    // The best window's row: its rating input and its record.
+    let doc = page.html();
+    let rows = scraper::Selector::parse("tbody tr").unwrap();
+    let input = scraper::Selector::parse(&format!("#rW{best}")).unwrap();
+    let record = scraper::Selector::parse("td.record").unwrap();
+    let text: String = doc
+        .select(&rows)
+        .find(|r| r.select(&input).next().is_some())
+        .and_then(|r| r.select(&record).next())
+        .map(|c| c.text().collect())
+        .unwrap_or_default();
+    let month_one = format!("1月 {best_score}");
+    assert!(
+        text.contains("2026年3月文明服务窗口")
+            && text.contains(&month_one)
+            && text.contains("12月"),
+        "{text}"
+    );
+
+    // The results of the year show the same record beside the totals.
+    ducha.post("/periods/2026/phase", &[("to", "review")]).await;
+    let results = ducha.get("/results/2026").await;
+    let doc = results.html();
+    let cell = scraper::Selector::parse("#window td.record").unwrap();
+    let records: Vec<String> = doc.select(&cell).map(|c| c.text().collect()).collect();
+    assert!(
+        records.iter().any(|r| r.contains("2026年3月文明服务窗口")),
+        "{records:?}"
+    );
+}

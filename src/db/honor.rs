@@ -3,7 +3,7 @@
 //! reason, or newly issued), and announced to every server process on the `pingxuan_honor`
 //! channel so that cached honor rolls are dropped.
 
-use crate::domain::ids::{CenterId, PeriodId, StaffId};
+use crate::domain::ids::{CenterId, Entrant, PeriodId, StaffId};
 use rand::Rng;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -283,4 +283,69 @@ pub async fn public_photo(
     .fetch_optional(conn)
     .await?
     .map(|r| (r.photo, r.photo_type)))
+}
+
+/// A candidate's record beside its rating: the honors it holds from the year's other
+/// published periods and its monthly scores.
+#[derive(Debug, Default, Clone)]
+pub struct YearRecord {
+    /// (period code, title), in period order: (`2026-03`, 文明服务标兵).
+    pub honors: Vec<(String, String)>,
+    /// (month, score in hundredths), in month order.
+    pub scores: Vec<(String, i32)>,
+}
+
+/// The records of the windows and staff (by id) for the year of `period` over its
+/// `months`, keyed by recount id (`W12`, `S34`).
+pub async fn year_records(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    period: PeriodId,
+    year: &str,
+    months: &[String],
+    windows: &[i64],
+    staff: &[i64],
+) -> sqlx::Result<std::collections::HashMap<String, YearRecord>> {
+    let mut out: std::collections::HashMap<String, YearRecord> = Default::default();
+    let honors = sqlx::query!(
+        r#"select p.code, h.window_id, h.staff_id,
+                  case when h.kind = 'window' then p.window_title else p.staff_title end as "title!"
+           from honor h join period p on p.period_id = h.period_id
+           where h.center_id = $1 and h.revoked_at is null and p.phase = 'published'
+             and p.period_id <> $2 and left(p.code, 4) = $3
+             and (h.window_id = any($4) or h.staff_id = any($5))
+           order by p.code"#,
+        center_id.0,
+        period.0,
+        year,
+        windows,
+        staff
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for h in honors {
+        if let Some(e) = Entrant::from_columns(h.window_id, h.staff_id) {
+            let r = out.entry(e.recount_id()).or_default();
+            r.honors.push((h.code, h.title));
+        }
+    }
+    let scores = sqlx::query!(
+        r#"select month, window_id, staff_id, (score * 100)::int as "h!" from monthly_score
+           where center_id = $1 and month = any($2)
+             and (window_id = any($3) or staff_id = any($4))
+           order by month"#,
+        center_id.0,
+        months,
+        windows,
+        staff
+    )
+    .fetch_all(conn)
+    .await?;
+    for s in scores {
+        if let Some(e) = Entrant::from_columns(s.window_id, s.staff_id) {
+            let r = out.entry(e.recount_id()).or_default();
+            r.scores.push((s.month, s.h));
+        }
+    }
+    Ok(out)
 }

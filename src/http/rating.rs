@@ -34,6 +34,8 @@ pub struct RatingRow {
     pub democratic: String,
     pub value: String,
     pub error: Option<String>,
+    /// The candidate's year (annual evaluation only).
+    pub record: Option<super::results::RecordView>,
 }
 
 pub struct RatingTable {
@@ -51,6 +53,8 @@ struct RatingsPage {
     total: usize,
     progress: Vec<(String, bool, i64)>,
     leader: bool,
+    /// The annual evaluation: each candidate's honors and monthly scores are shown.
+    yearly: bool,
     messages: Vec<String>,
     action: &'static str,
     /// Password resets made to this account during the rating.
@@ -113,6 +117,7 @@ async fn render(
             total: 0,
             progress: Vec::new(),
             leader: user.is_group_leader,
+            yearly: false,
             messages: messages.clone(),
             action: urls::RATINGS,
             warnings: Vec::new(),
@@ -132,6 +137,7 @@ async fn render(
             total: 0,
             progress: Vec::new(),
             leader: user.is_group_leader,
+            yearly: false,
             messages: Vec::new(),
             action: urls::RATINGS,
             warnings: Vec::new(),
@@ -151,6 +157,14 @@ async fn render(
         .into_iter()
         .collect();
     let d = democratic(&mut conn, user, &open).await?;
+    let yearly = open.code.len() == 4;
+    let records = match db::period::period_by_code(&mut conn, user.center_id, &open.code).await? {
+        Some(period) => {
+            let ids: Vec<String> = windows.iter().chain(&staff).map(|c| c.0.clone()).collect();
+            super::results::candidate_records(&mut conn, user.center_id, &period, &ids).await?
+        }
+        None => HashMap::new(),
+    };
     let progress = if user.is_group_leader {
         db::rating::progress(&mut conn, user.center_id, open.period_id).await?
     } else {
@@ -192,6 +206,7 @@ async fn render(
                         .unwrap_or_else(|| "—".to_string()),
                     value,
                     error,
+                    record: yearly.then(|| super::results::RecordView::of(records.get(id))),
                 }
             })
             .collect(),
@@ -204,6 +219,7 @@ async fn render(
         total,
         progress,
         leader: user.is_group_leader,
+        yearly,
         messages: messages.clone(),
         action: urls::RATINGS,
         warnings: super::extract::reset_warnings(state, user).await?,

@@ -69,3 +69,76 @@ pub(super) fn flag_word(
         crate::scoring::Flag::NoRatings => phases.contains(&Phase::Rating).then_some("无评分"),
     }
 }
+
+/// A candidate's year as the rating page and the results show it beside the scores: the
+/// honors of the year ("2026年3月文明服务标兵、…", or "—") and the monthly scores
+/// ("1月 96.50　2月 95.00 …").
+pub struct RecordView {
+    pub honors: String,
+    pub scores: String,
+}
+
+impl RecordView {
+    pub fn of(r: Option<&db::honor::YearRecord>) -> RecordView {
+        let Some(r) = r else {
+            return RecordView {
+                honors: "—".into(),
+                scores: "—".into(),
+            };
+        };
+        let honors: Vec<String> = r
+            .honors
+            .iter()
+            .map(|(code, title)| format!("{}{title}", crate::domain::period::period_label(code)))
+            .collect();
+        let scores: Vec<String> = r
+            .scores
+            .iter()
+            .map(|(m, h)| {
+                let month = m.get(5..).and_then(|m| m.parse::<u8>().ok()).unwrap_or(0);
+                format!("{month}月 {}", crate::scoring::Fixed2(i64::from(*h)))
+            })
+            .collect();
+        RecordView {
+            honors: if honors.is_empty() {
+                "—".into()
+            } else {
+                honors.join("、")
+            },
+            scores: if scores.is_empty() {
+                "—".into()
+            } else {
+                scores.join("　")
+            },
+        }
+    }
+}
+
+/// The year records of a period's candidates (a year's period only: an empty map for the
+/// others), keyed by recount id.
+pub async fn candidate_records(
+    conn: &mut sqlx::PgConnection,
+    center_id: crate::domain::ids::CenterId,
+    p: &db::period::PeriodRow,
+    candidates: &[String],
+) -> sqlx::Result<std::collections::HashMap<String, db::honor::YearRecord>> {
+    if p.code.len() != 4 {
+        return Ok(Default::default());
+    }
+    let ids = |prefix: char| -> Vec<i64> {
+        candidates
+            .iter()
+            .filter_map(|c| c.strip_prefix(prefix)?.parse().ok())
+            .collect()
+    };
+    db::honor::year_records(
+        conn,
+        center_id,
+        p.period_id,
+        &p.code,
+        &p.months,
+        &ids('W'),
+        &ids('S'),
+    )
+    .await
+}

@@ -18,6 +18,8 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 
 pub struct ResultRow {
+    /// The recount id (`W12`).
+    pub id: String,
     pub url: String,
     pub rank: String,
     pub name: String,
@@ -29,6 +31,8 @@ pub struct ResultRow {
     pub flags: String,
     pub outcome: &'static str,
     pub winner: bool,
+    /// The candidate's year, beside the scores of an annual evaluation.
+    pub record: Option<super::RecordView>,
 }
 
 pub struct OtherRow {
@@ -102,7 +106,9 @@ fn kind_view(
             let (n, detail, _) = name(&e.id);
             let tied = k.unresolved_tie.contains(&e.id);
             ResultRow {
+                id: e.id.clone(),
                 url: format!("entrants/{}", e.id),
+                record: None,
                 rank: e.final_rank.map(|r| format!("第{r}名")).unwrap_or_default(),
                 name: n,
                 detail,
@@ -269,6 +275,8 @@ struct ResultsPage {
     /// The period takes ballots (民主推荐) and ratings (综合评定): else no column shows them.
     voting: bool,
     rating: bool,
+    /// An annual evaluation: each candidate's honors and monthly scores are shown.
+    yearly: bool,
     corrections: Vec<CorrectionView>,
     label: String,
     code: String,
@@ -361,6 +369,37 @@ async fn render_with(
     let min_days = p.rules.min_duty_days.to_string();
     let label = crate::domain::period::period_label(&p.code);
     let invalid = !errors.is_empty();
+    let mut kinds = vec![
+        kind_view(
+            "window",
+            p.title(Kind::Window),
+            &result.window,
+            &input,
+            &names,
+            &min_days,
+        ),
+        kind_view(
+            "staff",
+            p.title(Kind::Staff),
+            &result.staff,
+            &input,
+            &names,
+            &min_days,
+        ),
+    ];
+    // The annual evaluation shows each candidate's honors and months beside the scores.
+    let yearly = p.code.len() == 4;
+    if yearly {
+        let ids: Vec<String> = kinds
+            .iter()
+            .flat_map(|k| k.candidates.iter().map(|r| r.id.clone()))
+            .collect();
+        let mut conn = state.db.acquire().await?;
+        let records = super::candidate_records(&mut conn, user.center_id, &p, &ids).await?;
+        for row in kinds.iter_mut().flat_map(|k| k.candidates.iter_mut()) {
+            row.record = Some(super::RecordView::of(records.get(&row.id)));
+        }
+    }
     let page_ = ResultsPage {
         layout: {
             let layout = Layout::new(format!("{label} 评选结果"), Some(user), urls::PERIODS);
@@ -377,24 +416,8 @@ async fn render_with(
         label,
         phase: phase.label(),
         published: phase == Phase::Published,
-        kinds: vec![
-            kind_view(
-                "window",
-                p.title(Kind::Window),
-                &result.window,
-                &input,
-                &names,
-                &min_days,
-            ),
-            kind_view(
-                "staff",
-                p.title(Kind::Staff),
-                &result.staff,
-                &input,
-                &names,
-                &min_days,
-            ),
-        ],
+        kinds,
+        yearly,
         can_decide: phase == Phase::Review && Access::GroupLeader.allows(Some(Principal::of(user))),
         can_print: matches!(user.role, Role::Admin | Role::Supervision),
         decision_action: format!("/results/{}/decision", p.code),
