@@ -11,61 +11,6 @@ use sqlx::PgPool;
 
 const MONTH: &str = "2026-10";
 
-/// The group leader decides each tie at the boundary (ticking one more of the tied until a
-/// decision is accepted), then publishes the period through its confirmation page.
-async fn group_leader_publishes(app: &TestApp, code: &str) {
-    let mut leader = Browser::new(app);
-    leader.login("zuzhang", PASSWORD).await;
-    let results = format!("/results/{code}");
-    for kind in ["window", "staff"] {
-        let page = leader.get(&results).await;
-        if page.texts(&format!("#{kind} form")).is_empty() {
-            continue;
-        }
-        let tied: Vec<String> = page
-            .form_fields(&format!("#{kind} form"))
-            .into_iter()
-            .filter(|(k, _)| k == "chosen")
-            .map(|(_, v)| v)
-            .collect();
-        let mut accepted = false;
-        for n in 1..=tied.len() {
-            let token = leader.csrf().await;
-            let mut f = vec![
-                ("_csrf".to_string(), token),
-                ("kind".to_string(), kind.to_string()),
-                (
-                    "reason".to_string(),
-                    "领导小组审定：按群众评价择优".to_string(),
-                ),
-            ];
-            f.extend(
-                tied.iter()
-                    .take(n)
-                    .map(|t| ("chosen".to_string(), t.clone())),
-            );
-            if leader
-                .post_fields(&format!("{results}/decision"), &f)
-                .await
-                .status
-                == StatusCode::SEE_OTHER
-            {
-                accepted = true;
-                break;
-            }
-        }
-        assert!(accepted, "a decision of the {kind} tie was accepted");
-    }
-    let publish = leader.get(&format!("{results}/publish")).await;
-    let done = leader
-        .post_fields(
-            &format!("{results}/publish"),
-            &publish.form_fields("#publish form"),
-        )
-        .await;
-    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-}
-
 #[sqlx::test]
 async fn a_monthly_award_goes_from_scores_to_publication_without_votes_or_ratings(pool: PgPool) {
     let app = spawn(pool).await;

@@ -16,6 +16,7 @@ pub mod org;
 pub mod period;
 pub mod photo;
 pub mod rating;
+pub mod records;
 pub mod results;
 pub mod round;
 pub mod scheme;

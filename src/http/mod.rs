@@ -17,6 +17,7 @@ pub mod page;
 pub mod periods;
 pub mod photos;
 pub mod rating;
+pub mod records;
 pub mod results;
 
 pub mod routes;

@@ -198,6 +198,7 @@ pub fn all() -> Routes {
     let r = super::ballot::routes(r);
     let r = super::rating::routes(r);
     let r = super::results::routes(r);
+    let r = super::records::routes(r);
     let r = super::schemes::routes(r);
     let r = super::honor::routes(r);
     let r = super::photos::routes(r);

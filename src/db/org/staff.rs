@@ -111,6 +111,25 @@ pub async fn staff_options(
     Ok(rows.into_iter().map(|r| (r.staff_id, r.label)).collect())
 }
 
+/// The active staff of a window: (id, name with employee number), by employee number.
+pub async fn window_staff(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    window_id: WindowId,
+) -> sqlx::Result<Vec<(StaffId, String)>> {
+    Ok(sqlx::query!(
+        r#"select staff_id, name || '（' || employee_no || '）' as "label!" from staff
+           where center_id = $1 and window_id = $2 and active order by employee_no"#,
+        center_id.0,
+        window_id.0
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| (StaffId(r.staff_id), r.label))
+    .collect())
+}
+
 async fn staff_snapshot(
     conn: &mut PgConnection,
     center_id: CenterId,

@@ -10,9 +10,11 @@ use super::extract::CurrentUser;
 use super::extract::WindowInfo;
 use super::form::FormData;
 use super::page::{self, Layout};
+use super::records;
 use super::routes::{ADMIN, Access, LEADERSHIP, Routes, STAFF, SUPERVISION, WINDOW_HEAD};
 use super::urls;
 use crate::db::{self, org::CenterCounts, org::StaffRow};
+use crate::domain::ids::Entrant;
 use crate::domain::period::month_label;
 use crate::scoring::{Fixed2, Reason};
 
@@ -62,6 +64,8 @@ struct HomePage {
     todos: Option<Vec<Todo>>,
     /// Password resets made to this account during an open round it takes part in.
     warnings: Vec<String>,
+    /// Year pages (年度档案) this person may open: (whose, address).
+    records: Vec<(String, String)>,
 }
 
 fn home_page(user: &CurrentUser, path: &str, query: Option<&str>, intro: &'static str) -> HomePage {
@@ -77,7 +81,13 @@ fn home_page(user: &CurrentUser, path: &str, query: Option<&str>, intro: &'stati
         steps: &[],
         todos: None,
         warnings: Vec::new(),
+        records: Vec::new(),
     }
+}
+
+/// This year in China Standard Time, for the year pages.
+fn current_year() -> String {
+    crate::domain::period::current_month()[..4].to_string()
 }
 
 const ROUND_STEPS: &[&str] = &[
@@ -190,6 +200,18 @@ async fn window_head_home(
         "民主推荐开始后，您可以在这里进行无记名推荐。本窗口及其工作人员须回避，不能推荐。",
     );
     page.window = user.window.clone();
+    if let Some(w) = user.window_id {
+        let year = current_year();
+        let mut conn = state.db.acquire().await?;
+        let staff = db::org::window_staff(&mut conn, user.center_id, w).await?;
+        page.records
+            .push(("本窗口".into(), records::url(&year, Entrant::Window(w))));
+        page.records.extend(
+            staff
+                .into_iter()
+                .map(|(id, label)| (label, records::url(&year, Entrant::Staff(id)))),
+        );
+    }
     page.steps = ROUND_STEPS;
     page.todos = Some(todo::window_head(&state, &user).await?);
     page.warnings = super::extract::reset_warnings(&state, &user).await?;
@@ -251,6 +273,10 @@ async fn staff_home(
         "您可以在这里查看本人的月度考核、在岗天数和已发布的评选结果。",
     );
     page.staff = staff;
+    if let Some(id) = user.staff_id {
+        let url = records::url(&current_year(), Entrant::Staff(id));
+        page.records.push(("本人".into(), url));
+    }
     let label = crate::domain::period::period_label;
     // The latest month with a score (a month not assessed is no score).
     let latest = record.as_ref().and_then(|r| {

@@ -40,6 +40,8 @@ struct EntrantPage {
     outcome: &'static str,
     /// By the 100-point score alone (no ballots, no ratings): the total is the assessment.
     assessment_only: bool,
+    /// The entrant's year page (年度档案).
+    record_url: Option<String>,
 }
 
 pub(super) async fn entrant_page(
@@ -109,9 +111,13 @@ pub(super) async fn entrant_page(
             )
         })
         .collect();
-    let (history, not_assessed) = match id.get(1..).and_then(|n| n.parse::<i64>().ok()) {
-        Some(num) => {
-            let who = Entrant::of(kind, num);
+    let who = id
+        .get(1..)
+        .and_then(|n| n.parse::<i64>().ok())
+        .map(|n| Entrant::of(kind, n));
+    let record_url = who.map(|w| crate::http::records::url(&p.code[..4], w));
+    let (history, not_assessed) = match who {
+        Some(who) => {
             let mut conn = state.db.acquire().await?;
             let last = p.months.last().cloned().unwrap_or_default();
             (
@@ -185,5 +191,6 @@ pub(super) async fn entrant_page(
             "非候选对象"
         },
         assessment_only,
+        record_url,
     }))
 }

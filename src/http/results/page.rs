@@ -448,6 +448,8 @@ pub struct PeriodLink {
 struct ResultsList {
     layout: Layout,
     periods: Vec<PeriodLink>,
+    /// The years with periods, latest first, for the year workbooks.
+    years: Vec<String>,
 }
 
 pub(super) async fn results_list(
@@ -458,6 +460,9 @@ pub(super) async fn results_list(
         let mut conn = state.db.acquire().await?;
         db::period::periods(&mut conn, user.center_id).await?
     };
+    let mut years: Vec<String> = periods.iter().map(|p| p.code[..4].to_string()).collect();
+    years.sort_by(|a, b| b.cmp(a));
+    years.dedup();
     let periods = periods
         .into_iter()
         .filter_map(|p| {
@@ -472,6 +477,7 @@ pub(super) async fn results_list(
     Ok(page::ok(&ResultsList {
         layout: Layout::new("评选结果", Some(&user), urls::RESULTS),
         periods,
+        years,
     }))
 }
 

@@ -1,0 +1,256 @@
+//! A window's or a person's year (年度档案): the monthly scores with the months not
+//! assessed, the duty days, the results of every published period of the year and the
+//! honors won; and the whole center's year as one workbook.
+
+use std::collections::HashMap;
+
+use sqlx::PgConnection;
+
+use crate::domain::ids::{CenterId, Entrant};
+
+/// One month of the year: its score (hundredths) or why there is none.
+pub struct MonthRow {
+    pub month: String,
+    pub score: Option<i32>,
+    pub not_assessed: Option<String>,
+}
+
+/// A published period of the year in which the entrant took part.
+pub struct ResultRow {
+    pub code: String,
+    /// The period's award title of the entrant's kind.
+    pub title: String,
+    /// The entrant's entry in the period's results (SPEC.md §5).
+    pub entry: serde_json::Value,
+    pub min_days: String,
+}
+
+/// An honor of the year, revoked or not.
+pub struct HonorRow {
+    pub code: String,
+    pub title: String,
+    pub certificate_no: String,
+    pub revoked_reason: Option<String>,
+}
+
+pub struct Year {
+    pub months: Vec<MonthRow>,
+    /// (period code, days), staff only.
+    pub duty_days: Vec<(String, i32)>,
+    pub results: Vec<ResultRow>,
+    pub honors: Vec<HonorRow>,
+}
+
+/// The twelve months of `year`: `2026-01` … `2026-12`.
+pub fn months_of(year: &str) -> Vec<String> {
+    (1..=12).map(|m| format!("{year}-{m:02}")).collect()
+}
+
+pub async fn year(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    entrant: Entrant,
+    year: &str,
+) -> sqlx::Result<Year> {
+    let (window_id, staff_id) = entrant.columns();
+    let months = months_of(year);
+    let month_rows = sqlx::query!(
+        r#"select m.month as "month!",
+                  (select (s.score * 100)::int from monthly_score s
+                    where s.center_id = $1 and s.month = m.month and (s.window_id = $2 or s.staff_id = $3)) as score,
+                  (select n.reason from not_assessed n
+                    where n.center_id = $1 and n.month = m.month and (n.window_id = $2 or n.staff_id = $3)) as not_assessed
+           from unnest($4::text[]) m(month) order by m.month"#,
+        center_id.0,
+        window_id,
+        staff_id,
+        &months
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| MonthRow {
+        month: r.month,
+        score: r.score,
+        not_assessed: r.not_assessed,
+    })
+    .collect();
+    let duty_days = sqlx::query!(
+        "select p.code, d.days from duty_days d join period p on p.period_id = d.period_id
+         where d.center_id = $1 and d.staff_id = $2 and left(p.code, 4) = $3 order by p.code",
+        center_id.0,
+        staff_id,
+        year
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.code, r.days))
+    .collect();
+    let kind = if entrant.is_staff() {
+        "staff"
+    } else {
+        "window"
+    };
+    let results = sqlx::query!(
+        r#"select p.code, case when $4 = 'staff' then p.staff_title else p.window_title end as "title!",
+                  e as "e!", p.rules ->> 'min_duty_days' as "min_days!"
+           from period p, jsonb_array_elements(p.results -> $4 -> 'entrants') e
+           where p.center_id = $1 and p.phase = 'published' and left(p.code, 4) = $2
+             and e ->> 'id' = $3
+           order by p.code"#,
+        center_id.0,
+        year,
+        entrant.recount_id(),
+        kind
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| ResultRow {
+        code: r.code,
+        title: r.title,
+        entry: r.e,
+        min_days: r.min_days,
+    })
+    .collect();
+    let honors = sqlx::query!(
+        r#"select p.code, case when h.kind = 'staff' then p.staff_title else p.window_title end as "title!",
+                  h.certificate_no, h.revoked_reason
+           from honor h join period p on p.period_id = h.period_id
+           where h.center_id = $1 and left(p.code, 4) = $2 and (h.window_id = $3 or h.staff_id = $4)
+           order by p.code, h.issued_at"#,
+        center_id.0,
+        year,
+        window_id,
+        staff_id
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| HonorRow {
+        code: r.code,
+        title: r.title,
+        certificate_no: r.certificate_no,
+        revoked_reason: r.revoked_reason,
+    })
+    .collect();
+    Ok(Year {
+        months: month_rows,
+        duty_days,
+        results,
+        honors,
+    })
+}
+
+/// One row of the center's year workbook.
+pub struct WorkbookRow {
+    pub key: String,
+    pub name: String,
+    pub detail: String,
+    /// By month index 0–11: the score in hundredths, or the reason it was not assessed.
+    pub months: Vec<Option<Result<i32, String>>>,
+    /// "2026年3月文明服务窗口、…" (current honors only).
+    pub honors: Vec<String>,
+}
+
+/// Every window (`staff` false) or staff member of the center that was active or has a
+/// score in `year`, with its months and honors.
+pub async fn workbook(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    year: &str,
+    staff: bool,
+) -> sqlx::Result<Vec<WorkbookRow>> {
+    let months = months_of(year);
+    let people = sqlx::query!(
+        r#"select id as "id!", key as "key!", name as "name!", detail as "detail!" from (
+             select w.window_id as id, w.number as key, w.name, d.name as detail,
+                    length(w.number) as o1, w.number as o2, w.active
+               from service_window w join department d on d.department_id = w.department_id
+              where w.center_id = $1 and not $2
+             union all
+             select s.staff_id, s.employee_no, s.name, ww.number || '号窗口 ' || ww.name,
+                    length(ww.number), ww.number || ' ' || s.employee_no, s.active
+               from staff s join service_window ww on ww.window_id = s.window_id
+              where s.center_id = $1 and $2) e
+           where e.active or exists (
+             select 1 from monthly_score m where m.center_id = $1 and m.month = any($3)
+               and (case when $2 then m.staff_id else m.window_id end) = e.id)
+           order by o1, o2"#,
+        center_id.0,
+        staff,
+        &months
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let scores = sqlx::query!(
+        r#"select case when $2 then staff_id else window_id end as "id!", month, (score * 100)::int as "h!"
+           from monthly_score
+           where center_id = $1 and month = any($3) and (case when $2 then staff_id else window_id end) is not null"#,
+        center_id.0,
+        staff,
+        &months
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let marks = sqlx::query!(
+        r#"select case when $2 then staff_id else window_id end as "id!", month, reason
+           from not_assessed
+           where center_id = $1 and month = any($3) and (case when $2 then staff_id else window_id end) is not null"#,
+        center_id.0,
+        staff,
+        &months
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let honors = sqlx::query!(
+        r#"select case when $2 then h.staff_id else h.window_id end as "id!", p.code,
+                  case when $2 then p.staff_title else p.window_title end as "title!"
+           from honor h join period p on p.period_id = h.period_id
+           where h.center_id = $1 and left(p.code, 4) = $3 and h.revoked_at is null
+             and h.kind = case when $2 then 'staff' else 'window' end
+           order by p.code"#,
+        center_id.0,
+        staff,
+        year
+    )
+    .fetch_all(conn)
+    .await?;
+    let index = |month: &str| months.iter().position(|m| m == month);
+    let mut by_id: HashMap<i64, WorkbookRow> = people
+        .iter()
+        .map(|p| {
+            (
+                p.id,
+                WorkbookRow {
+                    key: p.key.clone(),
+                    name: p.name.clone(),
+                    detail: p.detail.clone(),
+                    months: vec![None; 12],
+                    honors: Vec::new(),
+                },
+            )
+        })
+        .collect();
+    for s in scores {
+        if let (Some(row), Some(i)) = (by_id.get_mut(&s.id), index(&s.month)) {
+            row.months[i] = Some(Ok(s.h));
+        }
+    }
+    for m in marks {
+        if let (Some(row), Some(i)) = (by_id.get_mut(&m.id), index(&m.month)) {
+            row.months[i].get_or_insert(Err(m.reason));
+        }
+    }
+    for h in honors {
+        if let Some(row) = by_id.get_mut(&h.id) {
+            row.honors.push(format!(
+                "{}{}",
+                crate::domain::period::period_label(&h.code),
+                h.title
+            ));
+        }
+    }
+    Ok(people.iter().filter_map(|p| by_id.remove(&p.id)).collect())
+}
