@@ -109,8 +109,10 @@ pub async fn serve(args: ServerArgs, with_demo: bool, load_only: bool) -> anyhow
     let pool = db::connect(args.db.database_url.as_deref(), args.db.db_pool).await?;
     db::migrate(&pool).await?;
     if with_demo {
-        let accounts = demo::load(&pool).await?;
+        demo::load(&pool).await?;
         crate::demo_rounds::load(&pool).await?;
+        crate::demo_county::load(&pool).await?;
+        let accounts = demo::accounts(&pool).await?;
         if load_only {
             println!(
                 "demo center loaded ({} accounts; password {})",

@@ -81,7 +81,7 @@ const GIVEN: &[&str] = &[
     "立新", "红霞", "玉兰", "俊杰", "慧敏", "振华", "桂芳", "宏伟", "雪梅", "凯", "琳", "鹏", "倩",
     "涛",
 ];
-const POSITIONS: &[&str] = &["综合受理员", "审批员", "收件员", "出件员", "综合受理员"];
+pub(crate) const POSITIONS: &[&str] = &["综合受理员", "审批员", "收件员", "出件员", "综合受理员"];
 
 /// A demo account as printed at start-up.
 pub struct DemoAccount {
@@ -92,7 +92,7 @@ pub struct DemoAccount {
 }
 
 /// The i-th plausible name: surname and given name cycled so that no two repeat.
-fn person_name(i: usize) -> String {
+pub(crate) fn person_name(i: usize) -> String {
     let s = SURNAMES[i % SURNAMES.len()];
     let g = GIVEN[(i * 7 + i / SURNAMES.len()) % GIVEN.len()];
     format!("{s}{g}")
@@ -317,14 +317,16 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Vec<DemoAccount>> {
     accounts(pool).await
 }
 
-/// The demo's accounts, for the start-up table.
-async fn accounts(pool: &PgPool) -> anyhow::Result<Vec<DemoAccount>> {
+/// The demo's accounts, for the start-up table: the city center's, then any county's.
+pub async fn accounts(pool: &PgPool) -> anyhow::Result<Vec<DemoAccount>> {
     let rows: Vec<(String, String, String, bool, Option<String>)> = sqlx::query_as(
-        "select a.username, a.display_name, a.role, a.is_group_leader, w.number || '号窗口 ' || w.name
+        "select a.username, a.display_name, a.role, a.is_group_leader,
+                case when c.code <> $1 then c.name || ' ' else '' end || coalesce(w.number || '号窗口 ' || w.name, '')
          from account a join center c on c.center_id = a.center_id
          left join service_window w on w.window_id = a.window_id
-         where c.code = $1 and a.active
-         order by case a.role when 'admin' then 1 when 'supervision' then 2 when 'leadership' then 3
+         where (c.code = $1 or c.code like $1 || '-%') and a.active
+         order by c.code <> $1, c.code,
+                  case a.role when 'admin' then 1 when 'supervision' then 2 when 'leadership' then 3
                   when 'window_head' then 4 else 5 end, a.username",
     )
     .bind(CENTER_CODE)
@@ -338,6 +340,7 @@ async fn accounts(pool: &PgPool) -> anyhow::Result<Vec<DemoAccount>> {
                     .map(|r| r.label())
                     .unwrap_or("?"),
                 note: match (leader, window) {
+                    (true, Some(w)) if !w.is_empty() => format!("{w}领导小组组长"),
                     (true, _) => "领导小组组长".to_string(),
                     (_, Some(w)) => w,
                     _ => String::new(),

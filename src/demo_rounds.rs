@@ -19,10 +19,10 @@ pub const PUBLISHED: &str = "2026-Q2";
 pub const VOTING: &str = "2026-Q3";
 
 /// A small deterministic generator, so that the demo is the same everywhere.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6_364_136_223_846_793_005)
@@ -31,18 +31,28 @@ impl Rng {
     }
 }
 
-struct Org {
-    center_id: CenterId,
-    windows: Vec<(i64, String)>,
-    staff: Vec<(i64, i64)>,
+pub(crate) struct Org {
+    pub(crate) center_id: CenterId,
+    /// (id, number) of the active windows, by number.
+    pub(crate) windows: Vec<(i64, String)>,
+    /// (staff id, window id) of the active staff, by id.
+    pub(crate) staff: Vec<(i64, i64)>,
     /// (account, window) of every window head.
     heads: Vec<(AccountId, WindowId)>,
     leaders: Vec<AccountId>,
-    ducha: AccountId,
+    pub(crate) ducha: AccountId,
     zuzhang: AccountId,
+    /// The group leader's display name, as the audit log names them.
+    zuzhang_name: String,
 }
 
-async fn org(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Org> {
+/// The center's organisation as the rounds need it; `prefix` is its accounts' username
+/// prefix (empty for the city center, `qs-` for 青山县).
+pub(crate) async fn org(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    prefix: &str,
+) -> sqlx::Result<Org> {
     let windows = sqlx::query_as("select window_id, number from service_window where center_id = $1 and active order by length(number), number")
         .bind(center_id)
         .fetch_all(&mut *conn)
@@ -62,13 +72,14 @@ async fn org(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Org> 
         .fetch_all(&mut *conn)
         .await?;
     let ducha = sqlx::query_scalar(
-        "select account_id from account where center_id = $1 and username = 'ducha'",
+        "select account_id from account where center_id = $1 and username = $2 || 'ducha'",
     )
     .bind(center_id)
+    .bind(prefix)
     .fetch_one(&mut *conn)
     .await?;
-    let zuzhang = sqlx::query_scalar(
-        "select account_id from account where center_id = $1 and username = 'zuzhang'",
+    let (zuzhang, zuzhang_name) = sqlx::query_as(
+        "select account_id, display_name from account where center_id = $1 and is_group_leader and active",
     )
     .bind(center_id)
     .fetch_one(&mut *conn)
@@ -81,10 +92,11 @@ async fn org(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Org> 
         leaders,
         ducha,
         zuzhang,
+        zuzhang_name,
     })
 }
 
-fn actor(org: &Org, account_id: AccountId, name: &str) -> Actor {
+pub(crate) fn actor(org: &Org, account_id: AccountId, name: &str) -> Actor {
     Actor {
         center_id: Some(org.center_id),
         account_id: Some(account_id),
@@ -168,7 +180,7 @@ async fn scores(
 
 /// One audit row for each bulk load of the demo, so that the log says where the rows came
 /// from (the grids audit every cell; the demo loads whole months at once).
-async fn imported(
+pub(crate) async fn imported(
     conn: &mut PgConnection,
     org: &Org,
     entity: &str,
@@ -225,7 +237,7 @@ async fn duty_days(
     imported(conn, org, "duty_days", &period_id.to_string(), ids.len()).await
 }
 
-async fn open_period(
+pub(crate) async fn open_period(
     conn: &mut PgConnection,
     org: &Org,
     code: &str,
@@ -252,7 +264,7 @@ async fn open_period(
         .expect("just created"))
 }
 
-async fn move_to(
+pub(crate) async fn move_to(
     conn: &mut PgConnection,
     org: &Org,
     p: &db::period::PeriodRow,
@@ -271,8 +283,13 @@ async fn move_to(
     .await
 }
 
+/// How many a ballot of this kind may recommend under the period's rules.
+fn cap(rules: &scoring::KindRulesInput) -> usize {
+    usize::try_from(rules.max_recommendations.whole().unwrap_or(0)).unwrap_or(0)
+}
+
 /// Heads recommend unevenly: the leading candidates most, a few others sometimes.
-async fn vote(
+pub(crate) async fn vote(
     conn: &mut PgConnection,
     org: &Org,
     p: &db::period::PeriodRow,
@@ -318,7 +335,7 @@ async fn vote(
                 windows.push(*a5);
             }
         }
-        windows.truncate(5);
+        windows.truncate(cap(&p.rules.window));
         let mut staff: Vec<i64> = s_cands
             .iter()
             .enumerate()
@@ -327,7 +344,7 @@ async fn vote(
             })
             .map(|(_, s)| *s)
             .collect();
-        staff.truncate(10);
+        staff.truncate(cap(&p.rules.staff));
         for (kind, ids) in [
             (scoring::Kind::Window, &windows),
             (scoring::Kind::Staff, &staff),
@@ -349,7 +366,7 @@ async fn vote(
     Ok(())
 }
 
-async fn rate(
+pub(crate) async fn rate(
     conn: &mut PgConnection,
     org: &Org,
     p: &db::period::PeriodRow,
@@ -411,7 +428,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
         tx.commit().await?;
         return Ok(());
     }
-    let org = org(&mut tx, center_id).await?;
+    let org = org(&mut tx, center_id, "").await?;
 
     // The previous quarter, from the first score to publication.
     let p = open_period(&mut tx, &org, PUBLISHED).await?;
@@ -469,56 +486,15 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     move_to(&mut tx, &org, &p, "voting", "rating").await?;
     rate(&mut tx, &org, &p, &snapshot, 2).await?;
     move_to(&mut tx, &org, &p, "rating", "review").await?;
-    // The group leader settles every tie at the boundary (the first of the tied pair).
-    let (input, _) = db::results::recount_input(&mut tx, center_id, &p).await?;
-    let result =
-        scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo quarter refused: {r}"))?;
-    let leader = actor(&org, org.zuzhang, "中心主任 韩明远");
-    for kind in scoring::Kind::BOTH {
-        let k = result.kind(kind);
-        if k.unresolved_tie.is_empty() {
-            continue;
-        }
-        let rules = match kind {
-            scoring::Kind::Window => &p.rules.window,
-            scoring::Kind::Staff => &p.rules.staff,
-        };
-        let places = usize::try_from(rules.winners.whole().unwrap_or(0)).unwrap_or(0);
-        let left = places.saturating_sub(k.winners.len());
-        let chosen: Vec<i64> = k
-            .unresolved_tie
-            .iter()
-            .take(left)
-            .filter_map(|c| c[1..].parse().ok())
-            .collect();
-        let reason = "领导小组审定：综合考虑本季度群众评价和窗口服务创新，选定该对象";
-        db::results::decide(&mut tx, &leader, center_id, &p, kind, &chosen, reason).await?;
-    }
-    let (input, _) = db::results::recount_input(&mut tx, center_id, &p).await?;
-    let result =
-        scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo quarter refused: {r}"))?;
-    // The group leader publishes, as on the results page, dated when a second quarter's
-    // results would have been published: mid-July, after the review meeting.
-    let published_at = Some(time::macros::datetime!(2026-07-10 10:00 +8));
-    db::results::publish(
+    // The group leader settles every tie at the boundary (the first of the tied pair) and
+    // publishes, as on the results page, dated when a second quarter's results would have
+    // been published: mid-July, after the review meeting.
+    decide_and_publish(
         &mut tx,
-        &leader,
-        center_id,
+        &org,
         &p,
-        &input,
-        &result,
-        published_at,
-    )
-    .await?;
-    db::period::set_phase_at(
-        &mut tx,
-        &leader,
-        center_id,
-        p.period_id,
-        &p.code,
-        "review",
-        "published",
-        published_at,
+        "领导小组审定：综合考虑本季度群众评价和窗口服务创新，选定该对象",
+        time::macros::datetime!(2026-07-10 10:00 +8),
     )
     .await?;
 
@@ -555,5 +531,57 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     vote(&mut tx, &org, &q, &snapshot, 3, 3).await?;
     tx.commit().await?;
     tracing::info!("demo quarters loaded: {PUBLISHED} published, {VOTING} in voting");
+    Ok(())
+}
+
+/// The group leader settles every tie at the boundary (the first of the tied, with
+/// `reason`), then publishes the period in review, dated `published_at`.
+pub(crate) async fn decide_and_publish(
+    tx: &mut PgConnection,
+    org: &Org,
+    p: &db::period::PeriodRow,
+    reason: &str,
+    published_at: time::OffsetDateTime,
+) -> anyhow::Result<()> {
+    let center_id = org.center_id;
+    let (input, _) = db::results::recount_input(tx, center_id, p).await?;
+    let result =
+        scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo period refused: {r}"))?;
+    let leader = actor(org, org.zuzhang, &org.zuzhang_name);
+    for kind in scoring::Kind::BOTH {
+        let k = result.kind(kind);
+        if k.unresolved_tie.is_empty() {
+            continue;
+        }
+        let rules = match kind {
+            scoring::Kind::Window => &p.rules.window,
+            scoring::Kind::Staff => &p.rules.staff,
+        };
+        let places = usize::try_from(rules.winners.whole().unwrap_or(0)).unwrap_or(0);
+        let left = places.saturating_sub(k.winners.len());
+        let chosen: Vec<i64> = k
+            .unresolved_tie
+            .iter()
+            .take(left)
+            .filter_map(|c| c[1..].parse().ok())
+            .collect();
+        db::results::decide(tx, &leader, center_id, p, kind, &chosen, reason).await?;
+    }
+    let (input, _) = db::results::recount_input(tx, center_id, p).await?;
+    let result =
+        scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo period refused: {r}"))?;
+    let published_at = Some(published_at);
+    db::results::publish(tx, &leader, center_id, p, &input, &result, published_at).await?;
+    db::period::set_phase_at(
+        tx,
+        &leader,
+        center_id,
+        p.period_id,
+        &p.code,
+        "review",
+        "published",
+        published_at,
+    )
+    .await?;
     Ok(())
 }

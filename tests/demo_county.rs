@@ -1,0 +1,144 @@
+//! The demo's county, 青山县: monthly and annual awards instead of the quarterly one, every
+//! month of 2026 to October published, November open, the 2025 annual evaluation published;
+//! each published period recounts to exactly its published results.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use sqlx::PgPool;
+
+async fn county(app: &TestApp) {
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    pingxuan::demo_county::load(&app.pool).await.unwrap();
+}
+
+const COUNTY: &str = "(select center_id from center where code = 'shifan-qingshan')";
+
+#[sqlx::test]
+async fn the_county_runs_monthly_and_annual_awards_and_loads_once(pool: PgPool) {
+    let app = spawn(pool).await;
+    county(&app).await;
+    let before = checksum(&app.pool).await;
+    pingxuan::demo_county::load(&app.pool).await.unwrap();
+    assert_eq!(
+        checksum(&app.pool).await,
+        before,
+        "loading again changes nothing"
+    );
+
+    let periods: Vec<(String, String)> = sqlx::query_as(&format!(
+        "select code, phase from period where center_id = {COUNTY} order by code"
+    ))
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let mut expected = vec![("2025".to_string(), "published".to_string())];
+    expected.extend((1..=10).map(|m| (format!("2026-{m:02}"), "published".to_string())));
+    expected.push(("2026-11".into(), "entry".into()));
+    assert_eq!(periods, expected);
+    let sql = |s: &str| s.replace("COUNTY", COUNTY);
+    assert_eq!(
+        count(
+            &app.pool,
+            &sql("select count(*) from tie_decision where center_id = COUNTY")
+        )
+        .await,
+        2,
+        "two ties at the boundary decided by the group leader"
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            &sql("select count(*) from veto where center_id = COUNTY")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(&app.pool, &sql("select count(*) from scheme where center_id = COUNTY and active and period_kind = 'quarter'")).await,
+        0,
+        "the county does not run the quarterly award"
+    );
+    // Each month's honors carry the monthly titles; the year's, the annual ones.
+    assert_eq!(
+        count(&app.pool, &sql("select count(*) from honor h join period p using (period_id) where h.center_id = COUNTY and p.code = '2026-07'")).await,
+        4
+    );
+    assert_eq!(
+        count(&app.pool, &sql("select count(*) from period where center_id = COUNTY and code like '2026-%' and window_title = '文明服务窗口'")).await,
+        11
+    );
+
+    // Its accounts work: the office sees November's missing staff scores.
+    let mut ducha = Browser::new(&app);
+    ducha.login("qs-ducha", PASSWORD).await;
+    let home = ducha.get("/supervision").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        home.texts(".todo-list li")
+            .iter()
+            .any(|t| t.starts_with("2026年11月：") && t.contains("名工作人员还没有考核分数")),
+        "{:?}",
+        home.texts(".todo-list li")
+    );
+    let mut staff = Browser::new(&app);
+    staff.login("qs-staff002", PASSWORD).await;
+    assert_eq!(staff.get("/me").await.status, StatusCode::OK);
+}
+
+#[sqlx::test]
+async fn every_published_county_period_recounts_to_exactly_its_results(pool: PgPool) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let app = spawn(pool).await;
+    county(&app).await;
+    let db: String = sqlx::query_scalar("select current_database()::text")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let base = std::env::var("DATABASE_URL").expect("tests run with DATABASE_URL");
+    let url = format!("{}/{db}", base.rsplit_once('/').unwrap().0);
+    let codes: Vec<String> = sqlx::query_scalar(&format!(
+        "select code from period where center_id = {COUNTY} and phase = 'published' order by code"
+    ))
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(codes.len(), 11);
+    for code in codes {
+        let export = |what: &str| {
+            let out = Command::new(env!("CARGO_BIN_EXE_pingxuan"))
+                .args([
+                    "export",
+                    what,
+                    "--period",
+                    &code,
+                    "--center",
+                    "shifan-qingshan",
+                ])
+                .env("DATABASE_URL", &url)
+                .env("PINGXUAN_LOG", "error")
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
+        };
+        let recount = export("recount");
+        let results = export("results");
+        let mut compute = Command::new(env!("CARGO_BIN_EXE_pingxuan"))
+            .args(["compute", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        compute.stdin.take().unwrap().write_all(&recount).unwrap();
+        let recounted = compute.wait_with_output().unwrap();
+        assert!(recounted.status.success(), "{code}");
+        assert_eq!(recounted.stdout, results, "{code} byte for byte");
+    }
+}
