@@ -31,16 +31,16 @@ impl Rng {
     }
 }
 
-pub(crate) struct Org {
-    pub(crate) center_id: CenterId,
+pub struct Org {
+    pub center_id: CenterId,
     /// (id, number) of the active windows, by number.
-    pub(crate) windows: Vec<(i64, String)>,
+    pub windows: Vec<(i64, String)>,
     /// (staff id, window id) of the active staff, by id.
-    pub(crate) staff: Vec<(i64, i64)>,
+    pub staff: Vec<(i64, i64)>,
     /// (account, window) of every window head.
     heads: Vec<(AccountId, WindowId)>,
     leaders: Vec<AccountId>,
-    pub(crate) ducha: AccountId,
+    pub ducha: AccountId,
     zuzhang: AccountId,
     /// The group leader's display name, as the audit log names them.
     zuzhang_name: String,
@@ -48,11 +48,7 @@ pub(crate) struct Org {
 
 /// The center's organisation as the rounds need it; `prefix` is its accounts' username
 /// prefix (empty for the city center, `qs-` for 青山县).
-pub(crate) async fn org(
-    conn: &mut PgConnection,
-    center_id: CenterId,
-    prefix: &str,
-) -> sqlx::Result<Org> {
+pub async fn org(conn: &mut PgConnection, center_id: CenterId, prefix: &str) -> sqlx::Result<Org> {
     let windows = sqlx::query_as("select window_id, number from service_window where center_id = $1 and active order by length(number), number")
         .bind(center_id)
         .fetch_all(&mut *conn)
@@ -96,7 +92,7 @@ pub(crate) async fn org(
     })
 }
 
-pub(crate) fn actor(org: &Org, account_id: AccountId, name: &str) -> Actor {
+pub fn actor(org: &Org, account_id: AccountId, name: &str) -> Actor {
     Actor {
         center_id: Some(org.center_id),
         account_id: Some(account_id),
@@ -237,7 +233,7 @@ async fn duty_days(
     imported(conn, org, "duty_days", &period_id.to_string(), ids.len()).await
 }
 
-pub(crate) async fn open_period(
+pub async fn open_period(
     conn: &mut PgConnection,
     org: &Org,
     code: &str,
@@ -264,7 +260,7 @@ pub(crate) async fn open_period(
         .expect("just created"))
 }
 
-pub(crate) async fn move_to(
+pub async fn move_to(
     conn: &mut PgConnection,
     org: &Org,
     p: &db::period::PeriodRow,
@@ -536,7 +532,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
 
 /// The group leader settles every tie at the boundary (the first of the tied, with
 /// `reason`), then publishes the period in review, dated `published_at`.
-pub(crate) async fn decide_and_publish(
+pub async fn decide_and_publish(
     tx: &mut PgConnection,
     org: &Org,
     p: &db::period::PeriodRow,

@@ -142,3 +142,51 @@ async fn every_published_county_period_recounts_to_exactly_its_results(pool: PgP
         assert_eq!(recounted.stdout, results, "{code} byte for byte");
     }
 }
+
+#[sqlx::test]
+async fn a_published_month_prints_its_notice_and_each_departments_feedback(pool: PgPool) {
+    let app = spawn(pool).await;
+    county(&app).await;
+    let mut ducha = Browser::new(&app);
+    ducha.login("qs-ducha", PASSWORD).await;
+    let page = ducha.get("/results/2026-07/notice").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text("#announcement h1")
+            .contains("关于表彰2026年7月“文明服务窗口”和“文明服务标兵”的通报"),
+        "{}",
+        page.text("#announcement h1")
+    );
+    let honors: Vec<(String, String)> = sqlx::query_as(&format!(
+        "select h.name, h.department from honor h join period p using (period_id)
+         where p.center_id = {COUNTY} and p.code = '2026-07' and h.revoked_at is null"
+    ))
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(honors.len(), 4);
+    let announcement = page.text("#announcement");
+    let feedback = page.texts("article.notice-doc");
+    let mut departments: Vec<&String> = honors.iter().map(|h| &h.1).collect();
+    departments.sort();
+    departments.dedup();
+    assert_eq!(
+        feedback.len(),
+        1 + departments.len(),
+        "one page per department"
+    );
+    for (name, department) in &honors {
+        assert!(announcement.contains(name.as_str()), "{name}");
+        assert!(
+            feedback[1..]
+                .iter()
+                .any(|f| f.contains(department.as_str()) && f.contains(name.as_str())),
+            "{name} in the feedback to {department}"
+        );
+    }
+    // Nothing to announce before publication.
+    assert_eq!(
+        ducha.get("/results/2026-11/notice").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -15,6 +15,7 @@ mod charts;
 mod decide;
 mod entrant;
 mod exports;
+mod notice;
 mod page;
 mod publish;
 
@@ -30,6 +31,7 @@ pub fn routes(r: Routes) -> Routes {
         .get("/results/{code}/entrants/{id}", read, entrant::entrant_page)
         .get("/results/{code}/scores.xlsx", read, exports::scores_xlsx)
         .get("/results/{code}/results.xlsx", read, exports::results_xlsx)
+        .get("/results/{code}/notice", read, notice::notice_page)
         .post("/results/{code}/decision", leader, decide::decide)
         .get("/results/{code}/publish", leader, publish::publish_page)
         .post("/results/{code}/publish", leader, publish::publish)
