@@ -15,7 +15,8 @@ const CODE: &str = "bench";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let pool = db::connect(None, 4).await?;
+    let url = std::env::var("DATABASE_URL").ok();
+    let pool = db::connect(url.as_deref(), 4).await?;
     db::migrate(&pool).await?;
     if sqlx::query_scalar::<_, i64>("select count(*) from center where code = $1")
         .bind(CODE)

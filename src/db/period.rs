@@ -190,15 +190,16 @@ pub async fn set_phase_at(
     .await
 }
 
-/// The periods using `month` whose candidates are confirmed (their scores are locked), with
-/// a share lock so that no phase moves while scores are written.
+/// The periods using `month` whose candidates are confirmed (their scores are locked), as
+/// the pages show it. Writers lock the rows instead (`correction::lock_locking_periods`),
+/// so that no phase moves while they write.
 pub async fn locking_periods(
     conn: &mut PgConnection,
     center_id: CenterId,
     month: &str,
 ) -> sqlx::Result<Vec<String>> {
     let rows = sqlx::query!(
-        r#"select code, phase as "phase: Phase" from period where center_id = $1 and $2 = any(months) order by code for share"#,
+        r#"select code, phase as "phase: Phase" from period where center_id = $1 and $2 = any(months) order by code"#,
         center_id.0,
         month
     )

@@ -94,10 +94,10 @@ pub async fn year(
     };
     let results = sqlx::query!(
         r#"select p.code, case when $4 = 'staff' then p.staff_title else p.window_title end as "title!",
-                  e as "e!", p.rules ->> 'min_duty_days' as "min_days!"
-           from period p, jsonb_array_elements(p.results -> $4 -> 'entrants') e
-           where p.center_id = $1 and p.phase = 'published' and left(p.code, 4) = $2
-             and e ->> 'id' = $3
+                  r.entry as e, p.rules ->> 'min_duty_days' as "min_days!"
+           from result_entry r join period p on p.period_id = r.period_id
+           where r.entrant = $3 and p.center_id = $1 and p.phase = 'published'
+             and left(p.code, 4) = $2
            order by p.code"#,
         center_id.0,
         year,

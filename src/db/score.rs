@@ -349,10 +349,10 @@ pub async fn own_record(
     .collect();
     let id = format!("S{staff_id}");
     let results = sqlx::query!(
-        r#"select code, staff_title, e as "e!", rules ->> 'min_duty_days' as "min_days!" from period p,
-                  jsonb_array_elements(p.results -> 'staff' -> 'entrants') e
-           where p.center_id = $1 and p.phase = 'published' and e ->> 'id' = $2
-           order by code desc"#,
+        r#"select p.code, p.staff_title, r.entry as e, p.rules ->> 'min_duty_days' as "min_days!"
+           from result_entry r join period p on p.period_id = r.period_id
+           where r.entrant = $2 and p.center_id = $1 and p.phase = 'published'
+           order by p.code desc"#,
         center_id.0,
         id
     )
