@@ -27,22 +27,22 @@ pub async fn month_entrants(
     let rows = sqlx::query!(
         r#"select w.window_id as "window_id?", null::bigint as "staff_id?",
                   w.number || '号窗口 ' || w.name as "label!", d.name as "detail!",
-                  exists(select 1 from monthly_score m where m.window_id = w.window_id and m.month = $2) as "scored!",
+                  exists(select 1 from monthly_score m where m.center_id = w.center_id and m.month = $2 and m.window_id = w.window_id) as "scored!",
                   n.reason as "reason?", a.display_name as "by?", n.created_at as "at?",
                   0 as "k!", length(w.number) as "l!", w.number as "o!"
            from service_window w
            join department d on d.department_id = w.department_id
-           left join not_assessed n on n.window_id = w.window_id and n.month = $2
+           left join not_assessed n on n.center_id = w.center_id and n.month = $2 and n.window_id = w.window_id
            left join account a on a.account_id = n.created_by
            where w.center_id = $1 and w.active
            union all
            select null, s.staff_id, s.name || '（' || s.employee_no || '）', w.number || '号窗口 ' || w.name,
-                  exists(select 1 from monthly_score m where m.staff_id = s.staff_id and m.month = $2),
+                  exists(select 1 from monthly_score m where m.center_id = s.center_id and m.month = $2 and m.staff_id = s.staff_id),
                   n.reason, a.display_name, n.created_at,
                   1, length(w.number), w.number || ' ' || s.employee_no
            from staff s
            join service_window w on w.window_id = s.window_id
-           left join not_assessed n on n.staff_id = s.staff_id and n.month = $2
+           left join not_assessed n on n.center_id = s.center_id and n.month = $2 and n.staff_id = s.staff_id
            left join account a on a.account_id = n.created_by
            where s.center_id = $1 and s.active
            order by 9, 10, 11"#,

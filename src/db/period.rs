@@ -282,8 +282,8 @@ pub async fn month_gaps(
 ) -> sqlx::Result<(i64, i64)> {
     let w = sqlx::query_scalar!(
         r#"select count(*) as "n!" from service_window w where w.center_id = $1 and w.active
-           and not exists (select 1 from monthly_score m where m.window_id = w.window_id and m.month = $2)
-           and not exists (select 1 from not_assessed n where n.window_id = w.window_id and n.month = $2)"#,
+           and not exists (select 1 from monthly_score m where m.center_id = w.center_id and m.month = $2 and m.window_id = w.window_id)
+           and not exists (select 1 from not_assessed n where n.center_id = w.center_id and n.month = $2 and n.window_id = w.window_id)"#,
         center_id.0,
         month
     )
@@ -291,8 +291,8 @@ pub async fn month_gaps(
     .await?;
     let s = sqlx::query_scalar!(
         r#"select count(*) as "n!" from staff s where s.center_id = $1 and s.active
-           and not exists (select 1 from monthly_score m where m.staff_id = s.staff_id and m.month = $2)
-           and not exists (select 1 from not_assessed n where n.staff_id = s.staff_id and n.month = $2)"#,
+           and not exists (select 1 from monthly_score m where m.center_id = s.center_id and m.month = $2 and m.staff_id = s.staff_id)
+           and not exists (select 1 from not_assessed n where n.center_id = s.center_id and n.month = $2 and n.staff_id = s.staff_id)"#,
         center_id.0,
         month
     )

@@ -33,8 +33,8 @@ pub async fn window_grid(
                   '未参加考核：' || n.reason as "note?"
            from service_window w
            join department d on d.department_id = w.department_id
-           left join monthly_score m on m.window_id = w.window_id and m.month = $2
-           left join not_assessed n on n.window_id = w.window_id and n.month = $2
+           left join monthly_score m on m.center_id = w.center_id and m.month = $2 and m.window_id = w.window_id
+           left join not_assessed n on n.center_id = w.center_id and n.month = $2 and n.window_id = w.window_id
            where w.center_id = $1 and w.active and ($3::bigint is null or w.department_id = $3)
            order by length(w.number), w.number"#,
         center_id.0,
@@ -61,8 +61,8 @@ pub async fn staff_grid(
                   '未参加考核：' || n.reason as "note?"
            from staff s
            join service_window w on w.window_id = s.window_id
-           left join monthly_score m on m.staff_id = s.staff_id and m.month = $2
-           left join not_assessed n on n.staff_id = s.staff_id and n.month = $2
+           left join monthly_score m on m.center_id = s.center_id and m.month = $2 and m.staff_id = s.staff_id
+           left join not_assessed n on n.center_id = s.center_id and n.month = $2 and n.staff_id = s.staff_id
            where s.center_id = $1 and s.active
              and ($3::bigint is null or w.department_id = $3)
              and ($4::bigint is null or s.window_id = $4)
@@ -102,7 +102,7 @@ pub async fn lock_current(
     let rows = if staff {
         sqlx::query!(
             r#"select s.staff_id as "id!", (m.score * 100)::int as score, coalesce(m.version, 0) as "version!", a.display_name as "by?"
-               from staff s left join monthly_score m on m.staff_id = s.staff_id and m.month = $2
+               from staff s left join monthly_score m on m.center_id = s.center_id and m.month = $2 and m.staff_id = s.staff_id
                left join account a on a.account_id = m.updated_by
                where s.center_id = $1 and s.active and s.staff_id = any($3)"#,
             center_id.0,
@@ -117,7 +117,7 @@ pub async fn lock_current(
     } else {
         sqlx::query!(
             r#"select w.window_id as "id!", (m.score * 100)::int as score, coalesce(m.version, 0) as "version!", a.display_name as "by?"
-               from service_window w left join monthly_score m on m.window_id = w.window_id and m.month = $2
+               from service_window w left join monthly_score m on m.center_id = w.center_id and m.month = $2 and m.window_id = w.window_id
                left join account a on a.account_id = m.updated_by
                where w.center_id = $1 and w.active and w.window_id = any($3)"#,
             center_id.0,
