@@ -160,7 +160,12 @@ async fn render_grid(
     let mut conn = state.db.acquire().await?;
     let departments =
         db::org::catalog_options(&mut conn, Catalog::Department, user.center_id, None).await?;
-    let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
+    // The window filter is the staff tab's only.
+    let windows = if view.kind == Kind::Staff {
+        db::org::window_options(&mut conn, user.center_id, None).await?
+    } else {
+        Vec::new()
+    };
     let rows = if view.kind == Kind::Staff {
         db::score::staff_grid(
             &mut conn,
