@@ -32,6 +32,14 @@ async fn half_year(app: &TestApp, absent: i64) {
     }
     let mut ducha = login_as(app, Role::Supervision).await;
     ducha.post("/periods", &[("code", "2026-03")]).await;
+    sqlx::query(&format!(
+        "insert into veto (center_id, period_id, staff_id, code, occurred_on, description, created_by)
+         select p.center_id, p.period_id, {absent}, 'verified_complaint', '2026-03-16', '群众投诉经查属实', a.account_id
+         from period p, account a where p.code = '2026-03' and a.username = 'ducha'"
+    ))
+    .execute(&app.pool)
+    .await
+    .unwrap();
     ducha
         .post("/periods/2026-03/phase", &[("to", "candidates")])
         .await;
@@ -129,6 +137,16 @@ async fn a_year_page_is_seen_by_whom_it_concerns_and_by_nobody_else(pool: PgPool
     assert_eq!(months.len(), 12);
     assert!(months[1].contains("未参加考核（病假）"), "{months:?}");
     assert!(months[6].contains("未录入"), "{months:?}");
+    assert!(
+        months[0].contains("第") && months[0].contains("名"),
+        "{months:?}"
+    );
+    assert!(
+        page.text("#vetoes")
+            .contains("2026年3月16日 被群众举报投诉"),
+        "{}",
+        page.text("#vetoes")
+    );
     assert!(page.text("#results").contains("2026年3月"));
     let mut ducha = login_as(&app, Role::Supervision).await;
     let honored = ducha.get(&format!("/records/2026/W{winner}")).await;
@@ -205,16 +223,61 @@ async fn the_year_workbook_holds_exactly_the_databases_months_and_honors(pool: P
     .fetch_all(&app.pool)
     .await
     .unwrap();
+    // Columns: three keys, twelve months, the mean, then honors of months, quarters, the
+    // year, and vetoes.
     let honored: Vec<String> = book[0][2..]
         .iter()
         .filter(|r| {
-            r.last()
+            r.get(16)
                 .is_some_and(|c| c.text().contains("2026年3月文明服务窗口"))
         })
         .map(|r| r[0].text())
         .collect();
     assert_eq!(honored.len(), winners.len());
     assert!(honored.iter().all(|n| winners.contains(n)));
+    let absent_no: String = sqlx::query_scalar("select employee_no from staff where staff_id = $1")
+        .bind(absent)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let vetoed: Vec<String> = book[1][2..]
+        .iter()
+        .filter(|r| r.get(19).is_some_and(|c| !c.text().is_empty()))
+        .map(|r| r[0].text())
+        .collect();
+    assert_eq!(vetoed, vec![absent_no]);
+
+    // One department's workbook holds its windows and their staff only.
+    let (department, name): (i64, String) = sqlx::query_as(
+        "select d.department_id, d.name from department d join service_window w using (department_id)
+         group by d.department_id order by count(*) desc, d.department_id limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let (status, _, bytes) = ducha
+        .get_bytes(&format!(
+            "/records/2026/workbook.xlsx?department={department}"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let book = sheets::read_book(&bytes).unwrap();
+    let windows: Vec<&Vec<Cell>> = book[0].1[2..].iter().collect();
+    assert!(!windows.is_empty());
+    assert!(windows.iter().all(|r| r[2].text() == name), "{name}");
+    let own: i64 = count(
+        &app.pool,
+        &format!("select count(*) from staff s join service_window w using (window_id) where w.department_id = {department} and s.active"),
+    )
+    .await;
+    assert_eq!(book[1].1.len() - 2, own as usize);
+    assert_eq!(
+        ducha
+            .get_bytes("/records/2026/workbook.xlsx?department=99999999")
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 async fn k_is(app: &TestApp, employee_no: &str, staff_id: i64) -> bool {

@@ -8,11 +8,23 @@ use sqlx::PgConnection;
 
 use crate::domain::ids::{CenterId, Entrant};
 
-/// One month of the year: its score (hundredths) or why there is none.
+/// One month of the year: its score (hundredths) or why there is none, and its place
+/// among the center's scores of that kind that month.
 pub struct MonthRow {
     pub month: String,
     pub score: Option<i32>,
     pub not_assessed: Option<String>,
+    /// Ties share the better rank.
+    pub rank: Option<i64>,
+}
+
+/// A veto recorded in a period of the year (revoked ones with the reason).
+pub struct VetoRow {
+    pub code: String,
+    pub veto: String,
+    pub occurred_on: time::Date,
+    pub description: String,
+    pub revoked_reason: Option<String>,
 }
 
 /// A published period of the year in which the entrant took part.
@@ -39,6 +51,7 @@ pub struct Year {
     pub duty_days: Vec<(String, i32)>,
     pub results: Vec<ResultRow>,
     pub honors: Vec<HonorRow>,
+    pub vetoes: Vec<VetoRow>,
 }
 
 /// The twelve months of `year`: `2026-01` … `2026-12`.
@@ -54,17 +67,23 @@ pub async fn year(
 ) -> sqlx::Result<Year> {
     let (window_id, staff_id) = entrant.columns();
     let months = months_of(year);
+    let staff = entrant.is_staff();
     let month_rows = sqlx::query!(
-        r#"select m.month as "month!",
-                  (select (s.score * 100)::int from monthly_score s
-                    where s.center_id = $1 and s.month = m.month and (s.window_id = $2 or s.staff_id = $3)) as score,
-                  (select n.reason from not_assessed n
-                    where n.center_id = $1 and n.month = m.month and (n.window_id = $2 or n.staff_id = $3)) as not_assessed
-           from unnest($4::text[]) m(month) order by m.month"#,
+        r#"select m.month as "month!", (s.score * 100)::int as score, n.reason as "not_assessed?",
+                  (select count(*) + 1 from monthly_score o
+                    where o.center_id = $1 and o.month = m.month and o.score > s.score
+                      and (case when $5 then o.staff_id is not null else o.window_id is not null end)) as "rank!"
+           from unnest($4::text[]) m(month)
+           left join monthly_score s on s.center_id = $1 and s.month = m.month
+                and (s.window_id = $2 or s.staff_id = $3)
+           left join not_assessed n on n.center_id = $1 and n.month = m.month
+                and (n.window_id = $2 or n.staff_id = $3)
+           order by m.month"#,
         center_id.0,
         window_id,
         staff_id,
-        &months
+        &months,
+        staff
     )
     .fetch_all(&mut *conn)
     .await?
@@ -73,6 +92,7 @@ pub async fn year(
         month: r.month,
         score: r.score,
         not_assessed: r.not_assessed,
+        rank: r.score.map(|_| r.rank),
     })
     .collect();
     let duty_days = sqlx::query!(
@@ -125,7 +145,7 @@ pub async fn year(
         window_id,
         staff_id
     )
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?
     .into_iter()
     .map(|r| HonorRow {
@@ -135,7 +155,29 @@ pub async fn year(
         revoked_reason: r.revoked_reason,
     })
     .collect();
+    let vetoes = sqlx::query!(
+        "select p.code, v.code as veto, v.occurred_on, v.description, v.revoked_reason
+         from veto v join period p on p.period_id = v.period_id
+         where v.center_id = $1 and left(p.code, 4) = $2 and (v.window_id = $3 or v.staff_id = $4)
+         order by v.occurred_on, v.veto_id",
+        center_id.0,
+        year,
+        window_id,
+        staff_id
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| VetoRow {
+        code: r.code,
+        veto: r.veto,
+        occurred_on: r.occurred_on,
+        description: r.description,
+        revoked_reason: r.revoked_reason,
+    })
+    .collect();
     Ok(Year {
+        vetoes,
         months: month_rows,
         duty_days,
         results,
@@ -150,37 +192,44 @@ pub struct WorkbookRow {
     pub detail: String,
     /// By month index 0–11: the score in hundredths, or the reason it was not assessed.
     pub months: Vec<Option<Result<i32, String>>>,
-    /// "2026年3月文明服务窗口、…" (current honors only).
-    pub honors: Vec<String>,
+    /// Current honors by the kind of their period: months, quarters, the year
+    /// ("2026年3月文明服务窗口").
+    pub honors: [Vec<String>; 3],
+    /// Vetoes in force: "2026年5月 超期办件".
+    pub vetoes: Vec<String>,
 }
 
-/// Every window (`staff` false) or staff member of the center that was active or has a
-/// score in `year`, with its months and honors.
+/// Every window (`staff` false) or staff member of the center (of one department, when
+/// given: a staff member's is its window's) that was active or has a score in `year`, with
+/// its months, honors and vetoes.
 pub async fn workbook(
     conn: &mut PgConnection,
     center_id: CenterId,
     year: &str,
     staff: bool,
+    department: Option<i64>,
 ) -> sqlx::Result<Vec<WorkbookRow>> {
     let months = months_of(year);
     let people = sqlx::query!(
         r#"select id as "id!", key as "key!", name as "name!", detail as "detail!" from (
              select w.window_id as id, w.number as key, w.name, d.name as detail,
-                    length(w.number) as o1, w.number as o2, w.active
+                    length(w.number) as o1, w.number as o2, w.active, w.department_id
                from service_window w join department d on d.department_id = w.department_id
               where w.center_id = $1 and not $2
              union all
              select s.staff_id, s.employee_no, s.name, ww.number || '号窗口 ' || ww.name,
-                    length(ww.number), ww.number || ' ' || s.employee_no, s.active
+                    length(ww.number), ww.number || ' ' || s.employee_no, s.active, ww.department_id
                from staff s join service_window ww on ww.window_id = s.window_id
               where s.center_id = $1 and $2) e
-           where e.active or exists (
+           where ($4::bigint is null or e.department_id = $4)
+             and (e.active or exists (
              select 1 from monthly_score m where m.center_id = $1 and m.month = any($3)
-               and (case when $2 then m.staff_id else m.window_id end) = e.id)
+               and (case when $2 then m.staff_id else m.window_id end) = e.id))
            order by o1, o2"#,
         center_id.0,
         staff,
-        &months
+        &months,
+        department
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -215,6 +264,18 @@ pub async fn workbook(
         staff,
         year
     )
+    .fetch_all(&mut *conn)
+    .await?;
+    let vetoes = sqlx::query!(
+        r#"select case when $2 then v.staff_id else v.window_id end as "id!", p.code, v.code as veto
+           from veto v join period p on p.period_id = v.period_id
+           where v.center_id = $1 and left(p.code, 4) = $3 and v.revoked_at is null
+             and (case when $2 then v.staff_id else v.window_id end) is not null
+           order by v.occurred_on"#,
+        center_id.0,
+        staff,
+        year
+    )
     .fetch_all(conn)
     .await?;
     let index = |month: &str| months.iter().position(|m| m == month);
@@ -228,7 +289,8 @@ pub async fn workbook(
                     name: p.name.clone(),
                     detail: p.detail.clone(),
                     months: vec![None; 12],
-                    honors: Vec::new(),
+                    honors: Default::default(),
+                    vetoes: Vec::new(),
                 },
             )
         })
@@ -245,10 +307,25 @@ pub async fn workbook(
     }
     for h in honors {
         if let Some(row) = by_id.get_mut(&h.id) {
-            row.honors.push(format!(
+            // Months (2026-03), quarters (2026-Q1), the year (2026).
+            let scheme = if h.code.len() == 4 {
+                2
+            } else {
+                usize::from(h.code.contains('Q'))
+            };
+            row.honors[scheme].push(format!(
                 "{}{}",
                 crate::domain::period::period_label(&h.code),
                 h.title
+            ));
+        }
+    }
+    for v in vetoes {
+        if let Some(row) = by_id.get_mut(&v.id) {
+            row.vetoes.push(format!(
+                "{} {}",
+                crate::domain::period::period_label(&v.code),
+                crate::domain::veto::VetoCode::label_of(&v.veto)
             ));
         }
     }

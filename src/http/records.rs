@@ -6,15 +6,16 @@
 //! as one workbook.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 
 use super::AppState;
 use super::error::{AppError, AppResult};
 use super::extract::CurrentUser;
+use super::form::FormData;
 use super::page::{self, Layout};
 use super::routes::{Access, Routes};
-use crate::db;
+use crate::db::{self, org::Catalog};
 use crate::domain::Role;
 use crate::domain::ids::{Entrant, StaffId, WindowId};
 use crate::domain::period::{month_label, period_label};
@@ -61,6 +62,14 @@ pub struct MonthView {
     pub month: String,
     pub value: String,
     pub muted: bool,
+    /// 第3名, among the center's windows (or staff) that month.
+    pub rank: String,
+}
+
+pub struct VetoView {
+    pub period: String,
+    pub text: String,
+    pub revoked: Option<String>,
 }
 
 pub struct ResultView {
@@ -92,6 +101,7 @@ struct YearPage {
     duty_days: Vec<(String, String)>,
     results: Vec<ResultView>,
     honors: Vec<HonorView>,
+    vetoes: Vec<VetoView>,
     prev: String,
     next: String,
     /// Links to the results pages (the roles that read them).
@@ -180,6 +190,7 @@ async fn year_page(
                 month: month_label(&m.month),
                 value,
                 muted,
+                rank: m.rank.map(|r| format!("第{r}名")).unwrap_or_default(),
             }
         })
         .collect();
@@ -227,6 +238,22 @@ async fn year_page(
             revoked: h.revoked_reason,
         })
         .collect();
+    let vetoes = y
+        .vetoes
+        .into_iter()
+        .map(|v| VetoView {
+            period: period_label(&v.code),
+            text: format!(
+                "{}年{}月{}日 {}：{}",
+                v.occurred_on.year(),
+                u8::from(v.occurred_on.month()),
+                v.occurred_on.day(),
+                crate::domain::veto::VetoCode::label_of(&v.veto),
+                v.description
+            ),
+            revoked: v.revoked_reason,
+        })
+        .collect();
     let year_n: i32 = year.parse().unwrap_or(2026);
     let page_ = YearPage {
         layout: Layout::new(
@@ -247,6 +274,7 @@ async fn year_page(
             .collect(),
         results,
         honors,
+        vetoes,
         prev: url(&(year_n - 1).to_string(), entrant),
         next: url(&(year_n + 1).to_string(), entrant),
         results_links: CENTER_WIDE.contains(&user.role),
@@ -260,14 +288,31 @@ async fn workbook(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(year): Path<String>,
+    RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
     let Some(year) = parse_year(&year) else {
         return Err(AppError::NotFound);
     };
+    let q = FormData::parse_query(q.as_deref().unwrap_or(""));
     let mut conn = state.db.acquire().await?;
-    let windows = db::records::workbook(&mut conn, user.center_id, year, false).await?;
-    let staff = db::records::workbook(&mut conn, user.center_id, year, true).await?;
+    // One department's workbook (`?department=ID`), or the whole center's.
+    let department = match q.first_utf8("department").filter(|d| !d.is_empty()) {
+        Some(raw) => {
+            let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+            let found =
+                db::org::catalog_get(&mut conn, Catalog::Department, user.center_id, id).await?;
+            Some((id, found.ok_or(AppError::NotFound)?.name))
+        }
+        None => None,
+    };
+    let id = department.as_ref().map(|d| d.0);
+    let windows = db::records::workbook(&mut conn, user.center_id, year, false, id).await?;
+    let staff = db::records::workbook(&mut conn, user.center_id, year, true, id).await?;
     drop(conn);
+    let whose = department
+        .as_ref()
+        .map(|d| d.1.clone())
+        .unwrap_or_else(|| user.center_name.clone());
     let sheet = |title: &str, keys: [&str; 3], rows: Vec<db::records::WorkbookRow>| {
         let mut header: Vec<(String, f64)> = keys
             .iter()
@@ -275,8 +320,15 @@ async fn workbook(
             .map(|(t, w)| (t.to_string(), w))
             .collect();
         header.extend((1..=12).map(|m| (format!("{m}月"), 8.0)));
-        header.push(("平均分".into(), 9.0));
-        header.push(("本年度荣誉".into(), 40.0));
+        for (t, w) in [
+            ("平均分", 9.0),
+            ("月度荣誉", 30.0),
+            ("季度荣誉", 30.0),
+            ("年度荣誉", 24.0),
+            ("一票否决", 24.0),
+        ] {
+            header.push((t.into(), w));
+        }
         let rows = rows
             .into_iter()
             .map(|r| {
@@ -300,13 +352,14 @@ async fn workbook(
                 } else {
                     Out::Hundredths((2 * scored.iter().sum::<i64>() + n) / (2 * n))
                 });
-                out.push(Out::Text(r.honors.join("、")));
+                out.extend(r.honors.iter().map(|h| Out::Text(h.join("、"))));
+                out.push(Out::Text(r.vetoes.join("、")));
                 out
             })
             .collect();
         OutSheet {
             name: title.to_string(),
-            title: format!("{year}年度 {title}月度考核与荣誉（{}）", user.center_name),
+            title: format!("{year}年度 {title}月度考核与荣誉（{whose}）"),
             header,
             rows,
             frozen_columns: 2,
@@ -316,5 +369,5 @@ async fn workbook(
         sheet("窗口", ["窗口号", "窗口名称", "进驻单位"], windows),
         sheet("工作人员", ["工号", "姓名", "窗口"], staff),
     ]);
-    page::xlsx_download(&format!("{year}年度考核与荣誉.xlsx"), book)
+    page::xlsx_download(&format!("{year}年度考核与荣誉（{whose}）.xlsx"), book)
 }

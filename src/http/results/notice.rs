@@ -20,11 +20,23 @@ pub struct Named {
     pub window: String,
 }
 
-/// A department's feedback page: its honorees of each kind.
+/// One of a department's windows or staff as its feedback lists them.
+pub struct ResultLine {
+    pub name: String,
+    pub detail: String,
+    pub assessment: String,
+    pub rank: String,
+    pub outcome: String,
+    pub won: bool,
+}
+
+/// A department's feedback page: its honorees, then every window and staff member of it
+/// that took part, with their results.
 pub struct DepartmentNotice {
     pub department: String,
     pub windows: Vec<Named>,
     pub staff: Vec<Named>,
+    pub lines: Vec<ResultLine>,
 }
 
 #[derive(Template)]
@@ -66,30 +78,72 @@ pub(super) async fn notice_page(
             })
             .collect()
     };
+    let (input, result, names) = super::period_results(&state, user.center_id, &p).await?;
+    let min_days = p.rules.min_duty_days.to_string();
     let mut departments: Vec<DepartmentNotice> = Vec::new();
-    for h in current() {
-        let at = match departments
+    // Every entrant of the period under its department (a staff member's is its window's).
+    let department_of = |id: &str| -> String {
+        let window = input
+            .staff
             .iter()
-            .position(|d| d.department == h.department)
-        {
-            Some(i) => i,
-            None => {
-                departments.push(DepartmentNotice {
-                    department: h.department.clone(),
-                    windows: Vec::new(),
-                    staff: Vec::new(),
-                });
-                departments.len() - 1
-            }
-        };
+            .find(|s| s.id == id)
+            .map_or(id, |s| s.window.as_str());
+        names
+            .names
+            .get(window)
+            .map(|n| n.1.clone())
+            .unwrap_or_default()
+    };
+    for kind in crate::scoring::Kind::BOTH {
+        let title = p.title(kind);
+        for e in &result.kind(kind).entrants {
+            let (name, detail, _) = names
+                .names
+                .get(&e.id)
+                .cloned()
+                .unwrap_or_else(|| (e.id.clone(), String::new(), String::new()));
+            let outcome = if e.winner {
+                title.to_string()
+            } else if e.candidate {
+                "候选对象".to_string()
+            } else if e.eligible {
+                "参评".to_string()
+            } else {
+                let why: Vec<String> = e.reasons.iter().map(|r| r.label(&min_days)).collect();
+                format!("不符合参评条件（{}）", why.join("、"))
+            };
+            let i = department_index(&mut departments, &department_of(&e.id));
+            departments[i].lines.push(ResultLine {
+                name,
+                detail: if kind == crate::scoring::Kind::Staff {
+                    detail
+                } else {
+                    String::new()
+                },
+                assessment: e
+                    .assessment
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "—".into()),
+                rank: e
+                    .final_rank
+                    .or(e.assessment_rank)
+                    .map(|r| format!("第{r}名"))
+                    .unwrap_or_else(|| "—".into()),
+                outcome,
+                won: e.winner,
+            });
+        }
+    }
+    for h in current() {
+        let i = department_index(&mut departments, &h.department);
         let entry = Named {
             name: h.name.clone(),
             window: h.window_label.clone(),
         };
         if h.kind == "staff" {
-            departments[at].staff.push(entry);
+            departments[i].staff.push(entry);
         } else {
-            departments[at].windows.push(entry);
+            departments[i].windows.push(entry);
         }
     }
     let label = period_label(&p.code);
@@ -116,4 +170,20 @@ pub(super) async fn notice_page(
         window_title,
         staff_title,
     }))
+}
+
+/// The index of `department`'s page, added when it has none yet.
+fn department_index(departments: &mut Vec<DepartmentNotice>, department: &str) -> usize {
+    match departments.iter().position(|d| d.department == department) {
+        Some(i) => i,
+        None => {
+            departments.push(DepartmentNotice {
+                department: department.to_string(),
+                windows: Vec::new(),
+                staff: Vec::new(),
+                lines: Vec::new(),
+            });
+            departments.len() - 1
+        }
+    }
 }

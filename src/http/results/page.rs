@@ -450,15 +450,26 @@ struct ResultsList {
     periods: Vec<PeriodLink>,
     /// The years with periods, latest first, for the year workbooks.
     years: Vec<String>,
+    /// The departments, for a department's year workbook.
+    departments: Vec<crate::http::page::Choice>,
 }
 
 pub(super) async fn results_list(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> AppResult<Response> {
-    let periods = {
+    let (periods, departments) = {
         let mut conn = state.db.acquire().await?;
-        db::period::periods(&mut conn, user.center_id).await?
+        (
+            db::period::periods(&mut conn, user.center_id).await?,
+            db::org::catalog_options(
+                &mut conn,
+                db::org::Catalog::Department,
+                user.center_id,
+                None,
+            )
+            .await?,
+        )
     };
     let mut years: Vec<String> = periods.iter().map(|p| p.code[..4].to_string()).collect();
     years.sort_by(|a, b| b.cmp(a));
@@ -478,6 +489,7 @@ pub(super) async fn results_list(
         layout: Layout::new("评选结果", Some(&user), urls::RESULTS),
         periods,
         years,
+        departments: crate::http::page::choices(&departments, ""),
     }))
 }
 
