@@ -18,6 +18,8 @@ psql "${base%/*}/postgres" -tAc "select 1 from pg_database where datname = 'ping
   || psql "${base%/*}/postgres" -qc "create database pingxuan_bench_year"
 cargo build --release --bin pingxuan --example gen_year_center 2>&1 | tail -n1
 target/release/examples/gen_year_center
+# As autovacuum would have by then: statistics and the visibility map of the loaded rows.
+psql "$DATABASE_URL" -qc "vacuum analyze"
 
 addr=127.0.0.1:8092
 PINGXUAN_LOG=warn target/release/pingxuan serve --addr "$addr" >/tmp/pingxuan-bench-year.log 2>&1 &
