@@ -67,57 +67,39 @@ pub async fn year(
 ) -> sqlx::Result<Year> {
     let (window_id, staff_id) = entrant.columns();
     let months = months_of(year);
-    // The rank counts the month's better scores of the same kind: one query per kind, so
-    // that its partial index (monthly_score_window_rank, _staff_rank) serves the count.
-    let month_rows = if entrant.is_staff() {
-        sqlx::query!(
-            r#"select m.month as "month!", (s.score * 100)::int as score, n.reason as "not_assessed?",
-                      (select count(*) + 1 from monthly_score o
-                        where o.center_id = $1 and o.month = m.month and o.staff_id is not null
-                          and o.score > s.score) as "rank!"
-               from unnest($3::text[]) m(month)
-               left join monthly_score s on s.center_id = $1 and s.month = m.month and s.staff_id = $2
-               left join not_assessed n on n.center_id = $1 and n.month = m.month and n.staff_id = $2
-               order by m.month"#,
-            center_id.0,
-            staff_id,
-            &months
-        )
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|r| MonthRow {
-            month: r.month,
-            score: r.score,
-            not_assessed: r.not_assessed,
-            rank: r.score.map(|_| r.rank),
-        })
-        .collect()
+    // The rank sums the counts of the month's better scores of the same kind.
+    let kind = if entrant.is_staff() {
+        "staff"
     } else {
-        sqlx::query!(
-            r#"select m.month as "month!", (s.score * 100)::int as score, n.reason as "not_assessed?",
-                      (select count(*) + 1 from monthly_score o
-                        where o.center_id = $1 and o.month = m.month and o.window_id is not null
-                          and o.score > s.score) as "rank!"
-               from unnest($3::text[]) m(month)
-               left join monthly_score s on s.center_id = $1 and s.month = m.month and s.window_id = $2
-               left join not_assessed n on n.center_id = $1 and n.month = m.month and n.window_id = $2
-               order by m.month"#,
-            center_id.0,
-            window_id,
-            &months
-        )
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|r| MonthRow {
-            month: r.month,
-            score: r.score,
-            not_assessed: r.not_assessed,
-            rank: r.score.map(|_| r.rank),
-        })
-        .collect()
+        "window"
     };
+    let month_rows = sqlx::query!(
+        r#"select m.month as "month!", (s.score * 100)::int as score, n.reason as "not_assessed?",
+                  (select coalesce(sum(c.entrants), 0) + 1 from month_score_count c
+                    where c.center_id = $1 and c.month = m.month and c.kind = $5
+                      and c.score > s.score)::bigint as "rank!"
+           from unnest($4::text[]) m(month)
+           left join monthly_score s on s.center_id = $1 and s.month = m.month
+                and (s.window_id = $2 or s.staff_id = $3)
+           left join not_assessed n on n.center_id = $1 and n.month = m.month
+                and (n.window_id = $2 or n.staff_id = $3)
+           order by m.month"#,
+        center_id.0,
+        window_id,
+        staff_id,
+        &months,
+        kind
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| MonthRow {
+        month: r.month,
+        score: r.score,
+        not_assessed: r.not_assessed,
+        rank: r.score.map(|_| r.rank),
+    })
+    .collect();
     let duty_days = sqlx::query!(
         "select p.code, d.days from duty_days d join period p on p.period_id = d.period_id
          where d.center_id = $1 and d.staff_id = $2 and left(p.code, 4) = $3 order by p.code",
