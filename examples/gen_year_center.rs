@@ -1,5 +1,6 @@
 //! The center of `benches/year_pages.sh`: 300 windows and 1,000 staff with two years of
-//! monthly scores (2025-01 to 2026-12), every month's award published, and accounts
+//! monthly scores (2025-01 to 2026-12, from 85 to 99.5 in half points, as offices deduct),
+//! every month's award published, and accounts
 //! `bench-ducha` (supervision office), `bench-zuzhang` (group leader) and `bench-staff`
 //! (the first staff member). Loads once into `DATABASE_URL`.
 //!
@@ -76,11 +77,11 @@ async fn org(pool: &PgPool) -> anyhow::Result<()> {
          from generate_series(1, 1000) n",
         "insert into monthly_score (center_id, month, window_id, score)
          select $1, to_char(date '2025-01-01' + make_interval(months => m), 'YYYY-MM'), w.window_id,
-                85 + ((w.window_id * 7 + m * 13) % 1400) / 100.0
+                85 + ((w.window_id * 7 + m * 13) % 30) / 2.0
          from service_window w, generate_series(0, 23) m where w.center_id = $1",
         "insert into monthly_score (center_id, month, staff_id, score)
          select $1, to_char(date '2025-01-01' + make_interval(months => m), 'YYYY-MM'), s.staff_id,
-                85 + ((s.staff_id * 11 + m * 17) % 1450) / 100.0
+                85 + ((s.staff_id * 11 + m * 17) % 30) / 2.0
          from staff s, generate_series(0, 23) m where s.center_id = $1",
     ] {
         sqlx::query(sql).bind(center_id).execute(&mut *tx).await?;
