@@ -9,7 +9,6 @@
 use pingxuan::db::{self, Actor};
 use pingxuan::domain::ids::CenterId;
 use pingxuan::domain::period::shift_month;
-use pingxuan::scoring;
 use sqlx::PgPool;
 
 const CODE: &str = "bench";
@@ -116,13 +115,7 @@ async fn award(pool: &PgPool, center_id: CenterId, month: &str) -> anyhow::Resul
     let mut tx = pool.begin().await?;
     let org = pingxuan::demo_rounds::org(&mut tx, center_id, "bench-").await?;
     let p = pingxuan::demo_rounds::open_period(&mut tx, &org, month).await?;
-    let ducha = pingxuan::demo_rounds::actor(&org, org.ducha, "督查科");
-    pingxuan::demo_rounds::move_to(&mut tx, &org, &p, "entry", "candidates").await?;
-    let (input, names) = db::period::load_input(&mut tx, center_id, &p).await?;
-    let snapshot = scoring::compute(&input).map_err(|r| anyhow::anyhow!("{month}: {r}"))?;
-    db::results::confirm_candidates(&mut tx, &ducha, center_id, &p, &input, &names, &snapshot)
-        .await?;
-    pingxuan::demo_rounds::move_to(&mut tx, &org, &p, "candidates", "review").await?;
+    pingxuan::demo_rounds::confirm(&mut tx, &org, &p, "review").await?;
     pingxuan::demo_rounds::decide_and_publish(
         &mut tx,
         &org,

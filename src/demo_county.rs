@@ -9,12 +9,11 @@ use sqlx::{PgConnection, PgPool};
 use crate::db::{self, Actor, org::Catalog};
 use crate::demo::{DEMO_PASSWORD, POSITIONS, person_name};
 use crate::demo_rounds::{
-    Org, Rng, actor, decide_and_publish, imported, move_to, open_period, org, rate, vote,
+    Org, Rng, actor, confirm, decide_and_publish, imported, open_period, org, vote_and_rate,
 };
 use crate::domain::ids::{CenterId, Entrant, StaffId, WindowId};
 use crate::domain::period::PeriodKind;
 use crate::domain::veto::VetoCode;
-use crate::scoring;
 
 pub const CODE: &str = "shifan-qingshan";
 pub const PREFIX: &str = "qs-";
@@ -268,12 +267,7 @@ async fn month_award(
         )
         .await?;
     }
-    move_to(conn, org, &p, "entry", "candidates").await?;
-    let (input, names) = db::period::load_input(conn, org.center_id, &p).await?;
-    let snapshot = scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo month: {r}"))?;
-    db::results::confirm_candidates(conn, &ducha, org.center_id, &p, &input, &names, &snapshot)
-        .await?;
-    move_to(conn, org, &p, "candidates", "review").await?;
+    confirm(conn, org, &p, "review").await?;
     let next = crate::domain::period::shift_month(month, 1);
     let (y, mo) = (next[..4].parse::<i32>()?, next[5..].parse::<u8>()?);
     let date = time::Date::from_calendar_date(y, time::Month::try_from(mo)?, 8)?;
@@ -346,17 +340,8 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     .execute(&mut *tx)
     .await?;
     imported(&mut tx, &org, "duty_days", "2025", ids.len()).await?;
-    let ducha = actor(&org, org.ducha, "督查股");
-    move_to(&mut tx, &org, &year, "entry", "candidates").await?;
-    let (input, names) = db::period::load_input(&mut tx, center_id, &year).await?;
-    let snapshot = scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo year: {r}"))?;
-    db::results::confirm_candidates(&mut tx, &ducha, center_id, &year, &input, &names, &snapshot)
-        .await?;
-    move_to(&mut tx, &org, &year, "candidates", "voting").await?;
-    vote(&mut tx, &org, &year, &snapshot, 1, 13).await?;
-    move_to(&mut tx, &org, &year, "voting", "rating").await?;
-    rate(&mut tx, &org, &year, &snapshot, 13).await?;
-    move_to(&mut tx, &org, &year, "rating", "review").await?;
+    let snapshot = confirm(&mut tx, &org, &year, "voting").await?;
+    vote_and_rate(&mut tx, &org, &year, &snapshot, 13).await?;
     decide_and_publish(
         &mut tx,
         &org,

@@ -41,6 +41,8 @@ pub struct Org {
     heads: Vec<(AccountId, WindowId)>,
     leaders: Vec<AccountId>,
     pub ducha: AccountId,
+    /// The supervision office's display name, as the audit log names it.
+    ducha_name: String,
     zuzhang: AccountId,
     /// The group leader's display name, as the audit log names them.
     zuzhang_name: String,
@@ -67,8 +69,8 @@ pub async fn org(conn: &mut PgConnection, center_id: CenterId, prefix: &str) -> 
         .bind(center_id)
         .fetch_all(&mut *conn)
         .await?;
-    let ducha = sqlx::query_scalar(
-        "select account_id from account where center_id = $1 and username = $2 || 'ducha'",
+    let (ducha, ducha_name) = sqlx::query_as(
+        "select account_id, display_name from account where center_id = $1 and username = $2 || 'ducha'",
     )
     .bind(center_id)
     .bind(prefix)
@@ -87,6 +89,7 @@ pub async fn org(conn: &mut PgConnection, center_id: CenterId, prefix: &str) -> 
         heads,
         leaders,
         ducha,
+        ducha_name,
         zuzhang,
         zuzhang_name,
     })
@@ -471,17 +474,8 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
         ),
     )
     .await?;
-    move_to(&mut tx, &org, &p, "entry", "candidates").await?;
-    let (input, names) = db::period::load_input(&mut tx, center_id, &p).await?;
-    let snapshot =
-        scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo quarter refused: {r}"))?;
-    db::results::confirm_candidates(&mut tx, &ducha, center_id, &p, &input, &names, &snapshot)
-        .await?;
-    move_to(&mut tx, &org, &p, "candidates", "voting").await?;
-    vote(&mut tx, &org, &p, &snapshot, 1, 2).await?;
-    move_to(&mut tx, &org, &p, "voting", "rating").await?;
-    rate(&mut tx, &org, &p, &snapshot, 2).await?;
-    move_to(&mut tx, &org, &p, "rating", "review").await?;
+    let snapshot = confirm(&mut tx, &org, &p, "voting").await?;
+    vote_and_rate(&mut tx, &org, &p, &snapshot, 2).await?;
     // The group leader settles every tie at the boundary (the first of the tied pair) and
     // publishes, as on the results page, dated when a second quarter's results would have
     // been published: mid-July, after the review meeting.
@@ -517,16 +511,44 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
         },
     )
     .await?;
-    move_to(&mut tx, &org, &q, "entry", "candidates").await?;
-    let (input, names) = db::period::load_input(&mut tx, center_id, &q).await?;
-    let snapshot =
-        scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo quarter refused: {r}"))?;
-    db::results::confirm_candidates(&mut tx, &ducha, center_id, &q, &input, &names, &snapshot)
-        .await?;
-    move_to(&mut tx, &org, &q, "candidates", "voting").await?;
+    let snapshot = confirm(&mut tx, &org, &q, "voting").await?;
     vote(&mut tx, &org, &q, &snapshot, 3, 3).await?;
     tx.commit().await?;
     tracing::info!("demo quarters loaded: {PUBLISHED} published, {VOTING} in voting");
+    Ok(())
+}
+
+/// Confirms the period's candidates as the supervision office does (考核录入 → 候选确定 →
+/// `next`), returning the snapshot the round goes on with.
+pub async fn confirm(
+    tx: &mut PgConnection,
+    org: &Org,
+    p: &db::period::PeriodRow,
+    next: &str,
+) -> anyhow::Result<scoring::PeriodResult> {
+    move_to(tx, org, p, "entry", "candidates").await?;
+    let (input, names) = db::period::load_input(tx, org.center_id, p).await?;
+    let snapshot =
+        scoring::compute(&input).map_err(|r| anyhow::anyhow!("demo {} refused: {r}", p.code))?;
+    let ducha = actor(org, org.ducha, &org.ducha_name);
+    db::results::confirm_candidates(tx, &ducha, org.center_id, p, &input, &names, &snapshot)
+        .await?;
+    move_to(tx, org, p, "candidates", next).await?;
+    Ok(snapshot)
+}
+
+/// Every head votes and every leader rates, then the period goes to 审定.
+pub(crate) async fn vote_and_rate(
+    tx: &mut PgConnection,
+    org: &Org,
+    p: &db::period::PeriodRow,
+    snapshot: &scoring::PeriodResult,
+    seed: u64,
+) -> anyhow::Result<()> {
+    vote(tx, org, p, snapshot, 1, seed).await?;
+    move_to(tx, org, p, "voting", "rating").await?;
+    rate(tx, org, p, snapshot, seed).await?;
+    move_to(tx, org, p, "rating", "review").await?;
     Ok(())
 }
 

@@ -165,43 +165,13 @@ async fn the_demo_quarters_are_published_and_in_voting_and_load_once(pool: PgPoo
 
 #[sqlx::test]
 async fn the_command_line_exports_recount_to_exactly_the_published_results(pool: PgPool) {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
     let app = spawn(pool).await;
     pingxuan::demo_rounds::load(&app.pool).await.unwrap();
-    let db: String = sqlx::query_scalar("select current_database()::text")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let base = std::env::var("DATABASE_URL").expect("tests run with DATABASE_URL");
-    let url = format!("{}/{db}", base.rsplit_once('/').unwrap().0);
-    let export = |what: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_pingxuan"))
-            .args(["export", what, "--period", "latest"])
-            .env("DATABASE_URL", &url)
-            .env("PINGXUAN_LOG", "error")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
-    };
-    let recount = export("recount");
-    let results = export("results");
-    let mut compute = Command::new(env!("CARGO_BIN_EXE_pingxuan"))
-        .args(["compute", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    compute.stdin.take().unwrap().write_all(&recount).unwrap();
-    let recounted = compute.wait_with_output().unwrap();
-    assert!(recounted.status.success());
+    let url = database_url(&app).await;
+    let recount = cli_export(&url, "recount", "latest", None);
+    let results = cli_export(&url, "results", "latest", None);
     assert_eq!(
-        String::from_utf8(recounted.stdout).unwrap(),
+        String::from_utf8(cli_compute(&recount)).unwrap(),
         String::from_utf8(results).unwrap(),
         "byte for byte"
     );

@@ -89,16 +89,9 @@ async fn the_county_runs_monthly_and_annual_awards_and_loads_once(pool: PgPool) 
 
 #[sqlx::test]
 async fn every_published_county_period_recounts_to_exactly_its_results(pool: PgPool) {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
     let app = spawn(pool).await;
     county(&app).await;
-    let db: String = sqlx::query_scalar("select current_database()::text")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let base = std::env::var("DATABASE_URL").expect("tests run with DATABASE_URL");
-    let url = format!("{}/{db}", base.rsplit_once('/').unwrap().0);
+    let url = database_url(&app).await;
     let codes: Vec<String> = sqlx::query_scalar(&format!(
         "select code from period where center_id = {COUNTY} and phase = 'published' order by code"
     ))
@@ -107,39 +100,10 @@ async fn every_published_county_period_recounts_to_exactly_its_results(pool: PgP
     .unwrap();
     assert_eq!(codes.len(), 11);
     for code in codes {
-        let export = |what: &str| {
-            let out = Command::new(env!("CARGO_BIN_EXE_pingxuan"))
-                .args([
-                    "export",
-                    what,
-                    "--period",
-                    &code,
-                    "--center",
-                    "shifan-qingshan",
-                ])
-                .env("DATABASE_URL", &url)
-                .env("PINGXUAN_LOG", "error")
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            out.stdout
-        };
-        let recount = export("recount");
-        let results = export("results");
-        let mut compute = Command::new(env!("CARGO_BIN_EXE_pingxuan"))
-            .args(["compute", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        compute.stdin.take().unwrap().write_all(&recount).unwrap();
-        let recounted = compute.wait_with_output().unwrap();
-        assert!(recounted.status.success(), "{code}");
-        assert_eq!(recounted.stdout, results, "{code} byte for byte");
+        let center = Some("shifan-qingshan");
+        let recount = cli_export(&url, "recount", &code, center);
+        let results = cli_export(&url, "results", &code, center);
+        assert_eq!(cli_compute(&recount), results, "{code} byte for byte");
     }
 }
 

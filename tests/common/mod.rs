@@ -491,3 +491,50 @@ pub async fn group_leader_publishes(app: &TestApp, code: &str) {
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
 }
+
+/// The address of the test's own database, for the command line.
+pub async fn database_url(app: &TestApp) -> String {
+    let db: String = sqlx::query_scalar("select current_database()::text")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let base = std::env::var("DATABASE_URL").expect("tests run with DATABASE_URL");
+    format!("{}/{db}", base.rsplit_once('/').unwrap().0)
+}
+
+/// `pingxuan export WHAT --period PERIOD [--center CENTER]` on the database at `url`: its
+/// standard output.
+pub fn cli_export(url: &str, what: &str, period: &str, center: Option<&str>) -> Vec<u8> {
+    let mut args = vec!["export", what, "--period", period];
+    if let Some(c) = center {
+        args.extend(["--center", c]);
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pingxuan"))
+        .args(&args)
+        .env("DATABASE_URL", url)
+        .env("PINGXUAN_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// `pingxuan compute -` of `recount`: its standard output.
+pub fn cli_compute(recount: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut compute = Command::new(env!("CARGO_BIN_EXE_pingxuan"))
+        .args(["compute", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    compute.stdin.take().unwrap().write_all(recount).unwrap();
+    let recounted = compute.wait_with_output().unwrap();
+    assert!(recounted.status.success());
+    recounted.stdout
+}
