@@ -19,9 +19,9 @@
     });
 
     // Score grid: typed scores are never dropped silently. A cell is unsaved when it differs
-    // from the score stored when the page was made (the hidden "o" field beside it, which
-    // a refused save keeps as it was); leaving the page, switching tab, filter or month
-    // asks first.
+    // from the score stored when the page was made (the hidden "o" field beside it, "value/
+    // version", which a refused save keeps as it was); leaving the page, switching tab,
+    // filter or month asks first.
     var grid = document.querySelector("form.score-grid");
     if (grid) {
       var status = document.getElementById("unsaved");
@@ -36,7 +36,8 @@
         var n = 0;
         cells.forEach(function (cell) {
           var original = grid.elements["o" + cell.id.slice(1)];
-          if (original && !cell.readOnly && !same(cell.value, original.value)) { n += 1; }
+          var shown = original ? original.value.slice(0, original.value.lastIndexOf("/")) : "";
+          if (original && !cell.readOnly && !same(cell.value, shown)) { n += 1; }
         });
         return n;
       };

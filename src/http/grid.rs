@@ -27,7 +27,8 @@ pub struct Submitted {
     pub version: i32,
 }
 
-/// Reads cells named `c<id>` with their `o<id>` (value shown) and `v<id>` (version shown).
+/// Reads cells named `c<id>` with their `o<id>`: the value shown and its version, as
+/// `87.50/3` (`/0` for an empty cell never written).
 pub fn read_cells(
     form: &FormData,
     parse: fn(&str) -> Result<Option<i32>, &'static str>,
@@ -42,12 +43,12 @@ pub fn read_cells(
             continue;
         };
         let typed = form.raw(&name).map_err(|_| STALE.to_string())?;
-        let original = form.raw(&format!("o{id}")).map_err(|_| STALE.to_string())?;
+        let shown = form.raw(&format!("o{id}")).map_err(|_| STALE.to_string())?;
+        let (original, version) = shown.rsplit_once('/').ok_or_else(|| STALE.to_string())?;
         let original = parse(original).map_err(|_| STALE.to_string())?;
-        let version = form
-            .raw(&format!("v{id}"))
+        let version = version
+            .parse::<i32>()
             .ok()
-            .and_then(|v| v.parse::<i32>().ok())
             .filter(|v| *v >= 0)
             .ok_or_else(|| STALE.to_string())?;
         let parsed = parse(typed).map_err(str::to_string);
