@@ -284,3 +284,48 @@ async fn forged_or_stale_grids_change_nothing(pool: PgPool) {
         scores_before
     );
 }
+
+#[sqlx::test]
+async fn a_refused_save_shows_untouched_cells_afresh_and_never_writes_them_back(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let (w1, w2) = (window_id(&app, "1").await, window_id(&app, "2").await);
+    // W1 has 90 when the page is opened.
+    let mut first = ducha.get(MONTH).await.form_fields("form.score-grid");
+    set_field(&mut first, &format!("c{w1}"), "90");
+    assert_eq!(
+        ducha.post_fields(MONTH, &first).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let mut fields = ducha.get(MONTH).await.form_fields("form.score-grid");
+    // A colleague sets W1 to 95 meanwhile; this editor types a bad W2 and is refused.
+    let mut colleague = Browser::new(&app);
+    colleague.login("ducha2", PASSWORD).await;
+    let mut theirs = colleague.get(MONTH).await.form_fields("form.score-grid");
+    set_field(&mut theirs, &format!("c{w1}"), "95");
+    assert_eq!(
+        colleague.post_fields(MONTH, &theirs).await.status,
+        StatusCode::SEE_OTHER
+    );
+    set_field(&mut fields, &format!("c{w2}"), "9x");
+    let refused = ducha.post_fields(MONTH, &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // W1, untouched here, shows the colleague's 95; the typed W2 is kept.
+    assert_eq!(
+        refused.input_value(&format!("c{w1}")).as_deref(),
+        Some("95.00")
+    );
+    assert_eq!(
+        refused.input_value(&format!("c{w2}")).as_deref(),
+        Some("9x")
+    );
+    // Corrected and saved from the page as shown: W1 stays the colleague's.
+    let mut again = refused.form_fields("form.score-grid");
+    set_field(&mut again, &format!("c{w2}"), "88");
+    assert_eq!(
+        ducha.post_fields(MONTH, &again).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(score_of(&app, w1).await.as_deref(), Some("95.00"));
+    assert_eq!(score_of(&app, w2).await.as_deref(), Some("88.00"));
+}

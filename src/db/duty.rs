@@ -49,7 +49,7 @@ pub async fn lock_duty(
            from staff s
            left join duty_days d on d.staff_id = s.staff_id and d.period_id = $2
            left join account a on a.account_id = d.updated_by
-           where s.center_id = $1 and s.staff_id = any($3)"#,
+           where s.center_id = $1 and s.active and s.staff_id = any($3)"#,
         center_id.0,
         period_id.0,
         staff

@@ -68,10 +68,13 @@ pub fn read_cells(
     Ok(cells)
 }
 
-/// The typed text and message of each cell, to show the grid again.
+/// The typed text and message of each cell the user changed (or typed wrongly), to show the
+/// grid again. A cell left as it was shows the stored value afresh: keeping its old text
+/// beside a fresh version would write that old value back over a colleague's change.
 pub fn typed(cells: &BTreeMap<i64, Submitted>) -> BTreeMap<i64, (String, Option<String>)> {
     cells
         .iter()
+        .filter(|(_, c)| c.parsed != Ok(c.original))
         .map(|(id, c)| (*id, (c.typed.clone(), c.parsed.clone().err())))
         .collect()
 }

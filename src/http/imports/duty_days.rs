@@ -141,6 +141,7 @@ fn empty_page(user: &CurrentUser, p: &db::period::PeriodRow) -> ImportPage {
         errors: 0,
         confirm_action: String::new(),
         reason_needed: 0,
+        reason: String::new(),
         reason_error: None,
     }
 }
@@ -272,7 +273,8 @@ async fn confirm(
     let again = |msg: String, reason_needed: usize, reason_error: Option<String>| {
         let mut page_ = empty_page(&user, &p);
         page_.error = Some(msg);
-        if reason_needed > 0 {
+        page_.reason = form.echo("reason");
+        if reason_needed > 0 || reason_error.is_some() {
             // The same batch can still be confirmed, with a reason.
             page_.previewed = true;
             page_.changes = changes.len();
@@ -321,7 +323,7 @@ async fn confirm(
         Ok(r) => r,
         Err((msg, e)) => {
             drop(tx);
-            return again(msg, needed.max(1), Some(e));
+            return again(msg, needed, Some(e));
         }
     };
     let actor = user.actor(&ip);

@@ -160,6 +160,8 @@ pub(super) struct ImportPage {
     pub confirm_action: String,
     /// Rows that need a reason to be confirmed (duty days that differ from a sum of parts).
     pub reason_needed: usize,
+    /// The reason as typed, and what is wrong with it.
+    pub reason: String,
     pub reason_error: Option<String>,
 }
 
@@ -192,6 +194,7 @@ fn empty_page(user: &CurrentUser, month: &str, kind: Kind) -> ImportPage {
         errors: 0,
         confirm_action: String::new(),
         reason_needed: 0,
+        reason: String::new(),
         reason_error: None,
     }
 }

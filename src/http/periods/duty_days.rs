@@ -281,8 +281,10 @@ pub(super) async fn duty_save(
     db::advisory_lock(&mut tx, &format!("duty {}", p.period_id)).await?;
     let parts = parts_of(&mut tx, &user, &p).await?;
     if fill {
-        // Every active staff member without duty days whose parts cover the period.
-        let rows = db::duty::duty_grid(&mut tx, user.center_id, p.period_id, None).await?;
+        // Every active staff member shown (the window filter holds) without duty days whose
+        // parts cover the period.
+        let rows =
+            db::duty::duty_grid(&mut tx, user.center_id, p.period_id, window.map(WindowId)).await?;
         let mut n = 0;
         for r in rows.iter().filter(|r| r.score.is_none()) {
             if let Some(part) = parts.get(&r.id).filter(|x| x.complete()) {
