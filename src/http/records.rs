@@ -14,12 +14,13 @@ use super::error::{AppError, AppResult};
 use super::extract::CurrentUser;
 use super::form::FormData;
 use super::page::{self, Layout};
+use super::results::EntryView;
 use super::routes::{Access, Routes};
 use crate::db::{self, org::Catalog};
 use crate::domain::Role;
 use crate::domain::ids::{Entrant, StaffId, WindowId};
 use crate::domain::period::{month_label, period_label};
-use crate::scoring::{Fixed2, Reason};
+use crate::scoring::Fixed2;
 use crate::sheets::{self, Out, OutSheet};
 
 const EVERYONE: &[Role] = &[
@@ -73,13 +74,8 @@ pub struct VetoView {
 }
 
 pub struct ResultView {
-    pub period: String,
+    pub entry: EntryView,
     pub url: String,
-    pub assessment: String,
-    pub total: String,
-    pub rank: String,
-    pub outcome: String,
-    pub won: bool,
 }
 
 pub struct HonorView {
@@ -197,36 +193,9 @@ async fn year_page(
     let results = y
         .results
         .iter()
-        .map(|r| {
-            let e = &r.entry;
-            let s = |k: &str| e[k].as_str().unwrap_or("—").to_string();
-            let won = e["winner"].as_bool() == Some(true);
-            let outcome = if won {
-                r.title.clone()
-            } else if e["candidate"].as_bool() == Some(true) {
-                "候选对象".to_string()
-            } else if e["eligible"].as_bool() == Some(true) {
-                "参评".to_string()
-            } else {
-                let why: Vec<String> = serde_json::from_value::<Vec<Reason>>(e["reasons"].clone())
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|x| x.label(&r.min_days))
-                    .collect();
-                format!("不符合参评条件（{}）", why.join("、"))
-            };
-            ResultView {
-                period: period_label(&r.code),
-                url: format!("/results/{}/entrants/{}", r.code, entrant.recount_id()),
-                assessment: s("assessment"),
-                total: s("total"),
-                rank: e["final_rank"]
-                    .as_u64()
-                    .map(|n| format!("第{n}名"))
-                    .unwrap_or_else(|| "—".to_string()),
-                outcome,
-                won,
-            }
+        .map(|r| ResultView {
+            entry: EntryView::of(&r.code, &r.title, &r.entry, &r.min_days),
+            url: format!("/results/{}/entrants/{}", r.code, entrant.recount_id()),
         })
         .collect();
     let honors = y

@@ -11,12 +11,13 @@ use super::extract::WindowInfo;
 use super::form::FormData;
 use super::page::{self, Layout};
 use super::records;
+use super::results::EntryView;
 use super::routes::{ADMIN, Access, LEADERSHIP, Routes, STAFF, SUPERVISION, WINDOW_HEAD};
 use super::urls;
 use crate::db::{self, org::CenterCounts, org::StaffRow};
 use crate::domain::ids::Entrant;
 use crate::domain::period::month_label;
-use crate::scoring::{Fixed2, Reason};
+use crate::scoring::Fixed2;
 
 mod todo;
 use todo::Todo;
@@ -239,17 +240,7 @@ async fn leadership_home(
 pub struct OwnRecordView {
     pub scores: Vec<(String, String)>,
     pub duty_days: Vec<(String, String)>,
-    pub results: Vec<OwnResult>,
-}
-
-pub struct OwnResult {
-    pub period: String,
-    pub assessment: String,
-    pub total: String,
-    pub rank: String,
-    /// The award's title when won, else where the entrant stood.
-    pub outcome: String,
-    pub won: bool,
+    pub results: Vec<EntryView>,
 }
 
 async fn staff_home(
@@ -306,35 +297,7 @@ async fn staff_home(
         results: r
             .results
             .into_iter()
-            .map(|(code, title, e, min_days)| {
-                let s = |k: &str| e[k].as_str().unwrap_or("—").to_string();
-                OwnResult {
-                    period: label(&code),
-                    assessment: s("assessment"),
-                    total: s("total"),
-                    rank: e["final_rank"]
-                        .as_u64()
-                        .map(|r| format!("第{r}名"))
-                        .unwrap_or_else(|| "—".to_string()),
-                    won: e["winner"].as_bool() == Some(true),
-                    outcome: if e["winner"].as_bool() == Some(true) {
-                        title
-                    } else if e["candidate"].as_bool() == Some(true) {
-                        "候选对象".to_string()
-                    } else if e["eligible"].as_bool() == Some(true) {
-                        "参评".to_string()
-                    } else {
-                        // Why, as the results page says it.
-                        let why: Vec<String> =
-                            serde_json::from_value::<Vec<Reason>>(e["reasons"].clone())
-                                .unwrap_or_default()
-                                .into_iter()
-                                .map(|r| r.label(&min_days))
-                                .collect();
-                        format!("不符合参评条件（{}）", why.join("、"))
-                    },
-                }
-            })
+            .map(|(code, title, e, min_days)| EntryView::of(&code, &title, &e, &min_days))
             .collect(),
     });
     if let Some(r) = &page.record {

@@ -144,3 +144,54 @@ pub async fn candidate_records(
     )
     .await
 }
+
+/// What became of an entrant in a period, in words: the title won, 候选对象, 参评, or
+/// 不符合参评条件 with why (`min_days`: the period's duty-day minimum).
+pub fn outcome(e: &crate::scoring::EntrantResult, title: &str, min_days: &str) -> String {
+    if e.winner {
+        title.to_string()
+    } else if e.candidate {
+        "候选对象".to_string()
+    } else if e.eligible {
+        "参评".to_string()
+    } else {
+        let why: Vec<String> = e.reasons.iter().map(|r| r.label(min_days)).collect();
+        format!("不符合参评条件（{}）", why.join("、"))
+    }
+}
+
+/// An entrant's line of a published period, from its stored entry (SPEC.md §5), as the
+/// person's own page and the year page show it.
+pub struct EntryView {
+    pub period: String,
+    pub assessment: String,
+    pub total: String,
+    pub rank: String,
+    pub outcome: String,
+    pub won: bool,
+}
+
+impl EntryView {
+    pub fn of(code: &str, title: &str, entry: &serde_json::Value, min_days: &str) -> EntryView {
+        let period = crate::domain::period::period_label(code);
+        let none = || "—".to_string();
+        match serde_json::from_value::<crate::scoring::EntrantResult>(entry.clone()) {
+            Ok(e) => EntryView {
+                period,
+                assessment: e.assessment.map_or_else(none, |a| a.to_string()),
+                total: e.total.map_or_else(none, |t| t.to_string()),
+                rank: e.final_rank.map_or_else(none, |r| format!("第{r}名")),
+                outcome: outcome(&e, title, min_days),
+                won: e.winner,
+            },
+            Err(_) => EntryView {
+                period,
+                assessment: none(),
+                total: none(),
+                rank: none(),
+                outcome: none(),
+                won: false,
+            },
+        }
+    }
+}

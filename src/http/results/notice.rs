@@ -102,16 +102,7 @@ pub(super) async fn notice_page(
                 .get(&e.id)
                 .cloned()
                 .unwrap_or_else(|| (e.id.clone(), String::new(), String::new()));
-            let outcome = if e.winner {
-                title.to_string()
-            } else if e.candidate {
-                "候选对象".to_string()
-            } else if e.eligible {
-                "参评".to_string()
-            } else {
-                let why: Vec<String> = e.reasons.iter().map(|r| r.label(&min_days)).collect();
-                format!("不符合参评条件（{}）", why.join("、"))
-            };
+            let outcome = super::outcome(e, title, &min_days);
             let i = department_index(&mut departments, &department_of(&e.id));
             departments[i].lines.push(ResultLine {
                 name,
