@@ -41,6 +41,13 @@ pub fn routes(r: Routes) -> Routes {
         )
 }
 
+/// The mean of monthly scores in hundredths, rounded half-up as the assessment score A is;
+/// `None` without any.
+fn mean_of(scores: impl Iterator<Item = i32>) -> Option<i64> {
+    let (sum, n) = scores.fold((0i128, 0i128), |(s, n), h| (s + i128::from(h), n + 1));
+    (n > 0).then(|| crate::scoring::number::div_round_half_up(sum, n) as i64)
+}
+
 /// The address of an entrant's year page.
 pub fn url(year: &str, entrant: Entrant) -> String {
     format!("/records/{year}/{}", entrant.recount_id())
@@ -160,19 +167,8 @@ async fn year_page(
     };
     let y = db::records::year(&mut conn, user.center_id, entrant, year).await?;
     drop(conn);
-    let scored: Vec<i64> = y
-        .months
-        .iter()
-        .filter_map(|m| m.score.map(i64::from))
-        .collect();
-    let mean = if scored.is_empty() {
-        "—".to_string()
-    } else {
-        // Half-up to two decimals, as the assessment score A is.
-        let sum: i64 = scored.iter().sum();
-        let n = scored.len() as i64;
-        Fixed2((2 * sum + n) / (2 * n)).to_string()
-    };
+    let mean = mean_of(y.months.iter().filter_map(|m| m.score))
+        .map_or_else(|| "—".to_string(), |m| Fixed2(m).to_string());
     let months = y
         .months
         .iter()
@@ -301,26 +297,17 @@ async fn workbook(
         let rows = rows
             .into_iter()
             .map(|r| {
-                let scored: Vec<i64> = r
-                    .months
-                    .iter()
-                    .filter_map(|m| match m {
-                        Some(Ok(h)) => Some(i64::from(*h)),
-                        _ => None,
-                    })
-                    .collect();
+                let mean = mean_of(r.months.iter().filter_map(|m| match m {
+                    Some(Ok(h)) => Some(*h),
+                    _ => None,
+                }));
                 let mut out = vec![Out::Text(r.key), Out::Text(r.name), Out::Text(r.detail)];
                 out.extend(r.months.into_iter().map(|m| match m {
                     Some(Ok(h)) => Out::Hundredths(i64::from(h)),
                     Some(Err(reason)) => Out::Text(format!("未参加考核（{reason}）")),
                     None => Out::Empty,
                 }));
-                let n = scored.len() as i64;
-                out.push(if n == 0 {
-                    Out::Empty
-                } else {
-                    Out::Hundredths((2 * scored.iter().sum::<i64>() + n) / (2 * n))
-                });
+                out.push(mean.map_or(Out::Empty, Out::Hundredths));
                 out.extend(r.honors.iter().map(|h| Out::Text(h.join("、"))));
                 out.push(Out::Text(r.vetoes.join("、")));
                 out
@@ -339,4 +326,16 @@ async fn workbook(
         sheet("工作人员", ["工号", "姓名", "窗口"], staff),
     ]);
     page::xlsx_download(&format!("{year}年度考核与荣誉（{whose}）.xlsx"), book)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mean_of;
+
+    #[test]
+    fn the_years_mean_is_rounded_half_up_like_the_assessment_score() {
+        assert_eq!(mean_of([9550, 9600, 9601].into_iter()), Some(9584)); // 95.8366…
+        assert_eq!(mean_of([9550, 9551].into_iter()), Some(9551)); // 95.505
+        assert_eq!(mean_of(std::iter::empty()), None);
+    }
 }
