@@ -140,17 +140,31 @@ impl Parts {
     pub fn complete(&self) -> bool {
         self.missing.is_empty()
     }
+
+    /// The sum, when every month is covered.
+    pub fn complete_sum(&self) -> Option<i32> {
+        self.complete().then_some(self.sum)
+    }
+
+    /// `days` is not the complete sum (a value that needs a reason).
+    pub fn differs(&self, days: i32) -> bool {
+        self.complete_sum().is_some_and(|sum| sum != days)
+    }
 }
 
 /// The parts of each staff member (by id) that has any, from the duty days recorded in
 /// the center's other periods whose months all lie inside `months`. The longest parts are
-/// taken first (a quarter before its months), none overlapping another.
+/// taken first (a quarter before its months), none overlapping another. A period of one
+/// month has none.
 pub async fn parts(
     conn: &mut PgConnection,
     center_id: CenterId,
     period_id: PeriodId,
     months: &[String],
 ) -> sqlx::Result<std::collections::HashMap<i64, Parts>> {
+    if months.len() < 2 {
+        return Ok(Default::default());
+    }
     let rows = sqlx::query!(
         r#"select p.code, p.months, d.staff_id, d.days
            from duty_days d join period p on p.period_id = d.period_id

@@ -70,11 +70,7 @@ async fn export(State(state): State<AppState>, ctx: PeriodCtx) -> AppResult<Resp
             .into_iter()
             .map(|r| (r.id, r.score))
             .collect();
-    let parts = if p.months.len() > 1 {
-        db::duty::parts(&mut conn, user.center_id, p.period_id, &p.months).await?
-    } else {
-        HashMap::new()
-    };
+    let parts = db::duty::parts(&mut conn, user.center_id, p.period_id, &p.months).await?;
     drop(conn);
     let rows = keyed
         .into_iter()
@@ -171,11 +167,7 @@ async fn upload_page(ctx: PeriodCtx, RawQuery(query): RawQuery) -> AppResult<Res
 fn differing(changes: &[db::imports::Change], parts: &HashMap<i64, Parts>) -> usize {
     changes
         .iter()
-        .filter(|c| {
-            parts
-                .get(&c.id)
-                .is_some_and(|x| x.complete() && x.sum != c.after)
-        })
+        .filter(|c| parts.get(&c.id).is_some_and(|x| x.differs(c.after)))
         .count()
 }
 
@@ -218,20 +210,17 @@ async fn upload(
         Ok(found) => found,
         Err(msg) => return Ok(refuse(page_, msg)),
     };
-    if p.months.len() > 1 {
-        let parts = db::duty::parts(&mut conn, user.center_id, p.period_id, &p.months).await?;
-        page_.reason_needed = differing(&found.changes, &parts);
-        // Each such row says so in the preview.
-        let by_key: HashMap<&str, i64> = keyed.iter().map(|k| (k.key.as_str(), k.id)).collect();
-        for row in found.rows.iter_mut().filter(|r| r.class == "ok") {
-            let sum = by_key
-                .get(row.key.as_str())
-                .and_then(|id| parts.get(id))
-                .filter(|x| x.complete())
-                .map(|x| x.sum);
-            if let Some(sum) = sum.filter(|s| s.to_string() != row.after) {
-                row.message = format!("与各季度（月）合计 {sum} 天不同");
-            }
+    let parts = db::duty::parts(&mut conn, user.center_id, p.period_id, &p.months).await?;
+    page_.reason_needed = differing(&found.changes, &parts);
+    // Each such row says so in the preview.
+    let by_key: HashMap<&str, i64> = keyed.iter().map(|k| (k.key.as_str(), k.id)).collect();
+    for row in found.rows.iter_mut().filter(|r| r.class == "ok") {
+        let sum = by_key
+            .get(row.key.as_str())
+            .and_then(|id| parts.get(id))
+            .and_then(Parts::complete_sum);
+        if let Some(sum) = sum.filter(|s| s.to_string() != row.after) {
+            row.message = format!("与各季度（月）合计 {sum} 天不同");
         }
     }
     if found.errors == 0 && !found.changes.is_empty() {
@@ -313,11 +302,7 @@ async fn confirm(
             None,
         );
     }
-    let parts = if p.months.len() > 1 {
-        db::duty::parts(&mut tx, user.center_id, p.period_id, &p.months).await?
-    } else {
-        HashMap::new()
-    };
+    let parts = db::duty::parts(&mut tx, user.center_id, p.period_id, &p.months).await?;
     let needed = differing(&changes, &parts);
     let reason = match difference_reason(&form, needed, false) {
         Ok(r) => r,
@@ -328,9 +313,7 @@ async fn confirm(
     };
     let actor = user.actor(&ip);
     for c in &changes {
-        let differs = parts
-            .get(&c.id)
-            .is_some_and(|x| x.complete() && x.sum != c.after);
+        let differs = parts.get(&c.id).is_some_and(|x| x.differs(c.after));
         db::duty::set_duty(
             &mut tx,
             &actor,

@@ -2,8 +2,6 @@
 //! the shorter periods inside it that have them (a year's quarters, a quarter's months).
 //! A value that differs from a complete sum needs a reason, kept in the audit log.
 
-use std::collections::HashMap;
-
 use crate::db;
 use crate::db::duty::Parts;
 use crate::domain::ids::{StaffId, WindowId};
@@ -110,17 +108,6 @@ pub fn difference_reason(
     ))
 }
 
-async fn parts_of(
-    conn: &mut sqlx::PgConnection,
-    user: &CurrentUser,
-    p: &db::period::PeriodRow,
-) -> sqlx::Result<HashMap<i64, Parts>> {
-    if p.months.len() < 2 {
-        return Ok(HashMap::new());
-    }
-    db::duty::parts(conn, user.center_id, p.period_id, &p.months).await
-}
-
 async fn render_duty(
     state: &AppState,
     user: &CurrentUser,
@@ -134,7 +121,7 @@ async fn render_duty(
     let rows =
         db::duty::duty_grid(&mut conn, user.center_id, p.period_id, window.map(WindowId)).await?;
     let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
-    let parts = parts_of(&mut conn, user, p).await?;
+    let parts = db::duty::parts(&mut conn, user.center_id, p.period_id, &p.months).await?;
     drop(conn);
     let filled = rows.iter().filter(|r| r.score.is_some()).count();
     let fillable = rows
@@ -279,7 +266,7 @@ pub(super) async fn duty_save(
         return again(vec![msg], None).await;
     }
     db::advisory_lock(&mut tx, &format!("duty {}", p.period_id)).await?;
-    let parts = parts_of(&mut tx, &user, &p).await?;
+    let parts = db::duty::parts(&mut tx, user.center_id, p.period_id, &p.months).await?;
     if fill {
         // Every active staff member shown (the window filter holds) without duty days whose
         // parts cover the period.
@@ -287,7 +274,7 @@ pub(super) async fn duty_save(
             db::duty::duty_grid(&mut tx, user.center_id, p.period_id, window.map(WindowId)).await?;
         let mut n = 0;
         for r in rows.iter().filter(|r| r.score.is_none()) {
-            if let Some(part) = parts.get(&r.id).filter(|x| x.complete()) {
+            if let Some(sum) = parts.get(&r.id).and_then(Parts::complete_sum) {
                 db::duty::set_duty(
                     &mut tx,
                     &actor,
@@ -296,7 +283,7 @@ pub(super) async fn duty_save(
                     &p.code,
                     StaffId(r.id),
                     None,
-                    Some(part.sum),
+                    Some(sum),
                     Some(SUMMED),
                 )
                 .await?;
@@ -331,9 +318,7 @@ pub(super) async fn duty_save(
     };
     // A value that is not the sum of complete parts is written only with a reason.
     let differs = |id: i64, after: Option<i32>| {
-        parts
-            .get(&id)
-            .is_some_and(|x| x.complete() && after.is_some_and(|d| d != x.sum))
+        after.is_some_and(|d| parts.get(&id).is_some_and(|x| x.differs(d)))
     };
     let differing = writes.iter().filter(|(id, _, a)| differs(*id, *a)).count();
     let reason = match difference_reason(&form, differing, p.months.len() > 1) {
