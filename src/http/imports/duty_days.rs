@@ -10,7 +10,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::scores::{ImportPage, ValueColumn, preview, read_sheet};
+use super::scores::{ImportPage, SheetText, ValueColumn, preview, read_sheet};
 use crate::db;
 use crate::db::duty::Parts;
 use crate::domain::ids::StaffId;
@@ -20,7 +20,7 @@ use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::{ClientIp, CurrentUser, PeriodCtx};
 use crate::http::form::FormData;
-use crate::http::page::{self, Layout};
+use crate::http::page;
 use crate::http::periods::duty_days::{describe, difference_reason};
 use crate::http::routes::{Access, Routes, SUPERVISION};
 use crate::http::urls;
@@ -113,10 +113,8 @@ async fn export(State(state): State<AppState>, ctx: PeriodCtx) -> AppResult<Resp
 
 fn empty_page(user: &CurrentUser, p: &db::period::PeriodRow) -> ImportPage {
     let label = period_label(&p.code);
-    let heading = format!("{label} 在岗天数 从 Excel 导入");
-    ImportPage {
-        layout: Layout::new(heading.clone(), Some(user), urls::PERIODS),
-        heading,
+    let text = SheetText {
+        heading: format!("{label} 在岗天数 从 Excel 导入"),
         crumb: format!("{label} 在岗天数"),
         template_label: format!("下载{label}在岗天数表（Excel）"),
         template_note: "表中已列出本中心所有在岗工作人员、已登记的在岗天数，以及本周期各季度（月）已登记天数的合计，供核对。".into(),
@@ -126,20 +124,8 @@ fn empty_page(user: &CurrentUser, p: &db::period::PeriodRow) -> ImportPage {
         grid_url: duty_url(&p.code),
         template_url: format!("{}/export.xlsx", duty_url(&p.code)),
         action: format!("/imports/duty-days/{}", p.code),
-        error: None,
-        file_name: String::new(),
-        previewed: false,
-        rows: Vec::new(),
-        hidden_rows: 0,
-        changes: 0,
-        unchanged: 0,
-        skipped: 0,
-        errors: 0,
-        confirm_action: String::new(),
-        reason_needed: 0,
-        reason: String::new(),
-        reason_error: None,
-    }
+    };
+    ImportPage::new(user, urls::PERIODS, text)
 }
 
 fn locked_message(p: &db::period::PeriodRow) -> String {

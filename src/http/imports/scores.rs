@@ -127,10 +127,9 @@ pub struct RowView {
     pub message: String,
 }
 
-#[derive(Template)]
-#[template(path = "imports/sheet.html")]
-pub(super) struct ImportPage {
-    pub layout: Layout,
+/// What an import page says of its sheet: the words and addresses in which the score and
+/// duty-day imports differ.
+pub(super) struct SheetText {
     /// The page's heading, e.g. 2026年10月 窗口考核 从 Excel 导入.
     pub heading: String,
     /// The grid the import feeds, as the crumb names it.
@@ -147,6 +146,13 @@ pub(super) struct ImportPage {
     pub grid_url: String,
     pub template_url: String,
     pub action: String,
+}
+
+#[derive(Template)]
+#[template(path = "imports/sheet.html")]
+pub(super) struct ImportPage {
+    pub layout: Layout,
+    pub text: SheetText,
     pub error: Option<String>,
     pub file_name: String,
     /// The preview, once a file was read.
@@ -165,12 +171,33 @@ pub(super) struct ImportPage {
     pub reason_error: Option<String>,
 }
 
+impl ImportPage {
+    /// The upload page of `text`'s sheet, under the navigation entry `nav`, before a file.
+    pub(super) fn new(user: &CurrentUser, nav: &'static str, text: SheetText) -> ImportPage {
+        ImportPage {
+            layout: Layout::new(text.heading.clone(), Some(user), nav),
+            text,
+            error: None,
+            file_name: String::new(),
+            previewed: false,
+            rows: Vec::new(),
+            hidden_rows: 0,
+            changes: 0,
+            unchanged: 0,
+            skipped: 0,
+            errors: 0,
+            confirm_action: String::new(),
+            reason_needed: 0,
+            reason: String::new(),
+            reason_error: None,
+        }
+    }
+}
+
 fn empty_page(user: &CurrentUser, month: &str, kind: Kind) -> ImportPage {
     let q = format!("tab={}", kind.tab());
-    let heading = format!("{} {}考核 从 Excel 导入", month_label(month), kind.noun());
-    ImportPage {
-        layout: Layout::new(heading.clone(), Some(user), urls::SCORES),
-        heading,
+    let text = SheetText {
+        heading: format!("{} {}考核 从 Excel 导入", month_label(month), kind.noun()),
         crumb: format!("{} 月度考核", month_label(month)),
         template_label: format!("下载本月{}考核表（Excel）", kind.noun()),
         template_note: format!(
@@ -183,20 +210,8 @@ fn empty_page(user: &CurrentUser, month: &str, kind: Kind) -> ImportPage {
         grid_url: format!("{}?{q}", urls::scores(month)),
         template_url: format!("{}/export.xlsx?{q}", urls::scores(month)),
         action: format!("/imports/scores/{month}?{q}"),
-        error: None,
-        file_name: String::new(),
-        previewed: false,
-        rows: Vec::new(),
-        hidden_rows: 0,
-        changes: 0,
-        unchanged: 0,
-        skipped: 0,
-        errors: 0,
-        confirm_action: String::new(),
-        reason_needed: 0,
-        reason: String::new(),
-        reason_error: None,
-    }
+    };
+    ImportPage::new(user, urls::SCORES, text)
 }
 
 async fn upload_page(
