@@ -15,7 +15,7 @@ use super::form::FormData;
 use super::page::{self, Layout};
 use super::routes::{Access, LEADERSHIP, Routes};
 use super::urls;
-use crate::db::{self, rating::OpenRating, round::Duty};
+use crate::db::{self, round::Duty};
 use crate::domain::text;
 use crate::scoring::{Fixed2, Kind, PeriodResult};
 
@@ -74,12 +74,9 @@ fn candidate_ids(snapshot: &PeriodResult, kind: Kind) -> Vec<(String, String)> {
 async fn democratic(
     conn: &mut sqlx::PgConnection,
     user: &CurrentUser,
-    open: &OpenRating,
+    period: &db::period::PeriodRow,
 ) -> AppResult<HashMap<String, Fixed2>> {
-    let Some(period) = db::period::period_by_code(conn, user.center_id, &open.code).await? else {
-        return Ok(HashMap::new());
-    };
-    let (mut input, _) = db::results::round_input(conn, user.center_id, &period).await?;
+    let (mut input, _) = db::results::round_input(conn, user.center_id, period).await?;
     input.tallies = db::ballot::tallies(conn, period.period_id).await?;
     Ok(match crate::scoring::compute(&input) {
         Ok(r) => r
@@ -90,7 +87,7 @@ async fn democratic(
             .filter_map(|e| Some((e.id.clone(), e.democratic?)))
             .collect(),
         Err(refusal) => {
-            tracing::error!(period = %open.code, %refusal, "democratic results could not be computed");
+            tracing::error!(period = %period.code, %refusal, "democratic results could not be computed");
             HashMap::new()
         }
     })
@@ -156,14 +153,18 @@ async fn render(
         .await?
         .into_iter()
         .collect();
-    let d = democratic(&mut conn, user, &open).await?;
     let yearly = open.code.len() == 4;
-    let records = match db::period::period_by_code(&mut conn, user.center_id, &open.code).await? {
+    let (d, records) = match db::period::period_by_code(&mut conn, user.center_id, &open.code)
+        .await?
+    {
         Some(period) => {
             let ids: Vec<String> = windows.iter().chain(&staff).map(|c| c.0.clone()).collect();
-            super::results::candidate_records(&mut conn, user.center_id, &period, &ids).await?
+            (
+                democratic(&mut conn, user, &period).await?,
+                super::results::candidate_records(&mut conn, user.center_id, &period, &ids).await?,
+            )
         }
-        None => HashMap::new(),
+        None => (HashMap::new(), HashMap::new()),
     };
     let progress = if user.is_group_leader {
         db::rating::progress(&mut conn, user.center_id, open.period_id).await?
