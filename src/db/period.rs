@@ -212,37 +212,21 @@ pub async fn locking_periods(
         .collect())
 }
 
-/// What is still missing before candidates can be computed: active entrants with neither a
-/// score nor a "not assessed" mark for each month (a month locks only when it has none),
-/// staff without duty days.
+/// What is still missing before candidates can be computed: the months with active
+/// entrants that have neither a score nor a "not assessed" mark (a month locks only when it
+/// has none), and staff without duty days.
 pub struct Missing {
-    pub windows_without_score: Vec<(String, i64)>,
-    pub staff_without_score: Vec<(String, i64)>,
+    /// The months that are not complete (a confirmation would lock them), in order.
+    pub incomplete: Vec<IncompleteMonth>,
     pub staff_without_duty_days: i64,
 }
 
-/// A month of a period that is not complete: how many active windows and staff have
-/// neither a score nor a "not assessed" mark.
+/// A month that is not complete: how many active windows and staff have neither a score nor
+/// a "not assessed" mark.
 pub struct IncompleteMonth {
     pub month: String,
     pub windows: i64,
     pub staff: i64,
-}
-
-impl Missing {
-    /// The months that are not complete (a confirmation would lock them).
-    pub fn incomplete(&self) -> Vec<IncompleteMonth> {
-        self.windows_without_score
-            .iter()
-            .zip(&self.staff_without_score)
-            .filter(|((_, w), (_, s))| *w > 0 || *s > 0)
-            .map(|((month, w), (_, s))| IncompleteMonth {
-                month: month.clone(),
-                windows: *w,
-                staff: *s,
-            })
-            .collect()
-    }
 }
 
 pub async fn missing(
@@ -251,12 +235,11 @@ pub async fn missing(
     period_id: PeriodId,
     months: &[String],
 ) -> sqlx::Result<Missing> {
-    let mut windows_without_score = Vec::new();
-    let mut staff_without_score = Vec::new();
+    let mut incomplete = Vec::new();
     for month in months {
-        let (w, s) = month_gaps(conn, center_id, month).await?;
-        windows_without_score.push((month.clone(), w));
-        staff_without_score.push((month.clone(), s));
+        if let Some(gap) = month_gaps(conn, center_id, month).await? {
+            incomplete.push(gap);
+        }
     }
     let staff_without_duty_days = sqlx::query_scalar!(
         r#"select count(*) as "n!" from staff s where s.center_id = $1 and s.active
@@ -267,19 +250,18 @@ pub async fn missing(
     .fetch_one(conn)
     .await?;
     Ok(Missing {
-        windows_without_score,
-        staff_without_score,
+        incomplete,
         staff_without_duty_days,
     })
 }
 
 /// How many active windows and staff of the center have neither a score nor a "not
-/// assessed" mark for `month`: (windows, staff). Both 0: the month is complete.
+/// assessed" mark for `month`; `None` when the month is complete.
 pub async fn month_gaps(
     conn: &mut PgConnection,
     center_id: CenterId,
     month: &str,
-) -> sqlx::Result<(i64, i64)> {
+) -> sqlx::Result<Option<IncompleteMonth>> {
     let w = sqlx::query_scalar!(
         r#"select count(*) as "n!" from service_window w where w.center_id = $1 and w.active
            and not exists (select 1 from monthly_score m where m.center_id = w.center_id and m.month = $2 and m.window_id = w.window_id)
@@ -298,7 +280,11 @@ pub async fn month_gaps(
     )
     .fetch_one(&mut *conn)
     .await?;
-    Ok((w, s))
+    Ok((w > 0 || s > 0).then(|| IncompleteMonth {
+        month: month.to_string(),
+        windows: w,
+        staff: s,
+    }))
 }
 
 /// Whether another period of the center is in `phase` (one rating round at a time, as the

@@ -8,6 +8,7 @@ use crate::domain::period::{
 use crate::http::AppState;
 use crate::http::error::AppResult;
 use crate::http::extract::CurrentUser;
+use crate::http::scores::gap_words;
 use crate::http::urls;
 use crate::scoring::Kind;
 
@@ -42,21 +43,14 @@ impl Todo {
 }
 
 /// A month with active windows or staff that have neither a score nor a "not assessed" mark.
-fn scores_missing(month: &str, windows: i64, staff: i64) -> Todo {
-    let mut parts = Vec::new();
-    if windows > 0 {
-        parts.push(format!("{windows} 个窗口"));
-    }
-    if staff > 0 {
-        parts.push(format!("{staff} 名工作人员"));
-    }
+fn scores_missing(gap: &db::period::IncompleteMonth) -> Todo {
     Todo::open(
         format!(
             "{}：{}还没有考核分数（或未登记未参加考核）",
-            month_label(month),
-            parts.join("、")
+            month_label(&gap.month),
+            gap_words(gap)
         ),
-        urls::scores(month),
+        urls::scores(&gap.month),
         "录入分数",
     )
 }
@@ -78,21 +72,21 @@ async fn month_award(conn: &mut sqlx::PgConnection, user: &CurrentUser) -> AppRe
     {
         return Ok(Vec::new());
     }
-    let (windows, staff) = db::period::month_gaps(conn, user.center_id, &month).await?;
-    Ok(vec![if windows > 0 || staff > 0 {
-        scores_missing(&month, windows, staff)
-    } else {
-        Todo::open(
-            format!(
-                "{}的考核已录入完整：可以评选本月{}和{}",
-                month_label(&month),
-                scheme.window_title,
-                scheme.staff_title
+    Ok(vec![
+        match db::period::month_gaps(conn, user.center_id, &month).await? {
+            Some(gap) => scores_missing(&gap),
+            None => Todo::open(
+                format!(
+                    "{}的考核已录入完整：可以评选本月{}和{}",
+                    month_label(&month),
+                    scheme.window_title,
+                    scheme.staff_title
+                ),
+                format!("{}?code={month}", urls::NEW_PERIOD),
+                "开始月度评选",
             ),
-            format!("{}?code={month}", urls::NEW_PERIOD),
-            "开始月度评选",
-        )
-    }])
+        },
+    ])
 }
 
 /// The supervision office: months with scores missing, periods waiting for it, vetoes to
@@ -107,9 +101,7 @@ pub async fn supervision(state: &AppState, user: &CurrentUser) -> AppResult<Vec<
             Phase::Entry | Phase::Candidates => {
                 let m =
                     db::period::missing(&mut conn, user.center_id, p.period_id, &p.months).await?;
-                for i in m.incomplete() {
-                    out.push(scores_missing(&i.month, i.windows, i.staff));
-                }
+                out.extend(m.incomplete.iter().map(scores_missing));
                 if m.staff_without_duty_days > 0 {
                     out.push(Todo::open(
                         format!(

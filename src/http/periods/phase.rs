@@ -9,6 +9,7 @@ use crate::http::error::{AppError, AppResult};
 use crate::http::extract::PeriodCtx;
 use crate::http::form::FormData;
 use crate::http::page::{self, Layout};
+use crate::http::scores::{gap_words, not_assessed_url};
 use crate::http::urls;
 use askama::Template;
 use axum::extract::{RawQuery, State};
@@ -197,21 +198,14 @@ pub(super) async fn confirm_page(
     if from == Phase::Entry || confirms {
         let mut conn = state.db.acquire().await?;
         let m = db::period::missing(&mut conn, user.center_id, p.period_id, &p.months).await?;
-        for i in m.incomplete() {
-            let mut parts = Vec::new();
-            if i.windows > 0 {
-                parts.push(format!("{} 个窗口", i.windows));
-            }
-            if i.staff > 0 {
-                parts.push(format!("{} 名工作人员", i.staff));
-            }
+        for i in &m.incomplete {
             incomplete.push(IncompleteView {
                 text: format!(
                     "{}：{}既没有考核分数，也未登记未参加考核",
                     month_label(&i.month),
-                    parts.join("、")
+                    gap_words(i)
                 ),
-                url: format!("{}/not-assessed", urls::scores(&i.month)),
+                url: not_assessed_url(&i.month),
             });
         }
         if m.staff_without_duty_days > 0 {
@@ -280,7 +274,7 @@ pub(super) async fn change_phase(
         // or a "not assessed" mark holds the rows of the periods using its month, so this
         // count cannot miss one in flight.
         let m = db::period::missing(&mut tx, user.center_id, p.period_id, &p.months).await?;
-        if !m.incomplete().is_empty() {
+        if !m.incomplete.is_empty() {
             drop(tx);
             return Ok(Redirect::to(&format!(
                 "{}/phase?to={}&notice=incomplete",

@@ -24,6 +24,7 @@ use crate::scoring::{Fixed2, Kind};
 
 mod corrections;
 mod not_assessed;
+pub use not_assessed::{gap_words, not_assessed_url};
 mod save;
 
 pub fn routes(r: Routes) -> Routes {

@@ -135,6 +135,18 @@ async fn render(
     Ok(page::ok_or_invalid(messages.is_empty(), &page))
 }
 
+/// Who a month still lacks, in words: "29 个窗口、146 名工作人员".
+pub fn gap_words(gap: &db::period::IncompleteMonth) -> String {
+    let mut parts = Vec::new();
+    if gap.windows > 0 {
+        parts.push(format!("{} 个窗口", gap.windows));
+    }
+    if gap.staff > 0 {
+        parts.push(format!("{} 名工作人员", gap.staff));
+    }
+    parts.join("、")
+}
+
 pub fn not_assessed_url(month: &str) -> String {
     format!("{}/not-assessed", urls::scores(month))
 }
