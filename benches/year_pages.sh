@@ -2,8 +2,8 @@
 # Load test of the year pages of issue 13 on a center of 300 windows and 1,000 staff with
 # two years of monthly scores and every month's award published
 # (examples/gen_year_center.rs): a staff member's 年度档案, the supervision office's month
-# grid (windows and staff tabs), with wrk (2 threads, 64 connections); and the whole
-# center's year workbook, timed with curl.
+# grid (windows and staff tabs, as they open and with 全部), with wrk (2 threads, 64
+# connections); and the whole center's year workbook, timed with curl.
 #
 #   benches/year_pages.sh [seconds]      (default 20; installs wrk when missing)
 set -euo pipefail
@@ -47,10 +47,15 @@ curl -fs -H "Cookie: px_session=$staff_session" "$year_page" | grep -q '年度�
 run() { wrk -t2 -c64 -d"${secs}s" --latency "$@"; }
 echo "== a staff member's year page (年度档案), $year_page"
 run -H "Cookie: px_session=$staff_session" "$year_page"
-echo "== the supervision office's month grid, windows (300 rows)"
+# A center this size opens its grid one department at a time: the page as it opens.
+echo "== the supervision office's month grid, windows, as it opens (first of 30 departments)"
 run -H "Cookie: px_session=$ducha_session" "http://$addr/scores/2026-11"
-echo "== the supervision office's month grid, staff (1,000 rows)"
+echo "== the supervision office's month grid, staff, as it opens (first of 30 departments)"
 run -H "Cookie: px_session=$ducha_session" "http://$addr/scores/2026-11?tab=staff"
+echo "== the month grid, windows, 全部 (300 rows)"
+run -H "Cookie: px_session=$ducha_session" "http://$addr/scores/2026-11?tab=windows&department=all"
+echo "== the month grid, staff, 全部 (1,000 rows)"
+run -H "Cookie: px_session=$ducha_session" "http://$addr/scores/2026-11?tab=staff&department=all"
 echo "== the center's year workbook, five downloads one after another"
 for _ in 1 2 3 4 5; do
   curl -fs -o /tmp/pingxuan-year.xlsx -w '%{time_total} s, %{size_download} bytes\n' \

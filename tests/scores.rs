@@ -329,3 +329,122 @@ async fn a_refused_save_shows_untouched_cells_afresh_and_never_writes_them_back(
     assert_eq!(score_of(&app, w1).await.as_deref(), Some("95.00"));
     assert_eq!(score_of(&app, w2).await.as_deref(), Some("88.00"));
 }
+
+async fn staff_of_department(app: &TestApp, d: i64) -> i64 {
+    count(
+        &app.pool,
+        &format!(
+            "select count(*) from staff s join service_window w using (window_id)
+             where s.active and w.department_id = {d}"
+        ),
+    )
+    .await
+}
+
+/// A center of more staff than one page holds: the staff tab opens one department at a
+/// time, with its neighbours linked; 全部 still shows everyone, and a save comes back to
+/// the department it was typed in.
+#[sqlx::test]
+async fn a_large_center_types_its_staff_one_department_at_a_time(pool: PgPool) {
+    let app = spawn(pool).await;
+    sqlx::query(
+        "insert into staff (center_id, name, employee_no, window_id, position)
+         select w.center_id, '新进人员' || n, 'N' || lpad(n::text, 4, '0'), w.window_id, '综合受理员'
+         from generate_series(1, 160) n
+         join service_window w on w.window_id = (select min(window_id) from service_window where active)
+                                  + n % 3",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let total = count(&app.pool, "select count(*) from staff where active").await;
+    assert!(total > pingxuan::http::scores::ONE_PAGE_ENTRANTS);
+    let departments: Vec<i64> = sqlx::query_scalar(
+        "select d.department_id from department d where d.active
+           and exists (select 1 from staff s join service_window w using (window_id)
+                       where w.department_id = d.department_id and s.active)
+         order by d.sort_order, d.name",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(departments.len() >= 3);
+
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let page = ducha.get("/scores/2026-10?tab=staff").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let cells = |p: &Page| {
+        p.form_fields("form.score-grid")
+            .into_iter()
+            .filter(|(k, _)| k.starts_with('c'))
+            .count() as i64
+    };
+    assert_eq!(
+        cells(&page),
+        staff_of_department(&app, departments[0]).await
+    );
+    let paging = page.text("nav.paging");
+    assert!(
+        paging.contains(&format!("第 1 / {} 个进驻单位", departments.len())),
+        "{paging}"
+    );
+    assert!(paging.contains(&format!("共 {total} 人")), "{paging}");
+    assert_eq!(
+        page.texts("#department option[selected]").len(),
+        1,
+        "the department shown is the one selected"
+    );
+
+    // The next department, by its link.
+    let next = page
+        .html()
+        .select(&scraper::Selector::parse("nav.paging a").unwrap())
+        .next()
+        .and_then(|a| a.value().attr("href"))
+        .unwrap()
+        .to_string();
+    assert!(
+        next.contains(&format!("department={}", departments[1])),
+        "{next}"
+    );
+    let second = ducha.get(&next).await;
+    assert_eq!(
+        cells(&second),
+        staff_of_department(&app, departments[1]).await
+    );
+    assert!(second.text("nav.paging").contains("第 2 / "));
+
+    // A save on a department's page comes back to that department.
+    let mut fields = second.form_fields("form.score-grid");
+    let first = fields
+        .iter()
+        .find(|(k, _)| k.starts_with('c'))
+        .map(|(k, _)| k.clone())
+        .unwrap();
+    set_field(&mut fields, &first, "93.5");
+    let saved = ducha.post_fields(&next, &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let back = saved.location().unwrap().to_string();
+    assert!(
+        back.contains(&format!("department={}", departments[1])),
+        "{back}"
+    );
+    let again = ducha.get(&back).await;
+    assert_eq!(again.input_value(&first).as_deref(), Some("93.50"));
+    assert!(again.text(".page-head p").contains("本页已录 1 / "));
+
+    // 全部 is still there for whoever wants the whole center on one page.
+    let all = ducha.get("/scores/2026-10?tab=staff&department=all").await;
+    assert_eq!(cells(&all), total);
+    assert!(all.texts("nav.paging").is_empty());
+    // The windows of a center this size still fit on one page.
+    let windows = ducha.get("/scores/2026-10?tab=windows").await;
+    assert_eq!(
+        cells(&windows),
+        count(
+            &app.pool,
+            "select count(*) from service_window where active"
+        )
+        .await
+    );
+}

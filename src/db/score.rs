@@ -19,6 +19,48 @@ pub struct GridRow {
     pub note: Option<String>,
 }
 
+/// A department (进驻单位) as a section of the score grid, with how many active entrants of
+/// the grid's kind it holds.
+#[derive(Debug, Clone)]
+pub struct GridSection {
+    pub department_id: i64,
+    pub name: String,
+    pub entrants: i64,
+}
+
+/// The grid's sections in the departments' order: every active department, and an inactive
+/// one as long as it still holds active entrants of `kind`.
+pub async fn grid_sections(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    kind: crate::scoring::Kind,
+) -> sqlx::Result<Vec<GridSection>> {
+    sqlx::query_as!(
+        GridSection,
+        r#"with entrant as (
+               select w.department_id from service_window w
+               where not $2 and w.center_id = $1 and w.active
+               union all
+               select w.department_id from staff s
+               join service_window w on w.center_id = s.center_id and w.window_id = s.window_id
+               where $2 and s.center_id = $1 and s.active
+           )
+           select d.department_id as "department_id!",
+                  case when d.active then d.name else d.name || '（已停用）' end as "name!",
+                  count(e.department_id) as "entrants!"
+           from department d
+           left join entrant e on e.department_id = d.department_id
+           where d.center_id = $1
+           group by d.department_id
+           having d.active or count(e.department_id) > 0
+           order by d.sort_order, d.name"#,
+        center_id.0,
+        kind == crate::scoring::Kind::Staff
+    )
+    .fetch_all(conn)
+    .await
+}
+
 /// The center's active windows with their score for `month`.
 pub async fn window_grid(
     conn: &mut PgConnection,

@@ -99,13 +99,27 @@ pub async fn window_options(
     center_id: CenterId,
     keep: Option<WindowId>,
 ) -> sqlx::Result<Vec<(i64, String)>> {
+    department_window_options(conn, center_id, None, keep).await
+}
+
+/// The active windows of one department (or of the whole center) as select options, with
+/// `keep` among them even when deactivated or elsewhere.
+pub async fn department_window_options(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    department_id: Option<i64>,
+    keep: Option<WindowId>,
+) -> sqlx::Result<Vec<(i64, String)>> {
     let rows = sqlx::query!(
         r#"select window_id,
                   number || '号窗口 ' || name || case when active then '' else '（已停用）' end as "label!"
            from service_window
-           where center_id = $1 and (active or window_id = $2) order by length(number), number"#,
+           where center_id = $1
+             and ((active and ($3::bigint is null or department_id = $3)) or window_id = $2)
+           order by length(number), number"#,
         center_id.0,
-        keep.map(|v| v.0)
+        keep.map(|v| v.0),
+        department_id
     )
     .fetch_all(conn)
     .await?;

@@ -17,7 +17,7 @@ use super::grid::Typed;
 use super::page::{self, Choice, Layout, choices};
 use super::routes::{Access, Routes, SUPERVISION};
 use super::urls;
-use crate::db::{self, org::Catalog};
+use crate::db;
 use crate::domain::ids::WindowId;
 use crate::domain::period::{is_month, month_label, shift_month};
 use crate::scoring::{Fixed2, Kind};
@@ -52,10 +52,24 @@ async fn current_month() -> Redirect {
     Redirect::to(&urls::scores(&crate::domain::period::current_month()))
 }
 
+/// Above this many entrants in a tab, the grid opens one department (进驻单位) at a time
+/// instead of the whole center: a page stays small enough to type in and to load quickly.
+pub const ONE_PAGE_ENTRANTS: i64 = 150;
+
+/// Which departments' rows the grid shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scope {
+    /// None asked for: the whole center, or its first department when it is large.
+    Default,
+    All,
+    Department(i64),
+}
+
 /// Which grid and which rows.
+#[derive(Clone, Copy)]
 struct View {
     kind: Kind,
-    department: Option<i64>,
+    scope: Scope,
     window: Option<i64>,
     /// The grid of a locked month opened for a correction (更正).
     correct: bool,
@@ -65,20 +79,59 @@ impl View {
     fn parse(query: Option<&str>) -> View {
         let q = FormData::parse_query(query.unwrap_or(""));
         let id = |name| q.first_utf8(name).and_then(|v| v.parse().ok());
+        let scope = match q.first_utf8("department") {
+            Some("all") => Scope::All,
+            _ => id("department").map_or(Scope::Default, Scope::Department),
+        };
         View {
             kind: Kind::from_tab(q.first_utf8("tab")),
-            department: id("department"),
+            scope,
             window: id("window"),
             correct: q.first_utf8("mode") == Some("correct"),
         }
     }
 
+    /// The window filter, which only the staff tab has.
+    fn window(&self) -> Option<i64> {
+        self.window.filter(|_| self.kind == Kind::Staff)
+    }
+
+    /// The view with its scope decided: the whole center unless it has more entrants than
+    /// one page holds, then its first department with any (a window filter alone is narrow
+    /// enough).
+    fn resolve(self, sections: &[db::score::GridSection]) -> View {
+        let scope = match self.scope {
+            Scope::Default => {
+                let total: i64 = sections.iter().map(|s| s.entrants).sum();
+                if total > ONE_PAGE_ENTRANTS && self.window().is_none() {
+                    sections
+                        .iter()
+                        .find(|s| s.entrants > 0)
+                        .map_or(Scope::All, |s| Scope::Department(s.department_id))
+                } else {
+                    Scope::All
+                }
+            }
+            scope => scope,
+        };
+        View { scope, ..self }
+    }
+
+    fn department(&self) -> Option<i64> {
+        match self.scope {
+            Scope::Department(d) => Some(d),
+            Scope::Default | Scope::All => None,
+        }
+    }
+
     fn query(&self) -> String {
         let mut q = vec![format!("tab={}", self.kind.tab())];
-        if let Some(d) = self.department {
-            q.push(format!("department={d}"));
+        match self.scope {
+            Scope::Default => {}
+            Scope::All => q.push("department=all".to_string()),
+            Scope::Department(d) => q.push(format!("department={d}")),
         }
-        if let Some(w) = self.window.filter(|_| self.kind == Kind::Staff) {
+        if let Some(w) = self.window() {
             q.push(format!("window={w}"));
         }
         if self.correct {
@@ -86,6 +139,20 @@ impl View {
         }
         q.join("&")
     }
+}
+
+/// A link to a neighbouring department of the grid.
+pub struct SectionLink {
+    pub name: String,
+    pub url: String,
+}
+
+/// Where a department's page of the grid stands among the departments with entrants.
+pub struct Pager {
+    pub position: usize,
+    pub count: usize,
+    pub prev: Option<SectionLink>,
+    pub next: Option<SectionLink>,
 }
 
 /// One cell of the grid as shown.
@@ -114,6 +181,11 @@ struct GridPage {
     staff_tab: String,
     action: String,
     departments: Vec<Choice>,
+    /// The 全部 option is the one shown.
+    all_departments: bool,
+    /// 共 1000 人 / 共 300 个窗口.
+    total: String,
+    pager: Option<Pager>,
     windows: Vec<Choice>,
     cells: Vec<Cell>,
     filled: usize,
@@ -159,11 +231,18 @@ async fn render_grid(
     notice: Option<&FormData>,
 ) -> AppResult<Response> {
     let mut conn = state.db.acquire().await?;
-    let departments =
-        db::org::catalog_options(&mut conn, Catalog::Department, user.center_id, None).await?;
+    let sections = db::score::grid_sections(&mut conn, user.center_id, view.kind).await?;
+    let asked = view.scope;
+    let view = &view.resolve(&sections);
     // The window filter is the staff tab's only.
     let windows = if view.kind == Kind::Staff {
-        db::org::window_options(&mut conn, user.center_id, None).await?
+        db::org::department_window_options(
+            &mut conn,
+            user.center_id,
+            view.department(),
+            view.window.map(WindowId),
+        )
+        .await?
     } else {
         Vec::new()
     };
@@ -172,12 +251,12 @@ async fn render_grid(
             &mut conn,
             user.center_id,
             month,
-            view.department,
+            view.department(),
             view.window.map(WindowId),
         )
         .await?
     } else {
-        db::score::window_grid(&mut conn, user.center_id, month, view.department).await?
+        db::score::window_grid(&mut conn, user.center_id, month, view.department()).await?
     };
     let locked_by = db::period::locking_periods(&mut conn, user.center_id, month).await?;
     let corrections = db::score::corrections(&mut conn, user.center_id, month)
@@ -227,24 +306,43 @@ async fn render_grid(
     if let Some(q) = notice {
         layout = layout.with_notice(q);
     }
+    let url = |v: View| format!("{}?{}", urls::scores(month), v.query());
     let tab_with = |kind: Kind, correct: bool| {
-        let v = View {
+        url(View {
             kind,
-            department: view.department,
-            window: view.window,
             correct,
-        };
-        format!("{}?{}", urls::scores(month), v.query())
+            ..*view
+        })
     };
+    // Another tab has other counts: what was asked for, not this tab's default, goes over.
     let tab = |kind: Kind| {
-        let v = View {
+        let scope = if kind == view.kind { view.scope } else { asked };
+        url(View {
             kind,
-            department: view.department,
-            window: view.window,
-            correct: view.correct,
-        };
-        format!("{}?{}", urls::scores(month), v.query())
+            scope,
+            ..*view
+        })
     };
+    let unit = match view.kind {
+        Kind::Window => "个窗口",
+        Kind::Staff => "人",
+    };
+    let total: i64 = sections.iter().map(|s| s.entrants).sum();
+    let pager = pager(&sections, view, |d| {
+        url(View {
+            scope: Scope::Department(d),
+            window: None,
+            ..*view
+        })
+    });
+    let departments = sections
+        .iter()
+        .map(|s| Choice {
+            value: s.department_id.to_string(),
+            label: format!("{}（{} {unit}）", s.name, s.entrants),
+            selected: view.scope == Scope::Department(s.department_id),
+        })
+        .collect();
     let page = GridPage {
         layout,
         month: month.to_string(),
@@ -255,10 +353,10 @@ async fn render_grid(
         windows_tab: tab(Kind::Window),
         staff_tab: tab(Kind::Staff),
         action: format!("{}?{}", urls::scores(month), view.query()),
-        departments: choices(
-            &departments,
-            &view.department.map(|d| d.to_string()).unwrap_or_default(),
-        ),
+        departments,
+        all_departments: view.scope == Scope::All,
+        total: format!("共 {total} {unit}"),
+        pager,
         windows: choices(
             &windows,
             &view.window.map(|d| d.to_string()).unwrap_or_default(),
@@ -322,4 +420,27 @@ async fn label_map(
         db::score::window_grid(&mut conn, user.center_id, month, None).await?
     };
     Ok(rows.into_iter().map(|r| (r.id, r.label)).collect())
+}
+
+/// The department page's place among the departments with entrants, and its neighbours.
+fn pager(
+    sections: &[db::score::GridSection],
+    view: &View,
+    url: impl Fn(i64) -> String,
+) -> Option<Pager> {
+    let Scope::Department(d) = view.scope else {
+        return None;
+    };
+    let filled: Vec<_> = sections.iter().filter(|s| s.entrants > 0).collect();
+    let at = filled.iter().position(|s| s.department_id == d)?;
+    let link = |s: &db::score::GridSection| SectionLink {
+        name: s.name.clone(),
+        url: url(s.department_id),
+    };
+    Some(Pager {
+        position: at + 1,
+        count: filled.len(),
+        prev: at.checked_sub(1).map(|i| link(filled[i])),
+        next: filled.get(at + 1).map(|s| link(s)),
+    })
 }
