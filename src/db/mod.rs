@@ -6,6 +6,7 @@ pub mod account;
 pub mod audit;
 pub mod ballot;
 pub mod center;
+pub mod citywide;
 pub mod correction;
 pub mod duty;
 pub mod honor;

@@ -1,10 +1,12 @@
 //! Domain types: roles and the parsing of what people type into values the database accepts.
 
+pub mod citywide;
 pub mod ids;
 pub mod period;
 pub mod photo;
 pub mod text;
 pub mod veto;
+pub mod zishu;
 
 use serde::Serialize;
 

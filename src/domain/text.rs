@@ -8,6 +8,11 @@ pub enum TextError {
     TooLong(usize),
     ControlCharacter,
     Invalid(&'static str),
+    /// Over a limit in 字 (SPEC.md §3a).
+    Zishu {
+        limit: usize,
+        count: usize,
+    },
 }
 
 impl TextError {
@@ -17,6 +22,9 @@ impl TextError {
             TextError::TooLong(max) => format!("最多 {max} 个字"),
             TextError::ControlCharacter => "含有无法识别的字符，请重新输入".to_string(),
             TextError::Invalid(msg) => (*msg).to_string(),
+            TextError::Zishu { limit, count } => {
+                format!("最多 {limit} 字，现有 {count} 字（按字数统计规则计算），请删减后再保存")
+            }
         }
     }
 }
@@ -47,6 +55,28 @@ pub fn optional(raw: &str, max: usize) -> Result<String, TextError> {
         return Err(TextError::TooLong(max));
     }
     Ok(value.to_string())
+}
+
+/// An account typed into a large box (事迹): line breaks kept (CR LF becomes LF), other
+/// control characters refused, at most `limit` 字 counted as SPEC.md §3a counts them, and
+/// at most `max_chars` characters in all. Empty is allowed: a draft may lack it.
+pub fn account(raw: &str, limit: usize, max_chars: usize) -> Result<String, TextError> {
+    let text = raw.replace("\r\n", "\n").replace('\r', "\n");
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(TextError::ControlCharacter);
+    }
+    let text = text.trim().to_string();
+    let n = super::zishu::count(&text);
+    if n > limit {
+        return Err(TextError::Zishu { limit, count: n });
+    }
+    if text.chars().count() > max_chars {
+        return Err(TextError::TooLong(max_chars));
+    }
+    Ok(text)
 }
 
 /// A sign-in name: 3 to 32 of a-z, 0-9, `_`, `.`, `-` (upper case is folded).

@@ -71,7 +71,11 @@ mod tests {
     fn mixed_texts() {
         // A word runs until whitespace or a wide character.
         assert_eq!(count("全年办件1.2万件"), 7);
-        assert_eq!(count("“一窗通办”"), 6, "curly quotes are not wide: a word each");
+        assert_eq!(
+            count("“一窗通办”"),
+            6,
+            "curly quotes are not wide: a word each"
+        );
         assert_eq!(count("e.g. ISO9001认证"), 4);
         // A combining accent stays in its cluster; the word is still one.
         assert_eq!(count("cafe\u{301} re\u{301}sume\u{301}"), 2);

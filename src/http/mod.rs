@@ -5,6 +5,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod ballot;
+pub mod citywide;
 pub mod csrf;
 pub mod error;
 pub mod extract;
@@ -44,6 +45,8 @@ use crate::config::Config;
 pub struct AppState {
     pub db: PgPool,
     pub config: Arc<Config>,
+    /// The time that decides deadlines.
+    pub clock: crate::clock::Clock,
     /// The rendered public honor roll pages.
     pub honors: Arc<honor::HonorCache>,
     /// Sign-in attempts on one username, one at a time.
@@ -62,6 +65,7 @@ impl AppState {
         AppState {
             db,
             config: Arc::new(config),
+            clock: crate::clock::Clock::default(),
             honors,
             signin: Arc::new(signin::Gate::default()),
             _listener: Arc::new(listener),

@@ -95,6 +95,9 @@ impl Layout {
             Some("incomplete") => Some(
                 "未确认：本周期使用的月份考核尚未录入完整。请为下列每个对象录入分数或登记未参加考核的原因后再确认。",
             ),
+            Some("draft_saved") => Some("草稿已保存。截止前可随时修改，完成后请提交。"),
+            Some("submitted") => Some("已提交。截止前如需修改，可先撤回再重新提交。"),
+            Some("withdrawn") => Some("已撤回为草稿。修改后请在截止前重新提交。"),
             Some("phase_unchanged") => Some("评选阶段未变更：该步骤已由他人完成，或当前不能进行。"),
             _ => None,
         };
@@ -120,6 +123,7 @@ fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             (urls::PERIODS, "评选周期"),
             (urls::SCORES, "月度考核"),
             (urls::RESULTS, "评选结果"),
+            (urls::CITYWIDE, "全市评选"),
             (urls::AUDIT, "操作日志"),
         ],
         Role::WindowHead => &[(urls::WINDOW_HEAD_HOME, "首页"), (urls::BALLOT, "民主推荐")],

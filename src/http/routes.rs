@@ -203,6 +203,7 @@ pub fn all() -> Routes {
     let r = super::honor::routes(r);
     let r = super::photos::routes(r);
     let r = super::imports::routes(r);
+    let r = super::citywide::routes(r);
     super::audit::routes(r)
 }
 

@@ -26,6 +26,8 @@ pub const PERIODS: &str = "/periods";
 pub const BALLOT: &str = "/ballot";
 pub const RATINGS: &str = "/ratings";
 pub const RESULTS: &str = "/results";
+pub const CITYWIDE: &str = "/citywide";
+pub const NEW_CITYWIDE: &str = "/citywide/new";
 pub const BALLOT_REVIEW: &str = "/ballot/review";
 
 /// The score grid of a month.
@@ -99,6 +101,16 @@ pub fn safe_next(next: &str) -> Option<&str> {
 /// A period's page on the public honor roll (its permanent address).
 pub fn honor_roll(code: &str) -> String {
     format!("{HONOR_ROLL}/{code}")
+}
+
+/// A city-wide round's page.
+pub fn citywide(year: i32) -> String {
+    format!("{CITYWIDE}/{year}")
+}
+
+/// A county's nomination in a city-wide round.
+pub fn nomination(year: i32, id: i64) -> String {
+    format!("{CITYWIDE}/{year}/nominations/{id}")
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ pub const PASSWORD: &str = demo::DEMO_PASSWORD;
 pub struct TestApp {
     pub router: Router,
     pub pool: PgPool,
+    /// The server's clock, which a test may set.
+    pub clock: pingxuan::clock::Clock,
 }
 
 pub async fn spawn(pool: PgPool) -> TestApp {
@@ -38,8 +40,10 @@ pub async fn spawn_with(pool: PgPool, config: Config) -> TestApp {
         .with_env_filter("warn")
         .try_init();
     demo::load(&pool).await.expect("demo center loads");
+    let state = AppState::new(pool.clone(), config);
     TestApp {
-        router: app(AppState::new(pool.clone(), config)),
+        clock: state.clock.clone(),
+        router: app(state),
         pool,
     }
 }

@@ -22,6 +22,8 @@ pub const ENTITIES: &[(&str, &str)] = &[
     ("rating", "综合评定评分"),
     ("tie_decision", "并列审定"),
     ("login_throttle", "登录锁定"),
+    ("citywide_round", "全市评选"),
+    ("nomination", "申报推荐"),
 ];
 
 /// Every action the application records, so that a search in Chinese ("重置密码") finds
@@ -56,6 +58,11 @@ pub fn known_actions() -> Vec<String> {
         "tie_decision.create",
         "veto.create",
         "veto.revoke",
+        "citywide_round.create",
+        "nomination.create",
+        "nomination.update",
+        "nomination.submit",
+        "nomination.withdraw",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -104,6 +111,9 @@ pub fn action_label(action: &str) -> String {
         "tie_decision.create" => Some("审定并列"),
         "veto.create" => Some("登记一票否决"),
         "veto.revoke" => Some("撤销一票否决"),
+        "citywide_round.create" => Some("发布全市评选通知"),
+        "nomination.submit" => Some("提交申报推荐"),
+        "nomination.withdraw" => Some("撤回申报推荐"),
         "rating.update" => Some("综合评定评分"),
         "account.password_reset" => Some("重置密码"),
         "account.password_change" => Some("修改本人密码"),

@@ -1,0 +1,300 @@
+//! The city-wide round (全市评选): the city opens it, a county nominates from its own
+//! center, the quota and the deadline hold, and nobody reaches another county's
+//! nominations.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use pingxuan::domain::Role;
+use scraper::Selector;
+use sqlx::PgPool;
+use time::macros::datetime;
+
+/// The city's supervision office opens 2026's round with its seeded form, deadline
+/// 2026-12-20 17:30 Beijing time, the server's clock set to 2026-12-10.
+async fn city_opens_round(app: &TestApp) {
+    pingxuan::demo_county::load(&app.pool).await.unwrap();
+    app.clock.set(datetime!(2026-12-10 09:00 +8));
+    let mut ducha = login_as(app, Role::Supervision).await;
+    let form = ducha.get("/citywide/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let mut fields = form.form_fields("form.round-form");
+    set_field(&mut fields, "deadline_date", "2026-12-20");
+    // Selects are not among the text fields: the seeded rules go as the form shows them.
+    for sel in form
+        .html()
+        .select(&Selector::parse("form.round-form select").unwrap())
+    {
+        let name = sel.value().attr("name").unwrap().to_string();
+        let chosen = sel
+            .select(&Selector::parse("option[selected]").unwrap())
+            .next()
+            .and_then(|o| o.value().attr("value"))
+            .unwrap_or("")
+            .to_string();
+        fields.push((name, chosen));
+    }
+    let opened = ducha.post_fields("/citywide", &fields).await;
+    assert_eq!(
+        opened.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        opened.texts(".error, .form-error, .error-summary, h1")
+    );
+    assert_eq!(opened.location(), Some("/citywide/2026?notice=saved"));
+    // Once a year.
+    let again = ducha.post_fields("/citywide", &fields).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.body.contains("2026年度的全市评选已发布"));
+}
+
+async fn county_office(app: &TestApp) -> Browser {
+    let mut b = Browser::new(app);
+    let page = b.login("qs-ducha", PASSWORD).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    b
+}
+
+fn options(page: &Page, name: &str) -> Vec<String> {
+    page.html()
+        .select(&Selector::parse(&format!("select[name={name}] option")).unwrap())
+        .filter_map(|o| o.value().attr("value").map(str::to_string))
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+/// Starts a window nomination of `entrant` with complete accounts; saves or submits it.
+async fn nominate(b: &mut Browser, entrant: &str, action: &str) -> Page {
+    let form = b.get("/citywide/2026/nominations/new?kind=window").await;
+    let mut fields = form.form_fields("form.nomination");
+    fields.push(("entrant".into(), entrant.into()));
+    fields.push(("action".into(), action.into()));
+    set_field(
+        &mut fields,
+        "brief",
+        "该窗口推行“一窗通办”，全年办件1.2万件，按期办结率100%。",
+    );
+    set_field(&mut fields, "full_text", "全年无投诉。\n群众满意率99.9%。");
+    for (k, v) in fields.iter_mut() {
+        if k.starts_with("note_") {
+            *v = "见附件".into();
+        }
+    }
+    b.post_fields("/citywide/2026/nominations?kind=window", &fields)
+        .await
+}
+
+async fn status_of(app: &TestApp, id: i64) -> String {
+    sqlx::query_scalar("select status from nomination where nomination_id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+fn id_in(location: &str) -> i64 {
+    location
+        .trim_start_matches("/citywide/2026/nominations/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn a_county_nominates_within_its_quota_and_before_the_deadline(pool: PgPool) {
+    let app = spawn(pool).await;
+    city_opens_round(&app).await;
+    let mut county = county_office(&app).await;
+    let page = county.get("/citywide/2026").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("2026年12月20日 17:30"),
+        "the deadline in Beijing time"
+    );
+    assert!(page.text(".card").contains("窗口：已提交 0 / 2"));
+
+    let form = county
+        .get("/citywide/2026/nominations/new?kind=window")
+        .await;
+    let windows = options(&form, "entrant");
+    assert!(windows.len() >= 4, "the county's own active windows");
+    let own: Vec<i64> = sqlx::query_scalar(
+        "select w.window_id from service_window w join center c using (center_id)
+         where c.code = 'shifan-qingshan' and w.active",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(windows.iter().all(|w| own.contains(&w.parse().unwrap())));
+
+    // A brief account over its 200 字 is refused with the count, and nothing is saved.
+    let mut fields = form.form_fields("form.nomination");
+    fields.push(("entrant".into(), windows[0].clone()));
+    fields.push(("action".into(), "save".into()));
+    set_field(&mut fields, "brief", &"优".repeat(201));
+    let refused = county
+        .post_fields("/citywide/2026/nominations?kind=window", &fields)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .field_error("brief")
+            .unwrap()
+            .contains("最多 200 字，现有 201 字")
+    );
+    assert_eq!(count(&app.pool, "select count(*) from nomination").await, 0);
+    // 200 wide characters and a Latin word over it still count 201.
+    set_field(&mut fields, "brief", &format!("{} OK", "优".repeat(200)));
+    let refused = county
+        .post_fields("/citywide/2026/nominations?kind=window", &fields)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A draft may be incomplete; submitting needs the accounts and the declared notes.
+    set_field(&mut fields, "brief", "");
+    let draft = county
+        .post_fields("/citywide/2026/nominations?kind=window", &fields)
+        .await;
+    assert_eq!(draft.status, StatusCode::SEE_OTHER);
+    let first = id_in(draft.location().unwrap());
+    assert_eq!(status_of(&app, first).await, "draft");
+    let page = county.get(draft.location().unwrap()).await;
+    let mut fields = page.form_fields("form.nomination");
+    fields.push(("action".into(), "submit".into()));
+    let incomplete = county
+        .post_fields(&format!("/citywide/2026/nominations/{first}"), &fields)
+        .await;
+    assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        incomplete.field_error("brief").as_deref(),
+        Some("此项不能为空")
+    );
+    assert_eq!(status_of(&app, first).await, "draft");
+
+    // Two submitted fill the quota; a third stays a draft and is told why.
+    for w in &windows[1..3] {
+        let sent = nominate(&mut county, w, "submit").await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            status_of(&app, id_in(sent.location().unwrap())).await,
+            "submitted"
+        );
+    }
+    let third = nominate(&mut county, &windows[3], "submit").await;
+    let third_id = id_in(third.location().unwrap());
+    assert_eq!(status_of(&app, third_id).await, "draft");
+    let told = county.get(third.location().unwrap()).await;
+    assert!(told.body.contains("名额已全部提交"));
+
+    // Withdrawing one frees its place.
+    let second: i64 = sqlx::query_scalar(
+        "select nomination_id from nomination where status = 'submitted' order by nomination_id limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let withdrawn = county
+        .post(
+            &format!("/citywide/2026/nominations/{second}/withdraw"),
+            &[],
+        )
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::SEE_OTHER);
+    assert_eq!(status_of(&app, second).await, "draft");
+    let page = county
+        .get(&format!("/citywide/2026/nominations/{third_id}"))
+        .await;
+    let mut fields = page.form_fields("form.nomination");
+    fields.push(("action".into(), "submit".into()));
+    let sent = county
+        .post_fields(&format!("/citywide/2026/nominations/{third_id}"), &fields)
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    assert_eq!(status_of(&app, third_id).await, "submitted");
+
+    // After the deadline nothing of the county changes.
+    app.clock.set(datetime!(2026-12-20 17:30 +8));
+    let page = county
+        .get(&format!("/citywide/2026/nominations/{second}"))
+        .await;
+    assert!(page.body.contains("申报已截止"));
+    let before = checksum(&app.pool).await;
+    let mut fields = page.form_fields("form.nomination");
+    fields.push(("action".into(), "submit".into()));
+    let late = county
+        .post_fields(&format!("/citywide/2026/nominations/{second}"), &fields)
+        .await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(late.body.contains("申报已截止"));
+    let late_new = nominate(&mut county, &windows[4.min(windows.len() - 1)], "save").await;
+    assert_eq!(late_new.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let late_withdraw = county
+        .post(
+            &format!("/citywide/2026/nominations/{third_id}/withdraw"),
+            &[],
+        )
+        .await;
+    assert_eq!(late_withdraw.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(checksum(&app.pool).await, before);
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action like 'nomination.%'"
+        )
+        .await,
+        9,
+        "4 created, 4 submitted (one refused: no row), 1 withdrawn"
+    );
+}
+
+#[sqlx::test]
+async fn nobody_reaches_another_countys_nominations(pool: PgPool) {
+    let app = spawn(pool).await;
+    city_opens_round(&app).await;
+    // A nomination of another county (东城区), put straight into the database.
+    sqlx::query(
+        "with c as (select center_id from center where code = 'shifan-dongcheng'),
+              d as (insert into department (center_id, name) select center_id, '东城公安' from c)
+         insert into business_area (center_id, name) select center_id, '公安户政' from c",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let other: i64 = sqlx::query_scalar(
+        "with w as (insert into service_window (center_id, number, name, department_id, business_area_id)
+                    select d.center_id, '1', '东城户籍', d.department_id,
+                           (select a.business_area_id from business_area a where a.center_id = d.center_id)
+                    from department d where d.name = '东城公安' returning center_id, window_id)
+         insert into nomination (citywide_round_id, county_center_id, kind, window_id)
+         select r.citywide_round_id, w.center_id, 'window', w.window_id from w, citywide_round r
+         returning nomination_id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let mut county = county_office(&app).await;
+    let url = format!("/citywide/2026/nominations/{other}");
+    assert_eq!(county.get(&url).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        county.post(&format!("{url}/withdraw"), &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(!county.get("/citywide/2026").await.body.contains("东城户籍"));
+    // The city's own office is not a county: no nomination forms for it.
+    let mut city = login_as(&app, Role::Supervision).await;
+    assert_eq!(city.get(&url).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        city.get("/citywide/2026/nominations/new?kind=window")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // A county office cannot open a round.
+    assert_eq!(
+        county.get("/citywide/new").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
