@@ -298,3 +298,159 @@ async fn nobody_reaches_another_countys_nominations(pool: PgPool) {
         StatusCode::NOT_FOUND
     );
 }
+
+/// A multipart body with the token, a file and the condition it is evidence for.
+fn file_form(token: &str, condition: &str, name: &str, data: &[u8]) -> (String, Vec<u8>) {
+    let b = "----px-file";
+    let mut body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"condition\"\r\n\r\n{condition}\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(data);
+    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+#[sqlx::test]
+async fn supporting_files_are_checked_kept_in_the_database_and_count_as_evidence(pool: PgPool) {
+    let app = spawn(pool).await;
+    city_opens_round(&app).await;
+    let mut county = county_office(&app).await;
+    let form = county
+        .get("/citywide/2026/nominations/new?kind=window")
+        .await;
+    let windows = options(&form, "entrant");
+    let draft = nominate(&mut county, &windows[0], "save").await;
+    let page_url = draft
+        .location()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let files_url = format!("{page_url}/files");
+    let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n".to_vec();
+
+    let sent = county
+        .upload(&files_url, "file", "获奖证书.pdf", &pdf)
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let page = county.get(&page_url).await;
+    let link = page
+        .html()
+        .select(&Selector::parse("#files tbody a").unwrap())
+        .next()
+        .map(|a| {
+            (
+                a.text().collect::<String>(),
+                a.value().attr("href").unwrap().to_string(),
+            )
+        })
+        .unwrap();
+    assert_eq!(link.0, "获奖证书.pdf");
+    let (status, headers, body) = county.get_bytes(&link.1).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/pdf");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("sandbox")
+    );
+    assert_eq!(body, pdf);
+    let (_, headers, _) = county.get_bytes(&format!("{}?download=1", link.1)).await;
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    // The city's office opens it too.
+    let mut city = login_as(&app, Role::Supervision).await;
+    assert_eq!(city.get_bytes(&link.1).await.0, StatusCode::OK);
+
+    // What the bytes are decides, not the name; too large is refused; nothing is kept.
+    let before = count(&app.pool, "select count(*) from nomination_file").await;
+    let html = county
+        .upload(
+            &files_url,
+            "file",
+            "证明.pdf",
+            b"<html><script>alert(1)</script>",
+        )
+        .await;
+    assert_eq!(html.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.body.contains("只能上传 PDF、JPEG 或 PNG"));
+    let mut big = pdf.clone();
+    big.resize(5 * 1024 * 1024 + 1, b' ');
+    let large = county.upload(&files_url, "file", "大.pdf", &big).await;
+    assert_eq!(large.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(large.body.contains("不能超过 5 MB"));
+    assert_eq!(
+        count(&app.pool, "select count(*) from nomination_file").await,
+        before
+    );
+
+    // The round's count holds.
+    sqlx::query("update citywide_round set file_count_limit = 2")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    assert_eq!(
+        county
+            .upload(&files_url, "file", "照片.png", &png)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let full = county.upload(&files_url, "file", "多余.png", &png).await;
+    assert_eq!(full.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(full.body.contains("最多 2 个材料"));
+    sqlx::query("update citywide_round set file_count_limit = 10")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    // A file for a declared condition stands for its note when submitting.
+    let declared: i64 = sqlx::query_scalar(
+        "select citywide_condition_id from citywide_condition where kind = 'window' and rule is null order by position limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let token = county.csrf().await;
+    let (ct, body) = file_form(&token, &declared.to_string(), "标准.pdf", &pdf);
+    assert_eq!(
+        county.post_raw(&files_url, &ct, body).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let page = county.get(&page_url).await;
+    let mut fields = page.form_fields("form.nomination");
+    set_field(&mut fields, &format!("note_{declared}"), "");
+    fields.push(("action".into(), "submit".into()));
+    let sent = county.post_fields(&page_url, &fields).await;
+    assert_eq!(
+        sent.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        sent.texts(".error")
+    );
+
+    // Submitted: its files stay as they are.
+    let file: i64 = sqlx::query_scalar("select min(nomination_file_id) from nomination_file")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let kept = county
+        .post(&format!("{files_url}/{file}/remove"), &[])
+        .await;
+    assert_eq!(kept.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        count(&app.pool, "select count(*) from nomination_file").await,
+        3
+    );
+}

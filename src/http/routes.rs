@@ -156,8 +156,11 @@ impl Routes {
         let mut router = Router::new();
         for (info, route) in self.routes {
             let access = info.access;
-            let mut route =
-                route.route_layer(middleware::from_fn(move |req: Request, next: Next| {
+            // The body's limit is the route's own (below), not axum's default of 2 MB for
+            // `Bytes` and forms, which would refuse a photo or a file the page allows.
+            let mut route = route
+                .route_layer(axum::extract::DefaultBodyLimit::disable())
+                .route_layer(middleware::from_fn(move |req: Request, next: Next| {
                     guard(access, req, next)
                 }));
             if info.method == "POST" {

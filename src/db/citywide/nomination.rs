@@ -174,6 +174,22 @@ pub async fn find(
     Ok(row.map(nomination_of))
 }
 
+/// A nomination of the round, whichever county made it (for the city).
+pub async fn find_in_round(
+    conn: &mut PgConnection,
+    round: i64,
+    id: i64,
+) -> sqlx::Result<Option<Nomination>> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "{SELECT} where n.citywide_round_id = $1 and n.nomination_id = $2"
+    ))
+    .bind(round)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(nomination_of))
+}
+
 /// What the county said of each declared condition: (condition, note).
 pub async fn notes(conn: &mut PgConnection, id: i64) -> sqlx::Result<Vec<(i64, String)>> {
     sqlx::query_as(
@@ -325,6 +341,22 @@ async fn lock(
         .execute(&mut *conn)
         .await?;
     find(conn, round, county, id).await
+}
+
+/// The nomination locked, when the county may change it now (a draft or returned one,
+/// before its deadline, in its phase).
+pub async fn lock_editable(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    round: &Round,
+    county: CenterId,
+    id: i64,
+) -> sqlx::Result<Result<Nomination, Refusal>> {
+    lock_round(conn, round.id).await?;
+    let Some(n) = lock(conn, round.id, county, id).await? else {
+        return Ok(Err(Refusal::NotEntrant));
+    };
+    Ok(may_change(&n, round, clock.now(), n.version).map(|()| n))
 }
 
 /// Saves what the county typed into its draft or returned nomination.

@@ -63,6 +63,8 @@ pub fn known_actions() -> Vec<String> {
         "nomination.update",
         "nomination.submit",
         "nomination.withdraw",
+        "nomination_file.create",
+        "nomination_file.delete",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -114,6 +116,8 @@ pub fn action_label(action: &str) -> String {
         "citywide_round.create" => Some("发布全市评选通知"),
         "nomination.submit" => Some("提交申报推荐"),
         "nomination.withdraw" => Some("撤回申报推荐"),
+        "nomination_file.create" => Some("上传申报材料"),
+        "nomination_file.delete" => Some("删除申报材料"),
         "rating.update" => Some("综合评定评分"),
         "account.password_reset" => Some("重置密码"),
         "account.password_change" => Some("修改本人密码"),

@@ -18,6 +18,7 @@ use crate::db;
 use crate::domain::Role;
 use crate::domain::ids::CenterId;
 
+mod files;
 mod nominate;
 mod open;
 
@@ -30,7 +31,7 @@ pub fn routes(r: Routes) -> Routes {
         .get(urls::NEW_CITYWIDE, Access::Roles(SUPERVISION), open::form)
         .post(urls::CITYWIDE, Access::Roles(SUPERVISION), open::create)
         .get("/citywide/{year}", Access::Roles(COUNTY_OFFICE), round_page);
-    nominate::routes(r)
+    files::routes(nominate::routes(r))
 }
 
 /// Which side of the round a center is on.

@@ -7,6 +7,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{COUNTY_OFFICE, Side, side, year_of};
+use crate::db;
 use crate::db::citywide::nomination::{self as nom, Nomination, NominationInput, Refusal};
 use crate::db::citywide::{self, Condition, Round};
 use crate::domain::citywide::NominationStatus;
@@ -158,7 +159,7 @@ pub struct NoteValues {
 }
 
 /// The nomination form as typed.
-pub struct NominationValues {
+pub(super) struct NominationValues {
     pub entrant: String,
     pub brief: String,
     pub full_text: String,
@@ -177,7 +178,11 @@ impl NominationValues {
         }
     }
 
-    fn of(n: &Nomination, conditions: &[Condition], notes: &[(i64, String)]) -> NominationValues {
+    pub(super) fn of(
+        n: &Nomination,
+        conditions: &[Condition],
+        notes: &[(i64, String)],
+    ) -> NominationValues {
         NominationValues {
             entrant: n.entrant_id.to_string(),
             brief: n.brief.clone(),
@@ -195,6 +200,7 @@ impl NominationValues {
         kind: Kind,
         conditions: &[Condition],
         submitting: bool,
+        evidenced: &[i64],
     ) -> (NominationValues, Option<NominationInput>, Errors) {
         let (brief_limit, full_limit) = round.limits(kind);
         let mut f = Fields::new(form);
@@ -219,7 +225,7 @@ impl NominationValues {
             let declared = c.rule.is_none();
             let (typed, note) = f.read(&name, |raw| {
                 let t = text::account(raw, 2000, 2000)?;
-                if submitting && declared && t.is_empty() {
+                if submitting && declared && t.is_empty() && !evidenced.contains(&c.id) {
                     return Err(crate::http::form::FieldError::Message(
                         "提交前请说明本条件的情况（或上传证明材料后注明）".to_string(),
                     ));
@@ -295,6 +301,31 @@ struct NominationPage {
     why_not: Option<String>,
     open_until: String,
     withdraw_url: Option<String>,
+    files: Vec<FileView>,
+    /// Where files are uploaded to, once the nomination exists and may change.
+    upload_url: Option<String>,
+    file_count_limit: i32,
+    file_size_mb: i32,
+    /// The conditions a file may be evidence for: (id, text).
+    file_conditions: Vec<Choice>,
+}
+
+/// A supporting file as listed.
+pub struct FileView {
+    pub name: String,
+    pub size: String,
+    pub condition: String,
+    pub url: String,
+    pub remove_url: Option<String>,
+}
+
+/// A size as people read it.
+pub fn size_label(bytes: i32) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", f64::from(bytes) / 1048576.0)
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
 }
 
 fn kind_of(query: Option<&str>) -> Kind {
@@ -305,18 +336,28 @@ fn kind_of(query: Option<&str>) -> Kind {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn render(
-    state: &AppState,
-    user: &CurrentUser,
-    county: CenterId,
-    round: &Round,
+/// Who asks, for which county and round.
+pub(super) struct Ctx<'a> {
+    pub state: &'a AppState,
+    pub user: &'a CurrentUser,
+    pub county: CenterId,
+    pub round: &'a Round,
+}
+
+pub(super) async fn render(
+    ctx: &Ctx<'_>,
     kind: Kind,
     existing: Option<Nomination>,
     values: NominationValues,
     errors: Errors,
     notice: Option<&FormData>,
 ) -> AppResult<Response> {
+    let Ctx {
+        state,
+        user,
+        county,
+        round,
+    } = *ctx;
     let mut conn = state.db.acquire().await?;
     let entrants = if existing.is_none() {
         choices(
@@ -363,6 +404,37 @@ async fn render(
         (n.status == NominationStatus::Submitted && n.open_until(round).is_some_and(|t| now < t))
             .then(|| format!("{}/withdraw", urls::nomination(round.year, n.id)))
     });
+    let (files, upload_url) = match &existing {
+        Some(n) => {
+            let base = urls::nomination(round.year, n.id);
+            let files = db::citywide::files::list(&mut conn, n.id)
+                .await?
+                .into_iter()
+                .map(|f| FileView {
+                    condition: f
+                        .condition
+                        .and_then(|c| values.notes.iter().find(|v| v.id == c))
+                        .map(|v| v.text.clone())
+                        .unwrap_or_else(|| "整体材料".to_string()),
+                    size: size_label(f.size),
+                    url: format!("{base}/files/{}", f.id),
+                    remove_url: editable.then(|| format!("{base}/files/{}/remove", f.id)),
+                    name: f.name,
+                })
+                .collect();
+            (files, editable.then(|| format!("{base}/files")))
+        }
+        None => (Vec::new(), None),
+    };
+    let file_conditions = values
+        .notes
+        .iter()
+        .map(|c| Choice {
+            value: c.id.to_string(),
+            label: c.text.clone(),
+            selected: false,
+        })
+        .collect();
     let (brief_limit, full_limit) = round.limits(kind);
     let title = match &existing {
         Some(n) => format!("{}：{}", kind.noun(), n.entrant),
@@ -393,6 +465,11 @@ async fn render(
         open_until,
         withdraw_url,
         errors,
+        files,
+        upload_url,
+        file_count_limit: round.file_count_limit,
+        file_size_mb: round.file_size_limit / (1024 * 1024),
+        file_conditions,
     };
     Ok(page::ok_or_invalid(page.errors.is_empty(), &page))
 }
@@ -411,10 +488,12 @@ async fn new_form(
     drop(conn);
     let values = NominationValues::empty(&conditions);
     render(
-        &state,
-        &user,
-        county,
-        &round,
+        &Ctx {
+            state: &state,
+            user: &user,
+            county,
+            round: &round,
+        },
         kind,
         None,
         values,
@@ -425,7 +504,7 @@ async fn new_form(
 }
 
 /// Why a write was refused, in the office's words.
-fn refusal_message(r: &Refusal) -> String {
+pub(super) fn refusal_message(r: &Refusal) -> String {
     match r {
         Refusal::Closed => "申报已截止（以服务器时间为准），本次未保存任何内容。".to_string(),
         Refusal::Status(s) => format!("该推荐当前为“{}”，不能进行此操作。", s.label()),
@@ -458,14 +537,24 @@ async fn create(
     let options = nom::nominable(&mut conn, round.id, county, kind).await?;
     drop(conn);
     let (values, input, mut errors) =
-        NominationValues::read(&form, &round, kind, &conditions, submitting);
+        NominationValues::read(&form, &round, kind, &conditions, submitting, &[]);
     let entrant = Fields::new(&form).with("entrant", one_of(&options));
     if entrant.is_none() {
         errors.add("entrant", "请选择要推荐的对象");
     }
     let (Some(input), Some(entrant)) = (input, entrant) else {
         return render(
-            &state, &user, county, &round, kind, None, values, errors, None,
+            &Ctx {
+                state: &state,
+                user: &user,
+                county,
+                round: &round,
+            },
+            kind,
+            None,
+            values,
+            errors,
+            None,
         )
         .await;
     };
@@ -487,7 +576,17 @@ async fn create(
         Err(r) => {
             errors.add("_form", refusal_message(&r));
             return render(
-                &state, &user, county, &round, kind, None, values, errors, None,
+                &Ctx {
+                    state: &state,
+                    user: &user,
+                    county,
+                    round: &round,
+                },
+                kind,
+                None,
+                values,
+                errors,
+                None,
             )
             .await;
         }
@@ -525,7 +624,7 @@ fn refusal_code(r: &Refusal) -> &'static str {
     }
 }
 
-async fn load(
+pub(super) async fn load(
     state: &AppState,
     user: &CurrentUser,
     year: &str,
@@ -570,10 +669,12 @@ async fn edit_form(
     }
     let kind = n.kind;
     let mut response = render(
-        &state,
-        &user,
-        county,
-        &round,
+        &Ctx {
+            state: &state,
+            user: &user,
+            county,
+            round: &round,
+        },
         kind,
         Some(n),
         values,
@@ -598,8 +699,16 @@ async fn update(
 ) -> AppResult<Response> {
     let (county, round, n, conditions, _) = load(&state, &user, &year, &id).await?;
     let submitting = form.first_utf8("action") == Some("submit");
+    let evidenced: Vec<i64> = {
+        let mut conn = state.db.acquire().await?;
+        db::citywide::files::list(&mut conn, n.id)
+            .await?
+            .into_iter()
+            .filter_map(|f| f.condition)
+            .collect()
+    };
     let (values, input, mut errors) =
-        NominationValues::read(&form, &round, n.kind, &conditions, submitting);
+        NominationValues::read(&form, &round, n.kind, &conditions, submitting, &evidenced);
     let version = form
         .first_utf8("version")
         .and_then(|v| v.parse::<i32>().ok());
@@ -609,10 +718,12 @@ async fn update(
         }
         let kind = n.kind;
         return render(
-            &state,
-            &user,
-            county,
-            &round,
+            &Ctx {
+                state: &state,
+                user: &user,
+                county,
+                round: &round,
+            },
             kind,
             Some(n),
             values,
@@ -652,10 +763,12 @@ async fn update(
         errors.add("_form", refusal_message(&r));
         let kind = n.kind;
         return render(
-            &state,
-            &user,
-            county,
-            &round,
+            &Ctx {
+                state: &state,
+                user: &user,
+                county,
+                round: &round,
+            },
             kind,
             Some(n),
             values,
@@ -702,10 +815,12 @@ async fn withdraw(
         let values = NominationValues::of(&n, &conditions, &notes);
         let kind = n.kind;
         return render(
-            &state,
-            &user,
-            county,
-            &round,
+            &Ctx {
+                state: &state,
+                user: &user,
+                county,
+                round: &round,
+            },
             kind,
             Some(n),
             values,

@@ -159,7 +159,7 @@ impl RoundValues {
         let (sb_typed, sb) = limit("staff_brief", 10000);
         let (sf_typed, sf) = limit("staff_full", 50000);
         let (fc_typed, fc) = f.read("file_count", |raw| Ok(text::integer(raw, 0, 50)?));
-        let (fs_typed, fs) = f.read("file_size_mb", |raw| Ok(text::integer(raw, 1, 20)?));
+        let (fs_typed, fs) = f.read("file_size_mb", |raw| Ok(text::integer(raw, 1, 10)?));
         let (contact_typed, contact) = f.read("objection_contact", |raw| {
             Ok(text::optional(&raw.replace(['\r', '\n'], " "), 1000)?)
         });
