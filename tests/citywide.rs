@@ -454,3 +454,74 @@ async fn supporting_files_are_checked_kept_in_the_database_and_count_as_evidence
         3
     );
 }
+
+#[sqlx::test]
+async fn checked_conditions_show_what_the_records_say(pool: PgPool) {
+    let app = spawn(pool).await;
+    city_opens_round(&app).await;
+    let honored: (i64, i64) = sqlx::query_as(
+        "select h.window_id, count(*) from honor h join center c using (center_id)
+         join period p using (period_id)
+         where c.code = 'shifan-qingshan' and h.window_id is not null and h.revoked_at is null
+           and p.phase = 'published' and left(p.code, 4)::int >= 2024
+         group by h.window_id order by count(*) desc limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(honored.1 >= 2, "the demo county's best window has honors");
+    let mut county = county_office(&app).await;
+    let draft = nominate(&mut county, &honored.0.to_string(), "save").await;
+    let page = county.get(draft.location().unwrap()).await;
+    let checks = page.texts(".check");
+    assert!(
+        checks
+            .iter()
+            .any(|c| c.starts_with(&format!("符合：2024年以来获评 {} 次", honored.1))),
+        "{checks:?}"
+    );
+    let links: Vec<String> = page
+        .html()
+        .select(&Selector::parse(".check a").unwrap())
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect();
+    assert_eq!(links.len() as i64, honored.1);
+    assert!(links.iter().all(|l| l.starts_with("/verify/")));
+    let (status, _, _) = county.get_bytes(&links[0]).await;
+    assert_eq!(status, StatusCode::OK, "the certificate is verifiable");
+
+    // A person: tenure from the recorded day of posting, on the server's date.
+    let staff: i64 = sqlx::query_scalar(
+        "select s.staff_id from staff s join center c using (center_id)
+         where c.code = 'shifan-qingshan' and s.active order by s.staff_id limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("update staff set posted_on = '2024-12-11' where staff_id = $1")
+        .bind(staff)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let form = county
+        .get("/citywide/2026/nominations/new?kind=staff")
+        .await;
+    let mut fields = form.form_fields("form.nomination");
+    fields.push(("entrant".into(), staff.to_string()));
+    fields.push(("action".into(), "save".into()));
+    let draft = county
+        .post_fields("/citywide/2026/nominations?kind=staff", &fields)
+        .await;
+    assert_eq!(draft.status, StatusCode::SEE_OTHER);
+    let checks = county.get(draft.location().unwrap()).await.texts(".check");
+    assert!(
+        checks
+            .iter()
+            .any(|c| c == "未达到：2024年12月11日到岗，已满 1 年"),
+        "the clock says 2026-12-10: {checks:?}"
+    );
+    assert!(
+        checks.iter().any(|c| c.starts_with("符合：目前在岗")),
+        "{checks:?}"
+    );
+}

@@ -2,6 +2,7 @@
 //! centers. This file holds the round itself, its quotas and its conditions; nominations
 //! are in [`nomination`].
 
+pub mod evidence;
 pub mod files;
 pub mod nomination;
 

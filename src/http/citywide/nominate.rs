@@ -156,6 +156,16 @@ pub struct NoteValues {
     pub how: String,
     pub declared: bool,
     pub note: String,
+    /// What the records say, for a checked condition of a nomination already started.
+    pub check: Option<CheckView>,
+}
+
+/// A checked condition's outcome as shown.
+pub struct CheckView {
+    pub met: bool,
+    pub summary: String,
+    /// (label, certificate verification page).
+    pub evidence: Vec<(String, Option<String>)>,
 }
 
 /// The nomination form as typed.
@@ -243,6 +253,7 @@ impl NominationValues {
                 }),
                 declared,
                 note: typed,
+                check: None,
             });
         }
         let values = NominationValues {
@@ -279,6 +290,7 @@ fn note_rows(conditions: &[Condition], notes: &[(i64, String)]) -> Vec<NoteValue
                 .find(|(id, _)| *id == c.id)
                 .map(|(_, n)| n.clone())
                 .unwrap_or_default(),
+            check: None,
         })
         .collect()
 }
@@ -348,7 +360,7 @@ pub(super) async fn render(
     ctx: &Ctx<'_>,
     kind: Kind,
     existing: Option<Nomination>,
-    values: NominationValues,
+    mut values: NominationValues,
     errors: Errors,
     notice: Option<&FormData>,
 ) -> AppResult<Response> {
@@ -404,6 +416,36 @@ pub(super) async fn render(
         (n.status == NominationStatus::Submitted && n.open_until(round).is_some_and(|t| now < t))
             .then(|| format!("{}/withdraw", urls::nomination(round.year, n.id)))
     });
+    if let Some(n) = &existing {
+        let conditions = citywide::conditions(&mut conn, round.id, n.kind).await?;
+        let today = db::citywide::evidence::today(now);
+        for row in values.notes.iter_mut() {
+            let Some(rule) = conditions
+                .iter()
+                .find(|c| c.id == row.id)
+                .and_then(|c| c.rule)
+            else {
+                continue;
+            };
+            let c =
+                db::citywide::evidence::check(&mut conn, county, n.kind, n.entrant_id, rule, today)
+                    .await?;
+            row.check = Some(CheckView {
+                met: c.met,
+                summary: c.summary,
+                evidence: c
+                    .evidence
+                    .into_iter()
+                    .map(|e| {
+                        (
+                            e.label,
+                            e.certificate.map(|n| format!("{}/{n}", urls::VERIFY)),
+                        )
+                    })
+                    .collect(),
+            });
+        }
+    }
     let (files, upload_url) = match &existing {
         Some(n) => {
             let base = urls::nomination(round.year, n.id);
