@@ -637,3 +637,64 @@ async fn the_audit_log_reads_and_searches_in_chinese_and_exports_a_workbook(pool
         "only what the search found"
     );
 }
+
+#[sqlx::test]
+async fn the_day_a_person_started_at_the_window_is_recorded_checked_and_audited(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut admin = login_as(&app, Role::Admin).await;
+    let id = id_of(&app, "select min(staff_id) from staff").await;
+    let url = format!("/admin/staff/{id}");
+    let page = admin.get(&url).await;
+    assert_eq!(page.input_value("posted_on").as_deref(), Some(""));
+    let mut fields = page.form_fields("form[novalidate]");
+    let window = id_of(
+        &app,
+        &format!("select window_id from staff where staff_id = {id}"),
+    )
+    .await;
+    fields.push(("window_id".into(), window.to_string()));
+    set_field(&mut fields, "posted_on", "2019-3-1");
+    let before = checksum(&app.pool).await;
+    let bad = admin.post_fields(&url, &fields).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.field_error("posted_on").unwrap().contains("2019-03-01"));
+    assert_eq!(bad.input_value("posted_on").as_deref(), Some("2019-3-1"));
+    assert_eq!(
+        checksum(&app.pool).await,
+        before,
+        "nothing of the person changed"
+    );
+
+    set_field(&mut fields, "posted_on", "2019-03-01");
+    assert_eq!(
+        admin.post_fields(&url, &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let (action, _, _, before, after) = last_audit(&app).await;
+    assert_eq!(action, "staff.update");
+    assert_eq!(before.unwrap()["posted_on"], serde_json::Value::Null);
+    assert_eq!(after.unwrap()["posted_on"], "2019-03-01");
+    assert_eq!(
+        admin.get(&url).await.input_value("posted_on").as_deref(),
+        Some("2019-03-01")
+    );
+    // A form without the field (an older page, a script) leaves the day alone.
+    let kept: Vec<(String, String)> = fields
+        .into_iter()
+        .filter(|(k, _)| k != "posted_on")
+        .collect();
+    assert_eq!(
+        admin.post_fields(&url, &kept).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            &format!(
+                "select count(*) from staff where staff_id = {id} and posted_on = '2019-03-01'"
+            )
+        )
+        .await,
+        1
+    );
+}

@@ -253,3 +253,51 @@ pub async fn staff_set_active(
     .await?;
     Ok(true)
 }
+
+/// The day a person started at their window (到岗日期), when recorded.
+pub async fn staff_posted_on(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    id: StaffId,
+) -> sqlx::Result<Option<time::Date>> {
+    let d: Option<Option<time::Date>> =
+        sqlx::query_scalar("select posted_on from staff where center_id = $1 and staff_id = $2")
+            .bind(center_id)
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(d.flatten())
+}
+
+/// Records the day a person started at their window, audited when it changes.
+pub async fn set_staff_posted_on(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    center_id: CenterId,
+    id: StaffId,
+    posted_on: Option<time::Date>,
+) -> sqlx::Result<()> {
+    let before = staff_posted_on(conn, center_id, id).await?;
+    if before == posted_on {
+        return Ok(());
+    }
+    sqlx::query("update staff set posted_on = $3, updated_at = now() where center_id = $1 and staff_id = $2")
+        .bind(center_id)
+        .bind(id)
+        .bind(posted_on)
+        .execute(&mut *conn)
+        .await?;
+    let day = |d: Option<time::Date>| serde_json::json!(d.map(|d| d.to_string()));
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "staff.update",
+            entity: "staff",
+            entity_id: id.to_string(),
+            before: Some(serde_json::json!({ "posted_on": day(before) })),
+            after: Some(serde_json::json!({ "posted_on": day(posted_on) })),
+        },
+    )
+    .await
+}

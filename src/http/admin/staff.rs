@@ -94,7 +94,13 @@ struct StaffValues {
     employee_no: String,
     window_id: String,
     position: String,
+    /// 到岗日期, YYYY-MM-DD or empty.
+    posted_on: String,
 }
+
+/// The staff member as typed and valid, with the day of posting: `Some(None)` clears it,
+/// `None` (a form without the field) leaves it as it is.
+type StaffTyped = (db::org::StaffInput, Option<Option<time::Date>>);
 
 impl StaffValues {
     /// The staff form, each field read once: what was typed, for the page, and the staff
@@ -102,7 +108,7 @@ impl StaffValues {
     fn read(
         form: &FormData,
         windows: &[(i64, String)],
-    ) -> (StaffValues, Option<db::org::StaffInput>, Errors) {
+    ) -> (StaffValues, Option<StaffTyped>, Errors) {
         let mut f = Fields::new(form);
         let (name_typed, name) = f.read("name", |raw| Ok(text::required(raw, 50)?));
         let (employee_no_typed, employee_no) = f.read("employee_no", |raw| {
@@ -117,20 +123,49 @@ impl StaffValues {
         });
         let (window_typed, window_id) = f.read("window_id", one_of(windows));
         let (position_typed, position) = f.read("position", |raw| Ok(text::required(raw, 50)?));
+        // Valid or not (outer), sent or not (middle: a form without the field keeps the
+        // recorded day), and the day itself.
+        let (posted_typed, posted_on) = if form.first_utf8("posted_on").is_some() {
+            let (typed, day) = f.read("posted_on", |raw| {
+                let raw = raw.trim();
+                if raw.is_empty() {
+                    return Ok(None);
+                }
+                time::Date::parse(
+                    raw,
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .ok()
+                .filter(|d| (1950..=2100).contains(&d.year()))
+                .map(Some)
+                .ok_or_else(|| {
+                    FieldError::Message("请按 2019-03-01 的格式填写日期，或留空".to_string())
+                })
+            });
+            (typed, day.map(Some))
+        } else {
+            (String::new(), Some(None))
+        };
         let values = StaffValues {
             name: name_typed,
             employee_no: employee_no_typed,
             window_id: window_typed,
             position: position_typed,
+            posted_on: posted_typed,
         };
-        let input = match (name, employee_no, window_id, position) {
-            (Some(name), Some(employee_no), Some(window_id), Some(position)) if f.ok() => {
-                Some(db::org::StaffInput {
-                    name,
-                    employee_no,
-                    window_id: WindowId(window_id),
-                    position,
-                })
+        let input = match (name, employee_no, window_id, position, posted_on) {
+            (Some(name), Some(employee_no), Some(window_id), Some(position), Some(posted_on))
+                if f.ok() =>
+            {
+                Some((
+                    db::org::StaffInput {
+                        name,
+                        employee_no,
+                        window_id: WindowId(window_id),
+                        position,
+                    },
+                    posted_on,
+                ))
             }
             _ => None,
         };
@@ -204,11 +239,16 @@ async fn staff_edit(
             .await?
             .ok_or(AppError::NotFound)?
     };
+    let posted_on = {
+        let mut conn = state.db.acquire().await?;
+        db::org::staff_posted_on(&mut conn, user.center_id, id).await?
+    };
     let values = StaffValues {
         name: row.name,
         employee_no: row.employee_no,
         window_id: row.window_id.to_string(),
         position: row.position,
+        posted_on: posted_on.map(|d| d.to_string()).unwrap_or_default(),
     };
     let mut page = staff_form(
         &state,
@@ -268,22 +308,24 @@ async fn staff_save(
         )
     };
     let (values, input, mut errors) = StaffValues::read(&form, &windows);
-    if let Some(input) = input {
+    if let Some((input, posted_on)) = input {
         let actor = user.actor(&ip);
         let center = user.center_id;
-        let saved = save_in_tx(
-            &state,
-            &mut errors,
-            async |tx: &mut PgConnection| match id {
-                Some(id) => found(
-                    db::org::staff_update(tx, &actor, center, id, &input).await?,
-                    id,
-                ),
-                None => Ok(db::org::staff_create(tx, &actor, center, &input)
-                    .await?
-                    .into()),
-            },
-        )
+        let saved = save_in_tx(&state, &mut errors, async |tx: &mut PgConnection| {
+            let id = match id {
+                Some(id) => {
+                    if !db::org::staff_update(tx, &actor, center, id, &input).await? {
+                        return found(false, id);
+                    }
+                    id
+                }
+                None => db::org::staff_create(tx, &actor, center, &input).await?,
+            };
+            if let Some(posted_on) = posted_on {
+                db::org::set_staff_posted_on(tx, &actor, center, id, posted_on).await?;
+            }
+            Ok(id.into())
+        })
         .await?;
         if let Some(saved) = saved {
             return Ok(saved_redirect(urls::STAFF, id, saved));

@@ -169,6 +169,7 @@ fn field_label(field: &str) -> &str {
         "scheme_id" => "评选方案",
         "employee_no" => "工号",
         "position" => "岗位",
+        "posted_on" => "到岗日期",
         "photo_type" => "照片格式",
         "username" => "用户名",
         "display_name" => "姓名",
