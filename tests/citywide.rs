@@ -525,3 +525,207 @@ async fn checked_conditions_show_what_the_records_say(pool: PgPool) {
         "{checks:?}"
     );
 }
+
+/// The review form of nomination `id` with every condition set to `review` and `decision`.
+async fn review_fields(
+    app: &TestApp,
+    city: &mut Browser,
+    id: i64,
+    review: &str,
+    decision: &str,
+) -> Vec<(String, String)> {
+    let page = city.get("/citywide/2026/review?kind=window").await;
+    // The radio buttons come as one field each: the decision is set below.
+    let mut fields: Vec<(String, String)> = page
+        .form_fields(&format!("#n{id} form.review-form"))
+        .into_iter()
+        .filter(|(k, _)| k != "decision")
+        .collect();
+    let conditions: Vec<i64> = sqlx::query_scalar(
+        "select citywide_condition_id from citywide_condition where kind = 'window' order by position",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    for c in conditions {
+        fields.push((format!("review_{c}"), review.into()));
+    }
+    fields.push(("decision".into(), decision.into()));
+    fields
+}
+
+#[sqlx::test]
+async fn the_city_reviews_returns_for_correction_and_opens_the_notice_step_by_step(pool: PgPool) {
+    let app = spawn(pool).await;
+    city_opens_round(&app).await;
+    let mut county = county_office(&app).await;
+    let form = county
+        .get("/citywide/2026/nominations/new?kind=window")
+        .await;
+    let windows = options(&form, "entrant");
+    let a = id_in(
+        nominate(&mut county, &windows[0], "submit")
+            .await
+            .location()
+            .unwrap(),
+    );
+    let b = id_in(
+        nominate(&mut county, &windows[1], "submit")
+            .await
+            .location()
+            .unwrap(),
+    );
+    let c = id_in(
+        nominate(&mut county, &windows[2], "save")
+            .await
+            .location()
+            .unwrap(),
+    );
+    let mut city = login_as(&app, Role::Supervision).await;
+    let step = |from: &str| vec![("from".to_string(), from.to_string())];
+
+    // Review starts only after the deadline.
+    let token = city.csrf().await;
+    let mut early = step("nomination");
+    early.push(("_csrf".into(), token.clone()));
+    let refused = city.post_fields("/citywide/2026/phase", &early).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("申报尚未截止"));
+    app.clock.set(datetime!(2026-12-21 09:00 +8));
+    assert_eq!(
+        city.post_fields("/citywide/2026/phase", &early)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Drafts are not reviewed.
+    let page = city.get("/citywide/2026/review?kind=window").await;
+    assert!(
+        page.html()
+            .select(&Selector::parse(&format!("#n{a}")).unwrap())
+            .next()
+            .is_some()
+    );
+    assert!(
+        page.html()
+            .select(&Selector::parse(&format!("#n{c}")).unwrap())
+            .next()
+            .is_none()
+    );
+
+    // Accepting needs every condition verified; a rejected condition needs its reason.
+    let before = checksum(&app.pool).await;
+    let fields = review_fields(&app, &mut city, a, "", "accept").await;
+    let refused = city
+        .post_fields(&format!("/citywide/2026/review/{a}"), &fields)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("须逐条核实全部申报条件"));
+    let fields = review_fields(&app, &mut city, a, "rejected", "").await;
+    let refused = city
+        .post_fields(&format!("/citywide/2026/review/{a}"), &fields)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("不符合的条件须写明理由"));
+    assert_eq!(checksum(&app.pool).await, before, "nothing saved");
+    let fields = review_fields(&app, &mut city, a, "verified", "accept").await;
+    assert_eq!(
+        city.post_fields(&format!("/citywide/2026/review/{a}"), &fields)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(status_of(&app, a).await, "accepted");
+
+    // Returned for correction with its own deadline; the county corrects and resubmits.
+    let mut fields = review_fields(&app, &mut city, b, "verified", "return").await;
+    set_field(&mut fields, "reason", "正版事迹缺少办件数据来源，请补充");
+    set_field(&mut fields, "deadline_date", "2026-12-23");
+    assert_eq!(
+        city.post_fields(&format!("/citywide/2026/review/{b}"), &fields)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(status_of(&app, b).await, "returned");
+    let page = county.get(&format!("/citywide/2026/nominations/{b}")).await;
+    assert!(page.body.contains("正版事迹缺少办件数据来源"));
+    assert!(page.body.contains("2026年12月23日 17:30"));
+    // Not before it is answered: the step to the notice waits.
+    let mut to_notice = step("review");
+    to_notice.push(("_csrf".into(), token.clone()));
+    to_notice.push(("notice_starts".into(), "2026-12-24".into()));
+    to_notice.push(("notice_ends".into(), "2026-12-28".into()));
+    let waiting = city.post_fields("/citywide/2026/phase", &to_notice).await;
+    assert!(
+        waiting.body.contains("还有 1 份推荐未审核完毕"),
+        "{}",
+        waiting.text(".error-summary")
+    );
+    let mut fields = page.form_fields("form.nomination");
+    set_field(
+        &mut fields,
+        "full_text",
+        "全年办件1.2万件（数据来源：市政务服务平台）。",
+    );
+    fields.push(("action".into(), "submit".into()));
+    assert_eq!(
+        county
+            .post_fields(&format!("/citywide/2026/nominations/{b}"), &fields)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(status_of(&app, b).await, "submitted");
+    // An accepted nomination is the city's now.
+    let page = county.get(&format!("/citywide/2026/nominations/{a}")).await;
+    assert!(page.body.contains("市级已审核（审核通过）"));
+    let fields = review_fields(&app, &mut city, b, "verified", "accept").await;
+    assert_eq!(
+        city.post_fields(&format!("/citywide/2026/review/{b}"), &fields)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+
+    // A notice of three working days (Thu 24 to Mon 28) is said to be short.
+    let short = city.post_fields("/citywide/2026/phase", &to_notice).await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(short.body.contains("公示期只有 3 个工作日"));
+    assert_eq!(
+        short.input_value("notice_starts").as_deref(),
+        Some("2026-12-24")
+    );
+    to_notice.push(("short_ok".into(), "1".into()));
+    assert_eq!(
+        city.post_fields("/citywide/2026/phase", &to_notice)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let mut to_confirm = step("notice");
+    to_confirm.push(("_csrf".into(), token.clone()));
+    let running = city.post_fields("/citywide/2026/phase", &to_confirm).await;
+    assert!(running.body.contains("公示期至 2026年12月28日"));
+    app.clock.set(datetime!(2026-12-29 09:00 +8));
+    assert_eq!(
+        city.post_fields("/citywide/2026/phase", &to_confirm)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let phase: String = sqlx::query_scalar("select phase from citywide_round")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(phase, "confirmation");
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from audit_log where action = 'citywide_round.phase'"
+        )
+        .await,
+        3
+    );
+}

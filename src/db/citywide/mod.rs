@@ -5,6 +5,7 @@
 pub mod evidence;
 pub mod files;
 pub mod nomination;
+pub mod review;
 
 use serde_json::json;
 use sqlx::PgConnection;
@@ -313,4 +314,18 @@ pub async fn conditions(
             rule: rule.and_then(|r| ConditionRule::from_columns(&r, min_count, since_year)),
         })
         .collect())
+}
+
+/// The notice's first and last days, once set.
+pub async fn notice_dates(
+    conn: &mut PgConnection,
+    round: i64,
+) -> sqlx::Result<Option<(time::Date, time::Date)>> {
+    let row: Option<(Option<time::Date>, Option<time::Date>)> = sqlx::query_as(
+        "select notice_starts, notice_ends from citywide_round where citywide_round_id = $1",
+    )
+    .bind(round)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.and_then(|(s, e)| Some((s?, e?))))
 }

@@ -190,6 +190,18 @@ pub async fn find_in_round(
     Ok(row.map(nomination_of))
 }
 
+/// Every nomination of a round, by county (in code order) and kind, windows first.
+pub async fn all_in_round(conn: &mut PgConnection, round: i64) -> sqlx::Result<Vec<Nomination>> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} join center c on c.center_id = n.county_center_id
+         where n.citywide_round_id = $1 order by c.code, n.kind desc, n.nomination_id"
+    ))
+    .bind(round)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(nomination_of).collect())
+}
+
 /// What the county said of each declared condition: (condition, note).
 pub async fn notes(conn: &mut PgConnection, id: i64) -> sqlx::Result<Vec<(i64, String)>> {
     sqlx::query_as(

@@ -65,6 +65,8 @@ pub fn known_actions() -> Vec<String> {
         "nomination.withdraw",
         "nomination_file.create",
         "nomination_file.delete",
+        "nomination.review",
+        "citywide_round.phase",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -118,6 +120,8 @@ pub fn action_label(action: &str) -> String {
         "nomination.withdraw" => Some("撤回申报推荐"),
         "nomination_file.create" => Some("上传申报材料"),
         "nomination_file.delete" => Some("删除申报材料"),
+        "nomination.review" => Some("资格审核"),
+        "citywide_round.phase" => Some("变更全市评选阶段"),
         "rating.update" => Some("综合评定评分"),
         "account.password_reset" => Some("重置密码"),
         "account.password_change" => Some("修改本人密码"),

@@ -21,6 +21,7 @@ use crate::domain::ids::CenterId;
 mod files;
 mod nominate;
 mod open;
+mod review;
 
 /// The county side: its supervision office, and its admin.
 const COUNTY_OFFICE: &[Role] = &[Role::Supervision, Role::Admin];
@@ -31,7 +32,7 @@ pub fn routes(r: Routes) -> Routes {
         .get(urls::NEW_CITYWIDE, Access::Roles(SUPERVISION), open::form)
         .post(urls::CITYWIDE, Access::Roles(SUPERVISION), open::create)
         .get("/citywide/{year}", Access::Roles(COUNTY_OFFICE), round_page);
-    files::routes(nominate::routes(r))
+    review::routes(files::routes(nominate::routes(r)))
 }
 
 /// Which side of the round a center is on.

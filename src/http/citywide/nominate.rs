@@ -160,6 +160,40 @@ pub struct NoteValues {
     pub check: Option<CheckView>,
 }
 
+/// What the records say of each checked condition of a nomination, by condition.
+pub(super) async fn check_views(
+    conn: &mut sqlx::PgConnection,
+    n: &Nomination,
+    conditions: &[Condition],
+    now: time::OffsetDateTime,
+) -> AppResult<std::collections::HashMap<i64, CheckView>> {
+    let today = db::citywide::evidence::today(now);
+    let mut out = std::collections::HashMap::new();
+    for c in conditions {
+        let Some(rule) = c.rule else { continue };
+        let k = db::citywide::evidence::check(conn, n.county, n.kind, n.entrant_id, rule, today)
+            .await?;
+        out.insert(
+            c.id,
+            CheckView {
+                met: k.met,
+                summary: k.summary,
+                evidence: k
+                    .evidence
+                    .into_iter()
+                    .map(|e| {
+                        (
+                            e.label,
+                            e.certificate.map(|no| format!("{}/{no}", urls::VERIFY)),
+                        )
+                    })
+                    .collect(),
+            },
+        );
+    }
+    Ok(out)
+}
+
 /// A checked condition's outcome as shown.
 pub struct CheckView {
     pub met: bool,
@@ -418,32 +452,9 @@ pub(super) async fn render(
     });
     if let Some(n) = &existing {
         let conditions = citywide::conditions(&mut conn, round.id, n.kind).await?;
-        let today = db::citywide::evidence::today(now);
+        let mut checks = check_views(&mut conn, n, &conditions, now).await?;
         for row in values.notes.iter_mut() {
-            let Some(rule) = conditions
-                .iter()
-                .find(|c| c.id == row.id)
-                .and_then(|c| c.rule)
-            else {
-                continue;
-            };
-            let c =
-                db::citywide::evidence::check(&mut conn, county, n.kind, n.entrant_id, rule, today)
-                    .await?;
-            row.check = Some(CheckView {
-                met: c.met,
-                summary: c.summary,
-                evidence: c
-                    .evidence
-                    .into_iter()
-                    .map(|e| {
-                        (
-                            e.label,
-                            e.certificate.map(|n| format!("{}/{n}", urls::VERIFY)),
-                        )
-                    })
-                    .collect(),
-            });
+            row.check = checks.remove(&row.id);
         }
     }
     let (files, upload_url) = match &existing {

@@ -382,6 +382,15 @@ struct OverviewPage {
     round: db::citywide::Round,
     deadline: String,
     rows: Vec<CountyRow>,
+    review_url: String,
+    phase_url: String,
+    /// The deadline has passed (by the server's clock).
+    closed: bool,
+    notice_dates: String,
+    /// Why the last step was refused.
+    error: Option<String>,
+    notice_starts: String,
+    notice_ends: String,
 }
 
 /// `/citywide/{year}` for the city: each county's places and how many it has submitted.
@@ -392,10 +401,38 @@ pub(super) async fn overview(
     RawQuery(query): RawQuery,
 ) -> AppResult<Response> {
     let year = year_of(&year)?;
+    let round = {
+        let mut conn = state.db.acquire().await?;
+        db::citywide::round_by_year(&mut conn, user.center_id, year)
+            .await?
+            .ok_or(AppError::NotFound)?
+    };
+    let q = FormData::parse_query(query.as_deref().unwrap_or(""));
+    let mut page = overview_page(&state, &user, round, None, None).await?;
+    page.layout = page.layout.with_notice(&q);
+    Ok(page::ok(&page))
+}
+
+/// The overview again, saying why a step was refused, with the notice dates as typed.
+pub(super) async fn overview_with(
+    state: &AppState,
+    user: &CurrentUser,
+    round: db::citywide::Round,
+    error: Option<String>,
+    typed: Option<(String, String)>,
+) -> AppResult<Response> {
+    let page = overview_page(state, user, round, error, typed).await?;
+    Ok(page::invalid(&page))
+}
+
+async fn overview_page(
+    state: &AppState,
+    user: &CurrentUser,
+    round: db::citywide::Round,
+    error: Option<String>,
+    typed: Option<(String, String)>,
+) -> AppResult<OverviewPage> {
     let mut conn = state.db.acquire().await?;
-    let round = db::citywide::round_by_year(&mut conn, user.center_id, year)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let counts = db::citywide::nomination::counts(&mut conn, round.id).await?;
     let rows = db::citywide::quotas(&mut conn, round.id)
         .await?
@@ -420,11 +457,31 @@ pub(super) async fn overview(
             }
         })
         .collect();
-    let q = FormData::parse_query(query.as_deref().unwrap_or(""));
-    Ok(page::ok(&OverviewPage {
-        layout: Layout::new(round.title.clone(), Some(&user), urls::CITYWIDE).with_notice(&q),
+    let dates = db::citywide::notice_dates(&mut conn, round.id).await?;
+    let (notice_starts, notice_ends) = typed.unwrap_or_default();
+    Ok(OverviewPage {
+        layout: Layout::new(round.title.clone(), Some(user), urls::CITYWIDE),
         deadline: crate::domain::format_datetime(Some(round.deadline)),
+        closed: state.clock.now() >= round.deadline,
+        review_url: format!("{}/review", urls::citywide(round.year)),
+        phase_url: format!("{}/phase", urls::citywide(round.year)),
+        notice_dates: dates
+            .map(|(s, e)| {
+                format!(
+                    "{}年{}月{}日至{}年{}月{}日",
+                    s.year(),
+                    u8::from(s.month()),
+                    s.day(),
+                    e.year(),
+                    u8::from(e.month()),
+                    e.day()
+                )
+            })
+            .unwrap_or_default(),
         round,
         rows,
-    }))
+        error,
+        notice_starts,
+        notice_ends,
+    })
 }
