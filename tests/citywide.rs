@@ -729,3 +729,283 @@ async fn the_city_reviews_returns_for_correction_and_opens_the_notice_step_by_st
         3
     );
 }
+
+/// A round in its public notice (Monday 2026-12-21 to Friday 2026-12-25): two windows and
+/// a person of 青山县 accepted; one window left a draft. The clock says 2026-12-22.
+async fn round_in_notice(app: &TestApp) -> (Vec<i64>, i64) {
+    city_opens_round(app).await;
+    let mut county = county_office(app).await;
+    let form = county
+        .get("/citywide/2026/nominations/new?kind=window")
+        .await;
+    let windows = options(&form, "entrant");
+    let mut accepted = Vec::new();
+    for w in &windows[0..2] {
+        accepted.push(id_in(
+            nominate(&mut county, w, "submit").await.location().unwrap(),
+        ));
+    }
+    let draft = id_in(
+        nominate(&mut county, &windows[2], "save")
+            .await
+            .location()
+            .unwrap(),
+    );
+    app.clock.set(datetime!(2026-12-21 09:00 +8));
+    let mut city = login_as(app, Role::Supervision).await;
+    let token = city.csrf().await;
+    let step = |fields: &[(&str, &str)]| {
+        let mut v: Vec<(String, String)> = vec![("_csrf".into(), token.clone())];
+        v.extend(fields.iter().map(|(k, x)| (k.to_string(), x.to_string())));
+        v
+    };
+    city.post_fields("/citywide/2026/phase", &step(&[("from", "nomination")]))
+        .await;
+    for id in &accepted {
+        let fields = review_fields(app, &mut city, *id, "verified", "accept").await;
+        assert_eq!(
+            city.post_fields(&format!("/citywide/2026/review/{id}"), &fields)
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    let started = city
+        .post_fields(
+            "/citywide/2026/phase",
+            &step(&[
+                ("from", "review"),
+                ("notice_starts", "2026-12-21"),
+                ("notice_ends", "2026-12-25"),
+            ]),
+        )
+        .await;
+    assert_eq!(
+        started.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        started.text(".error-summary")
+    );
+    app.clock.set(datetime!(2026-12-22 10:00 +8));
+    (accepted, draft)
+}
+
+async fn feedback(b: &mut Browser, nominee: i64, body: &str, phone: &str, honeypot: &str) -> Page {
+    let form = b.get("/gongshi/2026/feedback").await;
+    let mut fields = form.form_fields("form.feedback-form");
+    fields.push(("nominee".into(), nominee.to_string()));
+    set_field(&mut fields, "body", body);
+    set_field(&mut fields, "real_name", "李明");
+    set_field(&mut fields, "telephone", phone);
+    set_field(&mut fields, "website", honeypot);
+    b.post_fields("/gongshi/2026/feedback", &fields).await
+}
+
+#[sqlx::test]
+async fn the_public_notice_takes_feedback_that_the_office_answers_on_the_record(pool: PgPool) {
+    let app = spawn(pool).await;
+    let (accepted, draft) = round_in_notice(&app).await;
+    let names: Vec<String> = sqlx::query_scalar(
+        "select w.number || '号窗口 ' || w.name from nomination n join service_window w using (window_id)
+         where n.nomination_id = any($1) order by n.nomination_id",
+    )
+    .bind(&accepted)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let mut public = Browser::new(&app);
+    let notice = public.get("/gongshi/2026").await;
+    assert_eq!(notice.status, StatusCode::OK);
+    let shown = notice.texts(".honor-card .honor-name");
+    assert_eq!(shown, names, "the accepted windows, and only they");
+    assert!(notice.body.contains("2026年12月21日至2026年12月25日"));
+    assert!(!notice.body.contains(&format!("/nominations/{draft}")));
+
+    // Sent with a receipt; kept with the sender's address; never shown publicly.
+    let sent = feedback(
+        &mut public,
+        accepted[0],
+        "该窗口11月曾推诿群众办件，我亲历。",
+        "13800000001",
+        "",
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::OK);
+    let receipt = sent.text(".receipt");
+    assert!(
+        receipt.starts_with("GS2026-") && receipt.len() == 15,
+        "{receipt}"
+    );
+    assert_eq!(
+        count(&app.pool, &format!("select count(*) from notice_feedback where receipt = '{receipt}' and source = 'public' and client_ip <> ''")).await,
+        1
+    );
+    assert!(!public.get("/gongshi/2026").await.body.contains("推诿"));
+    // A program filling the hidden field is told nothing and keeps nothing.
+    let bot = feedback(
+        &mut public,
+        accepted[0],
+        "广告",
+        "13800000002",
+        "http://spam",
+    )
+    .await;
+    assert_eq!(bot.status, StatusCode::OK);
+    assert_eq!(
+        count(&app.pool, "select count(*) from notice_feedback").await,
+        1
+    );
+    // Over 500 字: refused, everything typed kept.
+    let long = "很".repeat(501);
+    let refused = feedback(&mut public, accepted[0], &long, "13800000003", "").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .field_error("body")
+            .unwrap()
+            .contains("最多 500 字，现有 501 字")
+    );
+    assert_eq!(
+        refused.input_value("telephone").as_deref(),
+        Some("13800000003")
+    );
+    // A flood from one address stops at its limit (30 in 10 minutes) with a 429.
+    for i in 0..29 {
+        let ok = feedback(
+            &mut public,
+            accepted[1],
+            "意见",
+            &format!("1390000{i:04}"),
+            "",
+        )
+        .await;
+        assert_eq!(ok.status, StatusCode::OK, "{i}");
+    }
+    let flood = feedback(&mut public, accepted[1], "意见", "13911112222", "").await;
+    assert_eq!(flood.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(flood.body.contains("请 10 分钟后再试"));
+    assert_eq!(
+        count(&app.pool, "select count(*) from notice_feedback").await,
+        30
+    );
+
+    // The office sees who sent it, records a letter, answers each, disqualifies with a reason.
+    let mut city = login_as(&app, Role::Supervision).await;
+    let page = city.get("/citywide/2026/feedback").await;
+    assert!(page.body.contains("李明，13800000001"));
+    let mut county = county_office(&app).await;
+    assert_eq!(
+        county.get("/citywide/2026/feedback").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let token = city.csrf().await;
+    let letter = city
+        .post(
+            "/citywide/2026/feedback",
+            &[
+                ("_csrf", &token),
+                ("nominee", &accepted[0].to_string()),
+                ("source", "letter"),
+                ("source_detail", "市长信箱"),
+                ("body", "反映该窗口服务态度好。"),
+                ("real_name", ""),
+                ("telephone", ""),
+            ],
+        )
+        .await;
+    assert_eq!(letter.status, StatusCode::SEE_OTHER);
+    let first: i64 = sqlx::query_scalar(&format!(
+        "select notice_feedback_id from notice_feedback where receipt = '{receipt}'"
+    ))
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let no_note = city
+        .post(
+            &format!("/citywide/2026/feedback/{first}/answer"),
+            &[("_csrf", &token), ("answer", "substantiated"), ("note", "")],
+        )
+        .await;
+    assert_eq!(no_note.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_note.body.contains("请写明核实情况"));
+    let answered = city
+        .post(
+            &format!("/citywide/2026/feedback/{first}/answer"),
+            &[
+                ("_csrf", &token),
+                ("answer", "substantiated"),
+                ("note", "经调取录像核实，情况属实。"),
+            ],
+        )
+        .await;
+    assert_eq!(answered.status, StatusCode::SEE_OTHER);
+    let no_reason = city
+        .post(
+            &format!("/citywide/2026/disqualify/{}", accepted[0]),
+            &[("_csrf", &token), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let gone = city
+        .post(
+            &format!("/citywide/2026/disqualify/{}", accepted[0]),
+            &[
+                ("_csrf", &token),
+                ("reason", "群众反映推诿办件经查属实，取消评选资格。"),
+            ],
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::SEE_OTHER);
+    let notice = public.get("/gongshi/2026").await;
+    assert_eq!(
+        notice.texts(".honor-card .honor-name"),
+        names[1..].to_vec(),
+        "off the notice at once"
+    );
+    for action in [
+        "notice_feedback.create",
+        "notice_feedback.answer",
+        "nomination.disqualify",
+    ] {
+        assert_eq!(
+            count(
+                &app.pool,
+                &format!("select count(*) from audit_log where action = '{action}'")
+            )
+            .await,
+            1,
+            "{action}"
+        );
+    }
+
+    // After the notice, the form says so and takes nothing.
+    app.clock.set(datetime!(2026-12-26 08:00 +8));
+    let closed = public.get("/gongshi/2026/feedback").await;
+    assert!(closed.body.contains("现在不在公示期内"));
+    assert!(
+        closed
+            .html()
+            .select(&Selector::parse("form.feedback-form").unwrap())
+            .next()
+            .is_none()
+    );
+    let token = public.csrf().await;
+    let late = public
+        .post(
+            "/gongshi/2026/feedback",
+            &[
+                ("_csrf", &token),
+                ("nominee", &accepted[1].to_string()),
+                ("body", "迟到的意见"),
+                ("real_name", "李明"),
+                ("telephone", "13700000000"),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(late.body.contains("不在公示期内"));
+    assert_eq!(
+        count(&app.pool, "select count(*) from notice_feedback").await,
+        31
+    );
+}

@@ -267,17 +267,21 @@ pub async fn by_certificate(
     }))
 }
 
-/// A staff member's photo, when the person holds a valid honor of a published period (the
-/// only photos shown to the public).
+/// A staff member's photo, when the person holds a valid honor of a published period or is
+/// a nominee of a city-wide round's public notice (the only photos shown to the public).
 pub async fn public_photo(
     conn: &mut PgConnection,
     staff_id: StaffId,
 ) -> sqlx::Result<Option<(Vec<u8>, String)>> {
     Ok(sqlx::query!(
         r#"select s.photo as "photo!", s.photo_type as "photo_type!" from staff s
-           where s.staff_id = $1 and s.photo is not null and exists (
+           where s.staff_id = $1 and s.photo is not null and (exists (
                select 1 from honor h join period p on p.period_id = h.period_id
-               where h.staff_id = s.staff_id and h.revoked_at is null and p.phase = 'published')"#,
+               where h.staff_id = s.staff_id and h.revoked_at is null and p.phase = 'published')
+             or exists (
+               select 1 from nomination n join citywide_round r using (citywide_round_id)
+               where n.staff_id = s.staff_id and n.status = 'accepted' and n.disqualified_at is null
+                 and r.phase in ('notice', 'confirmation', 'published')))"#,
         staff_id.0
     )
     .fetch_optional(conn)

@@ -151,3 +151,87 @@ impl NominationStatus {
         )
     }
 }
+
+/// Where a piece of feedback on a nominee came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeedbackSource {
+    Public,
+    Letter,
+    Telephone,
+    Media,
+    Other,
+}
+
+impl FeedbackSource {
+    pub const ALL: [FeedbackSource; 5] = [
+        FeedbackSource::Public,
+        FeedbackSource::Letter,
+        FeedbackSource::Telephone,
+        FeedbackSource::Media,
+        FeedbackSource::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedbackSource::Public => "public",
+            FeedbackSource::Letter => "letter",
+            FeedbackSource::Telephone => "telephone",
+            FeedbackSource::Media => "media",
+            FeedbackSource::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FeedbackSource> {
+        FeedbackSource::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FeedbackSource::Public => "公示页面",
+            FeedbackSource::Letter => "来信",
+            FeedbackSource::Telephone => "来电",
+            FeedbackSource::Media => "媒体",
+            FeedbackSource::Other => "其他",
+        }
+    }
+}
+
+/// The office's answer to a piece of feedback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeedbackAnswer {
+    Substantiated,
+    Partly,
+    Unfounded,
+    Unrelated,
+}
+
+impl FeedbackAnswer {
+    pub const ALL: [FeedbackAnswer; 4] = [
+        FeedbackAnswer::Substantiated,
+        FeedbackAnswer::Partly,
+        FeedbackAnswer::Unfounded,
+        FeedbackAnswer::Unrelated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedbackAnswer::Substantiated => "substantiated",
+            FeedbackAnswer::Partly => "partly",
+            FeedbackAnswer::Unfounded => "unfounded",
+            FeedbackAnswer::Unrelated => "unrelated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FeedbackAnswer> {
+        FeedbackAnswer::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FeedbackAnswer::Substantiated => "查实",
+            FeedbackAnswer::Partly => "部分查实",
+            FeedbackAnswer::Unfounded => "不实",
+            FeedbackAnswer::Unrelated => "与评选无关",
+        }
+    }
+}

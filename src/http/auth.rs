@@ -51,7 +51,7 @@ const WRONG_CREDENTIALS: &str = "用户名或密码错误。";
 const THROTTLED: &str = "登录失败次数过多，请 15 分钟后再试，或联系系统管理员。";
 
 /// The pre-session token: the one in the cookie, or a new one to set.
-fn pre_session_token(headers: &HeaderMap) -> (String, bool) {
+pub(crate) fn pre_session_token(headers: &HeaderMap) -> (String, bool) {
     match cookie(headers, PRE_SESSION_COOKIE)
         .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
     {

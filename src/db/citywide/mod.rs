@@ -3,6 +3,7 @@
 //! are in [`nomination`].
 
 pub mod evidence;
+pub mod feedback;
 pub mod files;
 pub mod nomination;
 pub mod review;

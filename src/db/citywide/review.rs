@@ -269,6 +269,8 @@ pub async fn advance(
     .bind(notice.map(|n| n.1))
     .execute(&mut *conn)
     .await?;
+    // The public notice and the honor rolls change with the phase, on every server.
+    crate::db::honor::notify(conn, round.center_id).await?;
     audit::record(
         conn,
         actor,

@@ -24,6 +24,7 @@ pub const ENTITIES: &[(&str, &str)] = &[
     ("login_throttle", "登录锁定"),
     ("citywide_round", "全市评选"),
     ("nomination", "申报推荐"),
+    ("notice_feedback", "公示反映意见"),
 ];
 
 /// Every action the application records, so that a search in Chinese ("重置密码") finds
@@ -67,6 +68,9 @@ pub fn known_actions() -> Vec<String> {
         "nomination_file.delete",
         "nomination.review",
         "citywide_round.phase",
+        "nomination.disqualify",
+        "notice_feedback.create",
+        "notice_feedback.answer",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -122,6 +126,9 @@ pub fn action_label(action: &str) -> String {
         "nomination_file.delete" => Some("删除申报材料"),
         "nomination.review" => Some("资格审核"),
         "citywide_round.phase" => Some("变更全市评选阶段"),
+        "nomination.disqualify" => Some("取消评选资格"),
+        "notice_feedback.create" => Some("登记公示反映意见"),
+        "notice_feedback.answer" => Some("答复公示反映意见"),
         "rating.update" => Some("综合评定评分"),
         "account.password_reset" => Some("重置密码"),
         "account.password_change" => Some("修改本人密码"),

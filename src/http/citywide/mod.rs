@@ -18,8 +18,10 @@ use crate::db;
 use crate::domain::Role;
 use crate::domain::ids::CenterId;
 
+mod feedback;
 mod files;
 mod nominate;
+mod notice;
 mod open;
 mod review;
 
@@ -32,7 +34,11 @@ pub fn routes(r: Routes) -> Routes {
         .get(urls::NEW_CITYWIDE, Access::Roles(SUPERVISION), open::form)
         .post(urls::CITYWIDE, Access::Roles(SUPERVISION), open::create)
         .get("/citywide/{year}", Access::Roles(COUNTY_OFFICE), round_page);
-    review::routes(files::routes(nominate::routes(r)))
+    let r = nominate::routes(r);
+    let r = files::routes(r);
+    let r = review::routes(r);
+    let r = feedback::routes(r);
+    notice::routes(r)
 }
 
 /// Which side of the round a center is on.

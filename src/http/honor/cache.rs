@@ -182,7 +182,7 @@ fn html(body: Bytes) -> Response {
 
 /// Serves a public page from the cache, rendering it on a miss. `None` from `render` is a
 /// 404 (not kept: the cache holds only pages that exist).
-pub(super) async fn cached<F>(state: &AppState, key: String, render: F) -> AppResult<Response>
+pub(crate) async fn cached<F>(state: &AppState, key: String, render: F) -> AppResult<Response>
 where
     F: AsyncFnOnce(&AppState) -> AppResult<Option<String>>,
 {

@@ -10,7 +10,7 @@ use super::routes::{Access, Routes};
 use super::urls;
 use crate::domain::Role;
 
-mod cache;
+pub(crate) mod cache;
 mod certificates;
 mod roll;
 
