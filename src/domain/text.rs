@@ -57,15 +57,17 @@ pub fn optional(raw: &str, max: usize) -> Result<String, TextError> {
     Ok(value.to_string())
 }
 
+/// The longest run of letters, digits and signs an account may hold between spaces and
+/// Chinese characters: a web address fits; ten thousand letters in a row are no account.
+pub const LONGEST_WORD: usize = 200;
+
 /// An account typed into a large box (事迹): line breaks kept (CR LF becomes LF), other
-/// control characters refused, at most `limit` 字 counted as SPEC.md §3a counts them, and
-/// at most `max_chars` characters in all. Empty is allowed: a draft may lack it.
+/// control characters (a tab pasted from a document among them) refused, at most `limit`
+/// 字 counted as SPEC.md §3a counts them, at most `max_chars` characters in all, and no
+/// word longer than [`LONGEST_WORD`]. Empty is allowed: a draft may lack it.
 pub fn account(raw: &str, limit: usize, max_chars: usize) -> Result<String, TextError> {
     let text = raw.replace("\r\n", "\n").replace('\r', "\n");
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
+    if text.chars().any(|c| c.is_control() && c != '\n') {
         return Err(TextError::ControlCharacter);
     }
     let text = text.trim().to_string();
@@ -74,7 +76,22 @@ pub fn account(raw: &str, limit: usize, max_chars: usize) -> Result<String, Text
         return Err(TextError::Zishu { limit, count: n });
     }
     if text.chars().count() > max_chars {
-        return Err(TextError::TooLong(max_chars));
+        return Err(TextError::Invalid(
+            "太长了：字母、数字和符号也计入总长度，请删减后再保存",
+        ));
+    }
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c.is_whitespace() || super::zishu::is_wide(c) {
+            0
+        } else {
+            run + 1
+        };
+        if run > LONGEST_WORD {
+            return Err(TextError::Invalid(
+                "有一段连续的字母、数字或符号过长（超过 200 个），请检查是否粘贴有误",
+            ));
+        }
     }
     Ok(text)
 }

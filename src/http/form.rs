@@ -209,6 +209,20 @@ pub fn one_of(options: &[(i64, String)]) -> impl FnOnce(&str) -> Result<i64, Fie
     }
 }
 
+/// The parser of a fixed set of choices (a select's or a radio group's values, `""` among
+/// them when nothing chosen is a choice).
+pub fn one_of_values<'v>(
+    allowed: &'v [&'v str],
+) -> impl FnOnce(&str) -> Result<String, FieldError> + 'v {
+    move |raw| {
+        allowed
+            .iter()
+            .find(|a| **a == raw.trim())
+            .map(|a| a.to_string())
+            .ok_or_else(|| FieldError::Message("请从列表中选择".to_string()))
+    }
+}
+
 impl<'a> Fields<'a> {
     pub fn new(form: &'a FormData) -> Fields<'a> {
         Fields {

@@ -283,6 +283,14 @@ pub async fn checksum(pool: &PgPool) -> String {
         "period_correction",
         "score_correction",
         "honor",
+        "not_assessed",
+        "citywide_round",
+        "citywide_quota",
+        "citywide_condition",
+        "nomination",
+        "nomination_condition",
+        "nomination_file",
+        "notice_feedback",
     ] {
         let sum: Option<String> = sqlx::query_scalar(&format!(
             "select md5(string_agg(t::text, ',' order by t::text)) from {table} t"

@@ -98,9 +98,8 @@ struct StaffValues {
     posted_on: String,
 }
 
-/// The staff member as typed and valid, with the day of posting: `Some(None)` clears it,
-/// `None` (a form without the field) leaves it as it is.
-type StaffTyped = (db::org::StaffInput, Option<Option<time::Date>>);
+/// The staff member as typed and valid, with the day of posting (`None`: not recorded).
+type StaffTyped = (db::org::StaffInput, Option<time::Date>);
 
 impl StaffValues {
     /// The staff form, each field read once: what was typed, for the page, and the staff
@@ -123,29 +122,22 @@ impl StaffValues {
         });
         let (window_typed, window_id) = f.read("window_id", one_of(windows));
         let (position_typed, position) = f.read("position", |raw| Ok(text::required(raw, 50)?));
-        // Valid or not (outer), sent or not (middle: a form without the field keeps the
-        // recorded day), and the day itself.
-        let (posted_typed, posted_on) = if form.first_utf8("posted_on").is_some() {
-            let (typed, day) = f.read("posted_on", |raw| {
-                let raw = raw.trim();
-                if raw.is_empty() {
-                    return Ok(None);
-                }
-                time::Date::parse(
-                    raw,
-                    time::macros::format_description!("[year]-[month]-[day]"),
-                )
-                .ok()
-                .filter(|d| (1950..=2100).contains(&d.year()))
-                .map(Some)
-                .ok_or_else(|| {
-                    FieldError::Message("请按 2019-03-01 的格式填写日期，或留空".to_string())
-                })
-            });
-            (typed, day.map(Some))
-        } else {
-            (String::new(), Some(None))
-        };
+        let (posted_typed, posted_on) = f.read("posted_on", |raw| {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                return Ok(None);
+            }
+            time::Date::parse(
+                raw,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .ok()
+            .filter(|d| (1950..=2100).contains(&d.year()))
+            .map(Some)
+            .ok_or_else(|| {
+                FieldError::Message("请按 2019-03-01 的格式填写日期，或留空".to_string())
+            })
+        });
         let values = StaffValues {
             name: name_typed,
             employee_no: employee_no_typed,
@@ -321,9 +313,7 @@ async fn staff_save(
                 }
                 None => db::org::staff_create(tx, &actor, center, &input).await?,
             };
-            if let Some(posted_on) = posted_on {
-                db::org::set_staff_posted_on(tx, &actor, center, id, posted_on).await?;
-            }
+            db::org::set_staff_posted_on(tx, &actor, center, id, posted_on).await?;
             Ok(id.into())
         })
         .await?;

@@ -254,7 +254,7 @@ async fn record(
     });
     let (detail_typed, detail) = f.read("source_detail", |raw| Ok(text::optional(raw, 200)?));
     let (body_typed, body) = f.read("body", |raw| {
-        let t = text::account(raw, 5000, 5000)?;
+        let t = text::account(raw, 2000, 5000)?;
         if t.is_empty() {
             return Err(text::TextError::Empty.into());
         }

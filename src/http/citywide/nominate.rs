@@ -22,9 +22,16 @@ use crate::http::routes::{Access, Routes};
 use crate::http::urls;
 use crate::scoring::Kind;
 
-/// The longest an account may be in characters, whatever its limit in 字.
+/// The longest an account may be in characters, whatever its limit in 字 (the columns'
+/// own limits).
 const MAX_BRIEF_CHARS: usize = 20000;
 const MAX_FULL_CHARS: usize = 100000;
+
+/// The most characters an account of `limit` 字 may have: ten a 字 (a long English word
+/// is one 字, a run of 10,000 letters is not an account).
+fn chars_for(limit: usize, max: usize) -> usize {
+    (limit * 10).clamp(100, max)
+}
 
 pub(super) fn routes(r: Routes) -> Routes {
     let a = Access::Roles(COUNTY_OFFICE);
@@ -249,14 +256,14 @@ impl NominationValues {
         let (brief_limit, full_limit) = round.limits(kind);
         let mut f = Fields::new(form);
         let (brief_typed, brief) = f.read("brief", |raw| {
-            let t = text::account(raw, brief_limit, MAX_BRIEF_CHARS)?;
+            let t = text::account(raw, brief_limit, chars_for(brief_limit, MAX_BRIEF_CHARS))?;
             if submitting && t.is_empty() {
                 return Err(text::TextError::Empty.into());
             }
             Ok(t)
         });
         let (full_typed, full_text) = f.read("full_text", |raw| {
-            let t = text::account(raw, full_limit, MAX_FULL_CHARS)?;
+            let t = text::account(raw, full_limit, chars_for(full_limit, MAX_FULL_CHARS))?;
             if submitting && t.is_empty() {
                 return Err(text::TextError::Empty.into());
             }
@@ -762,9 +769,7 @@ async fn update(
     };
     let (values, input, mut errors) =
         NominationValues::read(&form, &round, n.kind, &conditions, submitting, &evidenced);
-    let version = form
-        .first_utf8("version")
-        .and_then(|v| v.parse::<i32>().ok());
+    let version = form.raw("version").ok().and_then(|v| v.parse::<i32>().ok());
     let (Some(input), Some(version)) = (input, version) else {
         if version.is_none() {
             errors.add("_form", "页面已过期，请重新打开后再修改。");

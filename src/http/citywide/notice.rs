@@ -237,7 +237,7 @@ async fn feedback_send(
             .map_err(|_| FieldError::Message("请选择反映的对象".to_string()))
     });
     let (body_typed, body) = f.read("body", |raw| {
-        let t = text::account(raw, FEEDBACK_LIMIT, 5000)?;
+        let t = text::account(raw, FEEDBACK_LIMIT, FEEDBACK_LIMIT * 10)?;
         if t.is_empty() {
             return Err(text::TextError::Empty.into());
         }

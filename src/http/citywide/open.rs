@@ -14,7 +14,7 @@ use crate::domain::text;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::{ClientIp, CurrentUser};
-use crate::http::form::{Errors, FieldError, Fields, FormData};
+use crate::http::form::{Errors, FieldError, Fields, FormData, one_of_values};
 use crate::http::page::{self, Layout};
 use crate::http::urls;
 use crate::scoring::Kind;
@@ -160,9 +160,8 @@ impl RoundValues {
         let (sf_typed, sf) = limit("staff_full", 50000);
         let (fc_typed, fc) = f.read("file_count", |raw| Ok(text::integer(raw, 0, 50)?));
         let (fs_typed, fs) = f.read("file_size_mb", |raw| Ok(text::integer(raw, 1, 10)?));
-        let (contact_typed, contact) = f.read("objection_contact", |raw| {
-            Ok(text::optional(&raw.replace(['\r', '\n'], " "), 1000)?)
-        });
+        let (contact_typed, contact) =
+            f.read("objection_contact", |raw| Ok(text::optional(raw, 1000)?));
         let mut quotas = Vec::new();
         let mut quota_values = Vec::new();
         for (county, name) in counties {
@@ -187,6 +186,13 @@ impl RoundValues {
                 let key = |what: &str| format!("cond_{}_{i}_{what}", kind.as_str());
                 let (text_typed, text) = f.read(&key("text"), |raw| Ok(text::optional(raw, 500)?));
                 let rule_typed = f.form.echo(&key("rule"));
+                let rule_ok = f
+                    .read(
+                        &key("rule"),
+                        one_of_values(&["", "honors", "tenure", "active"]),
+                    )
+                    .1
+                    .is_some();
                 let (count_typed, count) = f.read(&key("count"), |raw| {
                     if raw.trim().is_empty() {
                         Ok(None)
@@ -201,7 +207,7 @@ impl RoundValues {
                         Ok(Some(text::integer(raw, 2000, 2100)? as i32))
                     }
                 });
-                if let Some(text) = text.filter(|t| !t.is_empty()) {
+                if let Some(text) = text.filter(|t| !t.is_empty() && rule_ok) {
                     let rule = match (rule_typed.as_str(), count.flatten(), since.flatten()) {
                         ("", _, _) => Ok(None),
                         ("honors", Some(min_count), Some(since_year)) => {

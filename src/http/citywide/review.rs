@@ -18,7 +18,7 @@ use crate::domain::text;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::{ClientIp, CurrentUser};
-use crate::http::form::{Errors, FieldError, Fields, FormData};
+use crate::http::form::{Errors, FieldError, Fields, FormData, one_of_values};
 use crate::http::page::{self, Choice, Layout};
 use crate::http::routes::{Access, Routes, SUPERVISION};
 use crate::http::urls;
@@ -302,10 +302,9 @@ async fn decide(
     for c in &conditions {
         let key = format!("review_{}", c.id);
         let review = form.echo(&key);
+        f.with(&key, one_of_values(&["", "verified", "rejected"]));
         let reason_key = format!("review_{}_reason", c.id);
-        let (reason_typed, reason) = f.read(&reason_key, |raw| {
-            Ok(text::optional(&raw.replace(['\r', '\n'], " "), 1000)?)
-        });
+        let (reason_typed, reason) = f.read(&reason_key, |raw| Ok(text::optional(raw, 1000)?));
         let r = match (review.as_str(), reason) {
             ("verified", _) => Some(Ok(())),
             ("rejected", Some(why)) if !why.is_empty() => Some(Err(why)),
@@ -327,7 +326,43 @@ async fn decide(
     let reason = f.with("reason", |raw| {
         Ok(text::optional(&raw.replace(['\r', '\n'], " "), 1000)?)
     });
-    let decision = match (typed.decision.as_str(), reason) {
+    // Every field is read whatever the decision, so that nothing malformed passes unseen.
+    let decided = f.with(
+        "decision",
+        one_of_values(&["", "accept", "reject", "return"]),
+    );
+    let date_ok = f
+        .with("deadline_date", |raw| {
+            let raw = raw.trim();
+            if raw.is_empty()
+                || Date::parse(
+                    raw,
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .is_ok()
+            {
+                Ok(())
+            } else {
+                Err(FieldError::Message(
+                    "请按 2026-12-28 的格式填写日期".to_string(),
+                ))
+            }
+        })
+        .is_some();
+    let time_ok = f
+        .with("deadline_time", |raw| {
+            let raw = raw.trim();
+            if raw.is_empty()
+                || Time::parse(raw, time::macros::format_description!("[hour]:[minute]")).is_ok()
+            {
+                Ok(())
+            } else {
+                Err(FieldError::Message("请按 17:30 的格式填写时刻".to_string()))
+            }
+        })
+        .is_some();
+    let decision = match (decided.as_deref().unwrap_or(""), reason) {
+        _ if !(date_ok && time_ok) => None,
         ("accept", _) => Some(Decision::Accept),
         ("reject", Some(r)) if !r.is_empty() => Some(Decision::Reject(r)),
         ("return", Some(r)) if !r.is_empty() => {
@@ -351,9 +386,7 @@ async fn decide(
         }
         _ => None,
     };
-    let version = form
-        .first_utf8("version")
-        .and_then(|v| v.parse::<i32>().ok());
+    let version = form.raw("version").ok().and_then(|v| v.parse::<i32>().ok());
     let Some(version) = version.filter(|_| f.ok()) else {
         if version.is_none() {
             f.errors.add("_form", "页面已过期，请刷新后再审核。");
@@ -437,10 +470,16 @@ async fn advance(
     form: FormData,
 ) -> AppResult<Response> {
     let round = city_round(&state, &user, &year).await?;
-    let from = form
-        .first_utf8("from")
-        .and_then(RoundPhase::parse)
-        .unwrap_or(round.phase);
+    let Some(from) = form.raw("from").ok().and_then(RoundPhase::parse) else {
+        return super::open::overview_with(
+            &state,
+            &user,
+            round,
+            Some("页面已过期，请刷新后再操作。".to_string()),
+            None,
+        )
+        .await;
+    };
     let mut notice = None;
     if from == RoundPhase::Review {
         let mut f = Fields::new(&form);
