@@ -1009,3 +1009,136 @@ async fn the_public_notice_takes_feedback_that_the_office_answers_on_the_record(
         31
     );
 }
+
+#[sqlx::test]
+async fn the_group_leader_publishes_certificates_follow_and_a_correction_revokes_one(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    let (accepted, _) = round_in_notice(&app).await;
+    let mut public = Browser::new(&app);
+    let sent = feedback(
+        &mut public,
+        accepted[0],
+        "服务很好，点赞。",
+        "13800000009",
+        "",
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::OK);
+    let mut city = login_as(&app, Role::Supervision).await;
+    let token = city.csrf().await;
+    app.clock.set(datetime!(2026-12-28 09:00 +8));
+    assert_eq!(
+        city.post(
+            "/citywide/2026/phase",
+            &[("_csrf", &token), ("from", "notice")]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let mut leader = Browser::new(&app);
+    leader.login("zuzhang", PASSWORD).await;
+    assert!(
+        leader
+            .get("/leadership")
+            .await
+            .body
+            .contains("/citywide/2026/confirm")
+    );
+    let page = leader.get("/citywide/2026/confirm").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text("h2").contains("青山县"));
+    assert_eq!(page.texts("tbody th").len(), 2, "exactly the honorees");
+    // Not while a piece of feedback is unanswered.
+    let ltoken = leader.csrf().await;
+    let refused = leader
+        .post("/citywide/2026/publish", &[("_csrf", &ltoken)])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("1 条公示反映意见未答复"));
+    let f: i64 = sqlx::query_scalar("select notice_feedback_id from notice_feedback")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    city.post(
+        &format!("/citywide/2026/feedback/{f}/answer"),
+        &[
+            ("_csrf", &token),
+            ("answer", "unrelated"),
+            ("note", "表扬意见，与资格无关。"),
+        ],
+    )
+    .await;
+    // Only the city's group leader; the county's is not.
+    let mut county_leader = Browser::new(&app);
+    county_leader.login("qs-zuzhang", PASSWORD).await;
+    assert_eq!(
+        county_leader.get("/citywide/2026/confirm").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let published = leader
+        .post("/citywide/2026/publish", &[("_csrf", &ltoken)])
+        .await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER);
+    let numbers: Vec<String> =
+        sqlx::query_scalar("select certificate_no from citywide_honor order by citywide_honor_id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(numbers.len(), 2);
+    assert!(numbers[0].starts_with("2026CW-W01-"), "{numbers:?}");
+    let verified = public.get(&format!("/verify/{}", numbers[0])).await;
+    assert_eq!(verified.status, StatusCode::OK);
+    assert!(verified.text(".verify-result").contains("证书有效"));
+    assert!(verified.body.contains("全市优质服务窗口"));
+    assert!(verified.body.contains("青山县"));
+    // The city's results page and the county's honor roll.
+    let results = public.get("/gongshi/2026").await;
+    assert_eq!(results.text("h1"), "表彰名单");
+    assert_eq!(results.texts(".honor-card").len(), 2);
+    let county_app = spawn_with(
+        pool,
+        pingxuan::config::Config {
+            public_center: Some("shifan-qingshan".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let roll = Browser::new(&county_app).get("/honor-roll").await;
+    assert!(
+        roll.body.contains("2026年度全市评选"),
+        "the county's roll shows its city honors"
+    );
+    // A later correction revokes one certificate, with its reason, on the record.
+    let honor: i64 = sqlx::query_scalar("select min(citywide_honor_id) from citywide_honor")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let no_reason = city
+        .post(
+            &format!("/citywide/2026/honors/{honor}/revoke"),
+            &[("_csrf", &token), ("reason", "")],
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let revoked = city
+        .post(
+            &format!("/citywide/2026/honors/{honor}/revoke"),
+            &[
+                ("_csrf", &token),
+                ("reason", "发布后查实存在违规办件，撤销表彰。"),
+            ],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    let verified = public.get(&format!("/verify/{}", numbers[0])).await;
+    assert!(verified.text(".verify-result").contains("该证书已撤销"));
+    assert_eq!(
+        public.get("/gongshi/2026").await.texts(".honor-card").len(),
+        1
+    );
+    assert_eq!(
+        count(&app.pool, "select count(*) from audit_log where action in ('citywide_round.publish', 'citywide_honor.revoke')").await,
+        2
+    );
+}

@@ -353,3 +353,16 @@ pub async fn year_records(
     }
     Ok(out)
 }
+
+/// The version of a staff member's photo (for its URL), when there is one.
+pub async fn photo_version(conn: &mut PgConnection, staff: i64) -> sqlx::Result<Option<i64>> {
+    let v: Option<Option<i64>> = sqlx::query_scalar(
+        "select case when photo is not null
+                     then (extract(epoch from photo_updated_at) * 1000)::bigint end
+         from staff where staff_id = $1",
+    )
+    .bind(staff)
+    .fetch_optional(conn)
+    .await?;
+    Ok(v.flatten())
+}

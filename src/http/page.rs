@@ -95,6 +95,7 @@ impl Layout {
             Some("incomplete") => Some(
                 "未确认：本周期使用的月份考核尚未录入完整。请为下列每个对象录入分数或登记未参加考核的原因后再确认。",
             ),
+            Some("revoked") => Some("已撤销表彰并作废证书，理由已记入操作日志。"),
             Some("draft_saved") => Some("草稿已保存。截止前可随时修改，完成后请提交。"),
             Some("submitted") => Some("已提交。截止前如需修改，可先撤回再重新提交。"),
             Some("withdrawn") => Some("已撤回为草稿。修改后请在截止前重新提交。"),

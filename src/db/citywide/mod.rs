@@ -5,6 +5,7 @@
 pub mod evidence;
 pub mod feedback;
 pub mod files;
+pub mod honors;
 pub mod nomination;
 pub mod review;
 
@@ -33,6 +34,8 @@ pub struct Round {
     pub file_size_limit: i32,
     pub phase: RoundPhase,
     pub objection_contact: String,
+    pub window_title: String,
+    pub staff_title: String,
 }
 
 impl Round {
@@ -200,12 +203,14 @@ type RoundRow = (
     i32,
     String,
     String,
+    String,
+    String,
 );
 
 const ROUND_COLUMNS: &str =
     "citywide_round_id, center_id, year, title, deadline, window_brief_limit,
     window_full_limit, staff_brief_limit, staff_full_limit, file_count_limit, file_size_limit,
-    phase, objection_contact";
+    phase, objection_contact, window_title, staff_title";
 
 fn round_of(r: RoundRow) -> Round {
     Round {
@@ -222,6 +227,8 @@ fn round_of(r: RoundRow) -> Round {
         file_size_limit: r.10,
         phase: RoundPhase::parse(&r.11).unwrap_or(RoundPhase::Nomination),
         objection_contact: r.12,
+        window_title: r.13,
+        staff_title: r.14,
     }
 }
 

@@ -25,6 +25,7 @@ pub const ENTITIES: &[(&str, &str)] = &[
     ("citywide_round", "全市评选"),
     ("nomination", "申报推荐"),
     ("notice_feedback", "公示反映意见"),
+    ("citywide_honor", "全市评选表彰"),
 ];
 
 /// Every action the application records, so that a search in Chinese ("重置密码") finds
@@ -71,6 +72,8 @@ pub fn known_actions() -> Vec<String> {
         "nomination.disqualify",
         "notice_feedback.create",
         "notice_feedback.answer",
+        "citywide_round.publish",
+        "citywide_honor.revoke",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -129,6 +132,8 @@ pub fn action_label(action: &str) -> String {
         "nomination.disqualify" => Some("取消评选资格"),
         "notice_feedback.create" => Some("登记公示反映意见"),
         "notice_feedback.answer" => Some("答复公示反映意见"),
+        "citywide_round.publish" => Some("发布全市评选结果"),
+        "citywide_honor.revoke" => Some("撤销全市评选表彰"),
         "rating.update" => Some("综合评定评分"),
         "account.password_reset" => Some("重置密码"),
         "account.password_change" => Some("修改本人密码"),

@@ -23,6 +23,7 @@ mod files;
 mod nominate;
 mod notice;
 mod open;
+mod publish;
 mod review;
 
 /// The county side: its supervision office, and its admin.
@@ -38,6 +39,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = files::routes(r);
     let r = review::routes(r);
     let r = feedback::routes(r);
+    let r = publish::routes(r);
     notice::routes(r)
 }
 

@@ -71,6 +71,10 @@ struct NoticePage {
     contact: String,
     feedback_url: String,
     stylesheet: &'static str,
+    /// The round is published: the page is its results.
+    published: bool,
+    window_title: String,
+    staff_title: String,
 }
 
 /// `GET /gongshi/{year}`: the same page for everyone, from the cache.
@@ -94,6 +98,9 @@ async fn notice(State(state): State<AppState>, Path(year): Path<String>) -> AppR
             staff,
             contact: round.objection_contact.clone(),
             feedback_url: format!("/gongshi/{}/feedback", round.year),
+            published: round.phase == RoundPhase::Published,
+            window_title: round.window_title.clone(),
+            staff_title: round.staff_title.clone(),
             title: round.title,
             stylesheet: urls::STYLESHEET,
         };

@@ -243,6 +243,19 @@ pub async fn leadership(state: &AppState, user: &CurrentUser) -> AppResult<Vec<T
     if !user.is_group_leader {
         return Ok(out);
     }
+    // The city's rounds waiting for the group leader's confirmation.
+    {
+        let mut conn = state.db.acquire().await?;
+        for r in db::citywide::rounds(&mut conn, user.center_id).await? {
+            if r.phase == crate::domain::citywide::RoundPhase::Confirmation {
+                out.push(Todo::open(
+                    format!("{}：公示期满，待确认最终名单并发布", r.title),
+                    format!("{}/confirm", urls::citywide(r.year)),
+                    "去确认",
+                ));
+            }
+        }
+    }
     let periods = {
         let mut conn = state.db.acquire().await?;
         db::period::periods(&mut conn, user.center_id).await?

@@ -34,11 +34,13 @@ pub struct CertificateView {
     pub revoked: Option<String>,
     pub verify_url: String,
     pub qr: Option<Svg>,
+    /// The nominating county, for an honor of a city-wide round (which has no score).
+    pub county: Option<String>,
 }
 
 /// The address the public reaches this server at, as configured (`PINGXUAN_PUBLIC_URL`).
 /// Never taken from the request: a forged Host header must not end up in a QR code.
-fn public_base(state: &AppState) -> Option<&str> {
+pub(crate) fn public_base(state: &AppState) -> Option<&str> {
     state.config.public_url.as_deref()
 }
 
@@ -75,6 +77,46 @@ fn view_of(h: &Honor, period_code: &str, issuer: &str, base: Option<&str>) -> Ce
         }),
         qr: base.and_then(|_| qr_svg(&verify_url)),
         verify_url,
+        county: None,
+    }
+}
+
+/// What a certificate of a city-wide round says: issued in the city's name, no score.
+pub(crate) fn city_view(
+    h: &db::citywide::honors::CityHonor,
+    base: Option<&str>,
+) -> CertificateView {
+    let verify_url = base
+        .map(|b| format!("{b}/verify/{}", h.certificate_no))
+        .unwrap_or_default();
+    let issued = h.issued_at.to_offset(time::macros::offset!(+8)).date();
+    CertificateView {
+        number: h.certificate_no.clone(),
+        honor: h.title.clone(),
+        kind_window: h.kind == crate::scoring::Kind::Window,
+        name: h.name.clone(),
+        window: h.window_label.clone(),
+        department: h.department.clone(),
+        business_area: String::new(),
+        total: String::new(),
+        period: format!("{}年度全市评选", h.year),
+        issuer: h.city.clone(),
+        issued_on: format!(
+            "{}年{}月{}日",
+            issued.year(),
+            u8::from(issued.month()),
+            issued.day()
+        ),
+        issued_on_chinese: chinese_date(issued),
+        revoked: h.revoked_at.map(|at| {
+            format!(
+                "{} 因评选结果更正而撤销",
+                crate::domain::format_date(Some(at))
+            )
+        }),
+        qr: base.and_then(|_| qr_svg(&verify_url)),
+        verify_url,
+        county: Some(h.county.clone()),
     }
 }
 
@@ -212,25 +254,26 @@ async fn verify_page(state: &AppState, ip: &ClientIp, raw: Option<&str>) -> AppR
             }
             Some(number) => {
                 let mut conn = state.db.acquire().await?;
-                match db::honor::by_certificate(&mut conn, &number).await? {
-                    None => {
-                        page_.message = Some(format!(
-                            "未找到编号为 {number} 的荣誉证书。请核对编号；如有疑问，请联系中心督查科。"
-                        ))
-                    }
-                    Some(c) => {
-                        let issuer = state
-                            .config
-                            .certificate_issuer
-                            .clone()
-                            .unwrap_or(c.center_name.clone());
-                        page_.found = Some(view_of(
-                            &c.honor,
-                            &c.period_code,
-                            &issuer,
-                            public_base(state),
-                        ));
-                    }
+                if let Some(c) = db::honor::by_certificate(&mut conn, &number).await? {
+                    let issuer = state
+                        .config
+                        .certificate_issuer
+                        .clone()
+                        .unwrap_or(c.center_name.clone());
+                    page_.found = Some(view_of(
+                        &c.honor,
+                        &c.period_code,
+                        &issuer,
+                        public_base(state),
+                    ));
+                } else if let Some(h) =
+                    db::citywide::honors::by_certificate(&mut conn, &number).await?
+                {
+                    page_.found = Some(city_view(&h, public_base(state)));
+                } else {
+                    page_.message = Some(format!(
+                        "未找到编号为 {number} 的荣誉证书。请核对编号；如有疑问，请联系中心督查科。"
+                    ));
                 }
             }
         }

@@ -11,7 +11,7 @@ use super::urls;
 use crate::domain::Role;
 
 pub(crate) mod cache;
-mod certificates;
+pub(crate) mod certificates;
 mod roll;
 
 pub use cache::{HonorCache, ListenerHandle, front, start_listener};

@@ -90,9 +90,50 @@ impl RollSection {
     }
 }
 
+/// A county's honorees of its city's latest city-wide round, on the county's honor roll.
+pub struct CitySection {
+    pub label: String,
+    pub windows: Vec<db::citywide::honors::CityHonor>,
+    pub staff: Vec<(db::citywide::honors::CityHonor, Option<String>)>,
+}
+
+impl CitySection {
+    async fn of(
+        conn: &mut sqlx::PgConnection,
+        center: crate::domain::ids::CenterId,
+    ) -> AppResult<Option<CitySection>> {
+        let honors = db::citywide::honors::of_county(conn, center).await?;
+        let Some(first) = honors.first() else {
+            return Ok(None);
+        };
+        let label = format!("{}{}年度全市评选", first.city, first.year);
+        let mut windows = Vec::new();
+        let mut staff = Vec::new();
+        for h in honors {
+            if h.kind == crate::scoring::Kind::Window {
+                windows.push(h);
+            } else {
+                let photo = match h.staff_id {
+                    Some(id) => db::honor::photo_version(conn, id).await?,
+                    None => None,
+                }
+                .map(|v| format!("/photos/{}?v={v}", h.staff_id.unwrap_or_default()));
+                staff.push((h, photo));
+            }
+        }
+        Ok(Some(CitySection {
+            label,
+            windows,
+            staff,
+        }))
+    }
+}
+
 #[derive(Template)]
 #[template(path = "honor/roll.html")]
 struct RollPage {
+    /// The center's honorees of its city's round, when it is a county.
+    city: Option<CitySection>,
     center: String,
     /// The page's title: one period's name, or 各项评选最新结果.
     label: String,
@@ -216,7 +257,13 @@ async fn render_roll(
             current: code.is_some() && p.code == period.code,
         })
         .collect();
+    let city = if code.is_none() {
+        CitySection::of(&mut conn, center_id).await?
+    } else {
+        None
+    };
     Ok(Some(to_html(&RollPage {
+        city,
         center,
         label,
         hall_url: format!("{}/hall", urls::honor_roll(&period.code)),
