@@ -112,6 +112,7 @@ pub async fn serve(args: ServerArgs, with_demo: bool, load_only: bool) -> anyhow
         demo::load(&pool).await?;
         crate::demo_rounds::load(&pool).await?;
         crate::demo_county::load(&pool).await?;
+        crate::demo_citywide::load(&pool).await?;
         let accounts = demo::accounts(&pool).await?;
         if load_only {
             println!(

@@ -78,7 +78,8 @@ pub async fn review(
     .fetch_one(&mut *conn)
     .await?;
     let phase = RoundPhase::parse(&phase).unwrap_or(RoundPhase::Nomination);
-    if phase != RoundPhase::Review {
+    // The city may look at what has come in before the deadline, and return it early.
+    if !matches!(phase, RoundPhase::Nomination | RoundPhase::Review) {
         return Ok(Err(ReviewRefusal::Phase(phase)));
     }
     sqlx::query("select 1 from nomination where nomination_id = $1 for update")

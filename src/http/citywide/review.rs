@@ -228,7 +228,7 @@ async fn render(
     let invalid = failed.is_some();
     let page = ReviewPage {
         layout,
-        reviewing: round.phase == RoundPhase::Review,
+        reviewing: matches!(round.phase, RoundPhase::Nomination | RoundPhase::Review),
         counties: counties
             .iter()
             .map(|(id, name)| Choice {
