@@ -18,8 +18,11 @@ use crate::domain::citywide::{ConditionRule, FeedbackAnswer, FeedbackSource, Rou
 use crate::domain::ids::CenterId;
 use crate::scoring::Kind;
 
-/// (county code, account prefix, departments with their windows)
-const COUNTIES: &[(&str, &str, &[(&str, &str, &[&str])])] = &[
+/// (department, business area, windows)
+type Department = (&'static str, &'static str, &'static [&'static str]);
+
+/// (county code, account prefix, departments)
+const COUNTIES: &[(&str, &str, &[Department])] = &[
     (
         "shifan-dongcheng",
         "dc-",
@@ -72,7 +75,7 @@ async fn build_county(
     conn: &mut PgConnection,
     code: &str,
     prefix: &str,
-    departments: &[(&str, &str, &[&str])],
+    departments: &[Department],
     hash: &str,
     person: &mut usize,
 ) -> anyhow::Result<CenterId> {
