@@ -60,6 +60,9 @@ async fn the_demo_city_runs_a_believable_city_wide_round(pool: PgPool) {
         dc.login("dc-ducha", PASSWORD).await.status,
         StatusCode::SEE_OTHER
     );
+    let home = dc.get("/supervision").await.text(".todo");
+    assert!(home.contains("申报截止"), "{home}");
+    assert!(home.contains("被退回补正，请在"), "{home}");
     let page = dc.get("/citywide/2026").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("退回补正"));

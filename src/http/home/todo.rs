@@ -94,6 +94,7 @@ async fn month_award(conn: &mut sqlx::PgConnection, user: &CurrentUser) -> AppRe
 pub async fn supervision(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Todo>> {
     let mut conn = state.db.acquire().await?;
     let mut out = month_award(&mut conn, user).await?;
+    out.extend(citywide(&mut conn, state.clock.now(), user.center_id).await?);
     for p in db::period::periods(&mut conn, user.center_id).await? {
         let label = period_label(&p.code);
         let page = urls::period(&p.code);
@@ -316,4 +317,68 @@ pub async fn admin(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Todo>>
     } else {
         Vec::new()
     })
+}
+
+/// The city-wide rounds as a county's office meets them on its home page: the notice with
+/// its deadline and the county's places, and what is returned to it for correction; as the
+/// city's office, the round's next step.
+async fn citywide(
+    conn: &mut sqlx::PgConnection,
+    now: time::OffsetDateTime,
+    center: crate::domain::ids::CenterId,
+) -> AppResult<Vec<Todo>> {
+    use crate::domain::citywide::{NominationStatus, RoundPhase};
+    let mut out = Vec::new();
+    let Some(city) = db::citywide::city_of(conn, center).await? else {
+        for r in db::citywide::rounds(conn, center).await? {
+            let next = match r.phase {
+                RoundPhase::Nomination if now >= r.deadline => "申报已截止，可以开始资格审核",
+                RoundPhase::Review => "资格审核中",
+                RoundPhase::Notice => "公示中，处理反映意见",
+                _ => continue,
+            };
+            out.push(Todo::open(
+                format!("{}：{next}", r.title),
+                urls::citywide(r.year),
+                "查看",
+            ));
+        }
+        return Ok(out);
+    };
+    for r in db::citywide::rounds(conn, city).await? {
+        let mine = db::citywide::nomination::list(conn, r.id, center).await?;
+        for n in mine
+            .iter()
+            .filter(|n| n.status == NominationStatus::Returned)
+        {
+            if n.return_deadline.is_some_and(|d| now < d) {
+                out.push(Todo::open(
+                    format!(
+                        "{}：{}被退回补正，请在 {} 前修改后重新提交",
+                        r.title,
+                        n.entrant,
+                        crate::domain::format_datetime(n.return_deadline)
+                    ),
+                    urls::nomination(r.year, n.id),
+                    "补正",
+                ));
+            }
+        }
+        if r.phase != RoundPhase::Nomination || now >= r.deadline {
+            continue;
+        }
+        let held = mine.iter().filter(|n| n.status.holds_place()).count();
+        let places = db::citywide::quota(conn, r.id, center, crate::scoring::Kind::Window).await?
+            + db::citywide::quota(conn, r.id, center, crate::scoring::Kind::Staff).await?;
+        out.push(Todo::open(
+            format!(
+                "{}：申报截止 {}，本中心已提交 {held} / {places}",
+                r.title,
+                crate::domain::format_datetime(Some(r.deadline))
+            ),
+            urls::citywide(r.year),
+            "申报推荐",
+        ));
+    }
+    Ok(out)
 }
