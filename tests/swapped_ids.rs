@@ -360,3 +360,109 @@ async fn a_veto_is_revoked_only_through_its_own_period(pool: PgPool) {
         1
     );
 }
+
+/// A county's office names another county's nomination, a file of another nomination, an
+/// entrant of another county, or a county of its own choosing: refused, and nothing of
+/// either county changes. The county a nomination belongs to comes from the session.
+#[sqlx::test]
+async fn a_county_office_acts_only_on_its_own_nominations_and_entrants(pool: PgPool) {
+    let app = spawn(pool).await;
+    pingxuan::demo_county::load(&app.pool).await.unwrap();
+    pingxuan::demo_citywide::load(&app.pool).await.unwrap();
+    let year: i32 = sqlx::query_scalar("select max(year) from citywide_round")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let id_of =
+        async |sql: &str| -> i64 { sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap() };
+    // 西城区's draft, and a file on it; 东城区's submitted nomination; a 东城区 window.
+    let theirs = id_of(
+        "select min(n.nomination_id) from nomination n join center c on c.center_id = n.county_center_id
+         join citywide_round r using (citywide_round_id) where c.code = 'shifan-xicheng' and r.phase = 'nomination'",
+    )
+    .await;
+    sqlx::query(
+        "insert into nomination_file (nomination_id, file_name, content_type, size, data)
+         values ($1, '证明.pdf', 'application/pdf', 5, '%PDF-'::bytea)",
+    )
+    .bind(theirs)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let their_file = id_of("select max(nomination_file_id) from nomination_file").await;
+    let submitted = id_of(
+        "select min(n.nomination_id) from nomination n join center c on c.center_id = n.county_center_id
+         join citywide_round r using (citywide_round_id)
+         where c.code = 'shifan-dongcheng' and r.phase = 'nomination' and n.status = 'submitted'",
+    )
+    .await;
+    let their_window = id_of(
+        "select min(w.window_id) from service_window w join center c using (center_id)
+         where c.code = 'shifan-dongcheng'",
+    )
+    .await;
+    let mine = id_of(
+        "select min(n.nomination_id) from nomination n join center c on c.center_id = n.county_center_id
+         join citywide_round r using (citywide_round_id) where c.code = 'shifan-qingshan' and r.phase = 'nomination'",
+    )
+    .await;
+    let mut qs = Browser::new(&app);
+    qs.login("qs-ducha", PASSWORD).await;
+    let before = checksum(&app.pool).await;
+    let base = format!("/citywide/{year}/nominations");
+    for url in [
+        format!("{base}/{theirs}"),
+        format!("{base}/{theirs}/files/{their_file}"),
+        format!("{base}/{mine}/files/{their_file}"),
+    ] {
+        assert_eq!(qs.get(&url).await.status, StatusCode::NOT_FOUND, "{url}");
+    }
+    let token = qs.csrf().await;
+    for (url, fields) in [
+        (
+            format!("{base}/{theirs}"),
+            vec![
+                ("brief", "改写"),
+                ("full_text", "改写"),
+                ("version", "1"),
+                ("action", "save"),
+            ],
+        ),
+        (format!("{base}/{submitted}/withdraw"), vec![]),
+        (format!("{base}/{theirs}/files/{their_file}/remove"), vec![]),
+        (format!("{base}/{mine}/files/{their_file}/remove"), vec![]),
+    ] {
+        let mut f: Vec<(&str, &str)> = vec![("_csrf", &token)];
+        f.extend(fields);
+        let res = qs.post(&url, &f).await;
+        assert!(
+            res.status == StatusCode::NOT_FOUND || res.status == StatusCode::UNPROCESSABLE_ENTITY,
+            "{url}: {}",
+            res.status
+        );
+    }
+    // Another county's window, or a county named in the form: not an entrant of its own.
+    let res = qs
+        .post(
+            &format!("/citywide/{year}/nominations?kind=window"),
+            &[
+                ("_csrf", &token),
+                ("entrant", &their_window.to_string()),
+                ("county_center_id", "2"),
+                ("brief", "x"),
+                ("full_text", "x"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.field_error("entrant").is_some(),
+        "refused for the entrant itself"
+    );
+    assert_eq!(
+        checksum(&app.pool).await,
+        before,
+        "nothing of any county changed"
+    );
+}

@@ -142,3 +142,79 @@ async fn planted_markup_comes_back_escaped_on_every_page_of_every_role(pool: PgP
     eprintln!("{total} pages rendered, 0 unescaped payloads");
     assert!(total > 100, "{total} pages");
 }
+
+/// The city-wide round's pages: markup planted in everything its users type (accounts and
+/// notes of nominations, conditions, reasons, feedback, file names, the notice's contact)
+/// comes back escaped on every page of the city's office, the counties' offices, the group
+/// leader and the public.
+#[sqlx::test]
+async fn planted_markup_comes_back_escaped_on_the_city_wide_rounds_pages(pool: PgPool) {
+    let app = spawn(pool).await;
+    plant(&app).await;
+    pingxuan::demo_county::load(&app.pool).await.unwrap();
+    pingxuan::demo_citywide::load(&app.pool).await.unwrap();
+    for sql in [
+        "update citywide_round set title = title || '<script>xss()</script>',
+                objection_contact = '\"><b x=\"', window_title = window_title || '<script>xss()</script>'",
+        "update citywide_condition set text = text || '<script>xss()</script>'",
+        "update nomination set brief = brief || '<script>xss()</script>', full_text = full_text || '\"><b x=\"',
+                return_reason = case when return_reason is not null then return_reason || '<script>xss()</script>' end",
+        "update nomination_condition set note = note || '<script>xss()</script>'",
+        "update notice_feedback set body = body || '<script>xss()</script>', real_name = real_name || '\"><b x=\"',
+                answer_note = answer_note || '<script>xss()</script>', source_detail = source_detail || '\"><b x=\"'",
+        "update citywide_honor set name = name || '<script>xss()</script>', county = county || '\"><b x=\"'",
+        "insert into nomination_file (nomination_id, file_name, content_type, size, data)
+         select min(nomination_id), '<script>xss()</script>.pdf', 'application/pdf', 5, '%PDF-'::bytea from nomination",
+        "update center set name = name || '<script>xss()</script>'",
+    ] {
+        sqlx::query(sql).execute(&app.pool).await.unwrap();
+    }
+    let mut total = 0;
+    let mut problems = Vec::new();
+    let mut city = login_as(&app, Role::Supervision).await;
+    let mut leader = Browser::new(&app);
+    leader.login("zuzhang", PASSWORD).await;
+    let mut county = Browser::new(&app);
+    county.login("qs-ducha", PASSWORD).await;
+    let mut other = Browser::new(&app);
+    other.login("dc-ducha", PASSWORD).await;
+    let mut public = Browser::new(&app);
+    for (b, starts) in [
+        (
+            &mut city,
+            &[
+                "/citywide",
+                "/citywide/2026/review?kind=window",
+                "/citywide/2026/review?kind=staff",
+                "/citywide/2025/review",
+                "/citywide/2025/feedback",
+                "/citywide/2025/honors",
+                "/audit",
+            ][..],
+        ),
+        (&mut leader, &["/leadership", "/citywide/2025/confirm"][..]),
+        (&mut county, &["/supervision", "/citywide"][..]),
+        (&mut other, &["/supervision", "/citywide"][..]),
+        (
+            &mut public,
+            &["/gongshi/2025", "/gongshi/2025/feedback"][..],
+        ),
+    ] {
+        for start in starts {
+            let (pages, found) = crawl(b, start, 120).await;
+            assert!(pages >= 1, "{start}: nothing rendered");
+            total += pages;
+            problems.extend(found);
+        }
+    }
+    let number: String = sqlx::query_scalar("select min(certificate_no) from citywide_honor")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let page = public.get(&format!("/verify/{number}")).await;
+    assert!(page.body.contains("证书有效"));
+    assert!(!page.body.contains(MARK) && !page.body.contains(ATTR));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    eprintln!("{total} pages rendered, 0 unescaped payloads");
+    assert!(total > 30, "{total} pages");
+}
