@@ -142,7 +142,8 @@ pub async fn front(
     // Pages are cached under their own path, so that a hit costs no allocation.
     if req.method() == axum::http::Method::GET
         && req.uri().query().is_none()
-        && req.uri().path().starts_with(urls::HONOR_ROLL)
+        && (req.uri().path().starts_with(urls::HONOR_ROLL)
+            || req.uri().path().starts_with("/gongshi/"))
         && let Some(page) = state.honors.get(req.uri().path())
     {
         let mut res = html(page);
