@@ -204,6 +204,18 @@ async fn render_roll(
                 script: urls::HALL_SCRIPT,
             })?));
         }
+        // A county with no award of its own published yet may hold city-wide honors.
+        if let Some(city) = CitySection::of(&mut conn, center_id).await? {
+            return Ok(Some(to_html(&RollPage {
+                city: Some(city),
+                center,
+                label: "全市评选".to_string(),
+                hall_url: "/honor-roll/hall".to_string(),
+                sections: Vec::new(),
+                periods: Vec::new(),
+                stylesheet: urls::STYLESHEET,
+            })?));
+        }
         return Ok(Some(to_html(&EmptyPage {
             center,
             stylesheet: urls::STYLESHEET,
