@@ -327,13 +327,7 @@ async fn answer(
         FeedbackAnswer::parse(raw.trim())
             .ok_or_else(|| FieldError::Message("请选择处理结果".to_string()))
     });
-    let note = f.with("note", |raw| {
-        let t = text::account(raw, 2000, 2000)?;
-        if t.is_empty() {
-            return Err(FieldError::Message("请写明核实情况".to_string()));
-        }
-        Ok(t)
-    });
+    let note = f.with("note", super::written("请写明核实情况"));
     if let (Some(answer), Some(note)) = (answer, note) {
         let mut tx = state.db.begin().await?;
         if !db::citywide::feedback::answer(&mut tx, &user.actor(&ip), round.id, id, answer, &note)
@@ -363,15 +357,10 @@ async fn disqualify(
     let round = city_round(&state, &user, &year).await?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let mut f = Fields::new(&form);
-    let reason = f.with("reason", |raw| {
-        let t = text::account(raw, 2000, 2000)?;
-        if t.is_empty() {
-            return Err(FieldError::Message(
-                "取消评选资格须写明理由（如反映的问题经查实的情况）".to_string(),
-            ));
-        }
-        Ok(t)
-    });
+    let reason = f.with(
+        "reason",
+        super::written("取消评选资格须写明理由（如反映的问题经查实的情况）"),
+    );
     let mut errors = f.errors;
     if let Some(reason) = reason {
         let mut tx = state.db.begin().await?;

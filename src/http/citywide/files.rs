@@ -6,7 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::nominate::{Ctx, NominationValues, load, refusal_message, render};
+use super::nominate::{Ctx, NominationValues, load, refusal_message};
 use super::{COUNTY_OFFICE, Side, side, year_of};
 use crate::db;
 use crate::db::citywide::files::{self, FileRefusal};
@@ -40,14 +40,9 @@ async fn refused(
     let mut errors = Errors::default();
     errors.add("file", message);
     let values = NominationValues::of(&n, &conditions, &notes);
-    let kind = n.kind;
-    let ctx = Ctx {
-        state,
-        user,
-        county,
-        round: &round,
-    };
-    render(&ctx, kind, Some(n), values, errors, None).await
+    Ctx::of(state, user, county, &round)
+        .existing(n, values, errors)
+        .await
 }
 
 /// `POST …/files`: one file, with the condition it is evidence for.

@@ -125,3 +125,17 @@ async fn round_page(
         Side::County { city } => nominate::county_round(state, user, city, path, query).await,
     }
 }
+
+/// A reason written in a box (up to 2,000 字), which may not be left empty: `empty` says
+/// what to write.
+pub(crate) fn written(
+    empty: &'static str,
+) -> impl FnOnce(&str) -> Result<String, super::form::FieldError> {
+    move |raw| {
+        let t = crate::domain::text::account(raw, 2000, 2000)?;
+        if t.is_empty() {
+            return Err(super::form::FieldError::Message(empty.to_string()));
+        }
+        Ok(t)
+    }
+}

@@ -397,6 +397,51 @@ pub(super) struct Ctx<'a> {
     pub round: &'a Round,
 }
 
+impl<'a> Ctx<'a> {
+    pub(super) fn of(
+        state: &'a AppState,
+        user: &'a CurrentUser,
+        county: CenterId,
+        round: &'a Round,
+    ) -> Ctx<'a> {
+        Ctx {
+            state,
+            user,
+            county,
+            round,
+        }
+    }
+
+    /// A nomination's page again, with what was typed and what is wrong.
+    pub(super) async fn existing(
+        &self,
+        n: Nomination,
+        values: NominationValues,
+        errors: Errors,
+    ) -> AppResult<Response> {
+        render(self, n.kind, Some(n), values, errors, None).await
+    }
+
+    /// The new nomination's form again.
+    async fn fresh(
+        &self,
+        kind: Kind,
+        values: NominationValues,
+        errors: Errors,
+    ) -> AppResult<Response> {
+        render(self, kind, None, values, errors, None).await
+    }
+}
+
+/// Back to a nomination's page, saying what was done.
+pub(super) fn to_nomination(round: &Round, id: i64, notice: &str) -> Response {
+    Redirect::to(&format!(
+        "{}?notice={notice}",
+        urls::nomination(round.year, id)
+    ))
+    .into_response()
+}
+
 pub(super) async fn render(
     ctx: &Ctx<'_>,
     kind: Kind,
@@ -603,20 +648,9 @@ async fn create(
         errors.add("entrant", "请选择要推荐的对象");
     }
     let (Some(input), Some(entrant)) = (input, entrant) else {
-        return render(
-            &Ctx {
-                state: &state,
-                user: &user,
-                county,
-                round: &round,
-            },
-            kind,
-            None,
-            values,
-            errors,
-            None,
-        )
-        .await;
+        return Ctx::of(&state, &user, county, &round)
+            .fresh(kind, values, errors)
+            .await;
     };
     let actor = user.actor(&ip);
     let mut tx = state.db.begin().await?;
@@ -635,20 +669,9 @@ async fn create(
         Ok(id) => id,
         Err(r) => {
             errors.add("_form", refusal_message(&r));
-            return render(
-                &Ctx {
-                    state: &state,
-                    user: &user,
-                    county,
-                    round: &round,
-                },
-                kind,
-                None,
-                values,
-                errors,
-                None,
-            )
-            .await;
+            return Ctx::of(&state, &user, county, &round)
+                .fresh(kind, values, errors)
+                .await;
         }
     };
     if submitting
@@ -669,11 +692,7 @@ async fn create(
     } else {
         "draft_saved"
     };
-    Ok(Redirect::to(&format!(
-        "{}?notice={notice}",
-        urls::nomination(round.year, id)
-    ))
-    .into_response())
+    Ok(to_nomination(&round, id, notice))
 }
 
 fn refusal_code(r: &Refusal) -> &'static str {
@@ -774,21 +793,9 @@ async fn update(
         if version.is_none() {
             errors.add("_form", "页面已过期，请重新打开后再修改。");
         }
-        let kind = n.kind;
-        return render(
-            &Ctx {
-                state: &state,
-                user: &user,
-                county,
-                round: &round,
-            },
-            kind,
-            Some(n),
-            values,
-            errors,
-            None,
-        )
-        .await;
+        return Ctx::of(&state, &user, county, &round)
+            .existing(n, values, errors)
+            .await;
     };
     let actor = user.actor(&ip);
     let mut tx = state.db.begin().await?;
@@ -819,21 +826,9 @@ async fn update(
         // All or nothing: a refused submission saves nothing of this request either.
         drop(tx);
         errors.add("_form", refusal_message(&r));
-        let kind = n.kind;
-        return render(
-            &Ctx {
-                state: &state,
-                user: &user,
-                county,
-                round: &round,
-            },
-            kind,
-            Some(n),
-            values,
-            errors,
-            None,
-        )
-        .await;
+        return Ctx::of(&state, &user, county, &round)
+            .existing(n, values, errors)
+            .await;
     }
     tx.commit().await?;
     let notice = if submitting {
@@ -841,11 +836,7 @@ async fn update(
     } else {
         "draft_saved"
     };
-    Ok(Redirect::to(&format!(
-        "{}?notice={notice}",
-        urls::nomination(round.year, n.id)
-    ))
-    .into_response())
+    Ok(to_nomination(&round, n.id, notice))
 }
 
 /// `POST /citywide/{year}/nominations/{id}/withdraw`: back to a draft, before the deadline.
@@ -871,26 +862,10 @@ async fn withdraw(
         let mut errors = Errors::default();
         errors.add("_form", refusal_message(&r));
         let values = NominationValues::of(&n, &conditions, &notes);
-        let kind = n.kind;
-        return render(
-            &Ctx {
-                state: &state,
-                user: &user,
-                county,
-                round: &round,
-            },
-            kind,
-            Some(n),
-            values,
-            errors,
-            None,
-        )
-        .await;
+        return Ctx::of(&state, &user, county, &round)
+            .existing(n, values, errors)
+            .await;
     }
     tx.commit().await?;
-    Ok(Redirect::to(&format!(
-        "{}?notice=withdrawn",
-        urls::nomination(round.year, n.id)
-    ))
-    .into_response())
+    Ok(to_nomination(&round, n.id, "withdrawn"))
 }

@@ -12,11 +12,10 @@ use crate::db::citywide::Round;
 use crate::db::citywide::feedback::Nominee;
 use crate::db::citywide::honors::PublishRefusal;
 use crate::domain::citywide::RoundPhase;
-use crate::domain::text;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::{ClientIp, CurrentUser};
-use crate::http::form::{Errors, FieldError, Fields, FormData};
+use crate::http::form::{Errors, Fields, FormData};
 use crate::http::honor::certificates::{CertificateView, city_view, public_base};
 use crate::http::page::{self, Layout};
 use crate::http::routes::{Access, Routes, SUPERVISION};
@@ -244,15 +243,10 @@ async fn revoke(
     let round = city_round(&state, &user, &year).await?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let mut f = Fields::new(&form);
-    let reason = f.with("reason", |raw| {
-        let t = text::account(raw, 2000, 2000)?;
-        if t.is_empty() {
-            return Err(FieldError::Message(
-                "撤销须写明理由（如经查实的问题和处理依据）".to_string(),
-            ));
-        }
-        Ok(t)
-    });
+    let reason = f.with(
+        "reason",
+        super::written("撤销须写明理由（如经查实的问题和处理依据）"),
+    );
     if let Some(reason) = reason.filter(|_| round.phase == RoundPhase::Published) {
         let mut tx = state.db.begin().await?;
         if !db::citywide::honors::revoke(&mut tx, &user.actor(&ip), &round, id, &reason).await? {
