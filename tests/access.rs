@@ -11,7 +11,7 @@ use pingxuan::domain::Role;
 use pingxuan::http::routes;
 use sqlx::PgPool;
 
-const PRINCIPALS: [&str; 8] = [
+const PRINCIPALS: [&str; 10] = [
     "anonymous",
     "admin",
     "supervision",
@@ -20,6 +20,8 @@ const PRINCIPALS: [&str; 8] = [
     "leadership",
     "group_leader",
     "staff",
+    "county_office",
+    "county_office_b",
 ];
 
 fn role_of(principal: &str) -> Option<Role> {
@@ -27,6 +29,7 @@ fn role_of(principal: &str) -> Option<Role> {
         "anonymous" => None,
         "window_head_b" => Some(Role::WindowHead),
         "group_leader" => Some(Role::Leadership),
+        "county_office" | "county_office_b" => Some(Role::Supervision),
         other => Some(
             Role::ALL
                 .into_iter()
@@ -118,15 +121,19 @@ fn concrete(path: &str) -> String {
         .replace("{month}", "2099-12")
         .replace("{staff}", "999999")
         .replace("{number}", "2099Q4-S01-ABCDEF")
+        .replace("{year}", "2099")
 }
 
 /// A browser signed in as the principal: the demo's head of window 1 (head01) and of
-/// window 2 (head02), a member (yewuke) and the group leader (zuzhang) of the leadership.
+/// window 2 (head02), a member (yewuke) and the group leader (zuzhang) of the leadership,
+/// the supervision offices of 青山县 (qs-ducha) and 东城区 (dc-ducha).
 async fn sign_in(app: &TestApp, principal: &str) -> Browser {
     let username = match principal {
         "anonymous" => return Browser::new(app),
         "window_head_b" => "head02",
         "group_leader" => "zuzhang",
+        "county_office" => "qs-ducha",
+        "county_office_b" => "dc-ducha",
         other => username_of(role_of(other).unwrap()),
     };
     let mut b = Browser::new(app);
@@ -138,6 +145,9 @@ async fn sign_in(app: &TestApp, principal: &str) -> Browser {
 #[sqlx::test]
 async fn every_route_answers_every_principal_as_the_table_says(pool: PgPool) {
     let app = spawn(pool).await;
+    // The county offices of two counties, with the city-wide rounds they take part in.
+    pingxuan::demo_county::load(&app.pool).await.unwrap();
+    pingxuan::demo_citywide::load(&app.pool).await.unwrap();
     let before = checksum(&app.pool).await;
     let mut browsers = BTreeMap::new();
     for p in PRINCIPALS {

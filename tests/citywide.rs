@@ -1092,6 +1092,11 @@ async fn the_group_leader_publishes_certificates_follow_and_a_correction_revokes
     assert!(verified.text(".verify-result").contains("证书有效"));
     assert!(verified.body.contains("全市优质服务窗口"));
     assert!(verified.body.contains("青山县"));
+    // Printed: without a public address the page says how to set one; with it, one
+    // certificate a page, each with its QR code.
+    let page = city.get("/citywide/2026/certificates").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("PINGXUAN_PUBLIC_URL"));
     // The city's results page and the county's honor roll.
     let results = public.get("/gongshi/2026").await;
     assert_eq!(results.text("h1"), "表彰名单");
@@ -1104,6 +1109,23 @@ async fn the_group_leader_publishes_certificates_follow_and_a_correction_revokes
         },
     )
     .await;
+    let with_url = spawn_with(
+        county_app.pool.clone(),
+        pingxuan::config::Config {
+            public_url: Some("https://pingxuan.example.gov.cn".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut office = Browser::new(&with_url);
+    office.login("ducha", PASSWORD).await;
+    let sheets = office.get("/citywide/2026/certificates").await;
+    assert_eq!(sheets.texts("article.certificate").len(), 2);
+    assert!(sheets.body.contains(&format!(
+        "https://pingxuan.example.gov.cn/verify/{}",
+        numbers[0]
+    )));
+    assert!(sheets.body.contains("在2026年度全市服务窗口评选中"));
     let roll = Browser::new(&county_app).get("/honor-roll").await;
     assert!(
         roll.body.contains("2026年度全市评选"),

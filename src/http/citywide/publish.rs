@@ -33,6 +33,11 @@ pub(super) fn routes(r: Routes) -> Routes {
         Access::Roles(SUPERVISION),
         honors_page,
     )
+    .get(
+        "/citywide/{year}/certificates",
+        Access::Roles(SUPERVISION),
+        certificates,
+    )
     .post(
         "/citywide/{year}/honors/{id}/revoke",
         Access::Roles(SUPERVISION),
@@ -262,4 +267,50 @@ async fn revoke(
     }
     let failed = Some((id, form.echo("reason"), f.errors));
     render_honors(&state, &user, round, failed, None).await
+}
+
+/// The certificates of a published round, one A4 page each, with their QR codes: the same
+/// page as a period's.
+#[derive(Template)]
+#[template(path = "honor/certificates.html")]
+struct CertificatesPage {
+    layout: Layout,
+    label: String,
+    results_url: String,
+    certificates: Vec<CertificateView>,
+    needs_public_url: bool,
+}
+
+/// `/citywide/{year}/certificates`: the valid certificates, to print.
+async fn certificates(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(year): Path<String>,
+) -> AppResult<Response> {
+    let round = city_round(&state, &user, &year).await?;
+    if round.phase != RoundPhase::Published {
+        return Err(AppError::NotFound);
+    }
+    let base = public_base(&state);
+    let certificates = match base {
+        // Printed without its public address, a certificate could not be verified.
+        None => Vec::new(),
+        Some(_) => {
+            let mut conn = state.db.acquire().await?;
+            db::citywide::honors::of_round(&mut conn, round.id)
+                .await?
+                .iter()
+                .filter(|h| h.revoked_at.is_none())
+                .map(|h| city_view(h, base))
+                .collect()
+        }
+    };
+    let label = format!("{}年度全市评选", round.year);
+    Ok(page::ok(&CertificatesPage {
+        layout: Layout::new(format!("{label} 荣誉证书"), Some(&user), urls::CITYWIDE),
+        results_url: format!("{}/honors", urls::citywide(round.year)),
+        label,
+        certificates,
+        needs_public_url: base.is_none(),
+    }))
 }

@@ -99,7 +99,7 @@ pub(crate) fn city_view(
         department: h.department.clone(),
         business_area: String::new(),
         total: String::new(),
-        period: format!("{}年度全市评选", h.year),
+        period: format!("{}年度全市", h.year),
         issuer: h.city.clone(),
         issued_on: format!(
             "{}年{}月{}日",
