@@ -203,3 +203,53 @@ async fn the_public_pages_render_in_chromium_with_chinese_glyphs(pool: PgPool) {
         panic!("{e}");
     }
 }
+
+/// The city-wide round's public pages on a phone: the notice (here the published round's
+/// results, the same page) and the feedback form, at 390 px, with Chinese glyphs and no
+/// sideways scrolling; the live 字数 counter appears under the feedback box.
+#[sqlx::test]
+async fn the_city_wide_rounds_public_pages_read_on_a_phone(pool: PgPool) {
+    let app = spawn(pool).await;
+    pingxuan::demo_county::load(&app.pool).await.unwrap();
+    pingxuan::demo_citywide::load(&app.pool).await.unwrap();
+    // The published round's notice, open again for feedback today, for the form.
+    sqlx::query(
+        "update citywide_round set phase = 'notice', notice_starts = current_date - 1,
+                notice_ends = current_date + 3 where year = 2025",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let addr = serve_on_socket(&app).await;
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = format!("http://{addr}");
+    let outcome = tokio::task::spawn_blocking(move || -> Result<(), String> {
+        let driver = Driver::start()?;
+        let s = driver.session(1366, 768)?;
+        s.phone(390, 844)?;
+        for (page, shot) in [
+            ("/gongshi/2025", "notice-390.png"),
+            ("/gongshi/2025/feedback", "notice-feedback-390.png"),
+        ] {
+            s.goto(&format!("{base}{page}"))?;
+            check_cjk(&s, page)?;
+            if s.run("return document.documentElement.scrollWidth > window.innerWidth + 1")? == true
+            {
+                return Err(format!("{page} scrolls sideways on a phone"));
+            }
+            save(&dir, shot, &s.full_screenshot()?)?;
+        }
+        s.find("#f-body")?.type_text("服务很好 OK")?;
+        let counter = s.text(".zishu")?;
+        if !counter.starts_with("已写 5 / 500 字") {
+            return Err(format!("the counter says {counter:?}"));
+        }
+        Ok(())
+    })
+    .await
+    .unwrap();
+    if let Err(e) = outcome {
+        panic!("{e}");
+    }
+}
