@@ -200,6 +200,8 @@ fn round_input(year: i32, deadline: OffsetDateTime, counties: &[(CenterId, Strin
         file_size_limit: 5 * 1024 * 1024,
         objection_contact:
             "来信请寄示范市政务服务中心督查科（示范市人民路1号），电话 0000-12345678。".to_string(),
+        window_title: "全市优质服务窗口".to_string(),
+        staff_title: "全市优秀服务标兵".to_string(),
         quotas: counties.iter().map(|(c, _)| (*c, 2, 2)).collect(),
         conditions: vec![
             (

@@ -74,6 +74,9 @@ pub struct RoundInput {
     pub file_count_limit: i32,
     pub file_size_limit: i32,
     pub objection_contact: String,
+    /// The honors a window and a person receive.
+    pub window_title: String,
+    pub staff_title: String,
     /// Per county: (county, windows, staff).
     pub quotas: Vec<(CenterId, i32, i32)>,
     /// Per kind, in order: the text and how the system checks it.
@@ -113,8 +116,8 @@ pub async fn open(
     let id: Option<i64> = sqlx::query_scalar(
         "insert into citywide_round (center_id, year, title, deadline, window_brief_limit,
              window_full_limit, staff_brief_limit, staff_full_limit, file_count_limit,
-             file_size_limit, objection_contact)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             file_size_limit, objection_contact, window_title, staff_title)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          on conflict (center_id, year) do nothing
          returning citywide_round_id",
     )
@@ -129,6 +132,8 @@ pub async fn open(
     .bind(input.file_count_limit)
     .bind(input.file_size_limit)
     .bind(&input.objection_contact)
+    .bind(&input.window_title)
+    .bind(&input.staff_title)
     .fetch_optional(&mut *conn)
     .await?;
     let Some(id) = id else {

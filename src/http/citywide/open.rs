@@ -52,6 +52,8 @@ pub struct RoundValues {
     pub file_count: String,
     pub file_size_mb: String,
     pub objection_contact: String,
+    pub window_title: String,
+    pub staff_title: String,
     pub quotas: Vec<QuotaValues>,
     pub window_conditions: Vec<ConditionValues>,
     pub staff_conditions: Vec<ConditionValues>,
@@ -88,6 +90,8 @@ impl RoundValues {
             file_count: "10".to_string(),
             file_size_mb: "5".to_string(),
             objection_contact: String::new(),
+            window_title: "全市优质服务窗口".to_string(),
+            staff_title: "全市优秀服务标兵".to_string(),
             quotas: counties
                 .iter()
                 .map(|(id, name)| QuotaValues {
@@ -162,6 +166,8 @@ impl RoundValues {
         let (fs_typed, fs) = f.read("file_size_mb", |raw| Ok(text::integer(raw, 1, 10)?));
         let (contact_typed, contact) =
             f.read("objection_contact", |raw| Ok(text::optional(raw, 1000)?));
+        let (wt_typed, window_title) = f.read("window_title", |raw| Ok(text::required(raw, 50)?));
+        let (st_typed, staff_title) = f.read("staff_title", |raw| Ok(text::required(raw, 50)?));
         let mut quotas = Vec::new();
         let mut quota_values = Vec::new();
         for (county, name) in counties {
@@ -252,10 +258,13 @@ impl RoundValues {
             file_count: fc_typed,
             file_size_mb: fs_typed,
             objection_contact: contact_typed,
+            window_title: wt_typed,
+            staff_title: st_typed,
             quotas: quota_values,
             window_conditions,
             staff_conditions,
         };
+        let titles = window_title.zip(staff_title);
         let input = match (title, year, deadline, wb, wf, sb, sf, fc, fs, contact) {
             (
                 Some(title),
@@ -268,7 +277,7 @@ impl RoundValues {
                 Some(fc),
                 Some(fs),
                 Some(objection_contact),
-            ) if f.ok() => Some(RoundInput {
+            ) if f.ok() && titles.is_some() => Some(RoundInput {
                 year: year as i32,
                 title,
                 deadline,
@@ -279,6 +288,8 @@ impl RoundValues {
                 file_count_limit: fc as i32,
                 file_size_limit: (fs as i32) * 1024 * 1024,
                 objection_contact,
+                window_title: titles.clone().map(|t| t.0).unwrap_or_default(),
+                staff_title: titles.clone().map(|t| t.1).unwrap_or_default(),
                 quotas,
                 conditions,
             }),
