@@ -332,13 +332,7 @@ pub async fn disqualify(
     nomination: i64,
     reason: &str,
 ) -> sqlx::Result<Result<(), RoundPhase>> {
-    let phase: String = sqlx::query_scalar(
-        "select phase from citywide_round where citywide_round_id = $1 for update",
-    )
-    .bind(round.id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let phase = RoundPhase::parse(&phase).unwrap_or(RoundPhase::Nomination);
+    let phase = super::lock_phase(conn, round.id).await?;
     if !matches!(phase, RoundPhase::Notice | RoundPhase::Confirmation) {
         return Ok(Err(phase));
     }

@@ -59,13 +59,7 @@ pub async fn publish(
     actor: &Actor,
     round: &Round,
 ) -> sqlx::Result<Result<usize, PublishRefusal>> {
-    let phase: String = sqlx::query_scalar(
-        "select phase from citywide_round where citywide_round_id = $1 for update",
-    )
-    .bind(round.id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let phase = RoundPhase::parse(&phase).unwrap_or(RoundPhase::Nomination);
+    let phase = super::lock_phase(conn, round.id).await?;
     if phase != RoundPhase::Confirmation {
         return Ok(Err(PublishRefusal::Phase(phase)));
     }

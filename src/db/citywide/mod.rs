@@ -342,3 +342,15 @@ pub async fn notice_dates(
     .await?;
     Ok(row.and_then(|(s, e)| Some((s?, e?))))
 }
+
+/// The round's phase, its row locked until the end of the transaction: a step that depends
+/// on the phase and a change of the phase wait for each other.
+pub async fn lock_phase(conn: &mut PgConnection, round: i64) -> sqlx::Result<RoundPhase> {
+    let phase: String = sqlx::query_scalar(
+        "select phase from citywide_round where citywide_round_id = $1 for update",
+    )
+    .bind(round)
+    .fetch_one(conn)
+    .await?;
+    Ok(RoundPhase::parse(&phase).unwrap_or(RoundPhase::Nomination))
+}

@@ -71,13 +71,7 @@ pub async fn review(
     conditions: &[ConditionReview],
     decision: Option<&Decision>,
 ) -> sqlx::Result<Result<(), ReviewRefusal>> {
-    let phase: String = sqlx::query_scalar(
-        "select phase from citywide_round where citywide_round_id = $1 for update",
-    )
-    .bind(round.id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let phase = RoundPhase::parse(&phase).unwrap_or(RoundPhase::Nomination);
+    let phase = super::lock_phase(conn, round.id).await?;
     // The city may look at what has come in before the deadline, and return it early.
     if !matches!(phase, RoundPhase::Nomination | RoundPhase::Review) {
         return Ok(Err(ReviewRefusal::Phase(phase)));
@@ -221,13 +215,7 @@ pub async fn advance(
     now: OffsetDateTime,
     notice: Option<(Date, Date)>,
 ) -> sqlx::Result<Result<RoundPhase, PhaseRefusal>> {
-    let phase: String = sqlx::query_scalar(
-        "select phase from citywide_round where citywide_round_id = $1 for update",
-    )
-    .bind(round.id)
-    .fetch_one(&mut *conn)
-    .await?;
-    if RoundPhase::parse(&phase) != Some(from) {
+    if super::lock_phase(conn, round.id).await? != from {
         return Ok(Err(PhaseRefusal::Moved));
     }
     let to = match from {
