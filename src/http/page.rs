@@ -53,6 +53,15 @@ impl Layout {
     }
 
     /// A confirmation line at the top of the page after a successful action.
+    /// The layout with the notice of `query`, when a page was reached with one (a page
+    /// shown again after a refused form has none).
+    pub fn with_notice_of(self, query: Option<&FormData>) -> Layout {
+        match query {
+            Some(q) => self.with_notice(q),
+            None => self,
+        }
+    }
+
     pub fn with_notice(mut self, query: &FormData) -> Layout {
         self.notice = match query.first_utf8("notice") {
             Some("created") => Some("已新增。"),

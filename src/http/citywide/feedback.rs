@@ -183,14 +183,12 @@ async fn render(
             selected: record.source == s.as_str(),
         })
         .collect();
-    let mut layout = Layout::new(
+    let layout = Layout::new(
         format!("公示意见处理 · {}", round.title),
         Some(user),
         urls::CITYWIDE,
-    );
-    if let Some(q) = notice {
-        layout = layout.with_notice(q);
-    }
+    )
+    .with_notice_of(notice);
     let invalid =
         !record_errors.is_empty() || failed.answer.is_some() || failed.disqualify.is_some();
     let page = FeedbackPage {

@@ -554,10 +554,7 @@ pub(super) async fn render(
         ),
     };
     let page = NominationPage {
-        layout: match notice {
-            Some(q) => Layout::new(title, Some(user), urls::CITYWIDE).with_notice(q),
-            None => Layout::new(title, Some(user), urls::CITYWIDE),
-        },
+        layout: Layout::new(title, Some(user), urls::CITYWIDE).with_notice_of(notice),
         round_url: urls::citywide(round.year),
         action,
         existing,

@@ -95,14 +95,12 @@ async fn render_confirm(
             }),
         }
     }
-    let mut layout = Layout::new(
+    let layout = Layout::new(
         format!("审核确认 · {}", round.title),
         Some(user),
         urls::CITYWIDE,
-    );
-    if let Some(q) = notice {
-        layout = layout.with_notice(q);
-    }
+    )
+    .with_notice_of(notice);
     let invalid = error.is_some();
     let page = ConfirmPage {
         layout,
@@ -207,14 +205,12 @@ async fn render_honors(
             }
         })
         .collect();
-    let mut layout = Layout::new(
+    let layout = Layout::new(
         format!("表彰名单和证书 · {}", round.title),
         Some(user),
         urls::CITYWIDE,
-    );
-    if let Some(q) = notice {
-        layout = layout.with_notice(q);
-    }
+    )
+    .with_notice_of(notice);
     let invalid = failed.is_some();
     let page = HonorsPage {
         layout,

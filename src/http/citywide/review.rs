@@ -217,14 +217,12 @@ async fn render(
     }
     let base = format!("{}/review", urls::citywide(round.year));
     let county_q = county.map(|c| format!("&county={c}")).unwrap_or_default();
-    let mut layout = Layout::new(
+    let layout = Layout::new(
         format!("资格审核 · {}", round.title),
         Some(user),
         urls::CITYWIDE,
-    );
-    if let Some(q) = notice {
-        layout = layout.with_notice(q);
-    }
+    )
+    .with_notice_of(notice);
     let invalid = failed.is_some();
     let page = ReviewPage {
         layout,
