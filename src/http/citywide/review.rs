@@ -8,7 +8,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use time::{Date, PrimitiveDateTime, Time};
 
-use super::nominate::{CheckView, FileView, check_views, size_label};
+use super::nominate::{CheckView, FileView, check_views};
 use super::{Side, side, year_of};
 use crate::db;
 use crate::db::citywide::Round;
@@ -144,22 +144,13 @@ async fn render(
         let reviews = db::citywide::review::condition_reviews(&mut conn, n.id).await?;
         let mut checks = check_views(&mut conn, &n, &conditions, now).await?;
         let failed_here = failed.as_ref().filter(|f| f.id == n.id);
-        let base = urls::nomination(round.year, n.id);
-        let files = db::citywide::files::list(&mut conn, n.id)
-            .await?
-            .into_iter()
-            .map(|f| FileView {
-                condition: f
-                    .condition
-                    .and_then(|c| conditions.iter().find(|x| x.id == c))
-                    .map(|c| c.text.clone())
-                    .unwrap_or_else(|| "整体材料".to_string()),
-                size: size_label(f.size),
-                url: format!("{base}/files/{}", f.id),
-                remove_url: None,
-                name: f.name,
-            })
-            .collect();
+        let text = |c: i64| {
+            conditions
+                .iter()
+                .find(|x| x.id == c)
+                .map(|x| x.text.clone())
+        };
+        let files = FileView::of_nomination(&mut conn, round.year, n.id, text, false).await?;
         let rows = conditions
             .iter()
             .map(|c| {
