@@ -127,14 +127,13 @@ pub async fn submit_public(
 ) -> sqlx::Result<Option<Result<String, Flood>>> {
     let limits: (i64, i64, i64) = sqlx::query_as(
         "select
-           (select count(*) from notice_feedback where client_ip = $1 and received_at > $4 - make_interval(secs => $5)),
-           (select count(*) from notice_feedback where telephone = $2 and source = 'public' and received_at > $4 - make_interval(secs => $6)),
-           (select count(*) from notice_feedback where received_at > $4 - make_interval(secs => $7) and $3)",
+           (select count(*) from notice_feedback where client_ip = $1 and received_at > $3 - make_interval(secs => $4)),
+           (select count(*) from notice_feedback where telephone = $2 and source = 'public' and received_at > $3 - make_interval(secs => $5)),
+           (select count(*) from notice_feedback where received_at > $3 - make_interval(secs => $6))",
     )
     .bind(ip)
     .bind(&input.telephone)
-    .bind(true)
-    .bind(now)
+        .bind(now)
     .bind(PER_ADDRESS.1 as f64)
     .bind(PER_TELEPHONE.1 as f64)
     .bind(OVERALL.1 as f64)

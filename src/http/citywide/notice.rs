@@ -160,7 +160,7 @@ async fn feedback_page(
     state: &AppState,
     user: Option<&crate::http::extract::CurrentUser>,
     headers: &HeaderMap,
-    year: &str,
+    (round, (starts, ends)): (&Round, (time::Date, time::Date)),
     outcome: Outcome,
 ) -> AppResult<Response> {
     let Outcome {
@@ -169,11 +169,10 @@ async fn feedback_page(
         receipt,
         status,
     } = outcome;
-    let (_, round, (starts, ends)) = notice_round(state, year).await?;
     let mut conn = state.db.acquire().await?;
     let nominees = db::citywide::feedback::nominees(&mut conn, round.id).await?;
     let today = db::citywide::evidence::today(state.clock.now());
-    let open = db::citywide::feedback::open_on(&round, Some((starts, ends)), today);
+    let open = db::citywide::feedback::open_on(round, Some((starts, ends)), today);
     let (csrf, fresh) = match user {
         Some(u) => (u.csrf_token.clone(), false),
         None => crate::http::auth::pre_session_token(headers),
@@ -191,7 +190,7 @@ async fn feedback_page(
                 selected: values.nominee == n.nomination_id.to_string(),
             })
             .collect(),
-        title: round.title,
+        title: round.title.clone(),
         values,
         errors,
         csrf: csrf.clone(),
@@ -224,7 +223,15 @@ async fn feedback_form(
     headers: HeaderMap,
     Path(year): Path<String>,
 ) -> AppResult<Response> {
-    feedback_page(&state, user.as_ref(), &headers, &year, Outcome::fresh()).await
+    let (_, round, dates) = notice_round(&state, &year).await?;
+    feedback_page(
+        &state,
+        user.as_ref(),
+        &headers,
+        (&round, dates),
+        Outcome::fresh(),
+    )
+    .await
 }
 
 /// `POST /gongshi/{year}/feedback`.
@@ -298,7 +305,7 @@ async fn feedback_send(
             receipt,
             status,
         };
-        feedback_page(&state, user.as_ref(), &headers, &year, outcome).await
+        feedback_page(&state, user.as_ref(), &headers, (&round, dates), outcome).await
     };
     let Some(input) = input else {
         return again(values, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;

@@ -264,8 +264,19 @@ impl RoundValues {
             window_conditions,
             staff_conditions,
         };
-        let titles = window_title.zip(staff_title);
-        let input = match (title, year, deadline, wb, wf, sb, sf, fc, fs, contact) {
+        let input = match (
+            title,
+            year,
+            deadline,
+            wb,
+            wf,
+            sb,
+            sf,
+            fc,
+            fs,
+            contact,
+            window_title.zip(staff_title),
+        ) {
             (
                 Some(title),
                 Some(year),
@@ -277,7 +288,8 @@ impl RoundValues {
                 Some(fc),
                 Some(fs),
                 Some(objection_contact),
-            ) if f.ok() && titles.is_some() => Some(RoundInput {
+                Some((window_title, staff_title)),
+            ) if f.ok() => Some(RoundInput {
                 year: year as i32,
                 title,
                 deadline,
@@ -288,8 +300,8 @@ impl RoundValues {
                 file_count_limit: fc as i32,
                 file_size_limit: (fs as i32) * 1024 * 1024,
                 objection_contact,
-                window_title: titles.clone().map(|t| t.0).unwrap_or_default(),
-                staff_title: titles.clone().map(|t| t.1).unwrap_or_default(),
+                window_title,
+                staff_title,
                 quotas,
                 conditions,
             }),
