@@ -3,6 +3,7 @@
 //! transaction and writes its audit row there too.
 
 pub mod account;
+pub mod assessment;
 pub mod audit;
 pub mod ballot;
 pub mod center;

@@ -57,6 +57,14 @@ ids! {
     SchemeId;
     /// A recorded veto (`veto.veto_id`).
     VetoId;
+    /// A version of the assessment rules (`assessment_rules.assessment_rules_id`).
+    RulesId;
+    /// A standard deduction or bonus (`assessment_standard.assessment_standard_id`).
+    StandardId;
+    /// An assessment record (`assessment_record.assessment_record_id`).
+    RecordId;
+    /// An appeal against a record (`assessment_appeal.assessment_appeal_id`).
+    AppealId;
 }
 
 /// What is evaluated: a window or a staff member. Stored as two nullable columns of which
@@ -112,6 +120,14 @@ impl Entrant {
 
     pub fn is_staff(self) -> bool {
         matches!(self, Entrant::Staff(_))
+    }
+
+    /// Whether it is a window or a staff member.
+    pub fn kind(self) -> crate::scoring::Kind {
+        match self {
+            Entrant::Window(_) => crate::scoring::Kind::Window,
+            Entrant::Staff(_) => crate::scoring::Kind::Staff,
+        }
     }
 
     /// The window's or the staff member's id, as a number.

@@ -1,5 +1,6 @@
 //! Domain types: roles and the parsing of what people type into values the database accepts.
 
+pub mod assessment;
 pub mod citywide;
 pub mod ids;
 pub mod period;

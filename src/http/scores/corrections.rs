@@ -1,5 +1,6 @@
 //! What a score correction does to the rounds of the periods that use its month.
 
+use crate::db::audit::Actor;
 use crate::db::{self};
 use crate::domain::ids::Entrant;
 use crate::http::error::AppResult;
@@ -7,14 +8,14 @@ use crate::http::extract::CurrentUser;
 use crate::scoring::Fixed2;
 
 /// How a score correction changes one period's round.
-pub(super) struct CorrectionPlan {
+struct CorrectionPlan {
     pub(super) period: db::period::PeriodRow,
     pub(super) frozen: crate::scoring::PeriodInput,
     pub(super) change: serde_json::Value,
     pub(super) outcome: Outcome,
 }
 
-pub(super) enum Outcome {
+enum Outcome {
     /// Published: recomputed, and the change of winners recorded as a correction.
     Published {
         recount: Box<crate::scoring::PeriodInput>,
@@ -30,7 +31,7 @@ pub(super) enum Outcome {
 /// and checks that each round still holds: a published one is recomputed (and must still
 /// fit its tie decisions); one still under way must keep its candidates, since ballots or
 /// ratings were cast for them. `Err` is the message to show; nothing has been written.
-pub(super) async fn plan_corrections(
+async fn plan_corrections(
     tx: &mut sqlx::PgConnection,
     user: &CurrentUser,
     month: &str,
@@ -148,4 +149,83 @@ pub(super) async fn plan_corrections(
         });
     }
     Ok(Ok(plans))
+}
+
+/// Corrects scores of a locked month (`corrected`: id, before, after): every round using
+/// the month is planned first, and only when each still holds are the corrections, the
+/// scores and the rounds written. `Ok(n)`: the number of periods whose round changed;
+/// `Err` is the message to show, with nothing written.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn apply_correction(
+    tx: &mut sqlx::PgConnection,
+    user: &CurrentUser,
+    actor: &Actor,
+    month: &str,
+    kind: crate::scoring::Kind,
+    corrected: &[(i64, Option<i32>, i32)],
+    locking: &[db::period::PeriodRow],
+    reason: &str,
+) -> AppResult<Result<usize, String>> {
+    let plans = match plan_corrections(tx, user, month, kind, corrected, locking).await? {
+        Ok(plans) => plans,
+        Err(msg) => return Ok(Err(msg)),
+    };
+    let codes: Vec<String> = plans.iter().map(|p| p.period.code.clone()).collect();
+    for (id, before, after) in corrected {
+        let entrant = Entrant::of(kind, *id);
+        db::score::record_correction(
+            tx,
+            actor,
+            user.center_id,
+            month,
+            entrant,
+            *before,
+            *after,
+            reason,
+            &codes,
+        )
+        .await?;
+        db::score::set(
+            tx,
+            actor,
+            user.center_id,
+            month,
+            entrant,
+            *before,
+            Some(*after),
+            Some(reason),
+        )
+        .await?;
+    }
+    for plan in &plans {
+        match &plan.outcome {
+            Outcome::Published { recount, results } => {
+                db::correction::correct(
+                    tx,
+                    actor,
+                    user.center_id,
+                    &plan.period,
+                    &plan.frozen,
+                    recount,
+                    results,
+                    &plan.change,
+                    reason,
+                )
+                .await?;
+            }
+            Outcome::Open { snapshot } => {
+                db::correction::round_corrected(
+                    tx,
+                    actor,
+                    user.center_id,
+                    &plan.period,
+                    &plan.frozen,
+                    snapshot,
+                    &plan.change,
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(Ok(plans.len()))
 }

@@ -23,6 +23,7 @@ use crate::domain::period::{is_month, month_label, shift_month};
 use crate::scoring::{Fixed2, Kind};
 
 mod corrections;
+pub(crate) use corrections::apply_correction;
 mod not_assessed;
 pub use not_assessed::{gap_words, not_assessed_url};
 mod save;

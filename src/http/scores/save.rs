@@ -1,7 +1,7 @@
 //! Saving the monthly grid: every cell read and checked, a concurrent edit reported
 //! instead of overwritten, a locked month's change made a correction with a reason.
 
-use super::corrections::{Outcome, plan_corrections};
+use super::corrections::apply_correction;
 use super::{Typed, View, label_map, render_grid, show};
 use crate::db::{self};
 use crate::domain::ids::Entrant;
@@ -178,70 +178,17 @@ pub(super) async fn grid_save(
             }
         }
     }
-    let plans =
-        match plan_corrections(&mut tx, &user, &month, view.kind, &corrected, &locking).await? {
-            Ok(plans) => plans,
-            Err(msg) => {
-                drop(tx);
-                return again(vec![msg], None).await;
-            }
-        };
-    let codes: Vec<String> = plans.iter().map(|p| p.period.code.clone()).collect();
-    for (id, before, after) in &corrected {
-        db::score::record_correction(
-            &mut tx,
-            &actor,
-            user.center_id,
-            &month,
-            Entrant::of(view.kind, *id),
-            *before,
-            *after,
-            &reason,
-            &codes,
-        )
-        .await?;
-        db::score::set(
-            &mut tx,
-            &actor,
-            user.center_id,
-            &month,
-            Entrant::of(view.kind, *id),
-            *before,
-            Some(*after),
-            Some(&reason),
-        )
-        .await?;
-    }
-    for plan in &plans {
-        match &plan.outcome {
-            Outcome::Published { recount, results } => {
-                db::correction::correct(
-                    &mut tx,
-                    &actor,
-                    user.center_id,
-                    &plan.period,
-                    &plan.frozen,
-                    recount,
-                    results,
-                    &plan.change,
-                    &reason,
-                )
-                .await?;
-            }
-            Outcome::Open { snapshot } => {
-                db::correction::round_corrected(
-                    &mut tx,
-                    &actor,
-                    user.center_id,
-                    &plan.period,
-                    &plan.frozen,
-                    snapshot,
-                    &plan.change,
-                )
-                .await?;
-            }
+    let plans = match apply_correction(
+        &mut tx, &user, &actor, &month, view.kind, &corrected, &locking, &reason,
+    )
+    .await?
+    {
+        Ok(plans) => plans,
+        Err(msg) => {
+            drop(tx);
+            return again(vec![msg], None).await;
         }
-    }
+    };
     tx.commit().await?;
     let shown = View {
         correct: false,
@@ -251,7 +198,7 @@ pub(super) async fn grid_save(
         "{}?{}&notice={}",
         urls::scores(&month),
         shown.query(),
-        if plans.is_empty() {
+        if plans == 0 {
             "corrected_score_only"
         } else {
             "corrected_scores"
