@@ -122,6 +122,9 @@ fn concrete(path: &str) -> String {
         .replace("{staff}", "999999")
         .replace("{number}", "2099Q4-S01-ABCDEF")
         .replace("{year}", "2099")
+        .replace("{kind}", "staff")
+        .replace("{entrant}", "S999999")
+        .replace("{n}", "1")
 }
 
 /// A browser signed in as the principal: the demo's head of window 1 (head01) and of

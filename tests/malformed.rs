@@ -1048,3 +1048,97 @@ async fn every_field_of_the_city_wide_rounds_forms_refuses_forty_malformed_value
             .join("\n")
     );
 }
+
+/// The itemized assessment's forms: the rules, a record, its cancelling and the month's
+/// fill, each hammered once the one before has left what it needs.
+#[sqlx::test]
+async fn every_field_of_the_assessment_forms_refuses_forty_malformed_values(pool: PgPool) {
+    let app = spawn(pool).await;
+    app.clock.set(time::macros::datetime!(2026-12-10 09:00 +8));
+    let mut ducha = login_as(&app, pingxuan::domain::Role::Supervision).await;
+    let staff = first_id(
+        &app,
+        "select staff_id from account where username = 'staff002'",
+    )
+    .await;
+    let mut report = String::new();
+    let mut all = Tally::default();
+    let mut run = async |t: Target<'_>| {
+        let mut tally = Tally::default();
+        hammer(&app, &mut ducha, &t, &mut tally).await;
+        writeln!(
+            report,
+            "{:<16} fields {:>2}  sent {:>5}  5xx {}  changed {}  accepted {}  with message {}",
+            t.name,
+            tally.fields,
+            tally.sent,
+            tally.server_errors,
+            tally.changed,
+            tally.accepted,
+            tally.with_message
+        )
+        .unwrap();
+        all.sent += tally.sent;
+        all.problems.extend(tally.problems);
+    };
+    run(Target {
+        name: "rules",
+        page: "/assessment/rules/staff".into(),
+        form: "form.rules-form",
+        fill: vec![("effective_from", "2026-12".into())],
+        ..Default::default()
+    })
+    .await;
+    let standard = first_id(
+        &app,
+        "select min(assessment_standard_id) from assessment_standard",
+    )
+    .await;
+    run(Target {
+        name: "record",
+        page: format!("/assessment/records/new?target=s{staff}"),
+        form: "form[enctype]",
+        fill: vec![
+            ("note", "8:42 到岗".into()),
+            ("standard", standard.to_string()),
+        ],
+        // A file input is sent as a file part, never as typed text; its bytes are the
+        // photo checks' (tests/assessment.rs).
+        skip: vec!["photo"],
+        ..Default::default()
+    })
+    .await;
+    let record = first_id(
+        &app,
+        "select min(assessment_record_id) from assessment_record",
+    )
+    .await;
+    run(Target {
+        name: "record cancel",
+        page: format!("/assessment/records/{record}"),
+        form: "form[action$='/cancel']",
+        fill: vec![("reason", "记错了人".into())],
+        ..Default::default()
+    })
+    .await;
+    run(Target {
+        name: "month fill",
+        page: "/assessment/month/2026-12".into(),
+        form: "form.fill",
+        ..Default::default()
+    })
+    .await;
+    println!("{report}");
+    assert!(all.sent > 0);
+    assert!(
+        all.problems.is_empty(),
+        "{} problems:\n{}",
+        all.problems.len(),
+        all.problems
+            .iter()
+            .take(200)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

@@ -218,3 +218,85 @@ async fn planted_markup_comes_back_escaped_on_the_city_wide_rounds_pages(pool: P
     eprintln!("{total} pages rendered, 0 unescaped payloads");
     assert!(total > 30, "{total} pages");
 }
+
+/// The itemized assessment's pages: markup in item and standard names, a record's note
+/// and the people's names comes back escaped for the office, the person and the head.
+#[sqlx::test]
+async fn planted_markup_comes_back_escaped_on_the_assessment_pages(pool: PgPool) {
+    let app = spawn(pool).await;
+    plant(&app).await;
+    app.clock.set(time::macros::datetime!(2026-11-20 10:00 +8));
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let saved = ducha
+        .post(
+            "/assessment/rules/staff",
+            &[
+                ("effective_from", "2026-11"),
+                ("mode", "records"),
+                ("appeal_days", "3"),
+                ("sheet", "服务态度 60\n- 迟到早退 -0.5 上限2\n群众评价 40 满意率 99%=40 95%=20\n- 差评经核实 -2"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    for sql in [
+        "update assessment_item set name = name || '<script>xss()</script>'",
+        "update assessment_standard set name = name || '\"><b x=\"'",
+    ] {
+        sqlx::query(sql).execute(&app.pool).await.unwrap();
+    }
+    let staff: i64 = sqlx::query_scalar("select staff_id from account where username = 'staff002'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let standard: i64 =
+        sqlx::query_scalar("select min(assessment_standard_id) from assessment_standard")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let made = ducha
+        .post(
+            "/assessment/records/new",
+            &[
+                ("target", &format!("s{staff}")),
+                ("standard", &standard.to_string()),
+                ("occurrences", "1"),
+                ("occurred_on", "2026-11-03"),
+                ("note", MARK),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let window: String = sqlx::query_scalar(
+        "select w.number from staff s join service_window w using (window_id) where s.staff_id = $1",
+    )
+    .bind(staff)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let mut head = Browser::new(&app);
+    head.login(&format!("head{window:0>2}"), PASSWORD).await;
+    let mut me = login_as(&app, Role::Staff).await;
+    let mut total = 0;
+    let mut problems = Vec::new();
+    for (who, start) in [
+        (0, "/assessment/month/2026-11"),
+        (0, "/assessment/rules/staff"),
+        (0, "/assessment/records/new?q=1"),
+        (1, "/assessment/mine"),
+        (2, "/assessment/mine"),
+    ] {
+        let b = match who {
+            0 => &mut ducha,
+            1 => &mut me,
+            _ => &mut head,
+        };
+        let (pages, found) = crawl(b, start, 80).await;
+        total += pages;
+        problems.extend(found);
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(total > 20, "{total} pages");
+    eprintln!("{total} assessment pages rendered, 0 unescaped payloads");
+}

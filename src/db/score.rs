@@ -445,3 +445,23 @@ pub async fn history(
     .fetch_all(conn)
     .await
 }
+
+/// An entrant's stored score of a month, hundredths.
+pub async fn stored(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    entrant: Entrant,
+    month: &str,
+) -> sqlx::Result<Option<i32>> {
+    let (w, s) = entrant.columns();
+    sqlx::query_scalar(
+        "select (score * 100)::int4 from monthly_score where center_id = $1 and month = $2
+           and window_id is not distinct from $3 and staff_id is not distinct from $4",
+    )
+    .bind(center_id.0)
+    .bind(month)
+    .bind(w)
+    .bind(s)
+    .fetch_optional(conn)
+    .await
+}

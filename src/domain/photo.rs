@@ -46,6 +46,20 @@ impl PhotoError {
 pub async fn process_in_turn(
     bytes: impl AsRef<[u8]> + Send + 'static,
 ) -> anyhow::Result<Result<Vec<u8>, PhotoError>> {
+    in_turn(bytes, process).await
+}
+
+/// [`evidence`] off the async threads, in the same turn as portraits.
+pub async fn evidence_in_turn(
+    bytes: impl AsRef<[u8]> + Send + 'static,
+) -> anyhow::Result<Result<Vec<u8>, PhotoError>> {
+    in_turn(bytes, evidence).await
+}
+
+async fn in_turn(
+    bytes: impl AsRef<[u8]> + Send + 'static,
+    work: fn(&[u8]) -> Result<Vec<u8>, PhotoError>,
+) -> anyhow::Result<Result<Vec<u8>, PhotoError>> {
     static GATE: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> =
         std::sync::OnceLock::new();
     let gate =
@@ -55,13 +69,49 @@ pub async fn process_in_turn(
     let turn = gate.clone().acquire_owned().await?;
     Ok(tokio::task::spawn_blocking(move || {
         let _turn = turn;
-        process(bytes.as_ref())
+        work(bytes.as_ref())
     })
     .await?)
 }
 
 /// The stored form of an uploaded photo: a `WIDTH`×`HEIGHT` JPEG.
 pub fn process(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
+    let image = decode(bytes)?;
+    let portrait = image
+        .resize_to_fill(WIDTH, HEIGHT, image::imageops::FilterType::Triangle)
+        .to_rgb8();
+    encode(&portrait)
+}
+
+/// The longest side of a stored evidence photo.
+pub const EVIDENCE_SIDE: u32 = 1600;
+
+/// The stored form of a photo taken as evidence (of an assessment record): the whole
+/// picture, turned upright, at most `EVIDENCE_SIDE` each way, re-encoded as JPEG.
+pub fn evidence(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
+    let image = decode(bytes)?;
+    let image = if image.width() > EVIDENCE_SIDE || image.height() > EVIDENCE_SIDE {
+        image.resize(
+            EVIDENCE_SIDE,
+            EVIDENCE_SIDE,
+            image::imageops::FilterType::Triangle,
+        )
+    } else {
+        image
+    };
+    encode(&image.to_rgb8())
+}
+
+fn encode(image: &image::RgbImage) -> Result<Vec<u8>, PhotoError> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(image)
+        .map_err(|_| PhotoError::Damaged)?;
+    Ok(out)
+}
+
+/// The picture of an accepted file, within the limits above, turned upright.
+fn decode(bytes: &[u8]) -> Result<image::DynamicImage, PhotoError> {
     if bytes.is_empty() {
         return Err(PhotoError::Empty);
     }
@@ -94,14 +144,7 @@ pub fn process(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
         .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut image = image::DynamicImage::from_decoder(decoder).map_err(refused)?;
     image.apply_orientation(orientation);
-    let portrait = image
-        .resize_to_fill(WIDTH, HEIGHT, image::imageops::FilterType::Triangle)
-        .to_rgb8();
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
-        .encode_image(&portrait)
-        .map_err(|_| PhotoError::Damaged)?;
-    Ok(out)
+    Ok(image)
 }
 
 #[cfg(test)]
@@ -115,6 +158,16 @@ mod tests {
             .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
             .unwrap();
         out
+    }
+
+    #[test]
+    fn an_evidence_photo_keeps_the_whole_picture_within_its_side() {
+        let stored = evidence(&png(3200, 1200)).unwrap();
+        let back = image::load_from_memory(&stored).unwrap();
+        assert_eq!((back.width(), back.height()), (EVIDENCE_SIDE, 600));
+        let small = evidence(&png(400, 300)).unwrap();
+        let back = image::load_from_memory(&small).unwrap();
+        assert_eq!((back.width(), back.height()), (400, 300));
     }
 
     #[test]

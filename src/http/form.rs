@@ -114,6 +114,20 @@ impl FormData {
     pub fn checked(&self, name: &str) -> bool {
         !self.all(name).is_empty()
     }
+
+    /// The fields of a multipart form that are not files, read as a form is.
+    pub fn from_parts(parts: &[Part]) -> FormData {
+        let fields: Vec<(String, Vec<u8>)> = parts
+            .iter()
+            .filter(|p| p.file_name.is_none())
+            .map(|p| (p.name.clone(), p.data.to_vec()))
+            .collect();
+        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, (k, _)) in fields.iter().enumerate() {
+            index.entry(k.clone()).or_default().push(i);
+        }
+        FormData { fields, index }
+    }
 }
 
 /// Percent-decoding with `+` as space, to bytes (UTF-8 is checked later, per field).

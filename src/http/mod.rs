@@ -2,6 +2,7 @@
 //! Who may call a route is declared where it is mounted (see [`routes`]).
 
 pub mod admin;
+pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod ballot;

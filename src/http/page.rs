@@ -108,6 +108,10 @@ impl Layout {
             Some("draft_saved") => Some("草稿已保存。截止前可随时修改，完成后请提交。"),
             Some("submitted") => Some("已提交。截止前如需修改，可先撤回再重新提交。"),
             Some("withdrawn") => Some("已撤回为草稿。修改后请在截止前重新提交。"),
+            Some("filled") => Some(
+                "已按考核记录生成本月分数：每个按细则考核的对象的月度分数都已等于其记录计算的结果，每个改变的分数都记入了操作日志。",
+            ),
+            Some("appealed") => Some("申诉已提交，督查科复核后结果会显示在本页。"),
             Some("phase_unchanged") => Some("评选阶段未变更：该步骤已由他人完成，或当前不能进行。"),
             _ => None,
         };
@@ -132,17 +136,25 @@ fn nav_for(role: Role, current: &str) -> Vec<NavItem> {
             (urls::SUPERVISION_HOME, "首页"),
             (urls::PERIODS, "评选周期"),
             (urls::SCORES, "月度考核"),
+            (urls::ASSESSMENT, "考核记录"),
             (urls::RESULTS, "评选结果"),
             (urls::CITYWIDE, "全市评选"),
             (urls::AUDIT, "操作日志"),
         ],
-        Role::WindowHead => &[(urls::WINDOW_HEAD_HOME, "首页"), (urls::BALLOT, "民主推荐")],
+        Role::WindowHead => &[
+            (urls::WINDOW_HEAD_HOME, "首页"),
+            (urls::BALLOT, "民主推荐"),
+            (urls::MY_ASSESSMENT, "考核记录"),
+        ],
         Role::Leadership => &[
             (urls::LEADERSHIP_HOME, "首页"),
             (urls::RATINGS, "综合评定"),
             (urls::RESULTS, "评选结果"),
         ],
-        Role::Staff => &[(urls::STAFF_HOME, "首页")],
+        Role::Staff => &[
+            (urls::STAFF_HOME, "首页"),
+            (urls::MY_ASSESSMENT, "考核记录"),
+        ],
     };
     items
         .iter()

@@ -58,7 +58,7 @@ fn parse_year(raw: &str) -> Option<&str> {
         .then_some(raw)
 }
 
-fn parse_entrant(raw: &str) -> Option<Entrant> {
+pub(crate) fn parse_entrant(raw: &str) -> Option<Entrant> {
     match raw.split_at_checked(1)? {
         ("W", n) => WindowId::parse(n).map(Entrant::Window),
         ("S", n) => StaffId::parse(n).map(Entrant::Staff),
@@ -113,7 +113,7 @@ struct YearPage {
 
 /// The entrant's name and detail, when `user` may see its year: `None` otherwise (the page
 /// is then "not found", so that nobody learns of someone they may not see).
-async fn visible(
+pub(crate) async fn visible(
     conn: &mut sqlx::PgConnection,
     user: &CurrentUser,
     entrant: Entrant,

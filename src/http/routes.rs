@@ -198,6 +198,7 @@ pub fn all() -> Routes {
     let r = super::admin::routes(r);
     let r = super::periods::routes(r);
     let r = super::scores::routes(r);
+    let r = super::assessment::routes(r);
     let r = super::ballot::routes(r);
     let r = super::rating::routes(r);
     let r = super::results::routes(r);

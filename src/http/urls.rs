@@ -22,6 +22,8 @@ pub const AUDIT_EXPORT: &str = "/audit/export.xlsx";
 /// The confirmation page of opening a period.
 pub const NEW_PERIOD: &str = "/periods/new";
 pub const SCORES: &str = "/scores";
+pub const ASSESSMENT: &str = crate::http::assessment::ASSESSMENT;
+pub const MY_ASSESSMENT: &str = crate::http::assessment::MINE;
 pub const PERIODS: &str = "/periods";
 pub const BALLOT: &str = "/ballot";
 pub const RATINGS: &str = "/ratings";

@@ -291,6 +291,13 @@ pub async fn checksum(pool: &PgPool) -> String {
         "nomination_condition",
         "nomination_file",
         "notice_feedback",
+        "assessment_rules",
+        "assessment_item",
+        "assessment_standard",
+        "assessment_record",
+        "assessment_record_photo",
+        "assessment_appeal",
+        "satisfaction_figure",
     ] {
         let sum: Option<String> = sqlx::query_scalar(&format!(
             "select md5(string_agg(t::text, ',' order by t::text)) from {table} t"

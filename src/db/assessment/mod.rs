@@ -66,3 +66,94 @@ pub async fn breakdown(
     let b = compute(&rules.items, &counts, ratings.as_ref());
     Ok(Some((rules, b)))
 }
+
+/// Active windows and staff of the center matching what the office typed: a window by its
+/// number or name, a staff member by name or employee number, or the staff of a window by
+/// its number. At most `limit` of each kind.
+pub async fn find(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    typed: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<(Entrant, String)>> {
+    let q = typed
+        .trim()
+        .trim_end_matches("号窗口")
+        .trim_end_matches('号');
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    let windows: Vec<(i64, String)> = sqlx::query_as(
+        "select window_id, number || '号窗口 ' || name from service_window
+         where center_id = $1 and active and (number = $2 or strpos(name, $2) > 0)
+         order by length(number), number limit $3",
+    )
+    .bind(center_id.0)
+    .bind(q)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let staff: Vec<(i64, String)> = sqlx::query_as(
+        "select s.staff_id, s.name || '（' || s.employee_no || '）' || w.number || '号窗口 ' || s.position
+         from staff s join service_window w on w.window_id = s.window_id
+         where s.center_id = $1 and s.active
+           and (strpos(s.name, $2) > 0 or lower(s.employee_no) = lower($2) or w.number = $2)
+         order by length(w.number), w.number, s.name limit $3",
+    )
+    .bind(center_id.0)
+    .bind(q)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(windows
+        .into_iter()
+        .map(|(id, l)| (Entrant::Window(crate::domain::ids::WindowId(id)), l))
+        .chain(
+            staff
+                .into_iter()
+                .map(|(id, l)| (Entrant::Staff(crate::domain::ids::StaffId(id)), l)),
+        )
+        .collect())
+}
+
+/// The name of an active window or staff member of the center, as the record form shows it.
+pub async fn label(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    entrant: Entrant,
+) -> sqlx::Result<Option<String>> {
+    let (w, s) = entrant.columns();
+    sqlx::query_scalar(
+        "select coalesce(
+             (select number || '号窗口 ' || name from service_window
+              where center_id = $1 and active and window_id = $2),
+             (select s.name || '（' || s.employee_no || '）' || w.number || '号窗口 ' || s.position
+              from staff s join service_window w on w.window_id = s.window_id
+              where s.center_id = $1 and s.active and s.staff_id = $3))",
+    )
+    .bind(center_id.0)
+    .bind(w)
+    .bind(s)
+    .fetch_one(conn)
+    .await
+}
+
+/// The ids of the center's active windows or staff.
+pub async fn active_entrants(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    kind: Kind,
+) -> sqlx::Result<Vec<i64>> {
+    let sql = match kind {
+        Kind::Window => {
+            "select window_id from service_window where center_id = $1 and active order by window_id"
+        }
+        Kind::Staff => {
+            "select staff_id from staff where center_id = $1 and active order by staff_id"
+        }
+    };
+    sqlx::query_scalar(sql)
+        .bind(center_id.0)
+        .fetch_all(conn)
+        .await
+}

@@ -167,6 +167,8 @@ pub struct NewRecord<'a> {
     pub occurrences: i32,
     pub occurred_on: time::Date,
     pub note: &'a str,
+    /// The server clock's time: the appeal time limit runs from its day.
+    pub recorded_at: time::OffsetDateTime,
 }
 
 /// Stores a record and its photos (already re-encoded), with its audit row.
@@ -185,8 +187,8 @@ pub async fn create(
     );
     let id: i64 = sqlx::query_scalar(
         "insert into assessment_record (center_id, month, window_id, staff_id, assessment_standard_id,
-                                        occurrences, occurred_on, note, recorded_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning assessment_record_id",
+                                        occurrences, occurred_on, note, recorded_by, recorded_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning assessment_record_id",
     )
     .bind(center_id.0)
     .bind(&month)
@@ -197,6 +199,7 @@ pub async fn create(
     .bind(new.occurred_on)
     .bind(new.note)
     .bind(actor.account_id.map(|a| a.0))
+    .bind(new.recorded_at)
     .fetch_one(&mut *conn)
     .await?;
     for photo in photos {

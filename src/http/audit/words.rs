@@ -26,6 +26,10 @@ pub const ENTITIES: &[(&str, &str)] = &[
     ("nomination", "申报推荐"),
     ("notice_feedback", "公示反映意见"),
     ("citywide_honor", "全市评选表彰"),
+    ("assessment_rules", "考核细则"),
+    ("assessment_record", "考核记录"),
+    ("assessment_appeal", "考核申诉"),
+    ("satisfaction_figure", "好差评数据"),
 ];
 
 /// Every action the application records, so that a search in Chinese ("重置密码") finds
@@ -74,6 +78,13 @@ pub fn known_actions() -> Vec<String> {
         "notice_feedback.answer",
         "citywide_round.publish",
         "citywide_honor.revoke",
+        "assessment_rules.save",
+        "assessment_record.create",
+        "assessment_record.cancel",
+        "assessment_record.change",
+        "assessment_appeal.create",
+        "assessment_appeal.decide",
+        "satisfaction_figure.import",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -134,6 +145,13 @@ pub fn action_label(action: &str) -> String {
         "notice_feedback.answer" => Some("答复公示反映意见"),
         "citywide_round.publish" => Some("发布全市评选结果"),
         "citywide_honor.revoke" => Some("撤销全市评选表彰"),
+        "assessment_rules.save" => Some("保存考核细则"),
+        "assessment_record.create" => Some("记录考核扣分（加分）"),
+        "assessment_record.cancel" => Some("撤销考核记录"),
+        "assessment_record.change" => Some("改变考核记录"),
+        "assessment_appeal.create" => Some("提出考核申诉"),
+        "assessment_appeal.decide" => Some("复核考核申诉"),
+        "satisfaction_figure.import" => Some("导入好差评数据"),
         "rating.update" => Some("综合评定评分"),
         "account.password_reset" => Some("重置密码"),
         "account.password_change" => Some("修改本人密码"),
