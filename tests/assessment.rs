@@ -407,3 +407,39 @@ async fn filling_the_month_scores_everyone_assessed_by_records(pool: PgPool) {
         0
     );
 }
+
+#[sqlx::test]
+async fn a_month_assessed_by_records_takes_no_typed_or_imported_scores(pool: PgPool) {
+    let app = spawn(pool).await;
+    set_clock(&app, "2026-11-20").await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    save_rules(&mut ducha, "2026-11", SHEET).await;
+    let me = staff_of(&app, "staff002").await;
+    let late = standard(&app, "迟到早退", "2026-11").await;
+    record(&mut ducha, me, &late, "1", "2026-11-03", "").await;
+    let grid = ducha.get("/scores/2026-11?tab=staff&department=all").await;
+    assert_eq!(grid.status, StatusCode::OK);
+    assert!(grid.body.contains("按考核细则考核"), "{}", grid.body);
+    assert!(
+        grid.body.contains(&format!(
+            "href=\"/assessment/month/2026-11/S{me}\">99.50</a>"
+        )),
+        "the computed score links to its breakdown"
+    );
+    assert!(!grid.body.contains("保存本页分数"));
+    let before = checksum(&app.pool).await;
+    let typed = ducha
+        .post(
+            "/scores/2026-11?tab=staff",
+            &[(&format!("c{me}"), "100"), (&format!("o{me}"), "99.50/1")],
+        )
+        .await;
+    assert_eq!(typed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(typed.body.contains("由考核记录计算，不能直接录入"));
+    assert_eq!(checksum(&app.pool).await, before);
+    // The windows of the same month are still typed.
+    let grid = ducha
+        .get("/scores/2026-11?tab=windows&department=all")
+        .await;
+    assert!(grid.body.contains("保存本页分数"));
+}

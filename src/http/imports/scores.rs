@@ -477,6 +477,11 @@ async fn upload(
     if !locked.is_empty() {
         return Ok(refuse(page_, locked_message(&month, &locked)));
     }
+    if db::assessment::rules::mode(&mut conn, user.center_id, kind, &month).await?
+        == db::assessment::Mode::Records
+    {
+        return Ok(refuse(page_, by_records_message(&month)));
+    }
     let keyed = db::imports::keys(&mut conn, user.center_id, kind).await?;
     let current: HashMap<i64, (Option<i32>, i32)> = if kind == Kind::Staff {
         db::score::staff_grid(&mut conn, user.center_id, &month, None, None).await?
@@ -504,6 +509,14 @@ async fn upload(
         page_.confirm_action = format!("/imports/batches/{id}");
     }
     Ok(page_.with_preview(p))
+}
+
+/// Why a month assessed by records takes no typed scores.
+fn by_records_message(month: &str) -> String {
+    format!(
+        "{}的分数按考核细则由考核记录计算，不能从表格导入。未导入任何分数。",
+        crate::domain::period::month_label(month)
+    )
 }
 
 // ----------------------------------------------------------------------------------------
@@ -544,6 +557,13 @@ async fn confirm(
         drop(tx);
         let codes: Vec<String> = locked.into_iter().map(|p| p.code).collect();
         return again(locked_message(&month, &codes)).await;
+    }
+    db::assessment::lock(&mut tx, user.center_id, kind).await?;
+    if db::assessment::rules::mode(&mut tx, user.center_id, kind, &month).await?
+        == db::assessment::Mode::Records
+    {
+        drop(tx);
+        return again(by_records_message(&month)).await;
     }
     let ids: Vec<i64> = batch.changes.iter().map(|c| c.id).collect();
     let current: HashMap<i64, (Option<i32>, i32)> =

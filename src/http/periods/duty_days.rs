@@ -145,6 +145,7 @@ async fn render_duty(
                 version: r.version,
                 error,
                 note: parts.get(&r.id).map(describe),
+                breakdown: String::new(),
             }
         })
         .collect();

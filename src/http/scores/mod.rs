@@ -167,6 +167,8 @@ pub struct Cell {
     pub error: Option<String>,
     /// Shown under the detail (未参加考核 and its reason).
     pub note: Option<String>,
+    /// The breakdown of a score computed from records.
+    pub breakdown: String,
 }
 
 #[derive(Template)]
@@ -204,6 +206,9 @@ struct GridPage {
     corrections: Vec<CorrectionView>,
     messages: Vec<String>,
     base: &'static str,
+    /// The month's scores of this kind are computed from records: shown, not typed.
+    by_records: bool,
+    records_url: String,
 }
 
 /// A score correction of the month as listed under the grid.
@@ -260,6 +265,9 @@ async fn render_grid(
         db::score::window_grid(&mut conn, user.center_id, month, view.department()).await?
     };
     let locked_by = db::period::locking_periods(&mut conn, user.center_id, month).await?;
+    let by_records = db::assessment::rules::mode(&mut conn, user.center_id, view.kind, month)
+        .await?
+        == db::assessment::Mode::Records;
     let corrections = db::score::corrections(&mut conn, user.center_id, month)
         .await?
         .into_iter()
@@ -288,6 +296,10 @@ async fn render_grid(
                 None => (show(r.score), None),
             };
             Cell {
+                breakdown: crate::http::assessment::breakdown_url(
+                    month,
+                    crate::domain::ids::Entrant::of(view.kind, r.id),
+                ),
                 id: r.id,
                 label: r.label,
                 detail: r.detail,
@@ -381,6 +393,8 @@ async fn render_grid(
         corrections,
         messages: messages.clone(),
         base: urls::SCORES,
+        by_records,
+        records_url: crate::http::assessment::month_url(month),
     };
     Ok(page::ok_or_invalid(messages.is_empty(), &page))
 }

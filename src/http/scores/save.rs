@@ -72,6 +72,18 @@ pub(super) async fn grid_save(
     }
     let actor = user.actor(&ip);
     let mut tx = state.db.begin().await?;
+    // A kind assessed by records in this month has its scores from them only.
+    db::assessment::lock(&mut tx, user.center_id, view.kind).await?;
+    if db::assessment::rules::mode(&mut tx, user.center_id, view.kind, &month).await?
+        == db::assessment::Mode::Records
+    {
+        drop(tx);
+        let msg = format!(
+            "{}的分数按考核细则由考核记录计算，不能直接录入。尚未保存任何分数。",
+            month_label(&month)
+        );
+        return again(vec![msg], None).await;
+    }
     // One save of a month at a time; then the periods using the month, so that no phase
     // moves while its scores are written.
     db::advisory_lock(&mut tx, &format!("score {} {month}", user.center_id)).await?;
