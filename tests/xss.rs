@@ -278,12 +278,24 @@ async fn planted_markup_comes_back_escaped_on_the_assessment_pages(pool: PgPool)
     let mut head = Browser::new(&app);
     head.login(&format!("head{window:0>2}"), PASSWORD).await;
     let mut me = login_as(&app, Role::Staff).await;
+    let record: i64 = sqlx::query_scalar("select max(assessment_record_id) from assessment_record")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let appealed = me
+        .post(
+            &format!("/assessment/records/{record}/appeal"),
+            &[("appeal_reason", MARK)],
+        )
+        .await;
+    assert_eq!(appealed.status, StatusCode::SEE_OTHER, "{}", appealed.body);
     let mut total = 0;
     let mut problems = Vec::new();
     for (who, start) in [
         (0, "/assessment/month/2026-11"),
         (0, "/assessment/rules/staff"),
         (0, "/assessment/records/new?q=1"),
+        (0, "/assessment/appeals"),
         (1, "/assessment/mine"),
         (2, "/assessment/mine"),
     ] {

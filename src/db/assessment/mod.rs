@@ -1,6 +1,7 @@
 //! The itemized monthly assessment: rules versions, records, appeals and the public's
 //! ratings, and a month's score computed from them.
 
+pub mod appeals;
 pub mod records;
 pub mod rules;
 

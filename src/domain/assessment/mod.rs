@@ -138,6 +138,23 @@ pub fn compute(items: &[Item], records: &[(i64, i64)], ratings: Option<&Counts>)
     }
 }
 
+/// The last day an appeal against a record made on `day` may be filed: the `working_days`-th
+/// working day (Monday to Friday) after it.
+pub fn appeal_deadline(day: time::Date, working_days: i64) -> time::Date {
+    let mut d = day;
+    let mut left = working_days;
+    while left > 0 {
+        match d.next_day() {
+            Some(next) => d = next,
+            None => break,
+        }
+        if !matches!(d.weekday(), time::Weekday::Saturday | time::Weekday::Sunday) {
+            left -= 1;
+        }
+    }
+    d
+}
+
 /// Points as the sheet writes them: `-0.5`, `+1`, `20`, `2.25`.
 pub fn points_text(h: i64, signed: bool) -> String {
     let sign = if h < 0 {

@@ -1,7 +1,7 @@
 //! Worked examples of the monthly score, each computed by hand in its comment.
 
 use super::rules_text::{format, parse};
-use super::{Counts, compute, points_text};
+use super::{Counts, appeal_deadline, compute, points_text};
 
 const SHEET: &str = "\
 服务态度 20
@@ -191,4 +191,24 @@ fn points_are_written_as_the_sheet_does() {
     assert_eq!(points_text(100, true), "+1");
     assert_eq!(points_text(2000, false), "20");
     assert_eq!(points_text(225, false), "2.25");
+}
+
+#[test]
+fn the_appeal_deadline_counts_working_days_after_the_record() {
+    use time::macros::date;
+    // Tuesday + 3 working days: Friday.
+    assert_eq!(
+        appeal_deadline(date!(2026 - 11 - 03), 3),
+        date!(2026 - 11 - 06)
+    );
+    // Thursday + 3: the weekend is skipped, Tuesday.
+    assert_eq!(
+        appeal_deadline(date!(2026 - 11 - 05), 3),
+        date!(2026 - 11 - 10)
+    );
+    // Saturday + 1: Monday.
+    assert_eq!(
+        appeal_deadline(date!(2026 - 11 - 07), 1),
+        date!(2026 - 11 - 09)
+    );
 }

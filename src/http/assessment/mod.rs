@@ -9,6 +9,7 @@ use crate::domain::Role;
 use crate::domain::ids::Entrant;
 use crate::scoring::Kind;
 
+mod appeals;
 mod breakdown;
 mod mine;
 mod record_form;
@@ -57,6 +58,26 @@ pub fn routes(r: Routes) -> Routes {
             "/assessment/records/{id}",
             Access::Roles(READERS),
             records::detail,
+        )
+        .upload(
+            "/assessment/records/{id}/appeal",
+            Access::Roles(CONCERNED),
+            appeals::file_appeal,
+        )
+        .get(
+            "/assessment/appeals",
+            Access::Roles(SUPERVISION),
+            appeals::list,
+        )
+        .post(
+            "/assessment/appeals/{id}/decide",
+            Access::Roles(SUPERVISION),
+            appeals::decide,
+        )
+        .get(
+            "/assessment/appeals/{id}/file",
+            Access::Roles(READERS),
+            appeals::download,
         )
         .post(
             "/assessment/records/{id}/cancel",

@@ -137,7 +137,7 @@ async fn render_month(
 
 /// A record of the center that `user` may see: the office and the center-wide roles any,
 /// a head those of the window and its staff, staff their own; else "not found".
-async fn visible_record(
+pub(super) async fn visible_record(
     conn: &mut sqlx::PgConnection,
     user: &CurrentUser,
     id: RecordId,
@@ -164,9 +164,14 @@ struct RecordPage {
     office: bool,
     cancel_action: String,
     errors: Errors,
+    appeals: Vec<super::appeals::AppealView>,
+    /// For those concerned: until when they may appeal, or why they may not.
+    appeal: Option<Result<String, String>>,
+    appeal_action: String,
+    decisions: Vec<(&'static str, &'static str)>,
 }
 
-async fn render_record(
+pub(super) async fn render_record(
     state: &AppState,
     user: &CurrentUser,
     id: RecordId,
@@ -175,6 +180,8 @@ async fn render_record(
 ) -> AppResult<Response> {
     let mut conn = state.db.acquire().await?;
     let row = visible_record(&mut conn, user, id).await?;
+    let appeals = db::assessment::appeals::of_record(&mut conn, user.center_id, id).await?;
+    let days = super::appeals::appeal_days_of(&mut conn, id).await?;
     drop(conn);
     let office = user.role == Role::Supervision;
     let current = if office {
@@ -194,6 +201,13 @@ async fn render_record(
             .collect(),
         office,
         cancel_action: format!("{}/cancel", record_url(id)),
+        appeal: super::appeals::may_appeal(state, user, &row, &appeals, days),
+        appeal_action: format!("{}/appeal", record_url(id)),
+        decisions: db::assessment::appeals::Decision::ALL
+            .iter()
+            .map(|d| (d.as_str(), d.label()))
+            .collect(),
+        appeals: appeals.iter().map(super::appeals::AppealView::of).collect(),
         record: RecordView::of(&row),
         errors,
     };

@@ -283,6 +283,15 @@ pub(super) async fn change_phase(
             ))
             .into_response());
         }
+        // Nor months with an appeal still open: its review may change a score. Filing an
+        // appeal locks the periods using its month, so none is missed.
+        if db::assessment::appeals::open_in(&mut tx, user.center_id, &p.months).await? > 0 {
+            drop(tx);
+            return Ok(
+                Redirect::to(&format!("{}?notice=open_appeals", urls::period(&p.code)))
+                    .into_response(),
+            );
+        }
         // Computed inside the transaction that holds the period row: no score, duty day or
         // veto can change between this computation and the lock it brings.
         let (input, names) = db::period::load_input(&mut tx, user.center_id, &p).await?;
