@@ -160,3 +160,13 @@ comment on column satisfaction_figure.dissatisfied is '不满意.';
 comment on column satisfaction_figure.very_dissatisfied is '非常不满意.';
 comment on column satisfaction_figure.imported_by is 'Who imported it.';
 comment on column satisfaction_figure.imported_at is 'When.';
+
+-- An import batch may carry a month's public's-rating counts, between preview and
+-- confirmation, as the score import does.
+alter table import_batch drop constraint import_batch_kind_check;
+alter table import_batch add constraint import_batch_kind_check
+    check (kind in ('window_scores', 'staff_scores', 'roster', 'duty_days', 'window_ratings', 'staff_ratings'));
+alter table import_batch drop constraint import_batch_month_kind_check;
+alter table import_batch add constraint import_batch_month_kind_check
+    check ((kind in ('window_scores', 'staff_scores', 'window_ratings', 'staff_ratings')) = (month is not null));
+comment on column import_batch.kind is 'window_scores, staff_scores, roster, duty_days, window_ratings or staff_ratings.';

@@ -10,6 +10,7 @@
 //!   totals, and is kept between 0 and its maximum;
 //! - the month's score is the sum of the items (the maxima sum to 100).
 
+pub mod ratings_sheet;
 pub mod rules_text;
 pub mod satisfaction;
 

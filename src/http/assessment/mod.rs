@@ -12,6 +12,7 @@ use crate::scoring::Kind;
 mod appeals;
 mod breakdown;
 mod mine;
+pub mod ratings;
 mod record_form;
 mod records;
 mod rules;
@@ -93,6 +94,21 @@ pub fn routes(r: Routes) -> Routes {
             "/assessment/month/{month}",
             Access::Roles(SUPERVISION),
             records::month,
+        )
+        .get(
+            "/assessment/ratings/{month}",
+            Access::Roles(SUPERVISION),
+            ratings::page,
+        )
+        .upload(
+            "/assessment/ratings/{month}",
+            Access::Roles(SUPERVISION),
+            ratings::upload,
+        )
+        .post(
+            "/assessment/ratings/batches/{id}",
+            Access::Roles(SUPERVISION),
+            ratings::confirm,
         )
         .post(
             "/assessment/month/{month}/fill",

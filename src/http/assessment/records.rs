@@ -81,6 +81,7 @@ struct MonthPage {
     staff_rules: String,
     modes: Vec<(&'static str, &'static str)>,
     fill_action: String,
+    ratings_url: String,
     records: Vec<RecordView>,
     errors: Errors,
 }
@@ -129,6 +130,7 @@ async fn render_month(
         staff_rules: rules_url(Kind::Staff),
         modes,
         fill_action: format!("{}/fill", month_url(month)),
+        ratings_url: super::ratings::url(month, Kind::Staff),
         records: rows.iter().map(RecordView::of).collect(),
         errors,
     };

@@ -7,7 +7,7 @@ use super::routes::Routes;
 mod duty_days;
 mod roster;
 mod roster_plan;
-mod scores;
+pub(crate) mod scores;
 
 pub fn routes(r: Routes) -> Routes {
     let r = scores::routes(r);

@@ -425,7 +425,7 @@ impl ImportPage {
 }
 
 /// The uploaded file's name and its first sheet, or its name and why it cannot be read.
-pub(super) async fn read_sheet(
+pub(crate) async fn read_sheet(
     headers: &HeaderMap,
     body: Bytes,
 ) -> AppResult<Result<(String, Vec<Vec<Cell>>), (String, String)>> {
