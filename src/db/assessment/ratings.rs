@@ -135,6 +135,7 @@ pub async fn of_month(
 }
 
 /// Sets an entrant's counts of a month, with its audit row.
+#[allow(clippy::too_many_arguments)]
 pub async fn set(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -207,19 +208,12 @@ pub async fn of_year(
     year: i32,
 ) -> sqlx::Result<Option<(Counts, i64)>> {
     let (w, s) = entrant.columns();
-    let row: (
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        i64,
-    ) = sqlx::query_as(
-        "select sum(very_satisfied)::int8, sum(satisfied)::int8, sum(basically_satisfied)::int8,
-                    sum(dissatisfied)::int8, sum(very_dissatisfied)::int8, count(*)
-             from satisfaction_figure
-             where center_id = $1 and month like $2 || '-%'
-               and window_id is not distinct from $3 and staff_id is not distinct from $4",
+    let row: YearSums = sqlx::query_as(
+        "select sum(very_satisfied)::int8 as a, sum(satisfied)::int8 as b, sum(basically_satisfied)::int8 as c,
+                sum(dissatisfied)::int8 as d, sum(very_dissatisfied)::int8 as e, count(*) as months
+         from satisfaction_figure
+         where center_id = $1 and month like $2 || '-%'
+           and window_id is not distinct from $3 and staff_id is not distinct from $4",
     )
     .bind(center_id.0)
     .bind(year.to_string())
@@ -227,19 +221,28 @@ pub async fn of_year(
     .bind(s)
     .fetch_one(conn)
     .await?;
-    Ok(match row {
-        (Some(a), Some(b), Some(c), Some(d), Some(e), months) if months > 0 => Some((
+    Ok((row.months > 0).then(|| {
+        (
             Counts {
-                very_satisfied: a,
-                satisfied: b,
-                basically_satisfied: c,
-                dissatisfied: d,
-                very_dissatisfied: e,
+                very_satisfied: row.a.unwrap_or(0),
+                satisfied: row.b.unwrap_or(0),
+                basically_satisfied: row.c.unwrap_or(0),
+                dissatisfied: row.d.unwrap_or(0),
+                very_dissatisfied: row.e.unwrap_or(0),
             },
-            months,
-        )),
-        _ => None,
-    })
+            row.months,
+        )
+    }))
+}
+
+#[derive(sqlx::FromRow)]
+struct YearSums {
+    a: Option<i64>,
+    b: Option<i64>,
+    c: Option<i64>,
+    d: Option<i64>,
+    e: Option<i64>,
+    months: i64,
 }
 
 /// The public's-rating counts of an entrant in a month, when they were imported.

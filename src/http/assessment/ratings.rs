@@ -96,17 +96,31 @@ fn view(line: String, key: String, label: String, f: &Five, entrant: Entrant) ->
     }
 }
 
+/// What a file's preview shows: its name, rows, changes, errors and where to confirm.
+type Preview = (String, Vec<RowView>, usize, usize, String);
+
+/// What the page says besides the figures: a file refused, a confirmation refused.
+#[derive(Default)]
+struct Said<'a> {
+    error: Option<String>,
+    reason_error: Option<String>,
+    notice: Option<&'a FormData>,
+}
+
 /// The page, with the month's figures as they are.
 async fn render(
     state: &AppState,
     user: &CurrentUser,
     month: &str,
     kind: Kind,
-    preview: Option<(String, Vec<RowView>, usize, usize, String)>,
-    error: Option<String>,
-    reason_error: Option<String>,
-    notice: Option<&FormData>,
+    preview: Option<Preview>,
+    said: Said<'_>,
 ) -> AppResult<Response> {
+    let Said {
+        error,
+        reason_error,
+        notice,
+    } = said;
     let mut conn = state.db.acquire().await?;
     let keyed = db::imports::keys(&mut conn, user.center_id, kind).await?;
     let figures = db::assessment::ratings::of_month(&mut conn, user.center_id, kind, month).await?;
@@ -170,7 +184,18 @@ pub(super) async fn page(
     }
     let kind = kind_of(query.as_deref());
     let q = FormData::parse_query(query.as_deref().unwrap_or(""));
-    render(&state, &user, &month, kind, None, None, None, Some(&q)).await
+    render(
+        &state,
+        &user,
+        &month,
+        kind,
+        None,
+        Said {
+            notice: Some(&q),
+            ..Said::default()
+        },
+    )
+    .await
 }
 
 /// A key as the export writes it: `01` finds window `1`, and the other way round.
@@ -198,7 +223,11 @@ pub(super) async fn upload(
     let kind = kind_of(query.as_deref());
     let refuse = async |name: String, msg: String| {
         let preview = Some((name, Vec::new(), 0, 0, String::new()));
-        render(&state, &user, &month, kind, preview, Some(msg), None, None).await
+        let said = Said {
+            error: Some(msg),
+            ..Said::default()
+        };
+        render(&state, &user, &month, kind, preview, said).await
     };
     let (name, sheet) = match crate::http::imports::scores::read_sheet(&headers, body).await? {
         Ok(read) => read,
@@ -304,7 +333,7 @@ pub(super) async fn upload(
     }
     drop(conn);
     let preview = Some((name, rows, changes.len(), errors, confirm_action));
-    render(&state, &user, &month, kind, preview, None, None, None).await
+    render(&state, &user, &month, kind, preview, Said::default()).await
 }
 
 /// `POST /assessment/ratings/batches/{id}`: every change previewed, or none.
@@ -336,7 +365,11 @@ pub(super) async fn confirm(
             .get("reason")
             .unwrap_or("请重新填写")
             .to_string();
-        return render(&state, &user, &month, kind, None, None, Some(msg), None).await;
+        let said = Said {
+            reason_error: Some(msg),
+            ..Said::default()
+        };
+        return render(&state, &user, &month, kind, None, said).await;
     };
     db::assessment::lock(&mut tx, user.center_id, kind).await?;
     let now = db::assessment::ratings::of_month(&mut tx, user.center_id, kind, &month).await?;
@@ -350,7 +383,11 @@ pub(super) async fn confirm(
         let msg = format!(
             "预览之后，有 {moved} 条好差评数据已被他人导入或修改。为避免覆盖，本次未导入；请重新上传文件，核对预览后再确认。"
         );
-        return render(&state, &user, &month, kind, None, Some(msg), None, None).await;
+        let said = Said {
+            error: Some(msg),
+            ..Said::default()
+        };
+        return render(&state, &user, &month, kind, None, said).await;
     }
     let actor = user.actor(&ip);
     let at = state.clock.now();
@@ -373,17 +410,11 @@ pub(super) async fn confirm(
     let reason = (!reason.is_empty()).then_some(reason.as_str());
     if let Err(refused) = follow_records(&mut tx, &user, &actor, &month, &entrants, reason).await? {
         drop(tx);
-        return render(
-            &state,
-            &user,
-            &month,
-            kind,
-            None,
-            None,
-            Some(refused.message()),
-            None,
-        )
-        .await;
+        let said = Said {
+            reason_error: Some(refused.message()),
+            ..Said::default()
+        };
+        return render(&state, &user, &month, kind, None, said).await;
     }
     db::imports::mark_applied(&mut tx, id).await?;
     tx.commit().await?;
