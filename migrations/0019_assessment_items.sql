@@ -170,3 +170,12 @@ alter table import_batch drop constraint import_batch_month_kind_check;
 alter table import_batch add constraint import_batch_month_kind_check
     check ((kind in ('window_scores', 'staff_scores', 'window_ratings', 'staff_ratings')) = (month is not null));
 comment on column import_batch.kind is 'window_scores, staff_scores, roster, duty_days, window_ratings or staff_ratings.';
+
+-- The city-wide round's condition "群众评价满意率99%以上" is checked from these figures:
+-- min_count holds the percent, since_year the first year summed.
+alter table citywide_condition drop constraint citywide_condition_rule_check;
+alter table citywide_condition add constraint citywide_condition_rule_check
+    check (rule in ('honors', 'tenure', 'active', 'satisfaction'));
+alter table citywide_condition add constraint citywide_condition_satisfaction_check
+    check (rule is distinct from 'satisfaction' or (min_count is not null and since_year is not null));
+comment on column citywide_condition.rule is 'How the system checks it from its records: honors (at least min_count honors since since_year), tenure (at the window min_count years or more), active (still at the window), satisfaction (a 好差评 satisfaction rate of min_count percent or more since January of since_year); null when declared with evidence.';

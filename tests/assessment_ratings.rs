@@ -252,3 +252,89 @@ async fn bad_files_are_refused_with_a_message_and_nothing_is_written(pool: PgPoo
     }
     assert_eq!(checksum(&app.pool).await, before);
 }
+
+#[sqlx::test]
+async fn the_city_wide_satisfaction_condition_is_checked_from_the_figures(pool: PgPool) {
+    use pingxuan::db::citywide::evidence::check;
+    use pingxuan::domain::citywide::ConditionRule;
+    use pingxuan::domain::ids::CenterId;
+    use pingxuan::scoring::Kind;
+    let app = spawn(pool).await;
+    let (center, window): (i64, i64) = sqlx::query_as(
+        "select center_id, min(window_id) from service_window
+         where center_id = (select center_id from account where username = 'ducha') group by center_id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let rule = ConditionRule::Satisfaction {
+        min_percent: 99,
+        since_year: 2026,
+    };
+    let today = time::macros::date!(2026 - 12 - 10);
+    let mut conn = app.pool.acquire().await.unwrap();
+    let none = check(
+        &mut conn,
+        CenterId(center),
+        Kind::Window,
+        window,
+        rule,
+        today,
+    )
+    .await
+    .unwrap();
+    assert!(!none.met);
+    assert!(none.summary.contains("没有好差评数据"));
+    // Two months: 995 + 990 good of 1000 + 1000: 99.25%. A 2025 month does not count.
+    for (month, good, bad) in [
+        ("2026-10", 995, 5),
+        ("2026-11", 990, 10),
+        ("2025-12", 0, 100),
+    ] {
+        sqlx::query(
+            "insert into satisfaction_figure (center_id, month, window_id, very_satisfied, satisfied,
+                 basically_satisfied, dissatisfied, very_dissatisfied)
+             values ($1, $2, $3, $4, 0, 0, $5, 0)",
+        )
+        .bind(center)
+        .bind(month)
+        .bind(window)
+        .bind(good)
+        .bind(bad)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    let met = check(
+        &mut conn,
+        CenterId(center),
+        Kind::Window,
+        window,
+        rule,
+        today,
+    )
+    .await
+    .unwrap();
+    assert!(met.met, "{}", met.summary);
+    assert_eq!(
+        met.summary,
+        "2026年以来 2 个月好差评 2000 次，满意率 99.25%"
+    );
+    let stricter = ConditionRule::Satisfaction {
+        min_percent: 100,
+        since_year: 2026,
+    };
+    assert!(
+        !check(
+            &mut conn,
+            CenterId(center),
+            Kind::Window,
+            window,
+            stricter,
+            today
+        )
+        .await
+        .unwrap()
+        .met
+    );
+}

@@ -55,6 +55,9 @@ pub enum ConditionRule {
     Tenure { years: i32 },
     /// Still active at the window.
     Active,
+    /// A satisfaction rate (好差评满意率) of at least `min_percent` over the public's ratings
+    /// imported since January of `since_year`.
+    Satisfaction { min_percent: i32, since_year: i32 },
 }
 
 impl ConditionRule {
@@ -67,6 +70,10 @@ impl ConditionRule {
             } => (Some("honors"), Some(min_count), Some(since_year)),
             ConditionRule::Tenure { years } => (Some("tenure"), Some(years), None),
             ConditionRule::Active => (Some("active"), None, None),
+            ConditionRule::Satisfaction {
+                min_percent,
+                since_year,
+            } => (Some("satisfaction"), Some(min_percent), Some(since_year)),
         }
     }
 
@@ -82,6 +89,12 @@ impl ConditionRule {
             }),
             ("tenure", Some(years), _) => Some(ConditionRule::Tenure { years }),
             ("active", _, _) => Some(ConditionRule::Active),
+            ("satisfaction", Some(min_percent), Some(since_year)) => {
+                Some(ConditionRule::Satisfaction {
+                    min_percent,
+                    since_year,
+                })
+            }
             _ => None,
         }
     }
@@ -95,6 +108,10 @@ impl ConditionRule {
             } => format!("系统核对：{since_year}年以来获评表彰 {min_count} 次以上"),
             ConditionRule::Tenure { years } => format!("系统核对：在本窗口工作满 {years} 年"),
             ConditionRule::Active => "系统核对：目前仍在岗".to_string(),
+            ConditionRule::Satisfaction {
+                min_percent,
+                since_year,
+            } => format!("系统核对：{since_year}年以来好差评满意率 {min_percent}% 以上"),
         }
     }
 }

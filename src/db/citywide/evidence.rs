@@ -1,5 +1,6 @@
 //! Conditions the system checks from its own records (SPEC.md §3, step 1): honors won in
-//! the county's published periods, tenure at the window, being active; each with the
+//! the county's published periods, tenure at the window, being active, the public's
+//! satisfaction rate (好差评) since a year; each with the
 //! records it rests on, so that a reviewer sees why.
 
 use sqlx::PgConnection;
@@ -105,6 +106,45 @@ pub async fn check(
                     posted.year(),
                     u8::from(posted.month()),
                     posted.day()
+                ),
+                evidence: Vec::new(),
+            })
+        }
+        ConditionRule::Satisfaction {
+            min_percent,
+            since_year,
+        } => {
+            let row: (Option<i64>, Option<i64>, i64) = sqlx::query_as(
+                "select sum(very_satisfied + satisfied + basically_satisfied)::int8,
+                        sum(very_satisfied + satisfied + basically_satisfied + dissatisfied + very_dissatisfied)::int8,
+                        count(*)
+                 from satisfaction_figure
+                 where center_id = $1 and month >= $2 || '-01'
+                   and (case when $3 then window_id else staff_id end) = $4",
+            )
+            .bind(county)
+            .bind(since_year.to_string())
+            .bind(kind == Kind::Window)
+            .bind(entrant)
+            .fetch_one(conn)
+            .await?;
+            let (good, total, months) = (row.0.unwrap_or(0), row.1.unwrap_or(0), row.2);
+            if total == 0 {
+                return Ok(Check {
+                    met: false,
+                    summary: format!("{since_year}年以来系统中没有好差评数据，请说明或上传证明"),
+                    evidence: Vec::new(),
+                });
+            }
+            let rate = crate::scoring::number::div_round_half_up(
+                i128::from(good) * 10_000,
+                i128::from(total),
+            ) as i64;
+            Ok(Check {
+                met: rate >= i64::from(min_percent) * 100,
+                summary: format!(
+                    "{since_year}年以来 {months} 个月好差评 {total} 次，满意率 {}",
+                    crate::domain::assessment::satisfaction::rate_text(rate)
                 ),
                 evidence: Vec::new(),
             })

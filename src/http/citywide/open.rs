@@ -108,6 +108,7 @@ impl RoundValues {
                     "2",
                     &since,
                 ),
+                condition("群众评价满意率99%以上", "satisfaction", "99", &since),
                 condition("符合全市评选标准", "", "", ""),
             ]),
             staff_conditions: padded(vec![
@@ -195,7 +196,7 @@ impl RoundValues {
                 let rule_ok = f
                     .read(
                         &key("rule"),
-                        one_of_values(&["", "honors", "tenure", "active"]),
+                        one_of_values(&["", "honors", "tenure", "active", "satisfaction"]),
                     )
                     .1
                     .is_some();
@@ -228,6 +229,13 @@ impl RoundValues {
                         }
                         ("tenure", _, _) if kind == Kind::Staff => Err("请填写年限"),
                         ("active", _, _) => Ok(Some(ConditionRule::Active)),
+                        ("satisfaction", Some(min_percent), Some(since_year)) => {
+                            Ok(Some(ConditionRule::Satisfaction {
+                                min_percent,
+                                since_year,
+                            }))
+                        }
+                        ("satisfaction", _, _) => Err("请填写满意率（%）和起始年份"),
                         _ => Err("请选择核对方式"),
                     };
                     match rule {
@@ -327,12 +335,13 @@ impl OpenPage {
         ]
     }
 
-    fn rule_options(&self) -> [(&'static str, &'static str); 4] {
+    fn rule_options(&self) -> [(&'static str, &'static str); 5] {
         [
             ("", "申报单位提供材料或说明"),
             ("honors", "系统核对获评表彰次数"),
             ("tenure", "系统核对在岗年限（个人）"),
             ("active", "系统核对目前在岗"),
+            ("satisfaction", "系统核对好差评满意率（%）"),
         ]
     }
 }
