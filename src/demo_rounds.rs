@@ -432,6 +432,9 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     // The previous quarter, from the first score to publication.
     let p = open_period(&mut tx, &org, PUBLISHED).await?;
     scores(&mut tx, &org, &p.months, 2).await?;
+    // Every score explained by the records of the center's rules (考核细则).
+    let rules = crate::demo_assessment::rules(&mut tx, &org).await?;
+    crate::demo_assessment::explain(&mut tx, &org, &rules, &p.months, 2).await?;
     duty_days(&mut tx, &org, p.period_id, 2).await?;
     let ducha = actor(&org, org.ducha, "督查科");
     let veto = |window: Option<i64>, staff: Option<i64>, code: VetoCode, day: u8, text: &str| {
@@ -491,6 +494,8 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     // The current quarter: scores in, candidates confirmed, a third of the heads voted.
     let q = open_period(&mut tx, &org, VOTING).await?;
     scores(&mut tx, &org, &q.months, 3).await?;
+    crate::demo_assessment::explain(&mut tx, &org, &rules, &q.months, 3).await?;
+    crate::demo_assessment::appeals(&mut tx, &org, &rules.1).await?;
     duty_days(&mut tx, &org, q.period_id, 3).await?;
     let w3 = org.windows.iter().find(|(_, n)| n == "21").map(|w| w.0);
     db::veto::veto_create(

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_assessment;
 pub mod demo_citywide;
 pub mod demo_county;
 pub mod demo_rounds;

@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{Cst, kind_label, month_of, rules_url};
 use crate::db::{self, assessment::Mode};
-use crate::domain::assessment::{Item, points_text, rules_text, satisfaction::rate_text};
+use crate::domain::assessment::rules_text::{self, STARTING_SHEET};
+use crate::domain::assessment::{Item, points_text, satisfaction::rate_text};
 use crate::domain::period::{is_month, month_label, shift_month};
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
@@ -15,27 +16,6 @@ use crate::http::extract::{ClientIp, CurrentUser};
 use crate::http::form::{FieldError, Fields, FormData, one_of_values};
 use crate::http::page::{self, Layout};
 use crate::scoring::Kind;
-
-/// The sheet offered when a kind has no rules yet: the items of a common
-/// 《窗口工作人员绩效考核表》, for the office to adjust.
-pub const STARTING_SHEET: &str = "\
-服务态度 25
-- 未使用文明用语 -1 上限5
-- 与群众发生争执 -5
-- 表扬信 +1 上限3
-工作纪律 25
-- 迟到早退 -0.5 上限3
-- 擅自离岗 -2
-- 着装不规范 -1
-- 工作时间玩手机 -1
-工作效率 25
-- 超期办件 -3
-- 一次性告知不到位 -2
-窗口环境 15
-- 桌面不整洁 -0.5 上限2
-群众评价 10 满意率 99%=10 98%=8 95%=5
-- 差评经核实 -2
-";
 
 /// A version as the page shows it.
 pub struct VersionView {
