@@ -186,6 +186,9 @@ async fn an_appeal_goes_from_filing_to_decision_and_the_month_locks_only_after(p
         "select max(assessment_appeal_id) from assessment_appeal",
     )
     .await;
+    // The office's to-do list says so.
+    let home = ducha.get("/supervision").await;
+    assert!(home.body.contains("有 2 项考核申诉待复核"), "{}", home.body);
 
     // A quarter using November cannot confirm its candidates while the appeals are open.
     ducha.post("/periods", &[("code", "2026-Q4")]).await;

@@ -537,6 +537,7 @@ fn honor_roll_names(driver: &Driver, base: &str, dir: &Path) -> Step<Vec<String>
 async fn each_role_walks_its_main_path_in_chromium(pool: PgPool) {
     let app = spawn(pool).await;
     pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    demo_city_types_totals(&app).await;
     let base = format!("http://{}", serve_on_socket(&app).await);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots/roles");
     std::fs::create_dir_all(&dir).unwrap();

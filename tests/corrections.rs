@@ -205,6 +205,7 @@ async fn a_correction_that_would_change_the_candidates_during_voting_changes_not
 async fn a_score_corrected_after_publication_recomputes_the_winners_and_shows_both(pool: PgPool) {
     let app = spawn(pool).await;
     pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    demo_city_types_totals(&app).await;
     let mut ducha = login_as(&app, Role::Supervision).await;
     let before: serde_json::Value =
         serde_json::from_str(&ducha.get("/results/2026-Q2/results.json").await.body).unwrap();
@@ -288,6 +289,7 @@ async fn the_database_refuses_to_change_locked_or_published_data_without_a_corre
 ) {
     let app = spawn(pool).await;
     pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    demo_city_types_totals(&app).await;
     let before = checksum(&app.pool).await;
     let refused = [
         "update monthly_score set score = 50 where month = '2026-04'",
@@ -387,6 +389,7 @@ async fn the_database_refuses_to_change_locked_or_published_data_without_a_corre
 async fn a_correction_that_undoes_a_decided_tie_is_refused(pool: PgPool) {
     let app = spawn(pool).await;
     pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    demo_city_types_totals(&app).await;
     let mut ducha = login_as(&app, Role::Supervision).await;
     // Windows 5 and 6 tied for the last place in 2026-Q2 and the group leader chose one.
     let w6: i64 = sqlx::query_scalar(

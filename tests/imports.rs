@@ -325,6 +325,7 @@ fn part(bytes: &[u8], name: &str) -> String {
 async fn a_periods_scores_and_results_export_as_printable_workbooks(pool: PgPool) {
     let app = spawn(pool).await;
     pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    demo_city_types_totals(&app).await;
     let mut leader = login_as(&app, Role::Leadership).await;
     let (status, _, scores) = leader.get_bytes("/results/2026-Q2/scores.xlsx").await;
     assert_eq!(status, StatusCode::OK);

@@ -469,6 +469,7 @@ async fn first_id(app: &TestApp, sql: &str) -> i64 {
 async fn every_field_of_every_form_refuses_forty_malformed_values(pool: PgPool) {
     let app = spawn(pool).await;
     pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    demo_city_types_totals(&app).await;
     let mut ducha = Browser::new(&app);
     ducha.login("ducha", PASSWORD).await;
     let mut admin = Browser::new(&app);

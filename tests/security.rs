@@ -287,6 +287,7 @@ async fn the_database_refuses_what_the_application_never_does(pool: PgPool) {
 async fn the_applications_own_role_runs_the_center_but_cannot_rewrite_history(pool: PgPool) {
     let app = spawn(pool).await;
     pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    demo_city_types_totals(&app).await;
     // A login role that owns nothing, created once for the cluster (each test has a
     // database of its own; roles are shared).
     sqlx::query(

@@ -557,3 +557,18 @@ pub fn cli_compute(recount: &[u8]) -> Vec<u8> {
     assert!(recounted.status.success());
     recounted.stdout
 }
+
+/// The demo city assesses by records (考核细则); tests of the typed grid, its import and its
+/// corrections make it type its totals from February on, as a center that keeps its sheets
+/// elsewhere does (a version of the rules in "direct" mode).
+pub async fn demo_city_types_totals(app: &TestApp) {
+    sqlx::query(
+        "insert into assessment_rules (center_id, kind, effective_from, mode)
+         select center_id, k, '2026-02', 'direct' from center, unnest(array['window', 'staff']) k
+         where code = $1",
+    )
+    .bind(pingxuan::demo::CENTER_CODE)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+}

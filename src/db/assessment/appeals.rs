@@ -145,6 +145,17 @@ pub async fn open_in(
     .await
 }
 
+/// How many of the center's appeals wait for a review.
+pub async fn open_count(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select count(*) from assessment_appeal ap join assessment_record r using (assessment_record_id)
+         where r.center_id = $1 and ap.status = 'open'",
+    )
+    .bind(center_id.0)
+    .fetch_one(conn)
+    .await
+}
+
 /// A supporting file as stored.
 pub struct AppealFile<'a> {
     pub name: &'a str,

@@ -94,6 +94,14 @@ async fn month_award(conn: &mut sqlx::PgConnection, user: &CurrentUser) -> AppRe
 pub async fn supervision(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Todo>> {
     let mut conn = state.db.acquire().await?;
     let mut out = month_award(&mut conn, user).await?;
+    let appeals = db::assessment::appeals::open_count(&mut conn, user.center_id).await?;
+    if appeals > 0 {
+        out.push(Todo::open(
+            format!("有 {appeals} 项考核申诉待复核（有待复核申诉的月份不能锁定）"),
+            format!("{}/appeals", urls::ASSESSMENT),
+            "去复核",
+        ));
+    }
     out.extend(citywide(&mut conn, state.clock.now(), user.center_id).await?);
     for p in db::period::periods(&mut conn, user.center_id).await? {
         let label = period_label(&p.code);
