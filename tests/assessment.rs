@@ -22,14 +22,6 @@ const SHEET: &str = "\
 - 差评经核实 -2
 ";
 
-async fn set_clock(app: &TestApp, day: &str) {
-    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
-    let at = time::PrimitiveDateTime::parse(&format!("{day} 10:00"), &fmt)
-        .unwrap()
-        .assume_offset(time::macros::offset!(+8));
-    app.clock.set(at);
-}
-
 /// The staff id of a demo account.
 async fn staff_of(app: &TestApp, username: &str) -> i64 {
     sqlx::query_scalar("select staff_id from account where username = $1")
@@ -103,7 +95,7 @@ async fn record(
 #[sqlx::test]
 async fn a_months_score_is_computed_from_its_records_as_by_hand(pool: PgPool) {
     let app = spawn(pool).await;
-    set_clock(&app, "2026-11-20").await;
+    clock_at(&app, "2026-11-20");
     let mut ducha = login_as(&app, Role::Supervision).await;
     let saved = save_rules(&mut ducha, "2026-11", SHEET).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
@@ -194,7 +186,7 @@ async fn a_months_score_is_computed_from_its_records_as_by_hand(pool: PgPool) {
 #[sqlx::test]
 async fn those_concerned_see_their_records_and_nobody_elses(pool: PgPool) {
     let app = spawn(pool).await;
-    set_clock(&app, "2026-11-20").await;
+    clock_at(&app, "2026-11-20");
     let mut ducha = login_as(&app, Role::Supervision).await;
     save_rules(&mut ducha, "2026-11", SHEET).await;
     let me = staff_of(&app, "staff002").await;
@@ -275,7 +267,7 @@ async fn those_concerned_see_their_records_and_nobody_elses(pool: PgPool) {
 #[sqlx::test]
 async fn bad_rules_and_bad_records_are_refused_with_a_message_and_change_nothing(pool: PgPool) {
     let app = spawn(pool).await;
-    set_clock(&app, "2026-11-20").await;
+    clock_at(&app, "2026-11-20");
     let mut ducha = login_as(&app, Role::Supervision).await;
     let before = checksum(&app.pool).await;
     let page = save_rules(
@@ -326,7 +318,7 @@ async fn bad_rules_and_bad_records_are_refused_with_a_message_and_change_nothing
 #[sqlx::test]
 async fn a_standard_changed_mid_year_leaves_earlier_months_alone(pool: PgPool) {
     let app = spawn(pool).await;
-    set_clock(&app, "2026-11-20").await;
+    clock_at(&app, "2026-11-20");
     let mut ducha = login_as(&app, Role::Supervision).await;
     save_rules(&mut ducha, "2026-11", SHEET).await;
     let me = staff_of(&app, "staff002").await;
@@ -344,7 +336,7 @@ async fn a_standard_changed_mid_year_leaves_earlier_months_alone(pool: PgPool) {
     // From December: 迟到早退 −1 without a cap.
     let saved = save_rules(&mut ducha, "2026-12", &SHEET.replace("-0.5 上限2", "-1")).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
-    set_clock(&app, "2026-12-10").await;
+    clock_at(&app, "2026-12-10");
     let late_dec = standard(&app, "迟到早退", "2026-12").await;
     // November's standard is not offered for a December day.
     let page = record(&mut ducha, me, &late, "5", "2026-12-03", "").await;
@@ -377,7 +369,7 @@ async fn a_standard_changed_mid_year_leaves_earlier_months_alone(pool: PgPool) {
 #[sqlx::test]
 async fn filling_the_month_scores_everyone_assessed_by_records(pool: PgPool) {
     let app = spawn(pool).await;
-    set_clock(&app, "2026-11-20").await;
+    clock_at(&app, "2026-11-20");
     let mut ducha = login_as(&app, Role::Supervision).await;
     save_rules(&mut ducha, "2026-11", SHEET).await;
     let filled = ducha
@@ -411,7 +403,7 @@ async fn filling_the_month_scores_everyone_assessed_by_records(pool: PgPool) {
 #[sqlx::test]
 async fn a_month_assessed_by_records_takes_no_typed_or_imported_scores(pool: PgPool) {
     let app = spawn(pool).await;
-    set_clock(&app, "2026-11-20").await;
+    clock_at(&app, "2026-11-20");
     let mut ducha = login_as(&app, Role::Supervision).await;
     save_rules(&mut ducha, "2026-11", SHEET).await;
     let me = staff_of(&app, "staff002").await;
@@ -442,4 +434,85 @@ async fn a_month_assessed_by_records_takes_no_typed_or_imported_scores(pool: PgP
         .get("/scores/2026-11?tab=windows&department=all")
         .await;
     assert!(grid.body.contains("保存本页分数"));
+}
+
+/// A multipart record form as a phone sends it: the fields and one photo.
+fn record_with_photo(token: &str, target: &str, standard: &str, photo: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----record";
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("_csrf", token),
+        ("target", target),
+        ("standard", standard),
+        ("occurrences", "1"),
+        ("occurred_on", "2026-11-18"),
+        ("note", "窗口台面有私人物品"),
+        ("reason", ""),
+    ] {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"IMG_0001.png\"\r\nContent-Type: image/png\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(photo);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[sqlx::test]
+async fn a_record_keeps_its_photo_and_refuses_a_file_that_is_not_one(pool: PgPool) {
+    let app = spawn(pool).await;
+    clock_at(&app, "2026-11-20");
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    save_rules(&mut ducha, "2026-11", SHEET).await;
+    let me = staff_of(&app, "staff002").await;
+    let standard = standard(&app, "着装不规范", "2026-11").await;
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+        800,
+        600,
+        image::Rgb([20, 120, 200]),
+    ))
+    .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+    .unwrap();
+    let before = checksum(&app.pool).await;
+    let token = ducha.csrf().await;
+    let (ct, body) = record_with_photo(&token, &format!("s{me}"), &standard, b"GIF89a not a photo");
+    let refused = ducha.post_raw("/assessment/records/new", &ct, body).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.field_error("photo").is_some(), "{}", refused.body);
+    assert!(
+        refused.body.contains("窗口台面有私人物品"),
+        "what was typed is kept"
+    );
+    assert_eq!(checksum(&app.pool).await, before);
+
+    let (ct, body) = record_with_photo(&token, &format!("s{me}"), &standard, &png);
+    let made = ducha.post_raw("/assessment/records/new", &ct, body).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let id: i64 = sqlx::query_scalar("select max(assessment_record_id) from assessment_record")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    // The person sees it, re-encoded as a JPEG of the whole picture.
+    let mut staff = login_as(&app, Role::Staff).await;
+    let (status, headers, bytes) = staff
+        .get_bytes(&format!("/assessment/records/{id}/photos/1"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "image/jpeg");
+    let back = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((back.width(), back.height()), (800, 600));
+    assert_eq!(
+        staff
+            .get(&format!("/assessment/records/{id}/photos/2"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -12,14 +12,6 @@ use sqlx::PgPool;
 const SHEET: &str =
     "服务态度 60\n- 迟到早退 -0.5 上限2\n- 着装不规范 -1\n工作纪律 40\n- 擅自离岗 -2\n";
 
-async fn at(app: &TestApp, day: &str) {
-    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
-    let t = time::PrimitiveDateTime::parse(&format!("{day} 10:00"), &fmt)
-        .unwrap()
-        .assume_offset(time::macros::offset!(+8));
-    app.clock.set(t);
-}
-
 async fn one(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
 }
@@ -112,7 +104,7 @@ async fn decide(ducha: &mut Browser, appeal: i64, decision: &str, times: &str, w
 async fn an_appeal_goes_from_filing_to_decision_and_the_month_locks_only_after(pool: PgPool) {
     let app = spawn(pool).await;
     // Tuesday 3 November 2026.
-    at(&app, "2026-11-03").await;
+    clock_at(&app, "2026-11-03");
     let mut ducha = login_as(&app, Role::Supervision).await;
     let saved = ducha
         .post(
@@ -170,7 +162,7 @@ async fn an_appeal_goes_from_filing_to_decision_and_the_month_locks_only_after(p
     .unwrap();
     let mut head = Browser::new(&app);
     head.login(&format!("head{window:0>2}"), PASSWORD).await;
-    at(&app, "2026-11-09").await;
+    clock_at(&app, "2026-11-09");
     let late_appeal = appeal(&mut head, dress, "着装符合规定", None).await;
     assert_eq!(late_appeal.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -178,7 +170,7 @@ async fn an_appeal_goes_from_filing_to_decision_and_the_month_locks_only_after(p
         "{}",
         late_appeal.body
     );
-    at(&app, "2026-11-06").await;
+    clock_at(&app, "2026-11-06");
     let on_time = appeal(&mut head, dress, "着装符合规定", None).await;
     assert_eq!(on_time.status, StatusCode::SEE_OTHER, "{}", on_time.body);
     let second = one(
@@ -250,7 +242,7 @@ async fn an_appeal_goes_from_filing_to_decision_and_the_month_locks_only_after(p
     assert_eq!(moved.location(), Some("/periods/2026-Q4?notice=phase"));
 
     // An appeal decided after the lock corrects the score and the quarter's round.
-    at(&app, "2026-11-20").await;
+    clock_at(&app, "2026-11-20");
     let need = ducha
         .post(
             "/assessment/records/new",
@@ -327,7 +319,7 @@ async fn an_appeal_goes_from_filing_to_decision_and_the_month_locks_only_after(p
 #[sqlx::test]
 async fn only_those_concerned_may_appeal(pool: PgPool) {
     let app = spawn(pool).await;
-    at(&app, "2026-11-03").await;
+    clock_at(&app, "2026-11-03");
     let mut ducha = login_as(&app, Role::Supervision).await;
     ducha
         .post(

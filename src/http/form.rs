@@ -421,6 +421,25 @@ pub async fn multipart(
     }
 }
 
+/// A form that may carry files: its text fields read as a form is, and its parts (files
+/// among them). A plain urlencoded form (a browser sends one when no file input is on the
+/// page, a script may too) is read the same way, without parts. `Err` when a multipart body
+/// is broken.
+pub async fn form_with_files(
+    headers: &axum::http::HeaderMap,
+    body: Bytes,
+) -> Result<(Vec<Part>, FormData), MultipartError> {
+    let content_type = headers.get(header::CONTENT_TYPE);
+    match multipart(content_type, body.clone()).await {
+        Some(Ok(parts)) => {
+            let form = FormData::from_parts(&parts);
+            Ok((parts, form))
+        }
+        None => Ok((Vec::new(), FormData::parse(content_type, &body))),
+        Some(Err(e)) => Err(e),
+    }
+}
+
 /// A file sent by an upload form.
 pub struct Upload {
     /// The file's name as the browser gave it, without control characters, at most 100

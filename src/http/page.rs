@@ -308,6 +308,22 @@ pub fn choices(options: &[(i64, String)], selected: &str) -> Vec<Choice> {
         .collect()
 }
 
+/// A picture kept by the server (a staff photo, an evidence photo), for the signed-in
+/// person's browser to keep an hour.
+pub fn image(bytes: Vec<u8>, content_type: &str) -> Response {
+    let mut res = bytes.into_response();
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_str(content_type)
+            .unwrap_or(axum::http::HeaderValue::from_static("image/jpeg")),
+    );
+    res.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, max-age=3600"),
+    );
+    res
+}
+
 /// A file to download: its Chinese name in RFC 5987 form (`filename*`), with an ASCII name
 /// for the browsers and tools that read only `filename`.
 pub fn download(

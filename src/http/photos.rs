@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::AppState;
@@ -150,14 +150,5 @@ async fn image(
     let (bytes, kind) = db::photo::get(&mut conn, user.center_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut res = bytes.into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&kind).unwrap_or(HeaderValue::from_static("image/jpeg")),
-    );
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=3600"),
-    );
-    Ok(res)
+    Ok(page::image(bytes, &kind))
 }

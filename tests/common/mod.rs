@@ -572,3 +572,12 @@ pub async fn demo_city_types_totals(app: &TestApp) {
     .await
     .unwrap();
 }
+
+/// Sets the server's clock to 10:00 China Standard Time on `day` (`2026-11-20`).
+pub fn clock_at(app: &TestApp, day: &str) {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    let at = time::PrimitiveDateTime::parse(&format!("{day} 10:00"), &fmt)
+        .unwrap()
+        .assume_offset(time::macros::offset!(+8));
+    app.clock.set(at);
+}

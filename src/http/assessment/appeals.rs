@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::records::{render_record, visible_record};
@@ -23,7 +23,7 @@ use crate::domain::ids::{AppealId, RecordId};
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::{ClientIp, CurrentUser, path_id};
-use crate::http::form::{Errors, FieldError, Fields, FormData, multipart, one_of_values};
+use crate::http::form::{Errors, FieldError, Fields, FormData, form_with_files, one_of_values};
 use crate::http::page::{self, Layout};
 
 /// An appeal as the record's page shows it.
@@ -118,14 +118,9 @@ pub(super) async fn file_appeal(
     body: Bytes,
 ) -> AppResult<Response> {
     let id: RecordId = path_id(&id)?;
-    let content_type = headers.get(header::CONTENT_TYPE);
-    let (parts, form) = match multipart(content_type, body.clone()).await {
-        Some(Ok(parts)) => {
-            let form = FormData::from_parts(&parts);
-            (parts, form)
-        }
-        None => (Vec::new(), FormData::parse(content_type, &body)),
-        Some(Err(_)) => {
+    let (parts, form) = match form_with_files(&headers, body).await {
+        Ok(read) => read,
+        Err(_) => {
             let mut errors = Errors::default();
             errors.add("appeal_reason", "表单没有完整收到，请重新填写后提交。");
             return render_record(&state, &user, id, errors, None).await;

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use time::Date;
 
@@ -18,7 +18,7 @@ use crate::domain::photo;
 use crate::http::AppState;
 use crate::http::error::AppResult;
 use crate::http::extract::{ClientIp, CurrentUser};
-use crate::http::form::{Errors, FieldError, Fields, FormData, multipart};
+use crate::http::form::{Errors, FieldError, Fields, FormData, form_with_files};
 use crate::http::page::{self, Layout};
 
 /// Photos one record may carry.
@@ -197,15 +197,9 @@ pub(super) async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Response> {
-    let content_type = headers.get(header::CONTENT_TYPE);
-    let (parts, form) = match multipart(content_type, body.clone()).await {
-        Some(Ok(parts)) => {
-            let form = FormData::from_parts(&parts);
-            (parts, form)
-        }
-        // A plain form (no photos) is read as one.
-        None => (Vec::new(), FormData::parse(content_type, &body)),
-        Some(Err(_)) => {
+    let (parts, form) = match form_with_files(&headers, body).await {
+        Ok(read) => read,
+        Err(_) => {
             let mut errors = Errors::default();
             errors.add("_form", "表单没有完整收到，请重新填写后提交。");
             return render(

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::score::{Refused, follow_records};
@@ -243,16 +242,7 @@ pub(super) async fn photo(
     let (kind, bytes) = db::assessment::records::photo(&mut conn, user.center_id, id, n)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut res = bytes.into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&kind).unwrap_or(HeaderValue::from_static("image/jpeg")),
-    );
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=3600"),
-    );
-    Ok(res)
+    Ok(page::image(bytes, &kind))
 }
 
 /// `POST …/cancel`: the office cancels a record made in error, with a reason (which is
