@@ -430,10 +430,10 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<()> {
     let org = org(&mut tx, center_id, "").await?;
 
     // The previous quarter, from the first score to publication.
+    // The center's rules (考核细则) from January, then every score explained by records.
+    let rules = crate::demo_assessment::rules(&mut tx, &org).await?;
     let p = open_period(&mut tx, &org, PUBLISHED).await?;
     scores(&mut tx, &org, &p.months, 2).await?;
-    // Every score explained by the records of the center's rules (考核细则).
-    let rules = crate::demo_assessment::rules(&mut tx, &org).await?;
     crate::demo_assessment::explain(&mut tx, &org, &rules, &p.months, 2).await?;
     duty_days(&mut tx, &org, p.period_id, 2).await?;
     let ducha = actor(&org, org.ducha, "督查科");

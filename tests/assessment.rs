@@ -190,7 +190,7 @@ async fn those_concerned_see_their_records_and_nobody_elses(pool: PgPool) {
     let mut ducha = login_as(&app, Role::Supervision).await;
     save_rules(&mut ducha, "2026-11", SHEET).await;
     let me = staff_of(&app, "staff002").await;
-    let other = staff_of(&app, "staff017").await;
+
     let late = standard(&app, "迟到早退", "2026-11").await;
     record(&mut ducha, me, &late, "1", "2026-11-03", "").await;
     let id: i64 = sqlx::query_scalar("select max(assessment_record_id) from assessment_record")
@@ -230,7 +230,6 @@ async fn those_concerned_see_their_records_and_nobody_elses(pool: PgPool) {
             .body
             .contains("迟到早退")
     );
-    let _ = other;
 
     // The head of the person's window sees it; the head of another window does not.
     let window: String = sqlx::query_scalar(
@@ -350,11 +349,14 @@ async fn a_standard_changed_mid_year_leaves_earlier_months_alone(pool: PgPool) {
         staff_score(&app, me, "2026-11").await.as_deref(),
         Some("98.00")
     );
-    // A November record made in December still counts under November's rules.
-    record(&mut ducha, me, &late, "1", "2026-11-28", "").await;
+    // A November record made in December still counts under November's rules (着装不规范
+    // of November's version, −1: 97.00).
+    let dress = standard(&app, "着装不规范", "2026-11").await;
+    let made = record(&mut ducha, me, &dress, "1", "2026-11-28", "").await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
     assert_eq!(
         staff_score(&app, me, "2026-11").await.as_deref(),
-        Some("98.00")
+        Some("97.00")
     );
     assert_eq!(
         count(
@@ -372,10 +374,32 @@ async fn filling_the_month_scores_everyone_assessed_by_records(pool: PgPool) {
     clock_at(&app, "2026-11-20");
     let mut ducha = login_as(&app, Role::Supervision).await;
     save_rules(&mut ducha, "2026-11", SHEET).await;
+    // One person is marked 未参加考核 (on leave): the fill leaves them without a score.
+    let away = staff_of(&app, "staff017").await;
+    let marked = ducha
+        .post(
+            "/scores/2026-11/not-assessed",
+            &[(&format!("r_s{away}"), "病假")],
+        )
+        .await;
+    assert_eq!(marked.status, StatusCode::SEE_OTHER, "{}", marked.body);
     let filled = ducha
         .post("/assessment/month/2026-11/fill", &[("reason", "")])
         .await;
     assert_eq!(filled.status, StatusCode::SEE_OTHER);
+    assert_eq!(staff_score(&app, away, "2026-11").await, None);
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from not_assessed where month = '2026-11'"
+        )
+        .await,
+        1
+    );
+    // November has scores now: new rules can no longer take effect from it.
+    let page = save_rules(&mut ducha, "2026-11", &SHEET.replace("-0.5 上限2", "-1")).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("已有月度分数"), "{}", page.body);
     let staff = count(
         &app.pool,
         "select count(*) from staff where active and center_id = (select center_id from account where username = 'ducha')",
@@ -387,7 +411,7 @@ async fn filling_the_month_scores_everyone_assessed_by_records(pool: PgPool) {
             "select count(*) from monthly_score where month = '2026-11' and staff_id is not null and score = 100"
         )
         .await,
-        staff
+        staff - 1
     );
     // Windows are still typed directly: none written.
     assert_eq!(
@@ -428,6 +452,28 @@ async fn a_month_assessed_by_records_takes_no_typed_or_imported_scores(pool: PgP
         .await;
     assert_eq!(typed.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(typed.body.contains("由考核记录计算，不能直接录入"));
+    assert_eq!(checksum(&app.pool).await, before);
+    let employee: String = sqlx::query_scalar("select employee_no from staff where staff_id = $1")
+        .bind(me)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let sheet = format!("工号,姓名,窗口,分数\r\n{employee},,,100\r\n");
+    let imported = ducha
+        .upload(
+            "/imports/scores/2026-11?tab=staff",
+            "file",
+            "考核.csv",
+            sheet.as_bytes(),
+        )
+        .await;
+    assert_eq!(imported.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        imported.body.contains("不能从表格导入"),
+        "{}",
+        imported.body
+    );
+    assert!(imported.confirm_action().is_none());
     assert_eq!(checksum(&app.pool).await, before);
     // The windows of the same month are still typed.
     let grid = ducha

@@ -214,6 +214,10 @@ async fn an_appeal_goes_from_filing_to_decision_and_the_month_locks_only_after(p
     let bad = decide(&mut ducha, first, "changed", "", "次数不对").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("请填写新的次数"));
+    assert!(
+        bad.body.contains("value=\"次数不对\""),
+        "what was typed is kept"
+    );
     let done = decide(
         &mut ducha,
         first,
@@ -234,6 +238,11 @@ async fn an_appeal_goes_from_filing_to_decision_and_the_month_locks_only_after(p
     // Reviewed twice: refused.
     let twice = decide(&mut ducha, first, "upheld", "", "再次复核").await;
     assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        twice.body.contains("这项申诉已经复核过了"),
+        "{}",
+        twice.body
+    );
 
     // Now the month locks.
     let moved = ducha
@@ -349,5 +358,81 @@ async fn only_those_concerned_may_appeal(pool: PgPool) {
     let page = appeal(&mut staff, late, "附件", Some(b"MZ\x90\x00 not a pdf")).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("只能附 PDF、JPEG 或 PNG 文件"));
+    assert_eq!(checksum(&app.pool).await, before);
+}
+
+#[sqlx::test]
+async fn another_centers_office_reaches_none_of_the_citys_records(pool: PgPool) {
+    let app = spawn(pool).await;
+    pingxuan::demo_rounds::load(&app.pool).await.unwrap();
+    pingxuan::demo_county::load(&app.pool).await.unwrap();
+    let record = one(
+        &app,
+        "select min(assessment_record_id) from assessment_record",
+    )
+    .await;
+    let appeal = one(
+        &app,
+        "select min(assessment_appeal_id) from assessment_appeal",
+    )
+    .await;
+    let staff = one(
+        &app,
+        "select staff_id from account where username = 'staff002'",
+    )
+    .await;
+    // The city's office uploads a 好差评 sheet: a batch waiting for its confirmation.
+    clock_at(&app, "2026-11-20");
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let csv = "窗口号,非常满意,满意,基本满意,不满意,非常不满意\r\n1,100,0,0,0,0\r\n";
+    let page = ducha
+        .upload(
+            "/assessment/ratings/2026-11?tab=windows",
+            "file",
+            "好差评.csv",
+            csv.as_bytes(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let batch = one(&app, "select max(import_batch_id) from import_batch").await;
+
+    let mut county = Browser::new(&app);
+    county.login("qs-ducha", PASSWORD).await;
+    let before = checksum(&app.pool).await;
+    for url in [
+        format!("/assessment/records/{record}"),
+        format!("/assessment/records/{record}/photos/1"),
+        format!("/assessment/appeals/{appeal}/file"),
+        format!("/assessment/month/2026-09/S{staff}"),
+    ] {
+        assert_eq!(
+            county.get(&url).await.status,
+            StatusCode::NOT_FOUND,
+            "{url}"
+        );
+    }
+    for (url, fields) in [
+        (
+            format!("/assessment/records/{record}/cancel"),
+            vec![("reason", "越权撤销")],
+        ),
+        (
+            format!("/assessment/appeals/{appeal}/decide"),
+            vec![("decision", "cancelled"), ("decision_reason", "越权复核")],
+        ),
+        (
+            format!("/assessment/ratings/batches/{batch}"),
+            vec![("reason", "")],
+        ),
+    ] {
+        assert_eq!(
+            county.post(&url, &fields).await.status,
+            StatusCode::NOT_FOUND,
+            "{url}"
+        );
+    }
+    // The county's own list shows none of the city's.
+    let list = county.get("/assessment/appeals").await;
+    assert!(list.body.contains("没有申诉"), "{}", list.body);
     assert_eq!(checksum(&app.pool).await, before);
 }

@@ -188,3 +188,22 @@ pub async fn reasons(
     .map(|r| (r.month, r.reason))
     .collect())
 }
+
+/// The entrants marked 未参加考核 in a month.
+pub async fn marked(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    month: &str,
+) -> sqlx::Result<std::collections::HashSet<Entrant>> {
+    let rows: Vec<(Option<i64>, Option<i64>)> = sqlx::query_as(
+        "select window_id, staff_id from not_assessed where center_id = $1 and month = $2",
+    )
+    .bind(center_id.0)
+    .bind(month)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(w, s)| Entrant::from_columns(w, s))
+        .collect())
+}

@@ -559,18 +559,23 @@ pub fn cli_compute(recount: &[u8]) -> Vec<u8> {
 }
 
 /// The demo city assesses by records (考核细则); tests of the typed grid, its import and its
-/// corrections make it type its totals from February on, as a center that keeps its sheets
-/// elsewhere does (a version of the rules in "direct" mode).
+/// corrections take it as it was before it adopted rules: a center that types its totals
+/// (its rules, records, appeals and 好差评 figures removed).
 pub async fn demo_city_types_totals(app: &TestApp) {
-    sqlx::query(
-        "insert into assessment_rules (center_id, kind, effective_from, mode)
-         select center_id, k, '2026-02', 'direct' from center, unnest(array['window', 'staff']) k
-         where code = $1",
-    )
-    .bind(pingxuan::demo::CENTER_CODE)
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    for table in [
+        "assessment_appeal",
+        "assessment_record_photo",
+        "assessment_record",
+        "satisfaction_figure",
+        "assessment_standard",
+        "assessment_item",
+        "assessment_rules",
+    ] {
+        sqlx::query(&format!("delete from {table}"))
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
 }
 
 /// Sets the server's clock to 10:00 China Standard Time on `day` (`2026-11-20`).

@@ -212,9 +212,9 @@ pub struct NewRules<'a> {
     pub items: &'a [Item],
 }
 
-/// Saves a version. A version taking effect in a month already locked, or in a month whose
-/// records were made under another version, would change a month's rules after the fact:
-/// refused with the message to show. A version of the same month without records is
+/// Saves a version. A version taking effect in a month already locked, in a month whose
+/// records were made under another version, or in a month that already has scores of the
+/// kind, would change a month's rules after the fact: refused with the message to show. A version of the same month without records is
 /// replaced. Call with the center's assessment lock held (`super::lock`).
 pub async fn save(
     conn: &mut PgConnection,
@@ -253,6 +253,22 @@ pub async fn save(
     if let Some(m) = recorded {
         return Ok(Err(format!(
             "{} 已按现行细则作了考核记录，新细则只能从没有记录的月份起施行（月份的考核按记录时的细则计算）",
+            crate::domain::period::month_label(&m)
+        )));
+    }
+    let scored: Option<String> = sqlx::query_scalar(
+        "select month from monthly_score
+         where center_id = $1 and month >= $2 and (case when $3 then staff_id else window_id end) is not null
+         order by month limit 1",
+    )
+    .bind(center_id.0)
+    .bind(new.effective_from)
+    .bind(new.kind == Kind::Staff)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(m) = scored {
+        return Ok(Err(format!(
+            "{} 已有月度分数，新细则只能从还没有分数的月份起施行（已有的分数是按当时的方式得出的）",
             crate::domain::period::month_label(&m)
         )));
     }

@@ -141,7 +141,8 @@ pub async fn check(
                 i128::from(total),
             ) as i64;
             Ok(Check {
-                met: rate >= i64::from(min_percent) * 100,
+                // Compared exactly, not after rounding the rate shown.
+                met: i128::from(good) * 100 >= i128::from(min_percent) * i128::from(total),
                 summary: format!(
                     "{since_year}年以来 {months} 个月好差评 {total} 次，满意率 {}",
                     crate::domain::assessment::satisfaction::rate_text(rate)

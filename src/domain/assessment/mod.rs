@@ -84,13 +84,12 @@ pub struct Breakdown {
 pub fn compute(items: &[Item], records: &[(i64, i64)], ratings: Option<&Counts>) -> Breakdown {
     let mut lines = Vec::with_capacity(items.len());
     for item in items {
-        let rate = match (&item.steps, ratings) {
-            (Some(_), Some(counts)) => counts.rate(),
-            _ => None,
-        };
-        let base = match (&item.steps, rate) {
-            (Some(steps), Some(rate)) => satisfaction::points_at(steps, rate).min(item.max),
-            _ => item.max,
+        let (rate, base) = match (&item.steps, ratings) {
+            (Some(steps), Some(counts)) => (
+                counts.rate(),
+                satisfaction::points_for(steps, counts).map_or(item.max, |p| p.min(item.max)),
+            ),
+            _ => (None, item.max),
         };
         let mut value = base;
         let mut standards = Vec::new();

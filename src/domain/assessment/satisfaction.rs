@@ -57,11 +57,23 @@ pub struct Step {
     pub points: i64,
 }
 
-/// The points of the first step (highest rate first) that `rate` reaches; 0 below them all.
-pub fn points_at(steps: &[Step], rate: i64) -> i64 {
-    steps
-        .iter()
-        .find(|s| rate >= s.min_rate)
-        .map(|s| s.points)
-        .unwrap_or(0)
+impl Counts {
+    /// Whether the satisfaction rate is at least `min_rate` (hundredths of a percent),
+    /// compared exactly, not after rounding: 296 good of 299 (98.9967%) does not reach 99%.
+    pub fn reaches(&self, min_rate: i64) -> bool {
+        let total = i128::from(self.total());
+        total > 0 && i128::from(self.total() - self.bad()) * 10_000 >= i128::from(min_rate) * total
+    }
+}
+
+/// The points of the first step (highest rate first) that the counts reach; 0 below them
+/// all; `None` when there were no ratings.
+pub fn points_for(steps: &[Step], counts: &Counts) -> Option<i64> {
+    (counts.total() > 0).then(|| {
+        steps
+            .iter()
+            .find(|s| counts.reaches(s.min_rate))
+            .map(|s| s.points)
+            .unwrap_or(0)
+    })
 }

@@ -212,3 +212,24 @@ fn the_appeal_deadline_counts_working_days_after_the_record() {
         date!(2026 - 11 - 09)
     );
 }
+
+#[test]
+fn a_step_is_reached_by_the_exact_rate_not_the_rounded_one() {
+    let items = parse(SHEET).unwrap();
+    // 296 good of 299: 98.9967%, shown as 99.00%, but below 99%: 8 points, not 10.
+    let counts = Counts {
+        very_satisfied: 296,
+        dissatisfied: 3,
+        ..Counts::default()
+    };
+    assert_eq!(counts.rate(), Some(9900));
+    assert!(!counts.reaches(9900));
+    assert_eq!(compute(&items, &[], Some(&counts)).items[3].base, 800);
+    // 99 of 100 is exactly 99%.
+    let exact = Counts {
+        very_satisfied: 99,
+        dissatisfied: 1,
+        ..Counts::default()
+    };
+    assert_eq!(compute(&items, &[], Some(&exact)).items[3].base, 1000);
+}

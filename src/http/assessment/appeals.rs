@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::records::{render_record, visible_record};
+use super::records::{Shown, render_record, visible_record};
 use super::score::follow_records;
 use super::{Cst, day_text, record_url};
 use crate::db::{
@@ -123,7 +123,14 @@ pub(super) async fn file_appeal(
         Err(_) => {
             let mut errors = Errors::default();
             errors.add("appeal_reason", "表单没有完整收到，请重新填写后提交。");
-            return render_record(&state, &user, id, errors, None).await;
+            return render_record(
+                &state,
+                &user,
+                id,
+                errors,
+                Shown::Typed(&FormData::default()),
+            )
+            .await;
         }
     };
     let mut f = Fields::new(&form);
@@ -142,7 +149,7 @@ pub(super) async fn file_appeal(
         );
     }
     let Some(reason) = reason.filter(|_| errors.is_empty()) else {
-        return render_record(&state, &user, id, errors, None).await;
+        return render_record(&state, &user, id, errors, Shown::Typed(&form)).await;
     };
     let mut tx = state.db.begin().await?;
     let row = visible_record(&mut tx, &user, id).await?;
@@ -159,7 +166,7 @@ pub(super) async fn file_appeal(
         Some(Err(why)) => {
             drop(tx);
             errors.add("appeal_reason", why);
-            return render_record(&state, &user, id, errors, None).await;
+            return render_record(&state, &user, id, errors, Shown::Typed(&form)).await;
         }
         None => return Err(AppError::Forbidden),
     }
@@ -232,10 +239,10 @@ pub(super) async fn decide(
         errors.add("occurrences", "改变次数时请填写新的次数");
     }
     let (Some(decision), Some(occurrences), Some(reason)) = (decision, occurrences, reason) else {
-        return render_record(&state, &user, record, errors, None).await;
+        return render_record(&state, &user, record, errors, Shown::Typed(&form)).await;
     };
     if !errors.is_empty() {
-        return render_record(&state, &user, record, errors, None).await;
+        return render_record(&state, &user, record, errors, Shown::Typed(&form)).await;
     }
     let actor = user.actor(&ip);
     let mut tx = state.db.begin().await?;
@@ -247,7 +254,7 @@ pub(super) async fn decide(
         Some((_, false)) => {
             drop(tx);
             errors.add("decision", "这项申诉已经复核过了");
-            return render_record(&state, &user, record, errors, None).await;
+            return render_record(&state, &user, record, errors, Shown::Typed(&form)).await;
         }
         None => return Err(AppError::NotFound),
     }
@@ -265,7 +272,7 @@ pub(super) async fn decide(
                     "occurrences",
                     "新的次数与原记录相同；如维持原记录请选“维持原记录”",
                 );
-                return render_record(&state, &user, record, errors, None).await;
+                return render_record(&state, &user, record, errors, Shown::Typed(&form)).await;
             }
             db::assessment::records::change_occurrences(
                 &mut tx,
@@ -280,7 +287,7 @@ pub(super) async fn decide(
         Decision::Cancelled | Decision::Changed => {
             drop(tx);
             errors.add("decision", "这条记录已撤销，只能维持或关闭申诉");
-            return render_record(&state, &user, record, errors, None).await;
+            return render_record(&state, &user, record, errors, Shown::Typed(&form)).await;
         }
         Decision::Upheld | Decision::Closed => {}
     }
@@ -296,7 +303,7 @@ pub(super) async fn decide(
     {
         drop(tx);
         errors.add("decision", refused.message());
-        return render_record(&state, &user, record, errors, None).await;
+        return render_record(&state, &user, record, errors, Shown::Typed(&form)).await;
     }
     db::assessment::appeals::decide(&mut tx, &actor, id, decision, &reason, state.clock.now())
         .await?;

@@ -198,7 +198,8 @@ pub(super) async fn page(
     .await
 }
 
-/// A key as the export writes it: `01` finds window `1`, and the other way round.
+/// A key as the export writes it: itself, or `01` for window `1` (and `1` for window `01`)
+/// when that names one entrant only.
 fn find<'a>(
     by_key: &HashMap<String, &'a db::imports::Keyed>,
     key: &str,
@@ -245,10 +246,21 @@ pub(super) async fn upload(
     let keyed = db::imports::keys(&mut conn, user.center_id, kind).await?;
     let current =
         db::assessment::ratings::of_month(&mut conn, user.center_id, kind, &month).await?;
-    let mut by_key: HashMap<String, &db::imports::Keyed> = HashMap::new();
+    // Each key as it is; and, where it names one entrant only, without its leading zeros
+    // (an export writes window 1 as 01), never over another's own key.
+    let mut by_key: HashMap<String, &db::imports::Keyed> =
+        keyed.iter().map(|k| (k.key.clone(), k)).collect();
+    let mut aliases: HashMap<String, Vec<&db::imports::Keyed>> = HashMap::new();
     for k in &keyed {
-        by_key.insert(k.key.clone(), k);
-        by_key.insert(k.key.trim_start_matches('0').to_string(), k);
+        aliases
+            .entry(k.key.trim_start_matches('0').to_string())
+            .or_default()
+            .push(k);
+    }
+    for (alias, owners) in aliases {
+        if let [only] = owners.as_slice() {
+            by_key.entry(alias).or_insert(only);
+        }
     }
     let mut seen: HashMap<i64, usize> = HashMap::new();
     let mut rows = Vec::new();

@@ -83,6 +83,7 @@ struct MonthPage {
     ratings_url: String,
     records: Vec<RecordView>,
     errors: Errors,
+    typed_reason: String,
 }
 
 pub(super) async fn month(
@@ -95,7 +96,15 @@ pub(super) async fn month(
         return Err(AppError::NotFound);
     }
     let q = FormData::parse_query(q.as_deref().unwrap_or(""));
-    render_month(&state, &user, &month, Some(&q), Errors::default()).await
+    render_month(
+        &state,
+        &user,
+        &month,
+        Some(&q),
+        Errors::default(),
+        String::new(),
+    )
+    .await
 }
 
 async fn render_month(
@@ -104,6 +113,7 @@ async fn render_month(
     month: &str,
     notice: Option<&FormData>,
     errors: Errors,
+    typed_reason: String,
 ) -> AppResult<Response> {
     let mut conn = state.db.acquire().await?;
     let rows = db::assessment::records::of_month(&mut conn, user.center_id, month, None).await?;
@@ -132,6 +142,7 @@ async fn render_month(
         ratings_url: super::ratings::url(month, Kind::Staff),
         records: rows.iter().map(RecordView::of).collect(),
         errors,
+        typed_reason,
     };
     Ok(page::ok_or_invalid(!invalid, &page))
 }
@@ -170,6 +181,17 @@ struct RecordPage {
     appeal: Option<Result<String, String>>,
     appeal_action: String,
     decisions: Vec<(&'static str, &'static str)>,
+    /// What was typed in the form that came back refused.
+    typed: FormData,
+    /// An appeal of the record waits for review (its form shows the decision's errors).
+    open_appeal: bool,
+}
+
+/// How a record's page is reached: by a link (with the notice of what was just done), or
+/// as a refused form comes back (with what was typed in it).
+pub enum Shown<'a> {
+    Notice(&'a FormData),
+    Typed(&'a FormData),
 }
 
 pub(super) async fn render_record(
@@ -177,8 +199,12 @@ pub(super) async fn render_record(
     user: &CurrentUser,
     id: RecordId,
     errors: Errors,
-    notice: Option<&FormData>,
+    shown: Shown<'_>,
 ) -> AppResult<Response> {
+    let (notice, typed) = match shown {
+        Shown::Notice(q) => (Some(q), FormData::default()),
+        Shown::Typed(form) => (None, form.clone()),
+    };
     let mut conn = state.db.acquire().await?;
     let row = visible_record(&mut conn, user, id).await?;
     let appeals = db::assessment::appeals::of_record(&mut conn, user.center_id, id).await?;
@@ -208,7 +234,9 @@ pub(super) async fn render_record(
             .iter()
             .map(|d| (d.as_str(), d.label()))
             .collect(),
+        open_appeal: appeals.iter().any(|a| a.open()),
         appeals: appeals.iter().map(super::appeals::AppealView::of).collect(),
+        typed,
         record: RecordView::of(&row),
         errors,
     };
@@ -223,7 +251,7 @@ pub(super) async fn detail(
 ) -> AppResult<Response> {
     let id: RecordId = path_id(&id)?;
     let q = FormData::parse_query(q.as_deref().unwrap_or(""));
-    render_record(&state, &user, id, Errors::default(), Some(&q)).await
+    render_record(&state, &user, id, Errors::default(), Shown::Notice(&q)).await
 }
 
 pub(super) async fn photo(
@@ -293,7 +321,7 @@ pub(super) async fn cancel(
             None => return Err(AppError::NotFound),
         }
     }
-    render_record(&state, &user, id, errors, None).await
+    render_record(&state, &user, id, errors, Shown::Typed(&form)).await
 }
 
 /// `POST /assessment/month/{month}/fill`: every active window's and staff member's score of
@@ -315,7 +343,7 @@ pub(super) async fn fill(
     });
     let errors = f.errors;
     let Some(reason) = reason else {
-        return render_month(&state, &user, &month, None, errors).await;
+        return render_month(&state, &user, &month, None, errors, form.echo("reason")).await;
     };
     let actor = user.actor(&ip);
     let mut tx = state.db.begin().await?;
@@ -339,7 +367,7 @@ pub(super) async fn fill(
             drop(tx);
             let mut errors = Errors::default();
             errors.add("reason", refused.message());
-            render_month(&state, &user, &month, None, errors).await
+            render_month(&state, &user, &month, None, errors, form.echo("reason")).await
         }
     }
 }

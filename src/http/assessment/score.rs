@@ -27,7 +27,10 @@ impl Refused {
 
 /// Sets each of `entrants`' score of `month` to what its records give, when the month of
 /// its kind is assessed by records (else leaves it alone). The score is written only when
-/// it changes; an entrant no longer active keeps what it had.
+/// it changes; an entrant no longer active keeps what it had, and one marked 未参加考核 for
+/// the month stays without a score (the mark says why; removing it is the office's act).
+/// Callers hold the kind's assessment lock ([`db::assessment::lock`]); the month's score
+/// lock is taken after it, as every writer of scores takes them.
 pub async fn follow_records(
     tx: &mut sqlx::PgConnection,
     user: &CurrentUser,
@@ -39,6 +42,7 @@ pub async fn follow_records(
     // The grid's own lock of the month, then the periods using it.
     db::advisory_lock(tx, &format!("score {} {month}", user.center_id)).await?;
     let locking = db::correction::lock_locking_periods(tx, user.center_id, month).await?;
+    let marked = db::not_assessed::marked(tx, user.center_id, month).await?;
     for kind in crate::scoring::Kind::BOTH {
         let mut writes = Vec::new();
         let ids: Vec<i64> = entrants
@@ -52,6 +56,9 @@ pub async fn follow_records(
         let current = db::score::lock_current(tx, user.center_id, month, kind, &ids).await?;
         for (id, before, _, _) in current {
             let entrant = Entrant::of(kind, id);
+            if before.is_none() && marked.contains(&entrant) {
+                continue;
+            }
             let Some((_, b)) =
                 db::assessment::breakdown(tx, user.center_id, entrant, month).await?
             else {

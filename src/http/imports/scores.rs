@@ -546,6 +546,10 @@ async fn confirm(
     if batch.applied {
         return Ok(back("imported"));
     }
+    // The kind's assessment lock before the month's score lock, in the order every writer
+    // of scores takes them (the grid, records, appeals, 好差评), so that none waits for another
+    // holding the second.
+    db::assessment::lock(&mut tx, user.center_id, kind).await?;
     db::advisory_lock(&mut tx, &format!("score {} {month}", user.center_id)).await?;
     let locked = db::correction::lock_locking_periods(&mut tx, user.center_id, &month).await?;
     let again = async |msg: String| -> AppResult<Response> {
@@ -558,7 +562,6 @@ async fn confirm(
         let codes: Vec<String> = locked.into_iter().map(|p| p.code).collect();
         return again(locked_message(&month, &codes)).await;
     }
-    db::assessment::lock(&mut tx, user.center_id, kind).await?;
     if db::assessment::rules::mode(&mut tx, user.center_id, kind, &month).await?
         == db::assessment::Mode::Records
     {
