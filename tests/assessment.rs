@@ -475,6 +475,17 @@ async fn a_month_assessed_by_records_takes_no_typed_or_imported_scores(pool: PgP
     );
     assert!(imported.confirm_action().is_none());
     assert_eq!(checksum(&app.pool).await, before);
+    // The schemes page says how this month is assessed, kind by kind.
+    let mut admin = login_as(&app, Role::Admin).await;
+    let schemes = admin.get("/admin/schemes").await;
+    assert!(
+        schemes
+            .body
+            .contains("工作人员按考核细则逐条记录、自动计算")
+            && schemes.body.contains("窗口直接录入月度总分"),
+        "{}",
+        schemes.body
+    );
     // The windows of the same month are still typed.
     let grid = ducha
         .get("/scores/2026-11?tab=windows&department=all")

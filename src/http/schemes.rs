@@ -73,6 +73,9 @@ pub struct SchemeItem {
 struct ListPage {
     layout: Layout,
     schemes: Vec<SchemeItem>,
+    /// How this month's 百分考核 is made, per kind: every scheme's assessment score A is
+    /// the mean of these monthly scores.
+    assessment: Vec<(&'static str, &'static str)>,
 }
 
 async fn list(
@@ -118,10 +121,19 @@ async fn list(
             }
         })
         .collect();
+    let month = crate::http::assessment::month_of(crate::http::assessment::Cst::date_in_cst(
+        state.clock.now(),
+    ));
+    let mut assessment = Vec::new();
+    for kind in crate::scoring::Kind::BOTH {
+        let mode = db::assessment::rules::mode(&mut conn, user.center_id, kind, &month).await?;
+        assessment.push((crate::http::assessment::kind_label(kind), mode.label()));
+    }
     let q = FormData::parse_query(q.as_deref().unwrap_or(""));
     Ok(page::ok(&ListPage {
         layout: Layout::new("评选方案", Some(&user), urls::SCHEMES).with_notice(&q),
         schemes,
+        assessment,
     }))
 }
 
