@@ -17,12 +17,22 @@ impl Clock {
         OffsetDateTime::now_utc() + Duration::nanoseconds(self.offset_ns.load(Ordering::SeqCst))
     }
 
+    /// Today in China Standard Time, the offices' calendar.
+    pub fn today(&self) -> time::Date {
+        china_date(self.now())
+    }
+
     /// Makes it `at` now; the clock runs on from there.
     pub fn set(&self, at: OffsetDateTime) {
         let offset = at - OffsetDateTime::now_utc();
         let ns = i64::try_from(offset.whole_nanoseconds()).unwrap_or(i64::MAX);
         self.offset_ns.store(ns, Ordering::SeqCst);
     }
+}
+
+/// The day `at` falls on in China Standard Time.
+pub fn china_date(at: OffsetDateTime) -> time::Date {
+    at.to_offset(time::macros::offset!(+8)).date()
 }
 
 #[cfg(test)]

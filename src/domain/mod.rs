@@ -103,13 +103,13 @@ impl std::fmt::Display for Role {
 
 /// A date as the offices write it, in China Standard Time: `2026年3月15日`.
 pub fn format_date(t: Option<time::OffsetDateTime>) -> String {
-    match t {
-        Some(t) => {
-            let t = t.to_offset(time::macros::offset!(+8));
-            format!("{}年{}月{}日", t.year(), u8::from(t.month()), t.day())
-        }
-        None => String::new(),
-    }
+    t.map(|t| format_day(crate::clock::china_date(t)))
+        .unwrap_or_default()
+}
+
+/// A day as the offices write it: `2026年3月15日`.
+pub fn format_day(d: time::Date) -> String {
+    format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day())
 }
 
 /// A time as the offices write it, in China Standard Time: `2026年3月15日 10:32`.

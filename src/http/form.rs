@@ -209,6 +209,15 @@ impl Errors {
     }
 }
 
+/// A date as `2026-03-12`, within 2000–2100.
+pub fn date(raw: &str) -> Result<time::Date, FieldError> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(raw.trim(), &fmt)
+        .ok()
+        .filter(|d| (2000..=2100).contains(&d.year()))
+        .ok_or_else(|| FieldError::Message("日期应如 2026-03-12".to_string()))
+}
+
 /// The parser of a select box: one of the ids offered.
 pub fn one_of(options: &[(i64, String)]) -> impl FnOnce(&str) -> Result<i64, FieldError> + '_ {
     move |raw| {

@@ -121,9 +121,7 @@ async fn list(
             }
         })
         .collect();
-    let month = crate::http::assessment::month_of(crate::http::assessment::Cst::date_in_cst(
-        state.clock.now(),
-    ));
+    let month = crate::http::assessment::month_of(state.clock.today());
     let mut assessment = Vec::new();
     for kind in crate::scoring::Kind::BOTH {
         let mode = db::assessment::rules::mode(&mut conn, user.center_id, kind, &month).await?;

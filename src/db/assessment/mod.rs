@@ -35,10 +35,21 @@ pub async fn breakdown(
     if rules.mode != Mode::Records {
         return Ok(None);
     }
+    let b = explain(conn, center_id, &rules, entrant, month).await?;
+    Ok(Some((rules, b)))
+}
+
+/// An entrant's month under `rules` (those in force for it, read once for many entrants).
+pub async fn explain(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    rules: &Rules,
+    entrant: Entrant,
+    month: &str,
+) -> sqlx::Result<Breakdown> {
     let counts = records::counts(conn, center_id, entrant, month).await?;
     let ratings = ratings::of_entrant(conn, center_id, entrant, month).await?;
-    let b = compute(&rules.items, &counts, ratings.as_ref());
-    Ok(Some((rules, b)))
+    Ok(compute(&rules.items, &counts, ratings.as_ref()))
 }
 
 /// Active windows and staff of the center matching what the office typed: a window by its

@@ -4,7 +4,7 @@
 //! records it rests on, so that a reviewer sees why.
 
 use sqlx::PgConnection;
-use time::{Date, OffsetDateTime};
+use time::Date;
 
 use crate::domain::citywide::ConditionRule;
 use crate::domain::ids::CenterId;
@@ -188,11 +188,6 @@ fn whole_years(from: Date, to: Date) -> i32 {
         years -= 1;
     }
     years.max(0)
-}
-
-/// Today in China Standard Time.
-pub fn today(now: OffsetDateTime) -> Date {
-    now.to_offset(time::macros::offset!(+8)).date()
 }
 
 #[cfg(test)]

@@ -239,7 +239,7 @@ pub async fn advance(
             .bind(round.id)
             .fetch_one(&mut *conn)
             .await?;
-            let today = super::evidence::today(now);
+            let today = crate::clock::china_date(now);
             if let Some(ends) = ends.filter(|e| today <= *e) {
                 return Ok(Err(PhaseRefusal::NoticeRunning(ends)));
             }

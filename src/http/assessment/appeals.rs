@@ -9,9 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::record_url;
 use super::records::{Shown, render_record, visible_record};
 use super::score::follow_records;
-use super::{Cst, day_text, record_url};
 use crate::db::{
     self,
     assessment::appeals::{AppealFile, AppealRow, Decision},
@@ -43,7 +43,7 @@ pub struct AppealView {
 impl AppealView {
     pub fn of(a: &AppealRow) -> AppealView {
         AppealView {
-            filed: day_text(a.filed_at.date_in_cst()),
+            filed: crate::domain::format_date(Some(a.filed_at)),
             by: a.filed_by.clone(),
             reason: a.reason.clone(),
             file_url: a
@@ -55,7 +55,7 @@ impl AppealView {
             open: a.open(),
             decision: a.decision.clone().unwrap_or_default(),
             decided: match (&a.decided_by, a.decided_at) {
-                (Some(by), Some(at)) => format!("{by}，{}", day_text(at.date_in_cst())),
+                (Some(by), Some(at)) => format!("{by}，{}", crate::domain::format_date(Some(at))),
                 _ => String::new(),
             },
             decide_action: format!("{}/appeals/{}/decide", super::ASSESSMENT, a.id().0),
@@ -75,8 +75,8 @@ pub fn may_appeal(
     if !matches!(user.role, Role::Staff | Role::WindowHead) {
         return None;
     }
-    let deadline = appeal_deadline(row.recorded_at.date_in_cst(), appeal_days);
-    let today = state.clock.now().date_in_cst();
+    let deadline = appeal_deadline(crate::clock::china_date(row.recorded_at), appeal_days);
+    let today = state.clock.today();
     Some(if !row.active() {
         Err("这条记录已撤销，无需申诉。".into())
     } else if !appeals.is_empty() {
@@ -84,12 +84,12 @@ pub fn may_appeal(
     } else if today > deadline {
         Err(format!(
             "申诉期限已过：记录后 {appeal_days} 个工作日内（截至{}）可以申诉。",
-            day_text(deadline)
+            crate::domain::format_day(deadline)
         ))
     } else {
         Ok(format!(
             "可在{}前（记录后 {appeal_days} 个工作日内）提出申诉。",
-            day_text(deadline)
+            crate::domain::format_day(deadline)
         ))
     })
 }

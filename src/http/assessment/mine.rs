@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::response::Response;
 
 use super::records::RecordView;
-use super::{Cst, breakdown_url, month_of};
+use super::{breakdown_url, month_of};
 use crate::db;
 use crate::domain::ids::Entrant;
 use crate::domain::period::month_label;
@@ -30,7 +30,7 @@ struct MinePage {
 }
 
 pub(super) async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
-    let month = month_of(state.clock.now().date_in_cst());
+    let month = month_of(state.clock.today());
     let mut conn = state.db.acquire().await?;
     let mut entrants: Vec<(Entrant, String)> = Vec::new();
     if let Some(w) = user.window_id {

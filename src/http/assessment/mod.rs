@@ -126,7 +126,7 @@ pub fn routes(r: Routes) -> Routes {
 async fn current_month(
     axum::extract::State(state): axum::extract::State<super::AppState>,
 ) -> Redirect {
-    Redirect::to(&month_url(&month_of(state.clock.now().date_in_cst())))
+    Redirect::to(&month_url(&month_of(state.clock.today())))
 }
 
 /// The month (`2026-03`) of a day.
@@ -159,21 +159,5 @@ pub fn kind_label(kind: Kind) -> &'static str {
     match kind {
         Kind::Window => "窗口",
         Kind::Staff => "工作人员",
-    }
-}
-
-/// A day as the pages write it: 2026年3月12日.
-pub fn day_text(d: time::Date) -> String {
-    format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day())
-}
-
-/// China Standard Time, the offices' calendar.
-pub trait Cst {
-    fn date_in_cst(self) -> time::Date;
-}
-
-impl Cst for time::OffsetDateTime {
-    fn date_in_cst(self) -> time::Date {
-        self.to_offset(time::macros::offset!(+8)).date()
     }
 }

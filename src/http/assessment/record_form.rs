@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use time::Date;
 
 use super::score::{Refused, follow_records};
-use super::{Cst, kind_label, month_of, record_url, rules_url};
+use super::{kind_label, month_of, record_url, rules_url};
 use crate::db::{self, assessment::Mode};
 use crate::domain::assessment::points_text;
 use crate::domain::ids::{Entrant, StandardId};
@@ -118,7 +118,7 @@ async fn render(
     values: Values,
     errors: Errors,
 ) -> AppResult<Response> {
-    let today = state.clock.now().date_in_cst();
+    let today = state.clock.today();
     let mut conn = state.db.acquire().await?;
     let found = db::assessment::find(&mut conn, user.center_id, &q, 30)
         .await?
@@ -133,7 +133,7 @@ async fn render(
         if target_label.is_some() {
             // The standards of the day typed; when that month has none (its error is
             // beside the date), today's.
-            let typed = parse_day(&values.occurred_on).unwrap_or(today);
+            let typed = crate::http::form::date(&values.occurred_on).unwrap_or(today);
             let rules = match standards(&mut conn, user, e, typed).await? {
                 Ok(rules) => Ok(rules),
                 Err(_) if typed != today => standards(&mut conn, user, e, today).await?,
@@ -176,17 +176,10 @@ pub(super) async fn page(
     let values = Values {
         target,
         occurrences: "1".into(),
-        occurred_on: state.clock.now().date_in_cst().to_string(),
+        occurred_on: state.clock.today().to_string(),
         ..Values::default()
     };
     render(&state, &user, q, entrant, values, Errors::default()).await
-}
-
-fn parse_day(raw: &str) -> Option<Date> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(raw.trim(), &fmt)
-        .ok()
-        .filter(|d| (2000..=2100).contains(&d.year()))
 }
 
 /// `POST /assessment/records/new`: the record, its photos, and the month's score.
@@ -213,7 +206,7 @@ pub(super) async fn create(
             .await;
         }
     };
-    let today = state.clock.now().date_in_cst();
+    let today = state.clock.today();
     let mut f = Fields::new(&form);
     let (target, entrant) = f.read("target", |raw| {
         Entrant::parse_choice(raw.trim())
@@ -227,8 +220,7 @@ pub(super) async fn create(
         Ok(crate::domain::text::integer(raw, 1, 99)?)
     });
     let (day_typed, day) = f.read("occurred_on", |raw| {
-        let day =
-            parse_day(raw).ok_or_else(|| FieldError::Message("日期应如 2026-03-12".into()))?;
+        let day = crate::http::form::date(raw)?;
         if day > today {
             return Err(FieldError::Message("不能记录今天以后的日期".into()));
         }

@@ -6,7 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::score::{Refused, follow_records};
-use super::{Cst, breakdown_url, day_text, month_url, record_url, rules_url};
+use super::{breakdown_url, month_url, record_url, rules_url};
 use crate::db::{self, assessment::records::RecordRow};
 use crate::domain::Role;
 use crate::domain::ids::{Entrant, RecordId};
@@ -38,7 +38,7 @@ impl RecordView {
     pub fn of(r: &RecordRow) -> RecordView {
         RecordView {
             url: record_url(r.assessment_record_id),
-            day: day_text(r.occurred_on),
+            day: crate::domain::format_day(r.occurred_on),
             target: r.target.clone(),
             target_url: r
                 .entrant()
@@ -216,13 +216,13 @@ pub(super) async fn render_record(
     } else {
         super::MINE
     };
-    let at = row.recorded_at.date_in_cst();
+    let at = crate::clock::china_date(row.recorded_at);
     let invalid = !errors.is_empty();
     let page = RecordPage {
         layout: Layout::new("考核记录", Some(user), current).with_notice_of(notice),
         month_label: month_label(&row.month),
         month_url: month_url(&row.month),
-        recorded_at: day_text(at),
+        recorded_at: crate::domain::format_day(at),
         photo_urls: (1..=row.photos)
             .map(|n| format!("{}/photos/{n}", record_url(id)))
             .collect(),

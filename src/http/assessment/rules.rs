@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{Cst, kind_label, month_of, rules_url};
+use super::{kind_label, month_of, rules_url};
 use crate::db::{self, assessment::Mode};
 use crate::domain::assessment::rules_text::{self, STARTING_SHEET};
 use crate::domain::assessment::{Item, points_text, satisfaction::rate_text};
@@ -112,7 +112,7 @@ async fn render(
     let mut conn = state.db.acquire().await?;
     let versions = db::assessment::rules::versions(&mut conn, user.center_id, kind).await?;
     drop(conn);
-    let next_month = shift_month(&month_of(state.clock.now().date_in_cst()), 1);
+    let next_month = shift_month(&month_of(state.clock.today()), 1);
     let values = values.unwrap_or_else(|| {
         let current = versions.first();
         RulesValues {

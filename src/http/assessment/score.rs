@@ -53,17 +53,18 @@ pub async fn follow_records(
         if ids.is_empty() {
             continue;
         }
+        // The month's rules of the kind, read once for all its entrants.
+        let rules = match db::assessment::rules::in_force(tx, user.center_id, kind, month).await? {
+            Some(r) if r.mode == db::assessment::Mode::Records => r,
+            _ => continue,
+        };
         let current = db::score::lock_current(tx, user.center_id, month, kind, &ids).await?;
         for (id, before, _, _) in current {
             let entrant = Entrant::of(kind, id);
             if before.is_none() && marked.contains(&entrant) {
                 continue;
             }
-            let Some((_, b)) =
-                db::assessment::breakdown(tx, user.center_id, entrant, month).await?
-            else {
-                continue;
-            };
+            let b = db::assessment::explain(tx, user.center_id, &rules, entrant, month).await?;
             let after = b.total as i32;
             if before != Some(after) {
                 writes.push((id, before, after));

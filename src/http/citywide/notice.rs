@@ -56,9 +56,7 @@ async fn notice_round(
     Ok((name, round, dates))
 }
 
-fn day(d: time::Date) -> String {
-    format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day())
-}
+use crate::domain::format_day as day;
 
 #[derive(Template)]
 #[template(path = "citywide/notice.html")]
@@ -171,7 +169,7 @@ async fn feedback_page(
     } = outcome;
     let mut conn = state.db.acquire().await?;
     let nominees = db::citywide::feedback::nominees(&mut conn, round.id).await?;
-    let today = db::citywide::evidence::today(state.clock.now());
+    let today = crate::clock::china_date(state.clock.now());
     let open = db::citywide::feedback::open_on(round, Some((starts, ends)), today);
     let (csrf, fresh) = match user {
         Some(u) => (u.csrf_token.clone(), false),
@@ -279,7 +277,7 @@ async fn feedback_send(
         telephone: tel_typed,
     };
     let mut errors = f.errors;
-    let today = db::citywide::evidence::today(state.clock.now());
+    let today = crate::clock::china_date(state.clock.now());
     if !db::citywide::feedback::open_on(&round, Some(dates), today) {
         errors.add("_form", "不在公示期内，不能通过本页反映意见。");
     }

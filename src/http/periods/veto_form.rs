@@ -44,7 +44,7 @@ impl VetoForm {
             VetoCode::parse(raw)
                 .ok_or_else(|| FieldError::Message("请选择一票否决情形".to_string()))
         });
-        let (occurred_typed, occurred_on) = f.read("occurred_on", parse_date);
+        let (occurred_typed, occurred_on) = f.read("occurred_on", crate::http::form::date);
         let (description_typed, description) = f.read("description", |raw| {
             Ok(crate::domain::text::paragraph(raw, 1000)?)
         });
@@ -77,15 +77,6 @@ impl VetoForm {
             evidence,
         }
     }
-}
-
-/// A date as `2026-03-12`, within 2000–2100.
-fn parse_date(raw: &str) -> Result<Date, FieldError> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(raw.trim(), &fmt)
-        .ok()
-        .filter(|d| (2000..=2100).contains(&d.year()))
-        .ok_or_else(|| FieldError::Message("日期应如 2026-03-12".to_string()))
 }
 
 /// The select boxes of a veto form (windows, staff, codes), the typed choice selected.

@@ -39,7 +39,7 @@ pub(crate) async fn check_views(
     conditions: &[Condition],
     now: time::OffsetDateTime,
 ) -> AppResult<std::collections::HashMap<i64, CheckView>> {
-    let today = db::citywide::evidence::today(now);
+    let today = crate::clock::china_date(now);
     let mut out = std::collections::HashMap::new();
     for c in conditions {
         let Some(rule) = c.rule else { continue };
