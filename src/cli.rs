@@ -106,6 +106,7 @@ pub fn compute(file: &str) -> i32 {
 }
 
 pub async fn serve(args: ServerArgs, with_demo: bool, load_only: bool) -> anyhow::Result<()> {
+    crate::config::parse_public_hosts(&args.public_hosts).map_err(anyhow::Error::msg)?;
     let pool = db::connect(args.db.database_url.as_deref(), args.db.db_pool).await?;
     db::migrate(&pool).await?;
     if with_demo {
@@ -131,6 +132,7 @@ pub async fn serve(args: ServerArgs, with_demo: bool, load_only: bool) -> anyhow
     }
     let header_read_timeout = config.header_read_timeout;
     let state = AppState::new(pool.clone(), config.clone());
+    let state_pool = pool.clone();
     tokio::spawn(purge_sessions(pool, config));
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -141,6 +143,23 @@ pub async fn serve(args: ServerArgs, with_demo: bool, load_only: bool) -> anyhow
     // throughput (docs/PERFORMANCE.md), and server errors are logged in any case.
     if tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG) {
         router = router.layer(tower_http::trace::TraceLayer::new_for_http());
+    }
+    // Metrics on a listener of their own, so that the public address never serves them.
+    crate::metrics::handle();
+    if let Some(addr) = args.metrics_addr {
+        let metrics_listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen for metrics on {addr}"))?;
+        tracing::info!(addr = %addr, "metrics at /metrics");
+        let metrics_app = crate::metrics::router(state_pool.clone());
+        tokio::spawn(async move {
+            let stop = std::future::pending::<()>();
+            if let Err(e) =
+                server::serve(metrics_listener, metrics_app, header_read_timeout, stop).await
+            {
+                tracing::warn!(error = %e, "metrics listener stopped");
+            }
+        });
     }
     server::serve(
         listener,

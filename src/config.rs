@@ -40,6 +40,44 @@ pub struct ServerArgs {
     /// Issuer printed on certificates (default: the center's name).
     #[arg(long, env = "PINGXUAN_CERTIFICATE_ISSUER")]
     pub certificate_issuer: Option<String>,
+    /// Host names that show one center's public pages, as `host=center-code` separated by
+    /// commas: `/honor-roll` and `/verify` on that host are the center's own.
+    #[arg(long, env = "PINGXUAN_PUBLIC_HOSTS", default_value = "")]
+    pub public_hosts: String,
+    /// Address of a second listener answering `GET /metrics` (Prometheus text format);
+    /// without it, no metrics are served.
+    #[arg(long, env = "PINGXUAN_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+}
+
+/// Parses `PINGXUAN_PUBLIC_HOSTS`: `host=code` pairs separated by commas, host names
+/// compared in lower case without a port.
+pub fn parse_public_hosts(raw: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((host, code)) = pair.split_once('=') else {
+            return Err(format!(
+                "PINGXUAN_PUBLIC_HOSTS: {pair:?} is not host=center-code"
+            ));
+        };
+        let (host, code) = (host.trim().to_ascii_lowercase(), code.trim());
+        let host_ok = !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        let code_ok = !code.is_empty()
+            && code.len() <= 32
+            && code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !host_ok || !code_ok {
+            return Err(format!(
+                "PINGXUAN_PUBLIC_HOSTS: {pair:?} is not host=center-code"
+            ));
+        }
+        out.push((host, code.to_string()));
+    }
+    Ok(out)
 }
 
 /// Where the database is.
@@ -107,6 +145,8 @@ pub struct Config {
     pub public_center: Option<String>,
     pub public_url: Option<String>,
     pub certificate_issuer: Option<String>,
+    /// Host names mapped to the center whose public pages they show.
+    pub public_hosts: Vec<(String, String)>,
 }
 
 impl Default for Config {
@@ -127,6 +167,7 @@ impl Default for Config {
             public_center: None,
             public_url: None,
             certificate_issuer: None,
+            public_hosts: Vec::new(),
         }
     }
 }
@@ -146,6 +187,8 @@ impl Config {
                 .as_ref()
                 .map(|u| u.trim_end_matches('/').to_string()),
             certificate_issuer: args.certificate_issuer.clone(),
+            // Checked at start-up (`cli::serve`), so a bad value never reaches here.
+            public_hosts: parse_public_hosts(&args.public_hosts).unwrap_or_default(),
             ..Config::default()
         }
     }

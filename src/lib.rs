@@ -15,6 +15,7 @@ pub mod demo_county;
 pub mod demo_rounds;
 pub mod domain;
 pub mod http;
+pub mod metrics;
 pub mod password;
 pub mod scoring;
 pub mod server;

@@ -125,6 +125,7 @@ fn concrete(path: &str) -> String {
         .replace("{kind}", "staff")
         .replace("{entrant}", "S999999")
         .replace("{n}", "1")
+        .replace("{center}", "shifan-qingshan")
 }
 
 /// A browser signed in as the principal: the demo's head of window 1 (head01) and of

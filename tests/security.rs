@@ -338,6 +338,7 @@ async fn the_applications_own_role_runs_the_center_but_cannot_rewrite_history(po
         )),
         pool: role_pool.clone(),
         clock: Default::default(),
+        remote: None,
     };
     let audit_before = count(&app.pool, "select count(*) from audit_log").await;
     let mut ducha = Browser::new(&served);

@@ -206,7 +206,9 @@ async fn login(
             },
         )
         .await?;
+        metrics::counter!(crate::metrics::SIGNIN_FAILURES).increment(1);
         if keys.fail(&mut tx, cfg).await? {
+            metrics::counter!(crate::metrics::SIGNIN_LOCKS).increment(1);
             // The beginning of a lock is audited once more, as such.
             db::audit::record(
                 &mut tx,

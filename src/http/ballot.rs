@@ -452,6 +452,7 @@ async fn submit(
     match cast {
         Ok(_) => {
             tx.commit().await?;
+            metrics::counter!(crate::metrics::BALLOTS, "kind" => kind.as_str()).increment(1);
             Ok(Redirect::to(&format!("{}?notice=voted", urls::BALLOT)).into_response())
         }
         Err(db::ballot::Refused::AlreadyVoted) => {

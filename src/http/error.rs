@@ -130,6 +130,9 @@ impl IntoResponse for AppError {
                 Redirect::to(&to).into_response()
             }
             AppError::Db(e) if crate::db::is_outage(&e) => {
+                if matches!(e, sqlx::Error::PoolTimedOut) {
+                    metrics::counter!(crate::metrics::POOL_TIMEOUTS).increment(1);
+                }
                 tracing::warn!(error = %e, "database unavailable");
                 ErrorPage::for_status(StatusCode::SERVICE_UNAVAILABLE)
                     .into_response_with(StatusCode::SERVICE_UNAVAILABLE)

@@ -222,7 +222,9 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
         let idle = state.config.session_idle.as_secs_f64();
         let absolute = state.config.session_absolute.as_secs_f64();
         let loaded = async {
+            let waited = std::time::Instant::now();
             let mut conn = state.db.acquire().await?;
+            metrics::histogram!(crate::metrics::POOL_WAIT).record(waited.elapsed().as_secs_f64());
             let user = db::session::load(&mut conn, &hash, idle, absolute).await?;
             if let Some(u) = &user
                 && u.stale

@@ -59,6 +59,8 @@ pub struct AppState {
 impl AppState {
     pub fn new(db: PgPool, config: Config) -> AppState {
         crate::password::warm_up();
+        // Counted from the first request on, whether or not a listener serves them.
+        crate::metrics::handle();
         let honors = Arc::new(honor::HonorCache::default());
         // Every process listens for publications and corrections, so that no cached honor
         // roll outlives them.
@@ -77,7 +79,7 @@ impl AppState {
 /// The whole application as one router, with every layer, ready to serve or to test.
 pub fn app(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
-    routes::all()
+    let router = routes::all()
         .into_router(&state)
         .fallback(error::not_found)
         .layer(TimeoutLayer::with_status_code(
@@ -89,9 +91,21 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             security_headers,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
         // Outermost: the public honor roll straight from memory when it is cached.
         .layer(middleware::from_fn_with_state(state.clone(), honor::front))
-        .with_state(state)
+        .with_state(state.clone());
+    if state.config.public_hosts.is_empty() {
+        return router;
+    }
+    // A host name mapped to a center is routed as that center's own pages: in front of
+    // the router, since a layer of the router runs after its routing.
+    use tower::Layer;
+    let by_host = middleware::from_fn_with_state(state, honor::site::by_host).layer(router);
+    Router::new().fallback_service(by_host)
 }
 
 /// Refuses a body larger than the route allows ([`routes::Body`]): at once when its declared

@@ -344,5 +344,6 @@ async fn save(
         }
     }
     tx.commit().await?;
+    metrics::counter!(crate::metrics::RATINGS).increment(1);
     Ok(Redirect::to(&format!("{}?notice=saved", urls::RATINGS)).into_response())
 }

@@ -3,6 +3,7 @@
 //! database that `#[sqlx::test]` creates fresh for each test.
 #![allow(dead_code)]
 
+pub mod quarter;
 pub mod webdriver;
 
 use std::collections::BTreeMap;
@@ -27,6 +28,9 @@ pub struct TestApp {
     pub pool: PgPool,
     /// The server's clock, which a test may set.
     pub clock: pingxuan::clock::Clock,
+    /// When set, requests go over HTTP to this address (servers of their own, behind a
+    /// proxy) instead of through the router in this process.
+    pub remote: Option<std::net::SocketAddr>,
 }
 
 pub async fn spawn(pool: PgPool) -> TestApp {
@@ -45,6 +49,7 @@ pub async fn spawn_with(pool: PgPool, config: Config) -> TestApp {
         clock: state.clock.clone(),
         router: app(state),
         pool,
+        remote: None,
     }
 }
 
@@ -149,14 +154,33 @@ impl Browser {
         }
     }
 
+    /// The application's answer: from the router, or over HTTP from a remote server.
+    async fn answer(&self, req: Request<Body>) -> axum::response::Response {
+        match self.app.remote {
+            None => self
+                .app
+                .router
+                .clone()
+                .oneshot(req)
+                .await
+                .expect("router answers"),
+            Some(addr) => {
+                let stream = tokio::net::TcpStream::connect(addr)
+                    .await
+                    .expect("the server accepts");
+                let (mut sender, conn) =
+                    hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                        .await
+                        .expect("HTTP handshake");
+                tokio::spawn(conn);
+                let res = sender.send_request(req).await.expect("the server answers");
+                res.map(Body::new)
+            }
+        }
+    }
+
     pub async fn send(&mut self, req: Request<Body>) -> Page {
-        let res = self
-            .app
-            .router
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("router answers");
+        let res = self.answer(req).await;
         let status = res.status();
         let headers = res.headers().clone();
         self.keep_cookies(&headers);
@@ -184,13 +208,7 @@ impl Browser {
     /// A download, as bytes.
     pub async fn get_bytes(&mut self, path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let req = self.request("GET", path).body(Body::empty()).unwrap();
-        let res = self
-            .app
-            .router
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("router answers");
+        let res = self.answer(req).await;
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();

@@ -143,9 +143,11 @@ pub async fn front(
     if req.method() == axum::http::Method::GET
         && req.uri().query().is_none()
         && (req.uri().path().starts_with(urls::HONOR_ROLL)
+            || req.uri().path().starts_with(super::site::CENTER_PAGES)
             || req.uri().path().starts_with("/gongshi/"))
         && let Some(page) = state.honors.get(req.uri().path())
     {
+        metrics::counter!(crate::metrics::HONOR_CACHE_HITS).increment(1);
         let mut res = html(page);
         crate::http::set_security_headers(res.headers_mut(), state.config.secure_cookies);
         return res;
@@ -188,8 +190,10 @@ where
     F: AsyncFnOnce(&AppState) -> AppResult<Option<String>>,
 {
     if let Some(page) = state.honors.get(&key) {
+        metrics::counter!(crate::metrics::HONOR_CACHE_HITS).increment(1);
         return Ok(html(page));
     }
+    metrics::counter!(crate::metrics::HONOR_CACHE_MISSES).increment(1);
     let generation = state.honors.generation();
     match render(state).await? {
         Some(page) => {

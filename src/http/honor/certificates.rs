@@ -1,5 +1,6 @@
 //! Certificates (荣誉证书) and their public verification.
 
+use super::site::{self, Site};
 use crate::charts::{Element, Svg};
 use crate::db;
 use crate::db::honor::Honor;
@@ -193,6 +194,10 @@ pub fn qr_svg(text: &str) -> Option<Svg> {
 #[template(path = "honor/verify.html")]
 struct VerifyPage {
     stylesheet: &'static str,
+    /// The center whose own verification page this is (`/c/{center}/verify`).
+    center: Option<String>,
+    verify_url: String,
+    roll_url: String,
     number: String,
     found: Option<CertificateView>,
     message: Option<String>,
@@ -214,7 +219,29 @@ const VERIFY_MISSES: db::throttle::Limit = db::throttle::Limit {
     growing: false,
 };
 
-async fn verify_page(state: &AppState, ip: &ClientIp, raw: Option<&str>) -> AppResult<Response> {
+/// The verification page of the default public center (`site` `None`: every certificate)
+/// or of one center (only the certificates it issued, or its people's in its city's round).
+async fn verify_page(
+    state: &AppState,
+    ip: &ClientIp,
+    raw: Option<&str>,
+    site: Option<&str>,
+) -> AppResult<Response> {
+    let site = match site {
+        Some(code) => {
+            let mut conn = state.db.acquire().await?;
+            Some(
+                Site::find(&mut conn, state, Some(site::code_of(code)?))
+                    .await?
+                    .ok_or(AppError::NotFound)?,
+            )
+        }
+        None => None,
+    };
+    let (center, verify_url, roll_url) = match &site {
+        Some(s) => (Some(s.name.clone()), s.verify(), s.honor_roll()),
+        None => (None, urls::VERIFY.to_string(), urls::HONOR_ROLL.to_string()),
+    };
     let key = format!("verify:{}", ip.0);
     // One lookup per address at a time, so that a burst cannot slip past the count.
     let _turn = match raw {
@@ -226,6 +253,9 @@ async fn verify_page(state: &AppState, ip: &ClientIp, raw: Option<&str>) -> AppR
         if db::throttle::locked_until(&mut conn, &key).await?.is_some() {
             let page_ = VerifyPage {
                 stylesheet: urls::STYLESHEET,
+                center,
+                verify_url,
+                roll_url,
                 number: String::new(),
                 found: None,
                 message: Some(
@@ -240,6 +270,9 @@ async fn verify_page(state: &AppState, ip: &ClientIp, raw: Option<&str>) -> AppR
     }
     let mut page_ = VerifyPage {
         stylesheet: urls::STYLESHEET,
+        center,
+        verify_url,
+        roll_url,
         number: raw.unwrap_or("").chars().take(40).collect(),
         found: None,
         message: None,
@@ -254,7 +287,15 @@ async fn verify_page(state: &AppState, ip: &ClientIp, raw: Option<&str>) -> AppR
             }
             Some(number) => {
                 let mut conn = state.db.acquire().await?;
-                if let Some(c) = db::honor::by_certificate(&mut conn, &number).await? {
+                let elsewhere = match &site {
+                    Some(s) => !site::certificate_of(&mut conn, &number, s.center_id).await?,
+                    None => false,
+                };
+                if elsewhere {
+                    page_.message = Some(format!(
+                        "本中心未颁发编号为 {number} 的荣誉证书。请核对编号；如有疑问，请联系中心督查科。"
+                    ));
+                } else if let Some(c) = db::honor::by_certificate(&mut conn, &number).await? {
                     let issuer = state
                         .config
                         .certificate_issuer
@@ -292,21 +333,35 @@ async fn verify_page(state: &AppState, ip: &ClientIp, raw: Option<&str>) -> AppR
     Ok(res)
 }
 
-pub(super) async fn verify_form(
-    State(state): State<AppState>,
+/// `GET /verify?no=…` (and a center's own): a well-formed number goes to its address.
+async fn verify_query(
+    state: AppState,
     ip: ClientIp,
-    RawQuery(query): RawQuery,
+    query: Option<String>,
+    site: Option<&str>,
 ) -> AppResult<Response> {
     let q = FormData::parse_query(query.as_deref().unwrap_or(""));
     match q.first_utf8("no").map(str::trim) {
         Some(no) if !no.is_empty() => {
             if let Some(n) = normalise_number(no) {
-                return Ok(Redirect::to(&format!("{}/{n}", urls::VERIFY)).into_response());
+                let base = match site {
+                    Some(code) => format!("{}{}", site::CENTER_PAGES, site::code_of(code)?),
+                    None => String::new(),
+                };
+                return Ok(Redirect::to(&format!("{base}{}/{n}", urls::VERIFY)).into_response());
             }
-            verify_page(&state, &ip, Some(no)).await
+            verify_page(&state, &ip, Some(no), site).await
         }
-        _ => verify_page(&state, &ip, None).await,
+        _ => verify_page(&state, &ip, None, site).await,
     }
+}
+
+pub(super) async fn verify_form(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    RawQuery(query): RawQuery,
+) -> AppResult<Response> {
+    verify_query(state, ip, query, None).await
 }
 
 pub(super) async fn verify_number(
@@ -314,7 +369,24 @@ pub(super) async fn verify_number(
     ip: ClientIp,
     Path(number): Path<String>,
 ) -> AppResult<Response> {
-    verify_page(&state, &ip, Some(&number)).await
+    verify_page(&state, &ip, Some(&number), None).await
+}
+
+pub(super) async fn center_verify_form(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Path(center): Path<String>,
+    RawQuery(query): RawQuery,
+) -> AppResult<Response> {
+    verify_query(state, ip, query, Some(&center)).await
+}
+
+pub(super) async fn center_verify_number(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Path((center, number)): Path<(String, String)>,
+) -> AppResult<Response> {
+    verify_page(&state, &ip, Some(&number), Some(&center)).await
 }
 
 #[derive(Template)]

@@ -13,6 +13,7 @@ use crate::domain::Role;
 pub(crate) mod cache;
 pub(crate) mod certificates;
 mod roll;
+pub(crate) mod site;
 
 pub use cache::{HonorCache, ListenerHandle, front, start_listener};
 
@@ -22,6 +23,16 @@ pub fn routes(r: Routes) -> Routes {
         .public("/honor-roll/hall", roll::hall_latest)
         .public("/honor-roll/{code}", roll::roll_of)
         .public("/honor-roll/{code}/hall", roll::hall_of)
+        .public("/centers", site::centers)
+        .public("/c/{center}/honor-roll", roll::center_roll)
+        .public("/c/{center}/honor-roll/hall", roll::center_hall)
+        .public("/c/{center}/honor-roll/{code}", roll::center_roll_of)
+        .public("/c/{center}/honor-roll/{code}/hall", roll::center_hall_of)
+        .public("/c/{center}/verify", certificates::center_verify_form)
+        .public(
+            "/c/{center}/verify/{number}",
+            certificates::center_verify_number,
+        )
         .public("/photos/{staff}", roll::photo)
         .public(urls::VERIFY, certificates::verify_form)
         .public("/verify/{number}", certificates::verify_number)

@@ -1,6 +1,7 @@
 //! The public honor roll (光荣榜), its hall screen, and winners' photos.
 
 use super::cache::cached;
+use super::site::{CENTER_PAGES, Site, is_center_code};
 use crate::db;
 use crate::db::honor::Honor;
 use crate::domain::period::Phase;
@@ -67,6 +68,7 @@ pub struct RollSection {
 impl RollSection {
     async fn of(
         conn: &mut sqlx::PgConnection,
+        site: &Site,
         period: &db::period::PeriodRow,
     ) -> AppResult<RollSection> {
         let honors = db::honor::of_period(conn, period.period_id).await?;
@@ -83,7 +85,7 @@ impl RollSection {
             window_title: period.window_title.clone(),
             staff_title: period.staff_title.clone(),
             published_on: crate::domain::format_date(period.published_at),
-            href: urls::honor_roll(&period.code),
+            href: site.period(&period.code),
             windows: cards("window"),
             staff: cards("staff"),
         })
@@ -142,6 +144,7 @@ struct RollPage {
     sections: Vec<RollSection>,
     periods: Vec<PeriodLink>,
     hall_url: String,
+    verify_url: String,
     stylesheet: &'static str,
 }
 
@@ -162,6 +165,7 @@ struct HallPage {
 #[template(path = "honor/empty.html")]
 struct EmptyPage {
     center: String,
+    verify_url: String,
     stylesheet: &'static str,
 }
 
@@ -171,18 +175,19 @@ fn to_html<T: Template>(page: &T) -> AppResult<String> {
         .map_err(|e| AppError::Internal(anyhow::anyhow!("template failed to render: {e}")))
 }
 
-/// Renders the honor roll (or hall screen) of `code`, or of the latest published period.
+/// Renders the honor roll (or hall screen) of `code`, or of the latest published period,
+/// of the center `site` (the default public center when `None`).
 async fn render_roll(
     state: &AppState,
+    site: Option<&str>,
     code: Option<&str>,
     hall: bool,
 ) -> AppResult<Option<String>> {
     let mut conn = state.db.acquire().await?;
-    let Some((center_id, center)) =
-        db::center::public(&mut conn, state.config.public_center.as_deref()).await?
-    else {
+    let Some(site) = Site::find(&mut conn, state, site).await? else {
         return Ok(None);
     };
+    let (center_id, center) = (site.center_id, site.name.clone());
     let period = match code {
         Some(code) => db::period::period_by_code(&mut conn, center_id, code)
             .await?
@@ -210,7 +215,8 @@ async fn render_roll(
                 city: Some(city),
                 center,
                 label: "全市评选".to_string(),
-                hall_url: "/honor-roll/hall".to_string(),
+                hall_url: format!("{}/hall", site.honor_roll()),
+                verify_url: site.verify(),
                 sections: Vec::new(),
                 periods: Vec::new(),
                 stylesheet: urls::STYLESHEET,
@@ -218,6 +224,7 @@ async fn render_roll(
         }
         return Ok(Some(to_html(&EmptyPage {
             center,
+            verify_url: site.verify(),
             stylesheet: urls::STYLESHEET,
         })?));
     };
@@ -244,7 +251,7 @@ async fn render_roll(
     };
     let mut sections = Vec::new();
     for p in &shown {
-        sections.push(RollSection::of(&mut conn, p).await?);
+        sections.push(RollSection::of(&mut conn, &site, p).await?);
     }
     let label = if sections.len() == 1 {
         label
@@ -264,7 +271,7 @@ async fn render_roll(
     let periods = published
         .iter()
         .map(|p| PeriodLink {
-            href: urls::honor_roll(&p.code),
+            href: site.period(&p.code),
             label: label_of(&p.code),
             current: code.is_some() && p.code == period.code,
         })
@@ -278,57 +285,92 @@ async fn render_roll(
         city,
         center,
         label,
-        hall_url: format!("{}/hall", urls::honor_roll(&period.code)),
+        hall_url: format!("{}/hall", site.period(&period.code)),
+        verify_url: site.verify(),
         sections,
         periods,
         stylesheet: urls::STYLESHEET,
     })?))
 }
 
-pub(super) async fn roll_latest(State(state): State<AppState>) -> AppResult<Response> {
-    cached(
-        &state,
-        urls::HONOR_ROLL.to_string(),
-        async |s: &AppState| render_roll(s, None, false).await,
-    )
+/// `/honor-roll…` of the default center, or `/c/{center}/honor-roll…` of one center: the
+/// page kept in the cache under its own path.
+async fn serve_roll(
+    state: AppState,
+    site: Option<String>,
+    code: Option<String>,
+    hall: bool,
+) -> AppResult<Response> {
+    if site.as_deref().is_some_and(|c| !is_center_code(c))
+        || code
+            .as_deref()
+            .is_some_and(|c| PeriodCode::parse(c).is_none())
+    {
+        return Err(AppError::NotFound);
+    }
+    let base = site
+        .as_deref()
+        .map(|c| format!("{CENTER_PAGES}{c}"))
+        .unwrap_or_default();
+    let key = match &code {
+        Some(code) => format!("{base}{}/{code}", urls::HONOR_ROLL),
+        None => format!("{base}{}", urls::HONOR_ROLL),
+    };
+    let key = if hall { format!("{key}/hall") } else { key };
+    cached(&state, key, async |s: &AppState| {
+        render_roll(s, site.as_deref(), code.as_deref(), hall).await
+    })
     .await
 }
 
+pub(super) async fn roll_latest(State(state): State<AppState>) -> AppResult<Response> {
+    serve_roll(state, None, None, false).await
+}
+
 pub(super) async fn hall_latest(State(state): State<AppState>) -> AppResult<Response> {
-    cached(
-        &state,
-        "/honor-roll/hall".to_string(),
-        async |s: &AppState| render_roll(s, None, true).await,
-    )
-    .await
+    serve_roll(state, None, None, true).await
 }
 
 pub(super) async fn roll_of(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> AppResult<Response> {
-    if PeriodCode::parse(&code).is_none() {
-        return Err(AppError::NotFound);
-    }
-    cached(&state, urls::honor_roll(&code), async |s: &AppState| {
-        render_roll(s, Some(&code), false).await
-    })
-    .await
+    serve_roll(state, None, Some(code), false).await
 }
 
 pub(super) async fn hall_of(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> AppResult<Response> {
-    if PeriodCode::parse(&code).is_none() {
-        return Err(AppError::NotFound);
-    }
-    cached(
-        &state,
-        format!("{}/hall", urls::honor_roll(&code)),
-        async |s: &AppState| render_roll(s, Some(&code), true).await,
-    )
-    .await
+    serve_roll(state, None, Some(code), true).await
+}
+
+pub(super) async fn center_roll(
+    State(state): State<AppState>,
+    Path(center): Path<String>,
+) -> AppResult<Response> {
+    serve_roll(state, Some(center), None, false).await
+}
+
+pub(super) async fn center_hall(
+    State(state): State<AppState>,
+    Path(center): Path<String>,
+) -> AppResult<Response> {
+    serve_roll(state, Some(center), None, true).await
+}
+
+pub(super) async fn center_roll_of(
+    State(state): State<AppState>,
+    Path((center, code)): Path<(String, String)>,
+) -> AppResult<Response> {
+    serve_roll(state, Some(center), Some(code), false).await
+}
+
+pub(super) async fn center_hall_of(
+    State(state): State<AppState>,
+    Path((center, code)): Path<(String, String)>,
+) -> AppResult<Response> {
+    serve_roll(state, Some(center), Some(code), true).await
 }
 
 /// A winner's photo: only of a person holding a valid published honor.
