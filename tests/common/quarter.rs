@@ -27,7 +27,7 @@ pub async fn a_whole_quarter(app: &TestApp) {
     // staff member 90 + a little by employee number; typed month by month in the grid.
     let windows = ids(
         &app,
-        "select window_id from service_window order by number::int",
+        "select window_id from service_window where center_id = (select center_id from center where code = 'shifan') order by number::int",
     )
     .await;
     for month in ["2026-10", "2026-11", "2026-12"] {
@@ -104,7 +104,7 @@ pub async fn a_whole_quarter(app: &TestApp) {
 
     // Every head casts both ballots, recommending nobody (so D is 0 for all).
     let heads: Vec<String> = sqlx::query_scalar(
-        "select username from account where role = 'window_head' order by username",
+        "select username from account where role = 'window_head' and center_id = (select center_id from center where code = 'shifan') order by username",
     )
     .fetch_all(&app.pool)
     .await
@@ -137,7 +137,7 @@ pub async fn a_whole_quarter(app: &TestApp) {
 
     // Every member rates every candidate 90.
     let members: Vec<String> = sqlx::query_scalar(
-        "select username from account where role = 'leadership' order by username",
+        "select username from account where role = 'leadership' and center_id = (select center_id from center where code = 'shifan') order by username",
     )
     .fetch_all(&app.pool)
     .await
@@ -309,7 +309,7 @@ pub async fn a_whole_quarter(app: &TestApp) {
     assert_eq!(
         count(
             &app.pool,
-            "select count(*) from audit_log where action = 'period.publish'"
+            "select count(*) from audit_log where action = 'period.publish' and entity_id = '2026-Q4'"
         )
         .await,
         1
