@@ -543,7 +543,7 @@ pub async fn confirm(
 }
 
 /// Every head votes and every leader rates, then the period goes to 审定.
-pub(crate) async fn vote_and_rate(
+pub async fn vote_and_rate(
     tx: &mut PgConnection,
     org: &Org,
     p: &db::period::PeriodRow,

@@ -86,7 +86,7 @@ fn scores(list: &[Option<u16>], months: usize) -> Entries {
             .take(months)
             .enumerate()
             .filter_map(|(m, s)| {
-                s.map(|s| (MONTHS[m].to_string(), Number::from_hundredths(i64::from(s))))
+                s.map(|s| (MONTHS[m].into(), Number::from_hundredths(i64::from(s))))
             })
             .collect(),
     )

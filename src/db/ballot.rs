@@ -275,14 +275,19 @@ pub async fn tallies(
             ballots_by_window: Entries(
                 by_window
                     .into_iter()
-                    .map(|r| (format!("W{}", r.window_id), Number::from_integer(r.n)))
+                    .map(|r| {
+                        (
+                            format!("W{}", r.window_id).into(),
+                            Number::from_integer(r.n),
+                        )
+                    })
                     .collect(),
             ),
             recommendations: Entries(
                 recs.into_iter()
                     .map(|r| {
                         (
-                            format!("{prefix}{}", r.id),
+                            format!("{prefix}{}", r.id).into(),
                             Number::from_integer(i64::from(r.recommendations)),
                         )
                     })

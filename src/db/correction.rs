@@ -159,7 +159,7 @@ pub async fn recount_corrected(
     for t in &mut recount.tallies {
         t.recommendations
             .0
-            .retain(|(id, _)| candidates.contains(id));
+            .retain(|(id, _)| candidates.contains(id.as_str()));
     }
     recount.ratings = super::rating::all(conn, period_id).await?;
     recount.ratings.retain(|r| candidates.contains(&r.subject));

@@ -392,10 +392,10 @@ pub async fn load_input(
     )
     .fetch_all(&mut *conn)
     .await?;
-    let mut window_scores: HashMap<i64, Vec<(String, Number)>> = HashMap::new();
-    let mut staff_scores: HashMap<i64, Vec<(String, Number)>> = HashMap::new();
+    let mut window_scores: HashMap<i64, Vec<(crate::scoring::Text, Number)>> = HashMap::new();
+    let mut staff_scores: HashMap<i64, Vec<(crate::scoring::Text, Number)>> = HashMap::new();
     for s in scores {
-        let entry = (s.month, Number::from_hundredths(i64::from(s.h)));
+        let entry = (s.month.into(), Number::from_hundredths(i64::from(s.h)));
         match (s.window_id, s.staff_id) {
             (Some(w), _) => window_scores.entry(w).or_default().push(entry),
             (_, Some(st)) => staff_scores.entry(st).or_default().push(entry),

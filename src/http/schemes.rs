@@ -88,7 +88,7 @@ async fn list(
         .await?
         .into_iter()
         .map(|s| {
-            let rules: Option<RulesInput> = serde_json::from_value(s.rules.clone()).ok();
+            let rules: Option<RulesInput> = serde_json::from_str(&s.rules.to_string()).ok();
             SchemeItem {
                 kind: s.period_kind.label(),
                 url: urls::item(urls::SCHEMES, s.scheme_id),

@@ -65,7 +65,7 @@ pub fn period(size: Size) -> PeriodInput {
         for m in &months {
             // One month in fifty has no score (the person was on leave, say).
             if rng.below(50) != 0 {
-                out.push((m.clone(), Number::from_hundredths(monthly(rng))));
+                out.push((m.as_str().into(), Number::from_hundredths(monthly(rng))));
             }
         }
         Entries(out)

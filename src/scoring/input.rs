@@ -8,7 +8,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::number::Number;
+use super::number::{Number, Text};
 
 /// One period's data.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -111,13 +111,13 @@ pub struct DecisionInput {
 /// A JSON object of numbers, in the order written, with repeated keys kept (so that they
 /// can be refused rather than silently dropped).
 #[derive(Clone, Debug, Default)]
-pub struct Entries(pub Vec<(String, Number)>);
+pub struct Entries(pub Vec<(Text, Number)>);
 
 impl Serialize for Entries {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.0.len()))?;
         for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
+            map.serialize_entry(k.as_str(), v)?;
         }
         map.end()
     }
@@ -133,7 +133,7 @@ impl<'de> Deserialize<'de> for Entries {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries, A::Error> {
                 let mut out = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, Number>()? {
+                while let Some((k, v)) = map.next_entry::<Text, Number>()? {
                     out.push((k, v));
                 }
                 Ok(Entries(out))

@@ -11,6 +11,7 @@
 pub mod generate;
 pub mod input;
 pub mod number;
+pub mod pretty;
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -27,7 +28,7 @@ use checked::{
 };
 pub use input::*;
 use number::div_round_half_up;
-pub use number::{Fixed2, Number, NumberError};
+pub use number::{Fixed2, Number, NumberError, Text};
 use rounds::{comprehensive, decisions, democratic};
 
 /// Why an input was refused: one line that names the offending item.

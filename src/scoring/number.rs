@@ -9,23 +9,135 @@ use serde_json::value::RawValue;
 
 /// A JSON value as written in the input, parsed on demand so that a bad one can be refused
 /// with a message that names its entrant, voter or rater.
+///
+/// Read from text only (`serde_json::from_str` / `from_slice`, as `sqlx::types::Json` does):
+/// the value's text is borrowed from the input while it is read and kept in place, since a
+/// province's file holds hundreds of thousands of them (a `serde_json::Value` is turned into
+/// text first).
 #[derive(Clone, Debug)]
-pub struct Number(Box<RawValue>);
+pub struct Number(Text);
+
+/// Short text kept in place (every number and month written in practice), longer text on
+/// the heap.
+#[derive(Clone)]
+pub enum Text {
+    Inline { len: u8, bytes: [u8; 22] },
+    Heap(Box<str>),
+}
+
+impl Text {
+    pub fn new(s: &str) -> Text {
+        if s.len() <= 22 {
+            let mut bytes = [0u8; 22];
+            bytes[..s.len()].copy_from_slice(s.as_bytes());
+            Text::Inline {
+                len: s.len() as u8,
+                bytes,
+            }
+        } else {
+            Text::Heap(s.into())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            // Always whole UTF-8: copied from a `&str` of at most 22 bytes.
+            Text::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Text::Heap(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text::new(&s)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text::new(s)
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A JSON string read without an allocation of its own when it is short.
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Text, E> {
+                Ok(Text::new(s))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
 
 impl Number {
     /// A number of hundredths, written with exactly two decimals (e.g. `95.25`).
     pub fn from_hundredths(h: i64) -> Number {
-        Number(RawValue::from_string(Fixed2(h).to_string()).expect("a decimal is valid JSON"))
+        Number(Text::new(&Fixed2(h).to_string()))
     }
 
     /// A whole number.
     pub fn from_integer(n: i64) -> Number {
-        Number(RawValue::from_string(n.to_string()).expect("an integer is valid JSON"))
+        Number(Text::new(&n.to_string()))
     }
 
     /// The text as written.
     pub fn raw(&self) -> &str {
-        self.0.get()
+        self.0.as_str()
     }
 
     /// The value in hundredths, or why it is not one.
@@ -59,15 +171,21 @@ impl PartialEq for Number {
     }
 }
 
+/// Written back exactly as it was read (a value that is not a number stays what it was, so
+/// that it is refused again by whoever reads it).
 impl Serialize for Number {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
+        match serde_json::from_str::<&RawValue>(self.raw()) {
+            Ok(raw) => raw.serialize(s),
+            Err(_) => s.serialize_str(self.raw()),
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for Number {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Number, D::Error> {
-        Ok(Number(Box::<RawValue>::deserialize(d)?))
+        let raw = <&'de RawValue>::deserialize(d)?;
+        Ok(Number(Text::new(raw.get())))
     }
 }
 

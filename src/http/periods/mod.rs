@@ -219,7 +219,7 @@ async fn confirm_new(
 
 /// A scheme's rules as the confirmation page says them.
 fn rules_in_words(rules: &serde_json::Value) -> Vec<String> {
-    let Ok(r) = serde_json::from_value::<crate::scoring::RulesInput>(rules.clone()) else {
+    let Ok(r) = serde_json::from_str::<crate::scoring::RulesInput>(&rules.to_string()) else {
         return Vec::new();
     };
     vec![

@@ -81,7 +81,7 @@ pub(super) async fn entrant_page(
     let mut months: Vec<(String, String)> = scores
         .map(|e| {
             e.0.iter()
-                .map(|(m, v)| (m.clone(), v.raw().to_string()))
+                .map(|(m, v)| (m.to_string(), v.raw().to_string()))
                 .collect()
         })
         .unwrap_or_default();

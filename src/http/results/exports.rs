@@ -72,7 +72,7 @@ pub(super) fn ballot_counts(input: &PeriodInput, kind: Kind, id: &str) -> Option
         t.ballots_by_window
             .0
             .iter()
-            .filter(|(w, _)| !own_only || Some(w) == home.as_ref())
+            .filter(|(w, _)| !own_only || home.as_deref() == Some(w.as_str()))
             .filter_map(|(_, n)| n.whole().ok())
             .sum()
     };
@@ -81,7 +81,7 @@ pub(super) fn ballot_counts(input: &PeriodInput, kind: Kind, id: &str) -> Option
         .recommendations
         .0
         .iter()
-        .find(|(c, _)| *c == id)
+        .find(|(c, _)| c.as_str() == id)
         .and_then(|(_, n)| n.whole().ok())
         .unwrap_or(0);
     Some((recs, total - own, own))

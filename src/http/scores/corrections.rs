@@ -64,7 +64,7 @@ async fn plan_corrections(
             let value = Number::from_hundredths(i64::from(*after));
             match entries.0.iter_mut().find(|(m, _)| m == month) {
                 Some(entry) => entry.1 = value,
-                None => entries.0.push((month.to_string(), value)),
+                None => entries.0.push((month.into(), value)),
             }
             touched.push(serde_json::json!({
                 "entrant": key,

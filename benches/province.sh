@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Issue 16: a province's load. Generates the province (examples/gen_province.rs) into the
+# database pingxuan_province unless it is there, starts three release servers behind nginx
+# (deploy/nginx/pingxuan-proxy.conf, round-robin, as tests/cluster.rs), signs in, and runs
+# wrk (2 threads, 64 connections) on each page through the proxy: the largest center's
+# score grid, results, period and audit log (1,000,000 rows) as its office, a head's home
+# and ballot pages, and the public rolls. Then 500 heads vote at once (province_vote.py),
+# and the database's size and its slowest statements (pg_stat_statements) are printed.
+#
+#   benches/province.sh [seconds per page]        (default 10)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs="${1:-10}"
+scripts/pg-up
+export SQLX_OFFLINE=true
+base=postgres://postgres@127.0.0.1:5432
+db=pingxuan_province
+url="$base/$db"
+command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
+[ -x /usr/sbin/nginx ] || { echo "install nginx (apt-get install nginx)" >&2; exit 1; }
+cargo build --release --bin pingxuan --example gen_province 2>&1 | tail -n1
+
+if [ "$(psql "$url" -tAc "select count(*) from center" 2>/dev/null || true)" != 176 ] \
+   || [ "$(psql "$url" -tAc "select count(*) from ballot_receipt r join period p using (period_id) where p.code = '2026-Q3'")" != 0 ]; then
+  psql "$base/postgres" -qc "drop database if exists $db" -qc "create database $db"
+  DATABASE_URL="$url" target/release/examples/gen_province
+fi
+
+# pg_stat_statements, when the server loads it (the script says how when it does not).
+if psql "$url" -tAc "show shared_preload_libraries" | grep -q pg_stat_statements; then
+  psql "$url" -qc "create extension if not exists pg_stat_statements" -qc "select pg_stat_statements_reset()" >/dev/null
+  statements=1
+else
+  echo "(pg_stat_statements is not loaded: ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements' and restart PostgreSQL to list the slowest statements)"
+  statements=0
+fi
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$work/nginx.pid" ] && kill -TERM "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+for port in 8181 8182 8183; do
+  DATABASE_URL="$url" PINGXUAN_TRUST_PROXY=true PINGXUAN_LOG=warn PINGXUAN_DB_POOL=16 \
+    target/release/pingxuan serve --addr "127.0.0.1:$port" >"$work/server-$port.log" 2>&1 &
+  pids+=($!)
+done
+cat >"$work/nginx.conf" <<EOF
+daemon on;
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log warn;
+user root;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/body; proxy_temp_path $work/proxy;
+  fastcgi_temp_path $work/fastcgi; uwsgi_temp_path $work/uwsgi; scgi_temp_path $work/scgi;
+  upstream pingxuan {
+    server 127.0.0.1:8181 max_fails=1 fail_timeout=10s;
+    server 127.0.0.1:8182 max_fails=1 fail_timeout=10s;
+    server 127.0.0.1:8183 max_fails=1 fail_timeout=10s;
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:8180;
+    location / { include $PWD/deploy/nginx/pingxuan-proxy.conf; }
+  }
+}
+EOF
+/usr/sbin/nginx -p "$work" -c "$work/nginx.conf"
+proxy=http://127.0.0.1:8180
+for _ in $(seq 100); do curl -sf "$proxy/healthz" >/dev/null && break; sleep 0.2; done
+
+# Signs in through the proxy as a browser does; prints the session cookie.
+session() {
+  local jar="$work/jar-$1" token
+  token=$(curl -s -c "$jar" "$proxy/login" | grep -o 'name="_csrf" value="[0-9a-f]*"' | head -n1 | sed 's/.*value="//; s/"//')
+  curl -s -b "$jar" -c "$jar" -o /dev/null -H "Origin: $proxy" \
+    --data-urlencode "_csrf=$token" --data-urlencode "username=$1" --data-urlencode "password=pingxuan2026" "$proxy/login"
+  awk '$6 == "px_session" { print "px_session=" $7 }' "$jar"
+}
+office=$(session p01-ducha)
+head=$(session p01-h2)
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; three release servers behind nginx, PostgreSQL and wrk on the same cores"
+echo "database: $(psql "$url" -tAc "select pg_size_pretty(pg_database_size('$db'))"); \
+$(psql "$url" -tAc "select count(*) from center") centers, \
+$(psql "$url" -tAc "select count(*) from service_window") windows, \
+$(psql "$url" -tAc "select count(*) from staff") staff, \
+$(psql "$url" -tAc "select count(*) from monthly_score") monthly scores, \
+$(psql "$url" -tAc "select count(*) from audit_log") audit rows"
+printf '\n| page | as | bytes | req/s | p50 | p99 | non-2xx |\n|---|---|---:|---:|---:|---:|---:|\n'
+page() {
+  local label="$1" who="$2" cookie="$3" path="$4" out bytes
+  bytes=$(curl -s -o /dev/null -w '%{size_download}' -H "Cookie: $cookie" "$proxy$path")
+  out=$(wrk -t2 -c64 -d"${secs}s" --latency -H "Cookie: $cookie" "$proxy$path")
+  printf '| %s `%s` | %s | %s | %s | %s | %s | %s |\n' "$label" "$path" "$who" "$bytes" \
+    "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" \
+    "$(echo "$out" | awk '$1 == "50%" {print $2}')" \
+    "$(echo "$out" | awk '$1 == "99%" {print $2}')" \
+    "$(echo "$out" | awk '/Non-2xx/ {print $5}' | grep . || echo 0)"
+}
+page "score grid, windows" office "$office" "/scores/2026-09?tab=windows"
+page "score grid, staff" office "$office" "/scores/2026-09?tab=staff"
+page "results" office "$office" "/results/2026-Q2"
+page "period" office "$office" "/periods/2026-Q3"
+page "audit log" office "$office" "/audit"
+page "audit log, last page" office "$office" "/audit?page=1000"
+page "home" head "$head" "/head"
+page "ballot" head "$head" "/ballot"
+page "honor roll" anyone "" "/honor-roll"
+page "a city's roll" anyone "" "/c/p05/honor-roll"
+page "a county's roll" anyone "" "/c/p05-03/honor-roll"
+page "centers" anyone "" "/centers"
+
+echo
+python3 benches/province_vote.py "$proxy" "$url" 500
+
+if [ "$statements" = 1 ]; then
+  echo
+  echo "slowest statements by mean time (pg_stat_statements, this run):"
+  psql "$url" -c "select calls, round(mean_exec_time::numeric, 2) as mean_ms, round(max_exec_time::numeric, 2) as max_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 110) as query from pg_stat_statements where dbid = (select oid from pg_database where datname = '$db') order by mean_exec_time desc limit 12"
+fi
