@@ -34,9 +34,9 @@ fn windows_of(city: usize, county: Option<usize>) -> i64 {
     }
 }
 
-async fn exec(pool: &sqlx::PgPool, what: &str, sql: &str) -> anyhow::Result<()> {
+async fn exec(conn: &mut sqlx::PgConnection, what: &str, sql: &str) -> anyhow::Result<()> {
     let t = Instant::now();
-    let done = sqlx::query(sql).execute(pool).await?;
+    let done = sqlx::query(sql).execute(conn).await?;
     println!(
         "{what}: {} rows in {:.1} s",
         done.rows_affected(),
@@ -86,7 +86,11 @@ async fn main() -> anyhow::Result<()> {
             ids.push((kid, county));
         }
     }
+    // One connection for everything, without the server's statement timeout.
     let mut conn = pool.acquire().await?;
+    sqlx::query("set statement_timeout = 0")
+        .execute(&mut *conn)
+        .await?;
     for (id, _) in &ids {
         let actor = Actor {
             center_id: Some(*id),
@@ -96,7 +100,6 @@ async fn main() -> anyhow::Result<()> {
         };
         db::scheme::ensure_default_schemes(&mut conn, &actor, *id).await?;
     }
-    drop(conn);
     let sizes: Vec<String> = ids
         .iter()
         .map(|(id, code)| {
@@ -112,21 +115,21 @@ async fn main() -> anyhow::Result<()> {
     println!("{} centers", ids.len());
 
     exec(
-        &pool,
+        &mut conn,
         "departments",
         "insert into department (center_id, name, sort_order)
          select c.center_id, '进驻单位' || d, d from center c, generate_series(1, 12) d",
     )
     .await?;
     exec(
-        &pool,
+        &mut conn,
         "business areas",
         "insert into business_area (center_id, name, sort_order)
          select c.center_id, '业务范围' || b, b from center c, generate_series(1, 8) b",
     )
     .await?;
     exec(
-        &pool,
+        &mut conn,
         "windows",
         &format!(
             "insert into service_window (center_id, number, name, department_id, business_area_id)
@@ -140,7 +143,7 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
     exec(
-        &pool,
+        &mut conn,
         "staff",
         "insert into staff (center_id, name, employee_no, window_id, position)
          select w.center_id,
@@ -167,9 +170,9 @@ async fn main() -> anyhow::Result<()> {
                 g = 1, false
            from center c, generate_series(1, 6) g"
     );
-    exec(&pool, "office and leadership accounts", &accounts).await?;
+    exec(&mut conn, "office and leadership accounts", &accounts).await?;
     exec(
-        &pool,
+        &mut conn,
         "window head accounts",
         &format!(
             "insert into account (center_id, username, display_name, password_hash, role,
@@ -182,7 +185,7 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     // 24 months of scores: windows between 80 and 99.75, staff between 85 and 99.5.
     exec(
-        &pool,
+        &mut conn,
         "window scores",
         "insert into monthly_score (center_id, month, window_id, score)
          select w.center_id, to_char(date '2025-01-01' + (m || ' month')::interval, 'YYYY-MM'),
@@ -191,7 +194,7 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
     exec(
-        &pool,
+        &mut conn,
         "staff scores",
         "insert into monthly_score (center_id, month, staff_id, score)
          select s.center_id, to_char(date '2025-01-01' + (m || ' month')::interval, 'YYYY-MM'),
@@ -204,7 +207,7 @@ async fn main() -> anyhow::Result<()> {
     // also opens 2026-Q3 for voting, with nobody voted yet.
     for (id, code) in ids.iter().filter(|(_, c)| c.len() == 3) {
         let t = Instant::now();
-        let mut tx = pool.begin().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let org = pingxuan::demo_rounds::org(&mut tx, *id, &format!("{code}-")).await?;
         let periods: &[&str] = if code == "p01" {
             &["2026-Q2", "2026-Q3"]
@@ -240,7 +243,7 @@ async fn main() -> anyhow::Result<()> {
 
     // The capital's audit log: a million rows of an office's ordinary work over two years.
     exec(
-        &pool,
+        &mut conn,
         "audit log of p01",
         "insert into audit_log (center_id, actor_account_id, actor_name, at, action, entity,
                                 entity_id, before, after, ip)
@@ -258,10 +261,10 @@ async fn main() -> anyhow::Result<()> {
           where c.code = 'p01'",
     )
     .await?;
-    exec(&pool, "analyze", "analyze").await?;
+    exec(&mut conn, "analyze", "analyze").await?;
     let size: String =
         sqlx::query_scalar("select pg_size_pretty(pg_database_size(current_database()))")
-            .fetch_one(&pool)
+            .fetch_one(&mut *conn)
             .await?;
     println!(
         "province generated in {:.0} s; database size {size}",
