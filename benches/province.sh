@@ -48,6 +48,10 @@ for port in 8181 8182 8183; do
     target/release/pingxuan serve --addr "127.0.0.1:$port" >"$work/server-$port.log" 2>&1 &
   pids+=($!)
 done
+for port in 8181 8182 8183; do
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || { echo "the server on $port did not start:"; cat "$work/server-$port.log"; exit 1; }
+done
 cat >"$work/nginx.conf" <<EOF
 daemon on;
 worker_processes 2;

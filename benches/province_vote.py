@@ -114,6 +114,8 @@ def main():
     ts = [threading.Thread(target=sign_in, args=(heads[i::16],)) for i in range(16)]
     [t.start() for t in ts]
     [t.join() for t in ts]
+    if len(browsers) != len(heads):
+        raise SystemExit(f"only {len(browsers)} of {len(heads)} heads signed in")
     print(f"{len(browsers)} heads of p01 signed in through the proxy in {time.time() - t1:.1f} s")
 
     plans = {}
