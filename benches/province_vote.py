@@ -139,10 +139,15 @@ def main():
         for kind in ("window", "staff"):
             fields = [("_csrf", tok), ("kind", kind), ("period", CODE)]
             fields += [("c", c) for c in plans[username][kind]]
-            t = time.time()
-            status, location = b.post("/ballot", fields)
-            with lock:
-                answers.append((status, location, time.time() - t, time.time()))
+            # A ballot answered with an error page is sent again, as a person would.
+            for attempt in range(20):
+                t = time.time()
+                status, location = b.post("/ballot", fields)
+                with lock:
+                    answers.append((status, location, time.time() - t, time.time()))
+                if status == 303:
+                    break
+                time.sleep(0.5)
 
     start = time.time()
     ts = [threading.Thread(target=vote, args=(u,)) for u, _ in heads]
@@ -158,7 +163,8 @@ def main():
     tallies = int(psql(f"select coalesce(sum(recommendations), 0) from ballot_tally "
                        f"where period_id = {period}"))
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
-    print(f"{len(answers)} ballots from {len(heads)} heads at once: all answered in {wall:.2f} s; "
+    print(f"{len(answers)} sends of {2 * len(heads)} ballots from {len(heads)} heads at once: "
+          f"all taken in {wall:.2f} s; "
           f"latency p50 {statistics.median(lat) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
           f"max {lat[-1] * 1000:.0f} ms")
     print(f"answers: {statuses}")
