@@ -156,8 +156,8 @@ pub async fn serve(args: ServerArgs, with_demo: bool, load_only: bool) -> anyhow
     if tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG) {
         router = router.layer(tower_http::trace::TraceLayer::new_for_http());
     }
-    // Metrics on a listener of their own, so that the public address never serves them.
-    crate::metrics::handle();
+    // Metrics on a listener of their own, so that the public address never serves them
+    // (recorded since AppState::new installed the recorder).
     if let Some(addr) = args.metrics_addr {
         let metrics_listener = tokio::net::TcpListener::bind(addr)
             .await

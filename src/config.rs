@@ -65,12 +65,7 @@ pub fn parse_public_hosts(raw: &str) -> Result<Vec<(String, String)>, String> {
             && host
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-        let code_ok = !code.is_empty()
-            && code.len() <= 32
-            && code
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if !host_ok || !code_ok {
+        if !host_ok || !crate::domain::is_center_code(code) {
             return Err(format!(
                 "PINGXUAN_PUBLIC_HOSTS: {pair:?} is not host=center-code"
             ));

@@ -101,6 +101,15 @@ impl std::fmt::Display for Role {
     }
 }
 
+/// A center code as the database allows it (`^[a-z0-9-]{1,32}$`): in URLs and settings.
+pub fn is_center_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 32
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// A date as the offices write it, in China Standard Time: `2026年3月15日`.
 pub fn format_date(t: Option<time::OffsetDateTime>) -> String {
     t.map(|t| format_day(crate::clock::china_date(t)))

@@ -26,14 +26,7 @@ pub struct Site {
 /// Prefix of a center's own public pages.
 pub const CENTER_PAGES: &str = "/c/";
 
-/// A center code as the database allows it (`^[a-z0-9-]{1,32}$`).
-pub fn is_center_code(code: &str) -> bool {
-    !code.is_empty()
-        && code.len() <= 32
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
+pub use crate::domain::is_center_code;
 
 impl Site {
     /// The center of `code`, or the default public center when `code` is `None`.
