@@ -697,3 +697,57 @@ async fn the_day_a_person_started_at_the_window_is_recorded_checked_and_audited(
         1
     );
 }
+
+#[sqlx::test]
+async fn a_long_audit_log_is_counted_up_to_its_cap_and_names_what_its_page_shows(pool: PgPool) {
+    let app = spawn(pool).await;
+    let (center, window, name): (i64, i64, String) = sqlx::query_as(
+        "select w.center_id, w.window_id, w.number || '号窗口 ' || w.name
+           from service_window w join account a using (center_id)
+          where a.username = 'ducha' order by w.window_id desc limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    // A busy year: more rows than the page counts, 50 of them by one person.
+    sqlx::query(
+        "insert into audit_log (center_id, actor_name, action, entity, entity_id, before, after)
+         select $1, case when n % 201 = 0 then '档案员甲' else '督查科' end,
+                'service_window.update', 'service_window', $2::text,
+                jsonb_build_object('name', '旧名' || n), jsonb_build_object('name', '新名' || n)
+           from generate_series(1, 10050) n",
+    )
+    .bind(center)
+    .bind(window)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let page = ducha.get("/audit").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let paging = page.text(".paging span");
+    assert!(
+        paging.starts_with("超过 10000 条") && paging.contains("第 1 / 500 页"),
+        "{paging}"
+    );
+    assert_eq!(page.texts("tbody tr").len(), 20);
+    // The newest first, its window named from the ids the page shows.
+    assert!(page.body.contains("新名10050"));
+    assert!(page.texts("td").iter().any(|t| t.contains(&name)), "{name}");
+    // Past the counted rows: the last page that can be reached.
+    let past = ducha.get("/audit?page=600").await;
+    assert_eq!(past.status, StatusCode::OK);
+    assert!(past.text(".paging span").contains("第 500 / 500 页"));
+    assert_eq!(past.texts("tbody tr").len(), 20);
+    // A search below the cap is counted exactly.
+    let found = ducha
+        .get("/audit?q=%E6%A1%A3%E6%A1%88%E5%91%98%E7%94%B2") // 档案员甲
+        .await;
+    assert!(
+        found
+            .text(".paging span")
+            .starts_with("共 50 条，第 1 / 3 页"),
+        "{}",
+        found.text(".paging span")
+    );
+}

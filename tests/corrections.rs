@@ -98,6 +98,13 @@ async fn a_locked_score_is_corrected_only_with_a_reason_and_the_open_round_follo
     );
     assert_eq!(checksum(&app.pool).await, before);
 
+    // A head's ballot shows the candidate's assessment as confirmed (and this process
+    // keeps the candidates it has read).
+    let mut head = login_as(&app, Role::WindowHead).await;
+    let on_ballot = format!("label[for=\"window-W{w}\"]");
+    let shown = head.get("/ballot").await.text(&on_ballot);
+    assert!(shown.contains("考核"), "{shown}");
+
     // With a reason: the score, its correction, the audit rows and the frozen round.
     let done = ducha
         .post_fields(CORRECT, &with_reason(fields, "复核服务记录，原录入有误"))
@@ -149,6 +156,10 @@ async fn a_locked_score_is_corrected_only_with_a_reason_and_the_open_round_follo
     // A is the mean of the quarter's three months, of which only October changed.
     let x: f64 = was.parse().unwrap();
     assert_eq!(assessment, format!("{:.2}", (100.0 + 2.0 * x) / 3.0));
+    // The ballot the head opens next shows the corrected assessment, not the kept one.
+    let now = head.get("/ballot").await.text(&on_ballot);
+    assert!(now.ends_with(&format!("考核 {assessment}")), "{now}");
+    assert_ne!(now, shown);
     let listed = ducha.get(GRID).await.text("#corrections tbody tr");
     assert!(
         listed.contains(&was) && listed.contains("100.00") && listed.contains("原录入有误"),

@@ -379,9 +379,13 @@ async fn a_large_center_types_its_staff_one_department_at_a_time(pool: PgPool) {
             .filter(|(k, _)| k.starts_with('c'))
             .count() as i64
     };
+    // A department larger than a page is itself paged.
+    let one_page = pingxuan::http::scores::ONE_PAGE_ENTRANTS;
     assert_eq!(
         cells(&page),
-        staff_of_department(&app, departments[0]).await
+        staff_of_department(&app, departments[0])
+            .await
+            .min(one_page)
     );
     let paging = page.text("nav.paging");
     assert!(
@@ -410,7 +414,9 @@ async fn a_large_center_types_its_staff_one_department_at_a_time(pool: PgPool) {
     let second = ducha.get(&next).await;
     assert_eq!(
         cells(&second),
-        staff_of_department(&app, departments[1]).await
+        staff_of_department(&app, departments[1])
+            .await
+            .min(one_page)
     );
     assert!(second.text("nav.paging").contains("第 2 / "));
 
@@ -433,10 +439,43 @@ async fn a_large_center_types_its_staff_one_department_at_a_time(pool: PgPool) {
     assert_eq!(again.input_value(&first).as_deref(), Some("93.50"));
     assert!(again.text(".page-head p").contains("本页已录 1 / "));
 
-    // 全部 is still there for whoever wants the whole center on one page.
+    // 全部 is still there for whoever wants the whole center, a page of rows at a time.
+    let pages = (total + one_page - 1) / one_page;
     let all = ducha.get("/scores/2026-10?tab=staff&department=all").await;
-    assert_eq!(cells(&all), total);
-    assert!(all.texts("nav.paging").is_empty());
+    assert_eq!(cells(&all), one_page);
+    let paging = all.text("nav.paging");
+    assert!(
+        paging.contains(&format!(
+            "第 1 / {pages} 页：第 1–{one_page} 行，共 {total} 行"
+        )),
+        "{paging}"
+    );
+    let last_url = format!("/scores/2026-10?tab=staff&department=all&page={pages}");
+    let last = ducha.get(&last_url).await;
+    assert_eq!(cells(&last), total - (pages - 1) * one_page);
+    assert!(last.texts("nav.paging a[rel=next]").is_empty());
+    // A save on a later page comes back to that page with what was saved.
+    let mut fields = last.form_fields("form.score-grid");
+    let on_last = fields
+        .iter()
+        .find(|(k, _)| k.starts_with('c'))
+        .map(|(k, _)| k.clone())
+        .unwrap();
+    set_field(&mut fields, &on_last, "91");
+    let saved = ducha.post_fields(&last_url, &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let back = saved.location().unwrap().to_string();
+    assert!(back.contains(&format!("page={pages}")), "{back}");
+    assert_eq!(
+        ducha.get(&back).await.input_value(&on_last).as_deref(),
+        Some("91.00")
+    );
+    // Past the last page: the last page.
+    let past = ducha
+        .get("/scores/2026-10?tab=staff&department=all&page=999999999999")
+        .await;
+    assert_eq!(past.status, StatusCode::OK);
+    assert_eq!(cells(&past), total - (pages - 1) * one_page);
     // The windows of a center this size still fit on one page.
     let windows = ducha.get("/scores/2026-10?tab=windows").await;
     assert_eq!(

@@ -47,7 +47,7 @@ pub async fn record(
     Ok(())
 }
 
-#[derive(Debug)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct AuditRow {
     pub audit_id: i64,
     pub actor_name: String,
@@ -70,7 +70,37 @@ pub struct AuditFilter {
     pub actions: Vec<String>,
 }
 
-/// One page of the center's audit log, newest first, with the total count.
+/// The most rows the audit page counts: past it the page says "more than" and a narrower
+/// search finds the older ones (a center's log grows by about a million rows in a busy
+/// year, and counting them all would be the slowest thing on the page).
+pub const COUNT_CAP: i64 = 10_000;
+
+/// The center's rows that match the filter, as the `where` of a query on `audit_log`.
+fn matching<'a>(
+    b: &mut sqlx::QueryBuilder<'a, sqlx::Postgres>,
+    center_id: CenterId,
+    filter: &'a AuditFilter,
+) {
+    b.push(" where center_id = ").push_bind(center_id.0);
+    if !filter.entity.is_empty() {
+        b.push(" and entity = ").push_bind(&filter.entity);
+    }
+    if !filter.q.is_empty() {
+        let pattern = format!("%{}%", like_escape(&filter.q));
+        b.push(" and (actor_name ilike ")
+            .push_bind(pattern.clone())
+            .push(" or action ilike ")
+            .push_bind(pattern.clone())
+            .push(" or entity_id ilike ")
+            .push_bind(pattern)
+            .push(" or action = any(")
+            .push_bind(&filter.actions)
+            .push("))");
+    }
+}
+
+/// One page of the center's audit log, newest first, with the number of matching rows
+/// counted up to [`COUNT_CAP`] (`COUNT_CAP + 1` means more).
 pub async fn list(
     conn: &mut PgConnection,
     center_id: CenterId,
@@ -78,36 +108,19 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<(Vec<AuditRow>, i64)> {
-    let pattern = format!("%{}%", like_escape(&filter.q));
-    let rows = sqlx::query_as!(
-        AuditRow,
-        r#"select audit_id, actor_name, at, action, entity, entity_id, before, after, ip
-           from audit_log
-           where center_id = $1
-             and ($2 = '' or entity = $2)
-             and (actor_name ilike $3 or action ilike $3 or entity_id ilike $3 or action = any($6))
-           order by audit_id desc
-           limit $4 offset $5"#,
-        center_id.0,
-        filter.entity,
-        pattern,
-        limit,
-        offset,
-        &filter.actions
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let total = sqlx::query_scalar!(
-        r#"select count(*) as "n!" from audit_log
-           where center_id = $1 and ($2 = '' or entity = $2)
-             and (actor_name ilike $3 or action ilike $3 or entity_id ilike $3 or action = any($4))"#,
-        center_id.0,
-        filter.entity,
-        pattern,
-        &filter.actions
-    )
-    .fetch_one(conn)
-    .await?;
+    let mut b = sqlx::QueryBuilder::new(
+        "select audit_id, actor_name, at, action, entity, entity_id, before, after, ip from audit_log",
+    );
+    matching(&mut b, center_id, filter);
+    b.push(" order by audit_id desc limit ")
+        .push_bind(limit)
+        .push(" offset ")
+        .push_bind(offset);
+    let rows = b.build_query_as::<AuditRow>().fetch_all(&mut *conn).await?;
+    let mut b = sqlx::QueryBuilder::new("select count(*) from (select 1 from audit_log");
+    matching(&mut b, center_id, filter);
+    b.push(" limit ").push_bind(COUNT_CAP + 1).push(") t");
+    let total: i64 = b.build_query_scalar().fetch_one(conn).await?;
     Ok((rows, total))
 }
 
@@ -134,22 +147,59 @@ pub struct Names {
     pub schemes: std::collections::HashMap<i64, String>,
 }
 
-pub async fn names(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Names> {
+/// Every number a page of rows mentions (in entity ids such as `W12`, and anywhere in the
+/// before and after values): the ids whose names the page may show.
+pub fn mentioned_ids(rows: &[AuditRow]) -> Vec<i64> {
+    fn walk(v: &Value, out: &mut Vec<i64>) {
+        match v {
+            Value::Number(n) => out.extend(n.as_i64()),
+            Value::String(s) => digits(s, out),
+            Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            Value::Object(o) => o.values().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    fn digits(s: &str, out: &mut Vec<i64>) {
+        out.extend(
+            s.split(|c: char| !c.is_ascii_digit())
+                .filter_map(|d| d.parse::<i64>().ok()),
+        );
+    }
+    let mut out = Vec::new();
+    for r in rows {
+        digits(&r.entity_id, &mut out);
+        for v in [&r.before, &r.after].into_iter().flatten() {
+            walk(v, &mut out);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The names of the center's departments, areas, windows, staff, accounts and schemes
+/// among `ids` (a page's [`mentioned_ids`]): ids are shown as names.
+pub async fn names(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    ids: &[i64],
+) -> sqlx::Result<Names> {
     // One round trip: every table's (id, name), tagged with what it names.
-    let rows = sqlx::query!(
-        r#"select 'department' as "what!", department_id as "id!", name as "name!" from department where center_id = $1
-           union all select 'business_area', business_area_id, name from business_area where center_id = $1
-           union all select 'window', window_id, number || '号窗口 ' || name from service_window where center_id = $1
-           union all select 'staff', staff_id, name || '（' || employee_no || '）' from staff where center_id = $1
-           union all select 'account', account_id, display_name || '（' || username || '）' from account where center_id = $1
-           union all select 'scheme', scheme_id, name from scheme where center_id = $1"#,
-        center_id.0
+    let rows: Vec<(String, i64, String)> = sqlx::query_as(
+        "select 'department', department_id, name from department where center_id = $1 and department_id = any($2)
+         union all select 'business_area', business_area_id, name from business_area where center_id = $1 and business_area_id = any($2)
+         union all select 'window', window_id, number || '号窗口 ' || name from service_window where center_id = $1 and window_id = any($2)
+         union all select 'staff', staff_id, name || '（' || employee_no || '）' from staff where center_id = $1 and staff_id = any($2)
+         union all select 'account', account_id, display_name || '（' || username || '）' from account where center_id = $1 and account_id = any($2)
+         union all select 'scheme', scheme_id, name from scheme where center_id = $1 and scheme_id = any($2)",
     )
+    .bind(center_id.0)
+    .bind(ids)
     .fetch_all(conn)
     .await?;
     let mut names = Names::default();
-    for r in rows {
-        let table = match r.what.as_str() {
+    for (what, id, name) in rows {
+        let table = match what.as_str() {
             "department" => &mut names.departments,
             "business_area" => &mut names.business_areas,
             "window" => &mut names.windows,
@@ -157,7 +207,7 @@ pub async fn names(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result
             "account" => &mut names.accounts,
             _ => &mut names.schemes,
         };
-        table.insert(r.id, r.name);
+        table.insert(id, name);
     }
     Ok(names)
 }

@@ -8,36 +8,51 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use super::audit::{self, Actor, Change};
-use crate::scoring::{Kind, PeriodResult, RulesInput};
+use super::snapshot::{CandidateCache, Candidates};
+use crate::scoring::{Kind, RulesInput};
 use sqlx::types::Json;
+use std::sync::Arc;
 
 /// The period of a center whose voting is open, with its candidate snapshot.
 pub struct OpenVote {
     pub period_id: PeriodId,
     pub code: String,
-    /// The scoring module's result when the candidates were confirmed.
-    pub candidates: Json<PeriodResult>,
+    /// The candidates when they were confirmed.
+    pub candidates: Arc<Candidates>,
     pub rules: Json<RulesInput>,
     /// The period's award titles (文明服务窗口, 优秀服务标兵, …).
     pub window_title: String,
     pub staff_title: String,
 }
 
-/// Every period of the center whose voting is open, latest first.
+/// Every period of the center whose voting is open, latest first, with its candidates
+/// from this process's cache.
 pub async fn open_votes(
     conn: &mut PgConnection,
+    cache: &CandidateCache,
     center_id: CenterId,
 ) -> sqlx::Result<Vec<OpenVote>> {
-    sqlx::query_as!(
-        OpenVote,
-        r#"select period_id, code, candidates as "candidates!: Json<PeriodResult>",
-                  rules as "rules: Json<RulesInput>", window_title, staff_title from period
-           where center_id = $1 and phase = 'voting' and candidates is not null
-           order by code desc"#,
-        center_id.0
+    let rows: Vec<(i64, String, i64, Json<RulesInput>, String, String)> = sqlx::query_as(
+        "select period_id, code, xmin::text::bigint, rules, window_title, staff_title from period
+         where center_id = $1 and phase = 'voting' and candidates is not null
+         order by code desc",
     )
-    .fetch_all(conn)
-    .await
+    .bind(center_id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (period_id, code, version, rules, window_title, staff_title) in rows {
+        let period_id = PeriodId(period_id);
+        out.push(OpenVote {
+            period_id,
+            code,
+            candidates: cache.get(&mut *conn, period_id, version).await?,
+            rules,
+            window_title,
+            staff_title,
+        });
+    }
+    Ok(out)
 }
 
 /// When the head cast each kind of ballot in the period.

@@ -24,6 +24,7 @@ pub mod round;
 pub mod scheme;
 pub mod score;
 pub mod session;
+pub mod snapshot;
 pub mod throttle;
 pub mod veto;
 

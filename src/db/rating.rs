@@ -6,33 +6,45 @@ use crate::domain::ids::{AccountId, CenterId, PeriodId};
 use sqlx::PgConnection;
 
 use super::audit::{self, Actor, Change};
-use crate::scoring::{PeriodResult, RulesInput};
+use super::snapshot::{CandidateCache, Candidates};
+use crate::scoring::RulesInput;
 use sqlx::types::Json;
+use std::sync::Arc;
 
 pub struct OpenRating {
     pub period_id: PeriodId,
     pub code: String,
-    /// The scoring module's result when the candidates were confirmed.
-    pub candidates: Json<PeriodResult>,
+    /// The candidates when they were confirmed.
+    pub candidates: Arc<Candidates>,
     pub rules: Json<RulesInput>,
     pub months: Vec<String>,
 }
 
-/// The center's period in the rating phase.
+/// The center's period in the rating phase, with its candidates from this process's cache.
 pub async fn open_rating(
     conn: &mut PgConnection,
+    cache: &CandidateCache,
     center_id: CenterId,
 ) -> sqlx::Result<Option<OpenRating>> {
-    sqlx::query_as!(
-        OpenRating,
-        r#"select period_id, code, candidates as "candidates!: Json<PeriodResult>",
-                  rules as "rules: Json<RulesInput>", months from period
-           where center_id = $1 and phase = 'rating' and candidates is not null
-           order by code desc limit 1"#,
-        center_id.0
+    let row: Option<(i64, String, i64, Json<RulesInput>, Vec<String>)> = sqlx::query_as(
+        "select period_id, code, xmin::text::bigint, rules, months from period
+         where center_id = $1 and phase = 'rating' and candidates is not null
+         order by code desc limit 1",
     )
-    .fetch_optional(conn)
-    .await
+    .bind(center_id.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((period_id, code, version, rules, months)) = row else {
+        return Ok(None);
+    };
+    let period_id = PeriodId(period_id);
+    Ok(Some(OpenRating {
+        period_id,
+        code,
+        candidates: cache.get(conn, period_id, version).await?,
+        rules,
+        months,
+    }))
 }
 
 /// A member's ratings in the period: recount id (`W12`, `S45`) → hundredths.

@@ -84,8 +84,8 @@ fn kind_title(vote: &OpenVote, kind: Kind) -> (String, &'static str) {
 }
 
 /// The candidates of a kind as the snapshot has them, in assessment-rank order.
-fn snapshot_candidates(vote: &OpenVote, kind: Kind) -> Vec<(&str, String)> {
-    vote.candidates.kind(kind).candidates_with_assessment()
+fn snapshot_candidates(vote: &OpenVote, kind: Kind) -> &[(String, String)] {
+    vote.candidates.kind(kind)
 }
 
 /// The most candidates one ballot of a kind may recommend.
@@ -97,7 +97,7 @@ fn cap_of(vote: &OpenVote, kind: Kind) -> i64 {
     rules.max_recommendations.whole().unwrap_or(0)
 }
 
-fn numeric_ids(list: &[(&str, String)], prefix: char) -> Vec<i64> {
+fn numeric_ids(list: &[(String, String)], prefix: char) -> Vec<i64> {
     list.iter()
         .filter_map(|(id, _)| id.strip_prefix(prefix)?.parse().ok())
         .collect()
@@ -169,7 +169,7 @@ async fn build(
                     recused: *window == head_window,
                     checked: selected
                         .as_ref()
-                        .is_some_and(|(k, s, _)| *k == kind && s.contains(*id)),
+                        .is_some_and(|(k, s, _)| *k == kind && s.contains(id)),
                 })
             })
             .collect();
@@ -212,7 +212,7 @@ async fn ballot_page(
 ) -> AppResult<Response> {
     let open = {
         let mut conn = state.db.acquire().await?;
-        db::ballot::open_votes(&mut conn, user.center_id).await?
+        db::ballot::open_votes(&mut conn, &state.candidates, user.center_id).await?
     };
     let q = FormData::parse_query(q.as_deref().unwrap_or(""));
     let layout = Layout::new("民主推荐", Some(&user), urls::BALLOT).with_notice(&q);
@@ -317,7 +317,7 @@ async fn with_vote(
         return Ok(None);
     };
     let mut conn = state.db.acquire().await?;
-    let Some(vote) = db::ballot::open_votes(&mut conn, user.center_id)
+    let Some(vote) = db::ballot::open_votes(&mut conn, &state.candidates, user.center_id)
         .await?
         .into_iter()
         .find(|v| v.code == code)

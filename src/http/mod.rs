@@ -52,6 +52,10 @@ pub struct AppState {
     pub honors: Arc<honor::HonorCache>,
     /// Sign-in attempts on one username, one at a time.
     pub signin: Arc<signin::Gate>,
+    /// The candidates of the periods voting or rating, decoded once per period version.
+    pub candidates: Arc<crate::db::snapshot::CandidateCache>,
+    /// The decoded results of recently shown published periods.
+    pub published: Arc<crate::db::snapshot::VersionedCache<results::Decoded>>,
     /// Keeps this process listening for publications while the application exists.
     _listener: Arc<honor::ListenerHandle>,
 }
@@ -71,6 +75,10 @@ impl AppState {
             clock: crate::clock::Clock::default(),
             honors,
             signin: Arc::new(signin::Gate::default()),
+            candidates: Arc::default(),
+            published: Arc::new(crate::db::snapshot::VersionedCache::new(
+                results::PUBLISHED_KEPT,
+            )),
             _listener: Arc::new(listener),
         }
     }

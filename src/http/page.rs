@@ -256,6 +256,9 @@ pub struct Paging {
     pub pages: i64,
     pub prev: Option<String>,
     pub next: Option<String>,
+    /// More rows match than were counted (`total` is the count's cap): only the first
+    /// `total` can be paged to, and a narrower search finds the others.
+    pub more: bool,
 }
 
 impl Paging {
@@ -285,7 +288,21 @@ impl Paging {
             pages,
             prev: (page > 1).then(|| link(page - 1)),
             next: (page < pages).then(|| link(page + 1)),
+            more: false,
         }
+    }
+
+    /// Links of a list whose count stops at `cap` (`total` is `cap + 1` when more match).
+    pub fn capped(
+        base: &str,
+        params: &[(&str, String)],
+        page: i64,
+        total: i64,
+        cap: i64,
+    ) -> Paging {
+        let mut paging = Paging::new(base, params, page, total.min(cap));
+        paging.more = total > cap;
+        paging
     }
 }
 

@@ -15,9 +15,10 @@ use super::form::FormData;
 use super::page::{self, Layout};
 use super::routes::{Access, LEADERSHIP, Routes};
 use super::urls;
+use crate::db::snapshot::Candidates;
 use crate::db::{self, round::Duty};
 use crate::domain::text;
-use crate::scoring::{Fixed2, Kind, PeriodResult};
+use crate::scoring::{Fixed2, Kind};
 
 const NOT_A_RATER: &str = "您的账号不在本轮综合评定的评分人名单中：名单在开始综合评定时按当时的领导小组成员确定，之后新建、启用或调整的账号不参加本轮评分。如有疑问，请联系督查科。";
 
@@ -61,13 +62,8 @@ struct RatingsPage {
     warnings: Vec<String>,
 }
 
-fn candidate_ids(snapshot: &PeriodResult, kind: Kind) -> Vec<(String, String)> {
-    snapshot
-        .kind(kind)
-        .candidates_with_assessment()
-        .into_iter()
-        .map(|(id, a)| (id.to_string(), a))
-        .collect()
+fn candidate_ids(candidates: &Candidates, kind: Kind) -> Vec<(String, String)> {
+    candidates.kind(kind).to_vec()
 }
 
 /// D of each candidate, from the closed vote's counts (by the scoring module).
@@ -105,7 +101,8 @@ async fn render(
         layout = layout.with_notice(q);
     }
     let mut conn = state.db.acquire().await?;
-    let Some(open) = db::rating::open_rating(&mut conn, user.center_id).await? else {
+    let Some(open) = db::rating::open_rating(&mut conn, &state.candidates, user.center_id).await?
+    else {
         let page_ = RatingsPage {
             layout,
             period: None,
@@ -245,7 +242,7 @@ async fn save(
 ) -> AppResult<Response> {
     let open = {
         let mut conn = state.db.acquire().await?;
-        db::rating::open_rating(&mut conn, user.center_id).await?
+        db::rating::open_rating(&mut conn, &state.candidates, user.center_id).await?
     };
     let Some(open) = open else {
         return render(

@@ -67,7 +67,8 @@ async fn entries(
 ) -> AppResult<(Vec<AuditEntry>, i64)> {
     let mut conn = state.db.acquire().await?;
     let (rows, total) = db::audit::list(&mut conn, user.center_id, filter, limit, offset).await?;
-    let names = db::audit::names(&mut conn, user.center_id).await?;
+    let names =
+        db::audit::names(&mut conn, user.center_id, &db::audit::mentioned_ids(&rows)).await?;
     let entries = rows
         .into_iter()
         .map(|r| AuditEntry {
@@ -87,7 +88,9 @@ async fn audit_page(
     user: CurrentUser,
     RawQuery(query): RawQuery,
 ) -> AppResult<Response> {
-    let lq = ListQuery::parse(query.as_deref());
+    let mut lq = ListQuery::parse(query.as_deref());
+    // Pages past the counted rows would only read the index further for nothing.
+    lq.page = lq.page.min(db::audit::COUNT_CAP / page::PAGE_SIZE);
     let filter = filter_of(&lq);
     let (entries, total) = entries(&state, &user, &filter, page::PAGE_SIZE, lq.offset()).await?;
     let params = [("q", lq.q.clone()), ("entity", filter.entity.clone())];
@@ -111,7 +114,7 @@ async fn audit_page(
                 selected: *k == filter.entity,
             })
             .collect(),
-        paging: Paging::new(urls::AUDIT, &params, lq.page, total),
+        paging: Paging::capped(urls::AUDIT, &params, lq.page, total, db::audit::COUNT_CAP),
         export_url: if export_query.is_empty() {
             urls::AUDIT_EXPORT.to_string()
         } else {

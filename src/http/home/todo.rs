@@ -180,7 +180,7 @@ pub async fn supervision(state: &AppState, user: &CurrentUser) -> AppResult<Vec<
 pub async fn window_head(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Todo>> {
     let mut conn = state.db.acquire().await?;
     let mut out = Vec::new();
-    for vote in db::ballot::open_votes(&mut conn, user.center_id).await? {
+    for vote in db::ballot::open_votes(&mut conn, &state.candidates, user.center_id).await? {
         let label = period_label(&vote.code);
         let member = db::round::membership(&mut conn, vote.period_id, Duty::Voter, user.account_id)
             .await?
@@ -219,15 +219,17 @@ pub async fn leadership(state: &AppState, user: &CurrentUser) -> AppResult<Vec<T
     let mut out = Vec::new();
     {
         let mut conn = state.db.acquire().await?;
-        if let Some(open) = db::rating::open_rating(&mut conn, user.center_id).await? {
+        if let Some(open) =
+            db::rating::open_rating(&mut conn, &state.candidates, user.center_id).await?
+        {
             let label = period_label(&open.code);
             let rater =
                 db::round::membership(&mut conn, open.period_id, Duty::Rater, user.account_id)
                     .await?
                     .is_some();
             if rater {
-                let c = &open.candidates.0;
-                let total = c.window.candidates.len() + c.staff.candidates.len();
+                let c = &open.candidates;
+                let total = c.len();
                 let mine = db::rating::mine(&mut conn, open.period_id, user.account_id)
                     .await?
                     .len();

@@ -155,13 +155,14 @@ pub(super) async fn confirm_page(
     }
     if from == Phase::Rating {
         let mut conn = state.db.acquire().await?;
-        let total = match db::rating::open_rating(&mut conn, user.center_id).await? {
-            Some(open) if open.period_id == p.period_id => {
-                let c = &open.candidates.0;
-                (c.window.candidates.len() + c.staff.candidates.len()) as i64
-            }
-            _ => 0,
-        };
+        let total =
+            match db::rating::open_rating(&mut conn, &state.candidates, user.center_id).await? {
+                Some(open) if open.period_id == p.period_id => {
+                    let c = &open.candidates;
+                    (c.len()) as i64
+                }
+                _ => 0,
+            };
         for (name, _, n) in db::rating::progress(&mut conn, user.center_id, p.period_id).await? {
             if n < total {
                 missing.push(format!("{name}：已评 {n} / {total} 个候选对象"));

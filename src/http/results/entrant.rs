@@ -4,7 +4,6 @@ use super::charts::ChartView;
 use super::charts::history_chart;
 use super::exports::ballot_counts;
 use super::page::f2;
-use super::period_results;
 use crate::db;
 use crate::domain::ids::Entrant;
 use crate::domain::period::month_label;
@@ -52,7 +51,8 @@ pub(super) async fn entrant_page(
     let PeriodCtx {
         user, period: p, ..
     } = ctx;
-    let (input, result, names) = period_results(&state, user.center_id, &p).await?;
+    let decoded = super::shared_results(&state, user.center_id, &p).await?;
+    let (input, result, names) = (&decoded.input, &decoded.result, &decoded.names);
     let entrant = result
         .window
         .entrants

@@ -56,6 +56,48 @@ pub async fn period_results(
     }
 }
 
+/// A period's recount input, results and entrant names, as [`shared_results`] keeps them.
+pub struct Decoded {
+    pub input: PeriodInput,
+    pub result: PeriodResult,
+    pub names: db::period::EntrantNames,
+}
+
+/// The published periods whose results this process has decoded (the largest center of a
+/// province has thousands of entrants: decoding its stored files takes longer than a page
+/// may).
+pub const PUBLISHED_KEPT: usize = 16;
+
+/// [`period_results`] for the pages that only read them: a published period's from this
+/// process's cache while its row is unchanged (a correction changes it), a period in
+/// review's computed again (its decisions may have changed).
+pub async fn shared_results(
+    state: &AppState,
+    center_id: CenterId,
+    p: &db::period::PeriodRow,
+) -> AppResult<std::sync::Arc<Decoded>> {
+    let version = if p.phase == crate::domain::period::Phase::Published {
+        let mut conn = state.db.acquire().await?;
+        let version = db::snapshot::version(&mut conn, p.period_id).await?;
+        if let Some(found) = state.published.get(p.period_id, version) {
+            return Ok(found);
+        }
+        Some(version)
+    } else {
+        None
+    };
+    let (input, result, names) = period_results(state, center_id, p).await?;
+    let decoded = std::sync::Arc::new(Decoded {
+        input,
+        result,
+        names,
+    });
+    if let Some(version) = version {
+        state.published.put(p.period_id, version, decoded.clone());
+    }
+    Ok(decoded)
+}
+
 /// A scoring flag in words, or nothing when the period (whose `phases` these are) has no
 /// such phase: a monthly period takes no ballots or ratings, so "no ballots" would say
 /// nothing true there.

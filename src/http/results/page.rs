@@ -1,7 +1,6 @@
 //! The results page of one period and the list of periods with results.
 
 use super::charts::{ChartView, distribution, turnout_chart};
-use super::period_results;
 use crate::db;
 use crate::domain::Role;
 use crate::domain::period::Phase;
@@ -52,7 +51,13 @@ pub struct KindView {
     pub title: &'static str,
     pub award: String,
     pub candidates: Vec<ResultRow>,
+    /// One page of the others (at most [`OTHERS_PAGE`]).
     pub others: Vec<OtherRow>,
+    pub others_total: usize,
+    pub others_page: i64,
+    pub others_pages: i64,
+    pub others_prev: Option<String>,
+    pub others_next: Option<String>,
     pub coverage: Vec<(&'static str, Vec<(String, usize)>)>,
     pub coverage_warning: Option<String>,
     pub tie: Vec<TieChoice>,
@@ -81,6 +86,15 @@ fn thin_coverage(winners: &[String], candidates: &[String]) -> Option<(usize, us
     (covered * 2 < could).then_some((covered, could))
 }
 
+/// The others of a kind listed on one page of the results (a province's largest center has
+/// thousands).
+pub const OTHERS_PAGE: usize = 100;
+
+/// The query parameter of a kind's page of others.
+fn others_param(kind: &str) -> &'static str {
+    if kind == "window" { "wp" } else { "sp" }
+}
+
 fn kind_view(
     kind: &'static str,
     award: &str,
@@ -88,6 +102,7 @@ fn kind_view(
     input: &scoring::PeriodInput,
     names: &db::period::EntrantNames,
     min_days: &str,
+    others_page: i64,
 ) -> KindView {
     let phases = Phase::of(&input.rules);
     let name = |id: &str| {
@@ -138,8 +153,16 @@ fn kind_view(
     let mut others: Vec<&scoring::EntrantResult> =
         k.entrants.iter().filter(|e| !e.candidate).collect();
     others.sort_by_key(|e| (!e.eligible, e.assessment_rank));
+    let others_total = others.len();
+    let others_pages = others_total.div_ceil(OTHERS_PAGE).max(1) as i64;
+    let others_page = others_page.clamp(1, others_pages);
+    let others_link = |n: i64| format!("?{}={n}#{kind}-others", others_param(kind));
+    let others_prev = (others_page > 1).then(|| others_link(others_page - 1));
+    let others_next = (others_page < others_pages).then(|| others_link(others_page + 1));
     let others = others
         .into_iter()
+        .skip((others_page as usize - 1) * OTHERS_PAGE)
+        .take(OTHERS_PAGE)
         .map(|e| {
             let (n, detail, _) = name(&e.id);
             OtherRow {
@@ -214,6 +237,11 @@ fn kind_view(
         award: award.to_string(),
         candidates: rows,
         others,
+        others_total,
+        others_page,
+        others_pages,
+        others_prev,
+        others_next,
         coverage,
         coverage_warning,
         tie: k
@@ -315,7 +343,8 @@ async fn render_with(
     errors: Errors,
     notice: Option<&FormData>,
 ) -> AppResult<Response> {
-    let (input, result, names) = period_results(state, user.center_id, &p).await?;
+    let decoded = super::shared_results(state, user.center_id, &p).await?;
+    let (input, result, names) = (&decoded.input, &decoded.result, &decoded.names);
     let phases = Phase::of(&p.rules);
     let corrections = {
         let mut conn = state.db.acquire().await?;
@@ -369,22 +398,30 @@ async fn render_with(
     let min_days = p.rules.min_duty_days.to_string();
     let label = crate::domain::period::period_label(&p.code);
     let invalid = !errors.is_empty();
+    let others_page = |kind: &str| -> i64 {
+        notice
+            .and_then(|q| q.raw(others_param(kind)).ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1)
+    };
     let mut kinds = vec![
         kind_view(
             "window",
             p.title(Kind::Window),
             &result.window,
-            &input,
-            &names,
+            input,
+            names,
             &min_days,
+            others_page("window"),
         ),
         kind_view(
             "staff",
             p.title(Kind::Staff),
             &result.staff,
-            &input,
-            &names,
+            input,
+            names,
             &min_days,
+            others_page("staff"),
         ),
     ];
     // The annual evaluation shows each candidate's honors and months beside the scores.
@@ -495,7 +532,91 @@ pub(super) async fn results_list(
 
 #[cfg(test)]
 mod tests {
-    use super::thin_coverage;
+    use super::{OTHERS_PAGE, kind_view, thin_coverage};
+
+    /// 250 windows of one month, 2 of them candidates: 248 others.
+    fn large_period() -> (crate::scoring::PeriodInput, crate::scoring::PeriodResult) {
+        // Every score different (50.20 … 100.00): no tie widens the candidates.
+        let windows: Vec<serde_json::Value> = (1..=250)
+            .map(|n| {
+                let score = format!("{}.{:02}", 50 + n / 5, (n % 5) * 20);
+                serde_json::json!({"id": format!("W{n}"), "scores": {"2026-01": score}})
+            })
+            .collect();
+        let text = serde_json::json!({
+            "rules": {
+                "weights": {"assessment": 100, "democratic": 0, "comprehensive": 0},
+                "min_duty_days": 0,
+                "trim_extremes_from": 5,
+                "window": {"candidates": 2, "winners": 1, "max_recommendations": 1},
+                "staff": {"candidates": 0, "winners": 0, "max_recommendations": 0}
+            },
+            "months": ["2026-01"],
+            "windows": windows,
+        })
+        .to_string();
+        // The scores as numbers, as a recount file has them.
+        let text = text
+            .replace("\"2026-01\":\"", "\"2026-01\":")
+            .replace("\"}", "}");
+        let input: crate::scoring::PeriodInput = serde_json::from_str(&text).unwrap();
+        let result = crate::scoring::compute(&input).unwrap();
+        (input, result)
+    }
+
+    #[test]
+    fn the_others_of_a_large_period_are_listed_a_page_at_a_time() {
+        let (input, result) = large_period();
+        let names = crate::db::period::EntrantNames::default();
+        let others = result.window.entrants.len() - result.window.candidates.len();
+        assert_eq!(others, 248);
+        let first = kind_view(
+            "window",
+            "优质服务窗口",
+            &result.window,
+            &input,
+            &names,
+            "0",
+            1,
+        );
+        assert_eq!(first.others_total, others);
+        assert_eq!(first.others.len(), OTHERS_PAGE);
+        assert_eq!(first.others_pages, 3);
+        assert_eq!(first.others_prev, None);
+        assert_eq!(first.others_next.as_deref(), Some("?wp=2#window-others"));
+        // The pages together list every other once, best first.
+        let mut seen = Vec::new();
+        for page in 1..=3 {
+            let v = kind_view(
+                "window",
+                "优质服务窗口",
+                &result.window,
+                &input,
+                &names,
+                "0",
+                page,
+            );
+            seen.extend(v.others.into_iter().map(|o| o.name));
+        }
+        assert_eq!(seen.len(), others);
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), others);
+        // Past the last page: the last page.
+        let last = kind_view(
+            "window",
+            "优质服务窗口",
+            &result.window,
+            &input,
+            &names,
+            "0",
+            99,
+        );
+        assert_eq!(last.others_page, 3);
+        assert_eq!(last.others.len(), others - 2 * OTHERS_PAGE);
+        assert_eq!(last.others_prev.as_deref(), Some("?wp=2#window-others"));
+        assert_eq!(last.others_next, None);
+    }
 
     fn g(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| s.to_string()).collect()

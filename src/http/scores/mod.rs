@@ -74,6 +74,8 @@ struct View {
     window: Option<i64>,
     /// The grid of a locked month opened for a correction (更正).
     correct: bool,
+    /// Which [`ONE_PAGE_ENTRANTS`] rows of the scope, from 1.
+    page: i64,
 }
 
 impl View {
@@ -89,6 +91,7 @@ impl View {
             scope,
             window: id("window"),
             correct: q.first_utf8("mode") == Some("correct"),
+            page: id("page").unwrap_or(1).max(1),
         }
     }
 
@@ -138,6 +141,9 @@ impl View {
         if self.correct {
             q.push("mode=correct".to_string());
         }
+        if self.page > 1 {
+            q.push(format!("page={}", self.page));
+        }
         q.join("&")
     }
 }
@@ -154,6 +160,17 @@ pub struct Pager {
     pub count: usize,
     pub prev: Option<SectionLink>,
     pub next: Option<SectionLink>,
+}
+
+/// Where a page of rows stands in a scope with more rows than one page holds.
+pub struct RowPager {
+    pub page: i64,
+    pub pages: i64,
+    pub first: usize,
+    pub last: usize,
+    pub rows: usize,
+    pub prev: Option<String>,
+    pub next: Option<String>,
 }
 
 /// One cell of the grid as shown.
@@ -189,6 +206,8 @@ struct GridPage {
     /// 共 1000 人 / 共 300 个窗口.
     total: String,
     pager: Option<Pager>,
+    /// The rows of the scope are more than one page holds.
+    rows_pager: Option<RowPager>,
     windows: Vec<Choice>,
     cells: Vec<Cell>,
     filled: usize,
@@ -220,6 +239,11 @@ pub struct CorrectionView {
     pub reason: String,
     pub periods: String,
     pub by: String,
+}
+
+/// The rows on the page that starts at row `first` (from 0) of `rows`.
+fn cells_len(rows: usize, first: usize) -> usize {
+    rows.saturating_sub(first).min(ONE_PAGE_ENTRANTS as usize)
 }
 
 fn show(h: Option<i32>) -> String {
@@ -286,6 +310,20 @@ async fn render_grid(
         })
         .collect();
     drop(conn);
+    // One page of the scope's rows ("all departments" of a province's largest center has
+    // thousands).
+    let row_count = rows.len();
+    let pages = row_count.div_ceil(ONE_PAGE_ENTRANTS as usize).max(1) as i64;
+    let view = &View {
+        page: view.page.min(pages),
+        ..*view
+    };
+    let first = (view.page as usize - 1) * ONE_PAGE_ENTRANTS as usize;
+    let rows: Vec<_> = rows
+        .into_iter()
+        .skip(first)
+        .take(ONE_PAGE_ENTRANTS as usize)
+        .collect();
     let filled = rows.iter().filter(|r| r.score.is_some()).count();
     let marked = rows.iter().filter(|r| r.note.is_some()).count();
     let cells = rows
@@ -324,6 +362,7 @@ async fn render_grid(
         url(View {
             kind,
             correct,
+            page: 1,
             ..*view
         })
     };
@@ -333,6 +372,7 @@ async fn render_grid(
         url(View {
             kind,
             scope,
+            page: 1,
             ..*view
         })
     };
@@ -345,8 +385,21 @@ async fn render_grid(
         url(View {
             scope: Scope::Department(d),
             window: None,
+            page: 1,
             ..*view
         })
+    });
+    let rows_pager = (pages > 1).then(|| {
+        let at = |page: i64| url(View { page, ..*view });
+        RowPager {
+            page: view.page,
+            pages,
+            first: first + 1,
+            last: first + cells_len(row_count, first),
+            rows: row_count,
+            prev: (view.page > 1).then(|| at(view.page - 1)),
+            next: (view.page < pages).then(|| at(view.page + 1)),
+        }
     });
     let departments = sections
         .iter()
@@ -370,6 +423,7 @@ async fn render_grid(
         all_departments: view.scope == Scope::All,
         total: format!("共 {total} {unit}"),
         pager,
+        rows_pager,
         windows: choices(
             &windows,
             &view.window.map(|d| d.to_string()).unwrap_or_default(),

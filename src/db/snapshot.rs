@@ -1,0 +1,154 @@
+//! The candidates a period's vote and rating offer, as the confirmed snapshot has them.
+//!
+//! `period.candidates` holds the scoring module's whole result when the candidates were
+//! confirmed: every entrant of the center with its months and flags, megabytes for a
+//! province's largest center. A head's home and ballot pages need only the two candidate
+//! lists, so each process decodes a period's snapshot once per version of the period row
+//! (its `xmin`, which changes with every update of the row, a correction included) and
+//! keeps the two short lists.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use sqlx::PgConnection;
+use sqlx::types::Json;
+
+use crate::domain::ids::PeriodId;
+use crate::scoring::{Kind, PeriodResult};
+
+/// The candidates of one period in assessment-rank order: recount id (`W12`, `S45`) and
+/// the assessment as pages show it.
+#[derive(Debug, Default)]
+pub struct Candidates {
+    pub window: Vec<(String, String)>,
+    pub staff: Vec<(String, String)>,
+}
+
+impl Candidates {
+    pub fn of(snapshot: &PeriodResult) -> Candidates {
+        let list = |kind| {
+            snapshot
+                .kind(kind)
+                .candidates_with_assessment()
+                .into_iter()
+                .map(|(id, a)| (id.to_string(), a))
+                .collect()
+        };
+        Candidates {
+            window: list(Kind::Window),
+            staff: list(Kind::Staff),
+        }
+    }
+
+    pub fn kind(&self, kind: Kind) -> &[(String, String)] {
+        match kind {
+            Kind::Window => &self.window,
+            Kind::Staff => &self.staff,
+        }
+    }
+
+    /// Candidates of both kinds.
+    pub fn len(&self) -> usize {
+        self.window.len() + self.staff.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// What this process has decoded of some periods, by period, each with the version of the
+/// period row (`xmin`) it was read at. When full, the entry stored longest ago goes.
+pub struct VersionedCache<V> {
+    map: Mutex<HashMap<PeriodId, Entry<V>>>,
+    most: usize,
+}
+
+struct Entry<V> {
+    version: i64,
+    value: Arc<V>,
+    /// When it was stored, in stores of this cache.
+    stored: u64,
+}
+
+impl<V> VersionedCache<V> {
+    pub fn new(most: usize) -> VersionedCache<V> {
+        VersionedCache {
+            map: Mutex::new(HashMap::new()),
+            most: most.max(1),
+        }
+    }
+
+    /// The value of `period_id` as its row stood at `version`.
+    pub fn get(&self, period_id: PeriodId, version: i64) -> Option<Arc<V>> {
+        self.lock()
+            .get(&period_id)
+            .filter(|e| e.version == version)
+            .map(|e| e.value.clone())
+    }
+
+    pub fn put(&self, period_id: PeriodId, version: i64, value: Arc<V>) {
+        let mut map = self.lock();
+        let stored = map.values().map(|e| e.stored).max().map_or(0, |s| s + 1);
+        if map.len() >= self.most && !map.contains_key(&period_id) {
+            let oldest = map.iter().min_by_key(|(_, e)| e.stored).map(|(k, _)| *k);
+            if let Some(k) = oldest {
+                map.remove(&k);
+            }
+        }
+        map.insert(
+            period_id,
+            Entry {
+                version,
+                value,
+                stored,
+            },
+        );
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PeriodId, Entry<V>>> {
+        // A panic while the lock was held leaves nothing half-written: entries are whole.
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The version of a period's row: changes with every update of the row.
+pub async fn version(conn: &mut PgConnection, period_id: PeriodId) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select xmin::text::bigint from period where period_id = $1")
+        .bind(period_id.0)
+        .fetch_one(conn)
+        .await
+}
+
+/// The candidates of the periods voting or rating. Only those come here, so the cache is
+/// as large as the number of centers of a province voting at once.
+pub struct CandidateCache(VersionedCache<Candidates>);
+
+impl Default for CandidateCache {
+    fn default() -> Self {
+        CandidateCache(VersionedCache::new(1024))
+    }
+}
+
+impl CandidateCache {
+    /// The candidates of `period_id` as its row stood at `version` (or later).
+    pub async fn get(
+        &self,
+        conn: &mut PgConnection,
+        period_id: PeriodId,
+        version: i64,
+    ) -> sqlx::Result<Arc<Candidates>> {
+        if let Some(c) = self.0.get(period_id, version) {
+            return Ok(c);
+        }
+        let (snapshot, read_at): (Option<Json<PeriodResult>>, i64) = sqlx::query_as(
+            "select candidates, xmin::text::bigint from period where period_id = $1",
+        )
+        .bind(period_id.0)
+        .fetch_one(conn)
+        .await?;
+        let candidates = Arc::new(snapshot.map(|s| Candidates::of(&s.0)).unwrap_or_default());
+        self.0.put(period_id, read_at, candidates.clone());
+        Ok(candidates)
+    }
+}
