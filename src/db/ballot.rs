@@ -227,6 +227,7 @@ pub async fn cast(
 
 /// Turnout: every member of the electorate fixed when voting opened (disabled accounts
 /// included) and when (if) they cast each ballot.
+#[derive(sqlx::FromRow)]
 pub struct Turnout {
     pub display_name: String,
     pub window_label: String,
@@ -241,18 +242,19 @@ pub async fn turnout(
     center_id: CenterId,
     period_id: PeriodId,
 ) -> sqlx::Result<Vec<Turnout>> {
-    sqlx::query_as!(
-        Turnout,
-        r#"select a.display_name, w.number || '号窗口 ' || w.name as "window_label!", a.active,
-                  (select cast_at from ballot_receipt r where r.period_id = $2 and r.account_id = a.account_id and r.kind = 'window') as window_ballot,
-                  (select cast_at from ballot_receipt r where r.period_id = $2 and r.account_id = a.account_id and r.kind = 'staff') as staff_ballot
-           from round_member m join account a on a.account_id = m.account_id
-           join service_window w on w.window_id = m.window_id
-           where m.center_id = $1 and m.period_id = $2 and m.duty = 'voter'
-           order by length(w.number), w.number, a.username"#,
-        center_id.0,
-        period_id.0
+    // Every join names the center: without it the planner reads every account and window
+    // of the province to find one center's.
+    sqlx::query_as(
+        "select a.display_name, w.number || '号窗口 ' || w.name as window_label, a.active,
+                (select cast_at from ballot_receipt r where r.period_id = $2 and r.account_id = a.account_id and r.kind = 'window') as window_ballot,
+                (select cast_at from ballot_receipt r where r.period_id = $2 and r.account_id = a.account_id and r.kind = 'staff') as staff_ballot
+         from round_member m join account a on a.account_id = m.account_id and a.center_id = m.center_id
+         join service_window w on w.window_id = m.window_id and w.center_id = m.center_id
+         where m.center_id = $1 and m.period_id = $2 and m.duty = 'voter'
+         order by length(w.number), w.number, a.username",
     )
+    .bind(center_id.0)
+    .bind(period_id.0)
     .fetch_all(conn)
     .await
 }

@@ -24,31 +24,44 @@ pub async fn month_entrants(
     center_id: CenterId,
     month: &str,
 ) -> sqlx::Result<Vec<MonthEntrant>> {
-    let rows = sqlx::query!(
-        r#"select w.window_id as "window_id?", null::bigint as "staff_id?",
-                  w.number || '号窗口 ' || w.name as "label!", d.name as "detail!",
-                  exists(select 1 from monthly_score m where m.center_id = w.center_id and m.month = $2 and m.window_id = w.window_id) as "scored!",
-                  n.reason as "reason?", a.display_name as "by?", n.created_at as "at?",
-                  0 as "k!", length(w.number) as "l!", w.number as "o!"
-           from service_window w
-           join department d on d.department_id = w.department_id
-           left join not_assessed n on n.center_id = w.center_id and n.month = $2 and n.window_id = w.window_id
-           left join account a on a.account_id = n.created_by
-           where w.center_id = $1 and w.active
-           union all
-           select null, s.staff_id, s.name || '（' || s.employee_no || '）', w.number || '号窗口 ' || w.name,
-                  exists(select 1 from monthly_score m where m.center_id = s.center_id and m.month = $2 and m.staff_id = s.staff_id),
-                  n.reason, a.display_name, n.created_at,
-                  1, length(w.number), w.number || ' ' || s.employee_no
-           from staff s
-           join service_window w on w.window_id = s.window_id
-           left join not_assessed n on n.center_id = s.center_id and n.month = $2 and n.staff_id = s.staff_id
-           left join account a on a.account_id = n.created_by
-           where s.center_id = $1 and s.active
-           order by 9, 10, 11"#,
-        center_id.0,
-        month
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        window_id: Option<i64>,
+        staff_id: Option<i64>,
+        label: String,
+        detail: String,
+        scored: bool,
+        reason: Option<String>,
+        by: Option<String>,
+        at: Option<time::OffsetDateTime>,
+    }
+    // Every join names the center: without it the planner reads every window of the
+    // province to find one center's.
+    let rows: Vec<Row> = sqlx::query_as(
+        "select w.window_id, null::bigint as staff_id,
+                w.number || '号窗口 ' || w.name as label, d.name as detail,
+                exists(select 1 from monthly_score m where m.center_id = w.center_id and m.month = $2 and m.window_id = w.window_id) as scored,
+                n.reason, a.display_name as by, n.created_at as at,
+                0 as k, length(w.number) as l, w.number as o
+         from service_window w
+         join department d on d.department_id = w.department_id and d.center_id = w.center_id
+         left join not_assessed n on n.center_id = w.center_id and n.month = $2 and n.window_id = w.window_id
+         left join account a on a.account_id = n.created_by
+         where w.center_id = $1 and w.active
+         union all
+         select null, s.staff_id, s.name || '（' || s.employee_no || '）', w.number || '号窗口 ' || w.name,
+                exists(select 1 from monthly_score m where m.center_id = s.center_id and m.month = $2 and m.staff_id = s.staff_id),
+                n.reason, a.display_name, n.created_at,
+                1, length(w.number), w.number || ' ' || s.employee_no
+         from staff s
+         join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
+         left join not_assessed n on n.center_id = s.center_id and n.month = $2 and n.staff_id = s.staff_id
+         left join account a on a.account_id = n.created_by
+         where s.center_id = $1 and s.active
+         order by 9, 10, 11",
     )
+    .bind(center_id.0)
+    .bind(month)
     .fetch_all(conn)
     .await?;
     Ok(rows

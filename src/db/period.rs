@@ -367,15 +367,27 @@ pub async fn load_input(
     )
     .fetch_all(&mut *conn)
     .await?;
-    let staff = sqlx::query!(
-        r#"select s.staff_id, s.name, s.employee_no, s.position, s.window_id, w.number || '号窗口 ' || w.name as "window_label!",
-                  coalesce(dd.days, 0) as "days!"
-           from staff s join service_window w on w.window_id = s.window_id
-           left join duty_days dd on dd.staff_id = s.staff_id and dd.period_id = $2
-           where s.center_id = $1 and s.active and w.active order by s.staff_id"#,
-        center_id.0,
-        period.period_id.0
+    #[derive(sqlx::FromRow)]
+    struct StaffRow {
+        staff_id: i64,
+        name: String,
+        employee_no: String,
+        position: String,
+        window_id: i64,
+        window_label: String,
+        days: i32,
+    }
+    // The window join names the center: without it the planner reads every window of the
+    // province to find one center's.
+    let staff: Vec<StaffRow> = sqlx::query_as(
+        "select s.staff_id, s.name, s.employee_no, s.position, s.window_id,
+                w.number || '号窗口 ' || w.name as window_label, coalesce(dd.days, 0) as days
+         from staff s join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
+         left join duty_days dd on dd.staff_id = s.staff_id and dd.period_id = $2
+         where s.center_id = $1 and s.active and w.active order by s.staff_id",
     )
+    .bind(center_id.0)
+    .bind(period.period_id.0)
     .fetch_all(&mut *conn)
     .await?;
     let scores = sqlx::query!(

@@ -8,7 +8,7 @@ use super::audit::{self, Actor, Change};
 use crate::scoring::Fixed2;
 
 /// One row of the score grid.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct GridRow {
     pub id: i64,
     pub label: String,
@@ -95,25 +95,26 @@ pub async fn staff_grid(
     department_id: Option<i64>,
     window_id: Option<WindowId>,
 ) -> sqlx::Result<Vec<GridRow>> {
-    sqlx::query_as!(
-        GridRow,
-        r#"select s.staff_id as "id!", s.name || '（' || s.employee_no || '）' as "label!",
-                  w.number || '号窗口 ' || w.name as "detail!",
-                  (m.score * 100)::int as score, coalesce(m.version, 0) as "version!",
-                  '未参加考核：' || n.reason as "note?"
-           from staff s
-           join service_window w on w.window_id = s.window_id
-           left join monthly_score m on m.center_id = s.center_id and m.month = $2 and m.staff_id = s.staff_id
-           left join not_assessed n on n.center_id = s.center_id and n.month = $2 and n.staff_id = s.staff_id
-           where s.center_id = $1 and s.active
-             and ($3::bigint is null or w.department_id = $3)
-             and ($4::bigint is null or s.window_id = $4)
-           order by length(w.number), w.number, s.employee_no"#,
-        center_id.0,
-        month,
-        department_id,
-        window_id.map(|v| v.0)
+    // The window join names the center: without it the planner reads every window of the
+    // province to find one center's.
+    sqlx::query_as(
+        "select s.staff_id as id, s.name || '（' || s.employee_no || '）' as label,
+                w.number || '号窗口 ' || w.name as detail,
+                (m.score * 100)::int as score, coalesce(m.version, 0) as version,
+                '未参加考核：' || n.reason as note
+         from staff s
+         join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
+         left join monthly_score m on m.center_id = s.center_id and m.month = $2 and m.staff_id = s.staff_id
+         left join not_assessed n on n.center_id = s.center_id and n.month = $2 and n.staff_id = s.staff_id
+         where s.center_id = $1 and s.active
+           and ($3::bigint is null or w.department_id = $3)
+           and ($4::bigint is null or s.window_id = $4)
+         order by length(w.number), w.number, s.employee_no",
     )
+    .bind(center_id.0)
+    .bind(month)
+    .bind(department_id)
+    .bind(window_id.map(|v| v.0))
     .fetch_all(conn)
     .await
 }

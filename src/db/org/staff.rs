@@ -5,7 +5,7 @@ use crate::domain::ids::{CenterId, StaffId, WindowId};
 use serde_json::Value;
 use sqlx::PgConnection;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StaffRow {
     pub staff_id: StaffId,
     pub name: String,
@@ -35,25 +35,26 @@ pub async fn staff_list(
     offset: i64,
 ) -> sqlx::Result<(Vec<StaffRow>, i64)> {
     let pattern = format!("%{}%", audit::like_escape(q));
-    let rows = sqlx::query_as!(
-        StaffRow,
-        r#"select s.staff_id, s.name, s.employee_no, s.window_id,
-                  w.number || '号窗口 ' || w.name as "window_label!", d.name as department_name,
-                  s.position, s.active, s.photo is not null as "has_photo!"
-           from staff s
-           join service_window w on w.window_id = s.window_id
-           join department d on d.department_id = w.department_id
-           where s.center_id = $1
-             and ($2::bigint is null or s.window_id = $2)
-             and (s.name ilike $3 or s.employee_no ilike $3 or s.position ilike $3)
-           order by s.active desc, length(w.number), w.number, s.employee_no
-           limit $4 offset $5"#,
-        center_id.0,
-        window_id.map(|v| v.0),
-        pattern,
-        limit,
-        offset
+    // The joins name the center: without it the planner reads every window of the province
+    // to find one center's.
+    let rows: Vec<StaffRow> = sqlx::query_as(
+        "select s.staff_id, s.name, s.employee_no, s.window_id,
+                w.number || '号窗口 ' || w.name as window_label, d.name as department_name,
+                s.position, s.active, s.photo is not null as has_photo
+         from staff s
+         join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
+         join department d on d.department_id = w.department_id and d.center_id = w.center_id
+         where s.center_id = $1
+           and ($2::bigint is null or s.window_id = $2)
+           and (s.name ilike $3 or s.employee_no ilike $3 or s.position ilike $3)
+         order by s.active desc, length(w.number), w.number, s.employee_no
+         limit $4 offset $5",
     )
+    .bind(center_id.0)
+    .bind(window_id.map(|v| v.0))
+    .bind(&pattern)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(&mut *conn)
     .await?;
     let total = sqlx::query_scalar!(
