@@ -8,6 +8,7 @@
 # and the database's size and its slowest statements (pg_stat_statements) are printed.
 #
 #   benches/province.sh [seconds per page]        (default 10)
+#   PROVINCE_PAGES_ONLY=1 benches/province.sh     (pages only, no new province, no vote)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"
@@ -20,8 +21,11 @@ command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exi
 [ -x /usr/sbin/nginx ] || { echo "install nginx (apt-get install nginx)" >&2; exit 1; }
 cargo build --release --bin pingxuan --example gen_province 2>&1 | tail -n1
 
+# PROVINCE_PAGES_ONLY=1: the pages only, on the province as it is (a vote already cast
+# stays; nothing is regenerated and nobody votes).
+pages_only="${PROVINCE_PAGES_ONLY:-}"
 if [ "$(psql "$url" -tAc "select count(*) from center" 2>/dev/null || true)" != 176 ] \
-   || [ "$(psql "$url" -tAc "select count(*) from ballot_receipt r join period p using (period_id) where p.code = '2026-Q3'")" != 0 ]; then
+   || { [ -z "$pages_only" ] && [ "$(psql "$url" -tAc "select count(*) from ballot_receipt r join period p using (period_id) where p.code = '2026-Q3'")" != 0 ]; }; then
   psql "$base/postgres" -qc "drop database if exists $db" -qc "create database $db"
   DATABASE_URL="$url" target/release/examples/gen_province
 fi
@@ -127,8 +131,10 @@ page "a city's roll" anyone "" "/c/p05/honor-roll"
 page "a county's roll" anyone "" "/c/p05-03/honor-roll"
 page "centers" anyone "" "/centers"
 
-echo
-python3 benches/province_vote.py "$proxy" "$url" 500
+if [ -z "$pages_only" ]; then
+  echo
+  python3 benches/province_vote.py "$proxy" "$url" 500
+fi
 
 if [ "$statements" = 1 ]; then
   echo
