@@ -584,3 +584,68 @@ async fn ballots_racing_the_close_of_voting_are_counted_before_it_or_refused(poo
     // refused (409, no receipt): the lock serialises them. (Receipt times cannot show this:
     // now() is when a transaction began, not when it committed.)
 }
+
+/// An electorate larger than a page: the turnout lists it a hundred heads at a time, with
+/// the counts of the whole electorate on every page.
+#[sqlx::test]
+async fn a_large_electorate_is_listed_a_page_at_a_time(pool: PgPool) {
+    let app = spawn(pool).await;
+    voting_quarter(&app).await;
+    sqlx::query(
+        "insert into account (center_id, username, display_name, password_hash, role, window_id, must_change_password)
+         select w.center_id, 'extra' || w.window_id || '-' || n, '补充负责人' || n, 'x', 'window_head', w.window_id, false
+           from service_window w, generate_series(1, 5) n where w.active",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into round_member (center_id, period_id, duty, account_id, window_id)
+         select a.center_id, p.period_id, 'voter', a.account_id, a.window_id
+           from account a join period p on p.center_id = a.center_id and p.code = '2026-Q4'
+          where a.username like 'extra%'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let total = count(
+        &app.pool,
+        "select count(*) from round_member m join period p using (period_id) where p.code = '2026-Q4' and m.duty = 'voter'",
+    )
+    .await;
+    assert!(total > 100, "{total}");
+    let pages = (total + 99) / 100;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let first = ducha.get("/periods/2026-Q4/turnout").await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.texts("tbody tr").len(), 100);
+    assert!(
+        first
+            .text("p.muted")
+            .contains(&format!("已投完两张推荐票：0 / {total} 人"))
+    );
+    assert!(
+        first
+            .text(".paging span")
+            .starts_with(&format!("共 {total} 条，第 1 / {pages} 页"))
+    );
+    let last = ducha
+        .get(&format!("/periods/2026-Q4/turnout?page={pages}"))
+        .await;
+    assert_eq!(
+        last.texts("tbody tr").len() as i64,
+        total - (pages - 1) * 100
+    );
+    // Every head is on exactly one page.
+    let mut seen = Vec::new();
+    for page in 1..=pages {
+        let p = ducha
+            .get(&format!("/periods/2026-Q4/turnout?page={page}"))
+            .await;
+        seen.extend(p.texts("tbody tr"));
+    }
+    assert_eq!(seen.len() as i64, total);
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len() as i64, total);
+}

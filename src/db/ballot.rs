@@ -259,6 +259,50 @@ pub async fn turnout(
     .await
 }
 
+/// When the ballots of a period were cast, for its turnout chart: the electorate's size and
+/// the times of the window and the staff ballots, each in order. Receipts only, without
+/// the names [`turnout`] reads.
+pub struct CastTimes {
+    pub heads: usize,
+    pub window: Vec<OffsetDateTime>,
+    pub staff: Vec<OffsetDateTime>,
+}
+
+pub async fn cast_times(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    period_id: PeriodId,
+) -> sqlx::Result<CastTimes> {
+    let heads: i64 = sqlx::query_scalar(
+        "select count(*) from round_member where center_id = $1 and period_id = $2 and duty = 'voter'",
+    )
+    .bind(center_id.0)
+    .bind(period_id.0)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows: Vec<(String, OffsetDateTime)> = sqlx::query_as(
+        "select kind, cast_at from ballot_receipt where center_id = $1 and period_id = $2
+         order by cast_at",
+    )
+    .bind(center_id.0)
+    .bind(period_id.0)
+    .fetch_all(conn)
+    .await?;
+    let mut times = CastTimes {
+        heads: usize::try_from(heads).unwrap_or(0),
+        window: Vec::new(),
+        staff: Vec::new(),
+    };
+    for (kind, at) in rows {
+        if kind == "window" {
+            times.window.push(at);
+        } else {
+            times.staff.push(at);
+        }
+    }
+    Ok(times)
+}
+
 /// The democratic recommendation of a period as the recount format carries it: per kind,
 /// ballots cast by each window's heads and recommendations of each candidate. Only the
 /// counts; no ballot exists to export.

@@ -62,6 +62,9 @@ impl Candidates {
 pub struct VersionedCache<V> {
     map: Mutex<HashMap<PeriodId, Entry<V>>>,
     most: usize,
+    /// Held while a missing value is read, so that the requests that find the cache empty
+    /// at once (a process just started, 64 of them) read and decode it once, not each.
+    loading: tokio::sync::Mutex<()>,
 }
 
 struct Entry<V> {
@@ -76,7 +79,14 @@ impl<V> VersionedCache<V> {
         VersionedCache {
             map: Mutex::new(HashMap::new()),
             most: most.max(1),
+            loading: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// Taken before reading a missing value (then [`VersionedCache::get`] again: another
+    /// request may have stored it meanwhile). Misses are rare, so one lock serves all.
+    pub async fn loading(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.loading.lock().await
     }
 
     /// The value of `period_id` as its row stood at `version`.
@@ -138,6 +148,10 @@ impl CandidateCache {
         period_id: PeriodId,
         version: i64,
     ) -> sqlx::Result<Arc<Candidates>> {
+        if let Some(c) = self.0.get(period_id, version) {
+            return Ok(c);
+        }
+        let _loading = self.0.loading().await;
         if let Some(c) = self.0.get(period_id, version) {
             return Ok(c);
         }

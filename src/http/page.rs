@@ -264,7 +264,18 @@ pub struct Paging {
 impl Paging {
     /// `params` are the list's other query parameters (already filtered), kept on each link.
     pub fn new(base: &str, params: &[(&str, String)], page: i64, total: i64) -> Paging {
-        let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+        Paging::sized(base, params, page, total, PAGE_SIZE)
+    }
+
+    /// Links of a list shown `size` rows a page.
+    pub fn sized(
+        base: &str,
+        params: &[(&str, String)],
+        page: i64,
+        total: i64,
+        size: i64,
+    ) -> Paging {
+        let pages = ((total + size - 1) / size.max(1)).max(1);
         let link = |p: i64| {
             let mut query: Vec<String> = params
                 .iter()

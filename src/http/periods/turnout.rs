@@ -8,7 +8,7 @@ use crate::http::extract::PeriodCtx;
 use crate::http::page::{self, Layout};
 use crate::http::urls;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
 
 pub struct TurnoutRow {
@@ -26,7 +26,11 @@ struct TurnoutPage {
     layout: Layout,
     label: String,
     period_url: String,
+    /// One page of the electorate.
     rows: Vec<TurnoutRow>,
+    /// The whole electorate.
+    total: usize,
+    paging: crate::http::page::Paging,
     voted: usize,
     disabled: usize,
     reminders: Vec<String>,
@@ -71,7 +75,14 @@ pub async fn member_changes(
         .collect())
 }
 
-pub(super) async fn turnout(State(state): State<AppState>, ctx: PeriodCtx) -> AppResult<Response> {
+/// Heads listed on one page of the turnout (a province's largest center has 1,200).
+pub const TURNOUT_PAGE: i64 = 100;
+
+pub(super) async fn turnout(
+    State(state): State<AppState>,
+    ctx: PeriodCtx,
+    RawQuery(query): RawQuery,
+) -> AppResult<Response> {
     let PeriodCtx {
         user, period: p, ..
     } = ctx;
@@ -108,6 +119,25 @@ pub(super) async fn turnout(State(state): State<AppState>, ctx: PeriodCtx) -> Ap
         .filter(|r| !r.done)
         .map(|r| format!("{} {}", r.window, r.name))
         .collect();
+    let total = rows.len() as i64;
+    let pages = ((total + TURNOUT_PAGE - 1) / TURNOUT_PAGE).max(1);
+    let page_no = crate::http::page::ListQuery::parse(query.as_deref())
+        .page
+        .min(pages);
+    let paging = crate::http::page::Paging::sized(
+        &format!("{}/turnout", urls::period(&p.code)),
+        &[],
+        page_no,
+        total,
+        TURNOUT_PAGE,
+    );
+    let voted = rows.iter().filter(|r| r.done).count();
+    let disabled = rows.iter().filter(|r| !r.active).count();
+    let rows: Vec<TurnoutRow> = rows
+        .into_iter()
+        .skip(((page_no - 1) * TURNOUT_PAGE) as usize)
+        .take(TURNOUT_PAGE as usize)
+        .collect();
     Ok(page::ok(&TurnoutPage {
         layout: Layout::new(
             format!("{} 投票情况", label_of(&p.code)),
@@ -116,8 +146,10 @@ pub(super) async fn turnout(State(state): State<AppState>, ctx: PeriodCtx) -> Ap
         ),
         label: label_of(&p.code),
         period_url: urls::period(&p.code),
-        voted: rows.iter().filter(|r| r.done).count(),
-        disabled: rows.iter().filter(|r| !r.active).count(),
+        voted,
+        disabled,
+        total: total as usize,
+        paging,
         rows,
         reminders,
         changes,

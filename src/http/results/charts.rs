@@ -51,12 +51,12 @@ pub(super) fn distribution(kind: Kind, award: &str, k: &KindResult) -> Option<Ch
 
 /// How many heads had cast each ballot, over the voting phase: by hour when the vote took a
 /// day or two, else by day (China Standard Time).
-pub(super) fn turnout_chart(rows: &[db::ballot::Turnout]) -> Option<ChartView> {
+pub(super) fn turnout_chart(cast: &db::ballot::CastTimes) -> Option<ChartView> {
     let cst = time::macros::offset!(+8);
-    let times: Vec<time::OffsetDateTime> = rows
+    let times: Vec<time::OffsetDateTime> = cast
+        .window
         .iter()
-        .flat_map(|r| [r.window_ballot, r.staff_ballot])
-        .flatten()
+        .chain(&cast.staff)
         .map(|t| t.to_offset(cst))
         .collect();
     let (first, last) = (*times.iter().min()?, *times.iter().max()?);
@@ -91,19 +91,16 @@ pub(super) fn turnout_chart(rows: &[db::ballot::Turnout]) -> Option<ChartView> {
             format!("{}月{}日", u8::from(b.month()), b.day())
         }
     };
-    let cumulative = |pick: fn(&db::ballot::Turnout) -> Option<time::OffsetDateTime>| -> Vec<u32> {
+    // The ballots cast before each end: times are in order, so a binary search each.
+    let cumulative = |sorted: &[time::OffsetDateTime]| -> Vec<u32> {
         ends.iter()
-            .map(|end| {
-                rows.iter()
-                    .filter(|r| pick(r).is_some_and(|c| c < *end))
-                    .count() as u32
-            })
+            .map(|end| sorted.partition_point(|c| c < end) as u32)
             .collect()
     };
-    let windows = cumulative(|r| r.window_ballot);
-    let staff = cumulative(|r| r.staff_ballot);
+    let windows = cumulative(&cast.window);
+    let staff = cumulative(&cast.staff);
     let labels: Vec<String> = ends.iter().map(|e| label(*e)).collect();
-    let heads = rows.len() as f64;
+    let heads = cast.heads as f64;
     let series = [
         crate::charts::Series {
             name: "已投窗口推荐票".into(),
@@ -131,7 +128,7 @@ pub(super) fn turnout_chart(rows: &[db::ballot::Turnout]) -> Option<ChartView> {
         title: &title,
         description: &format!(
             "窗口负责人共 {} 人；按{}累计已投票人数。",
-            rows.len(),
+            cast.heads,
             if hourly { "小时" } else { "天" }
         ),
         x_labels: &labels,

@@ -76,9 +76,18 @@ pub async fn shared_results(
     center_id: CenterId,
     p: &db::period::PeriodRow,
 ) -> AppResult<std::sync::Arc<Decoded>> {
+    let mut _loading = None;
     let version = if p.phase == crate::domain::period::Phase::Published {
-        let mut conn = state.db.acquire().await?;
-        let version = db::snapshot::version(&mut conn, p.period_id).await?;
+        let version = {
+            let mut conn = state.db.acquire().await?;
+            db::snapshot::version(&mut conn, p.period_id).await?
+        };
+        if let Some(found) = state.published.get(p.period_id, version) {
+            return Ok(found);
+        }
+        // One request reads and decodes; the others that missed at the same time wait
+        // for it and find it kept (no pooled connection is held while waiting).
+        _loading = Some(state.published.loading().await);
         if let Some(found) = state.published.get(p.period_id, version) {
             return Ok(found);
         }

@@ -391,7 +391,7 @@ async fn render_with(
     .collect();
     let turnout = if phases.contains(&Phase::Voting) {
         let mut conn = state.db.acquire().await?;
-        turnout_chart(&db::ballot::turnout(&mut conn, user.center_id, p.period_id).await?)
+        turnout_chart(&db::ballot::cast_times(&mut conn, user.center_id, p.period_id).await?)
     } else {
         None
     };
