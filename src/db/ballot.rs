@@ -83,7 +83,7 @@ pub async fn describe(
 ) -> sqlx::Result<Vec<(String, String, String, WindowId)>> {
     let mut out: Vec<(String, String, String, WindowId)> = sqlx::query!(
         r#"select w.window_id, w.number || '号窗口 ' || w.name as "label!", d.name as department
-           from service_window w join department d on d.department_id = w.department_id
+           from service_window w join department d on d.department_id = w.department_id and d.center_id = w.center_id
            where w.center_id = $1 and w.window_id = any($2)"#,
         center_id.0,
         windows
@@ -103,7 +103,7 @@ pub async fn describe(
     out.extend(
         sqlx::query!(
             r#"select s.staff_id, s.name, s.position, s.window_id, w.number || '号窗口 ' || w.name as "window_label!"
-               from staff s join service_window w on w.window_id = s.window_id
+               from staff s join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
                where s.center_id = $1 and s.staff_id = any($2)"#,
             center_id.0,
             staff

@@ -18,7 +18,7 @@ pub async fn duty_grid(
                   d.days as "score?", coalesce(d.version, 0) as "version!",
                   null::text as "note?"
            from staff s
-           join service_window w on w.window_id = s.window_id
+           join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
            left join duty_days d on d.staff_id = s.staff_id and d.period_id = $2
            where s.center_id = $1 and s.active and ($3::bigint is null or s.window_id = $3)
            order by length(w.number), w.number, s.employee_no"#,

@@ -86,8 +86,8 @@ async fn insert(
             "insert into honor (center_id, period_id, kind, window_id, rank, name, window_label, department, business_area, total, certificate_no, issued_at)
              select $1, $2, 'window', w.window_id, $4, w.number || '号窗口 ' || w.name, w.number || '号窗口 ' || w.name,
                     d.name, a.name, $5::int / 100.0, $6, coalesce($7, now())
-             from service_window w join department d on d.department_id = w.department_id
-             join business_area a on a.business_area_id = w.business_area_id
+             from service_window w join department d on d.department_id = w.department_id and d.center_id = w.center_id
+             join business_area a on a.business_area_id = w.business_area_id and a.center_id = w.center_id
              where w.center_id = $1 and w.window_id = $3",
             center_id.0,
             period_id.0,
@@ -104,9 +104,9 @@ async fn insert(
             "insert into honor (center_id, period_id, kind, staff_id, rank, name, window_label, department, business_area, total, certificate_no, issued_at)
              select $1, $2, 'staff', s.staff_id, $4, s.name, w.number || '号窗口 ' || w.name,
                     d.name, a.name, $5::int / 100.0, $6, coalesce($7, now())
-             from staff s join service_window w on w.window_id = s.window_id
-             join department d on d.department_id = w.department_id
-             join business_area a on a.business_area_id = w.business_area_id
+             from staff s join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
+             join department d on d.department_id = w.department_id and d.center_id = w.center_id
+             join business_area a on a.business_area_id = w.business_area_id and a.center_id = w.center_id
              where s.center_id = $1 and s.staff_id = $3",
             center_id.0,
             period_id.0,

@@ -24,7 +24,7 @@ pub async fn keys(
         sqlx::query_as!(
             Keyed,
             r#"select s.employee_no as key, s.staff_id as id, s.name, w.number || '号窗口 ' || w.name as "detail!"
-               from staff s join service_window w on w.window_id = s.window_id
+               from staff s join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
                where s.center_id = $1 and s.active
                order by length(w.number), w.number, s.employee_no"#,
             center_id.0
@@ -35,7 +35,7 @@ pub async fn keys(
         sqlx::query_as!(
             Keyed,
             r#"select w.number as key, w.window_id as id, w.name, d.name as detail
-               from service_window w join department d on d.department_id = w.department_id
+               from service_window w join department d on d.department_id = w.department_id and d.center_id = w.center_id
                where w.center_id = $1 and w.active
                order by length(w.number), w.number"#,
             center_id.0

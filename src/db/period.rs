@@ -360,8 +360,8 @@ pub async fn load_input(
     let rules = period.rules.0.clone();
     let windows = sqlx::query!(
         r#"select w.window_id, w.number || '号窗口 ' || w.name as "label!", d.name as department, b.name as area
-           from service_window w join department d on d.department_id = w.department_id
-           join business_area b on b.business_area_id = w.business_area_id
+           from service_window w join department d on d.department_id = w.department_id and d.center_id = w.center_id
+           join business_area b on b.business_area_id = w.business_area_id and b.center_id = w.center_id
            where w.center_id = $1 and w.active order by w.window_id"#,
         center_id.0
     )

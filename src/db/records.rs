@@ -219,12 +219,12 @@ pub async fn workbook(
         r#"select id as "id!", key as "key!", name as "name!", detail as "detail!" from (
              select w.window_id as id, w.number as key, w.name, d.name as detail,
                     length(w.number) as o1, w.number as o2, w.active, w.department_id
-               from service_window w join department d on d.department_id = w.department_id
+               from service_window w join department d on d.department_id = w.department_id and d.center_id = w.center_id
               where w.center_id = $1 and not $2
              union all
              select s.staff_id, s.employee_no, s.name, ww.number || '号窗口 ' || ww.name,
                     length(ww.number), ww.number || ' ' || s.employee_no, s.active, ww.department_id
-               from staff s join service_window ww on ww.window_id = s.window_id
+               from staff s join service_window ww on ww.window_id = s.window_id and ww.center_id = s.center_id
               where s.center_id = $1 and $2) e
            where ($4::bigint is null or e.department_id = $4)
              and (e.active or exists (

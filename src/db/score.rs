@@ -74,7 +74,7 @@ pub async fn window_grid(
                   (m.score * 100)::int as score, coalesce(m.version, 0) as "version!",
                   '未参加考核：' || n.reason as "note?"
            from service_window w
-           join department d on d.department_id = w.department_id
+           join department d on d.department_id = w.department_id and d.center_id = w.center_id
            left join monthly_score m on m.center_id = w.center_id and m.month = $2 and m.window_id = w.window_id
            left join not_assessed n on n.center_id = w.center_id and n.month = $2 and n.window_id = w.window_id
            where w.center_id = $1 and w.active and ($3::bigint is null or w.department_id = $3)
@@ -335,8 +335,8 @@ pub async fn corrections(
                   c.reason, c.periods, a.display_name as made_by, c.made_at
            from score_correction c
            join account a on a.account_id = c.made_by
-           left join service_window w on w.window_id = c.window_id
-           left join staff s on s.staff_id = c.staff_id
+           left join service_window w on w.window_id = c.window_id and w.center_id = c.center_id
+           left join staff s on s.staff_id = c.staff_id and s.center_id = c.center_id
            where c.center_id = $1 and c.month = $2
            order by c.made_at desc, c.score_correction_id desc"#,
         center_id.0,

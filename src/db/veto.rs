@@ -30,8 +30,8 @@ pub async fn vetoes(
                   v.code as "code: VetoCode", v.occurred_on, v.description, v.evidence, c.display_name as created_by,
                   v.revoked_reason, r.display_name as "revoked_by?"
            from veto v
-           left join service_window w on w.window_id = v.window_id
-           left join staff s on s.staff_id = v.staff_id
+           left join service_window w on w.window_id = v.window_id and w.center_id = v.center_id
+           left join staff s on s.staff_id = v.staff_id and s.center_id = v.center_id
            join account c on c.account_id = v.created_by
            left join account r on r.account_id = v.revoked_by
            where v.center_id = $1 and v.period_id = $2

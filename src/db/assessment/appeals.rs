@@ -91,8 +91,8 @@ const SELECT: &str = r#"
            d.display_name as decided_by, ap.decided_at
     from assessment_appeal ap
     join assessment_record r using (assessment_record_id)
-    left join service_window w on w.window_id = r.window_id
-    left join staff s on s.staff_id = r.staff_id
+    left join service_window w on w.window_id = r.window_id and w.center_id = r.center_id
+    left join staff s on s.staff_id = r.staff_id and s.center_id = r.center_id
     join account f on f.account_id = ap.filed_by
     left join account d on d.account_id = ap.decided_by
 "#;

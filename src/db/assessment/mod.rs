@@ -80,7 +80,7 @@ pub async fn find(
     .await?;
     let staff: Vec<(i64, String)> = sqlx::query_as(
         "select s.staff_id, s.name || '（' || s.employee_no || '）' || w.number || '号窗口 ' || s.position
-         from staff s join service_window w on w.window_id = s.window_id
+         from staff s join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
          where s.center_id = $1 and s.active
            and (strpos(s.name, $2) > 0 or lower(s.employee_no) = lower($2) or w.number = $2)
          order by length(w.number), w.number, s.name limit $3",
@@ -113,7 +113,7 @@ pub async fn label(
              (select number || '号窗口 ' || name from service_window
               where center_id = $1 and active and window_id = $2),
              (select s.name || '（' || s.employee_no || '）' || w.number || '号窗口 ' || s.position
-              from staff s join service_window w on w.window_id = s.window_id
+              from staff s join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
               where s.center_id = $1 and s.active and s.staff_id = $3))",
     )
     .bind(center_id.0)

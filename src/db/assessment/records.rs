@@ -71,9 +71,9 @@ const SELECT: &str = r#"
     from assessment_record r
     join assessment_standard st using (assessment_standard_id)
     join assessment_item i using (assessment_item_id)
-    left join service_window w on w.window_id = r.window_id
-    left join staff s on s.staff_id = r.staff_id
-    left join service_window sw on sw.window_id = s.window_id
+    left join service_window w on w.window_id = r.window_id and w.center_id = r.center_id
+    left join staff s on s.staff_id = r.staff_id and s.center_id = r.center_id
+    left join service_window sw on sw.window_id = s.window_id and sw.center_id = s.center_id
     left join account a on a.account_id = r.recorded_by
     left join lateral (select status, assessment_appeal_id from assessment_appeal x
                        where x.assessment_record_id = r.assessment_record_id

@@ -158,7 +158,7 @@ pub async fn check(
                 }
                 Kind::Staff => {
                     "select s.active and w.active, w.number || '号窗口 ' || w.name
-                     from staff s join service_window w on w.window_id = s.window_id
+                     from staff s join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
                      where s.center_id = $1 and s.staff_id = $2"
                 }
             };

@@ -50,11 +50,11 @@ pub async fn nominees(conn: &mut PgConnection, round: i64) -> sqlx::Result<Vec<N
                     n.brief, s.staff_id, case when s.photo is not null then s.photo_updated_at end
              from nomination n
              join center c on c.center_id = n.county_center_id
-             left join service_window w on w.window_id = n.window_id
-             left join department d on d.department_id = w.department_id
-             left join staff s on s.staff_id = n.staff_id
-             left join service_window sw on sw.window_id = s.window_id
-             left join department sd on sd.department_id = sw.department_id
+             left join service_window w on w.window_id = n.window_id and w.center_id = n.county_center_id
+             left join department d on d.department_id = w.department_id and d.center_id = w.center_id
+             left join staff s on s.staff_id = n.staff_id and s.center_id = n.county_center_id
+             left join service_window sw on sw.window_id = s.window_id and sw.center_id = s.center_id
+             left join department sd on sd.department_id = sw.department_id and sd.center_id = sw.center_id
              where n.citywide_round_id = $1 and n.status = 'accepted' and n.disqualified_at is null
              order by c.code, n.kind desc, n.nomination_id",
         )

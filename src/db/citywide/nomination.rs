@@ -97,11 +97,11 @@ const SELECT: &str = "select n.nomination_id, n.county_center_id, n.kind,
         n.brief, n.full_text, n.status, n.submitted_at, n.return_reason, n.return_deadline,
         n.decision_reason, n.version
     from nomination n
-    left join service_window w on w.window_id = n.window_id
-    left join department d on d.department_id = w.department_id
-    left join staff s on s.staff_id = n.staff_id
-    left join service_window sw on sw.window_id = s.window_id
-    left join department sd on sd.department_id = sw.department_id";
+    left join service_window w on w.window_id = n.window_id and w.center_id = n.county_center_id
+    left join department d on d.department_id = w.department_id and d.center_id = w.center_id
+    left join staff s on s.staff_id = n.staff_id and s.center_id = n.county_center_id
+    left join service_window sw on sw.window_id = s.window_id and sw.center_id = s.center_id
+    left join department sd on sd.department_id = sw.department_id and sd.center_id = sw.center_id";
 
 type Row = (
     i64,
@@ -222,14 +222,14 @@ pub async fn nominable(
     let sql = match kind {
         Kind::Window => {
             "select w.window_id, w.number || '号窗口 ' || w.name || '（' || d.name || '）'
-             from service_window w join department d on d.department_id = w.department_id
+             from service_window w join department d on d.department_id = w.department_id and d.center_id = w.center_id
              where w.center_id = $2 and w.active
                and not exists (select 1 from nomination n where n.citywide_round_id = $1 and n.window_id = w.window_id)
              order by length(w.number), w.number"
         }
         Kind::Staff => {
             "select s.staff_id, s.name || '（' || s.employee_no || '，' || w.number || '号窗口 ' || w.name || '）'
-             from staff s join service_window w on w.window_id = s.window_id
+             from staff s join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
              where s.center_id = $2 and s.active
                and not exists (select 1 from nomination n where n.citywide_round_id = $1 and n.staff_id = s.staff_id)
              order by length(w.number), w.number, s.employee_no"

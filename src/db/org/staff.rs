@@ -82,8 +82,8 @@ pub async fn staff_get(
                   w.number || '号窗口 ' || w.name as "window_label!", d.name as department_name,
                   s.position, s.active, s.photo is not null as "has_photo!"
            from staff s
-           join service_window w on w.window_id = s.window_id
-           join department d on d.department_id = w.department_id
+           join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
+           join department d on d.department_id = w.department_id and d.center_id = w.center_id
            where s.center_id = $1 and s.staff_id = $2"#,
         center_id.0,
         id.0

@@ -41,8 +41,8 @@ pub async fn window_list(
                   w.business_area_id, b.name as business_area_name, w.active,
                   (select count(*) from staff s where s.window_id = w.window_id and s.active) as "staff_count!"
            from service_window w
-           join department d on d.department_id = w.department_id
-           join business_area b on b.business_area_id = w.business_area_id
+           join department d on d.department_id = w.department_id and d.center_id = w.center_id
+           join business_area b on b.business_area_id = w.business_area_id and b.center_id = w.center_id
            where w.center_id = $1
              and ($2::bigint is null or w.department_id = $2)
              and (w.name ilike $3 or w.number ilike $3 or d.name ilike $3)
@@ -58,7 +58,7 @@ pub async fn window_list(
     .await?;
     let total = sqlx::query_scalar!(
         r#"select count(*) as "n!" from service_window w
-           join department d on d.department_id = w.department_id
+           join department d on d.department_id = w.department_id and d.center_id = w.center_id
            where w.center_id = $1
              and ($2::bigint is null or w.department_id = $2)
              and (w.name ilike $3 or w.number ilike $3 or d.name ilike $3)"#,
@@ -82,8 +82,8 @@ pub async fn window_get(
                   w.business_area_id, b.name as business_area_name, w.active,
                   (select count(*) from staff s where s.window_id = w.window_id and s.active) as "staff_count!"
            from service_window w
-           join department d on d.department_id = w.department_id
-           join business_area b on b.business_area_id = w.business_area_id
+           join department d on d.department_id = w.department_id and d.center_id = w.center_id
+           join business_area b on b.business_area_id = w.business_area_id and b.center_id = w.center_id
            where w.center_id = $1 and w.window_id = $2"#,
         center_id.0,
         window_id.0

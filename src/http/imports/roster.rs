@@ -81,8 +81,8 @@ async fn export(State(state): State<AppState>, user: CurrentUser) -> AppResult<R
     .await?;
     let windows: Vec<(String, String, String, String)> = sqlx::query_as(
         "select w.number, w.name, d.name, a.name from service_window w
-         join department d on d.department_id = w.department_id
-         join business_area a on a.business_area_id = w.business_area_id
+         join department d on d.department_id = w.department_id and d.center_id = w.center_id
+         join business_area a on a.business_area_id = w.business_area_id and a.center_id = w.center_id
          where w.center_id = $1 and w.active order by length(w.number), w.number",
     )
     .bind(user.center_id)
@@ -90,7 +90,7 @@ async fn export(State(state): State<AppState>, user: CurrentUser) -> AppResult<R
     .await?;
     let staff: Vec<(String, String, String, String)> = sqlx::query_as(
         "select s.employee_no, s.name, w.number, s.position from staff s
-         join service_window w on w.window_id = s.window_id
+         join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
          where s.center_id = $1 and s.active order by length(w.number), w.number, s.employee_no",
     )
     .bind(user.center_id)
