@@ -26,7 +26,8 @@ pub async fn open_rating(
     cache: &CandidateCache,
     center_id: CenterId,
 ) -> sqlx::Result<Option<OpenRating>> {
-    let row: Option<(i64, String, i64, Json<RulesInput>, Vec<String>)> = sqlx::query_as(
+    type Row = (i64, String, i64, Json<RulesInput>, Vec<String>);
+    let row: Option<Row> = sqlx::query_as(
         "select period_id, code, xmin::text::bigint, rules, months from period
          where center_id = $1 and phase = 'rating' and candidates is not null
          order by code desc limit 1",

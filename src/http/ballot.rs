@@ -148,8 +148,8 @@ async fn build(
     let described = db::ballot::describe(
         &mut conn,
         user.center_id,
-        &numeric_ids(&windows, 'W'),
-        &numeric_ids(&staff, 'S'),
+        &numeric_ids(windows, 'W'),
+        &numeric_ids(staff, 'S'),
     )
     .await?;
     let receipts = db::ballot::receipts(&mut conn, vote.period_id, user.account_id).await?;
@@ -329,8 +329,8 @@ async fn with_vote(
     let described = db::ballot::describe(
         &mut conn,
         user.center_id,
-        &numeric_ids(&w, 'W'),
-        &numeric_ids(&s, 'S'),
+        &numeric_ids(w, 'W'),
+        &numeric_ids(s, 'S'),
     )
     .await?;
     Ok(Some((vote, described)))

@@ -87,7 +87,7 @@ pub(super) async fn entrant_page(
         .unwrap_or_default();
     // D: recommendations over the ballots of the other windows' heads.
     let phases = crate::domain::period::Phase::of(&p.rules);
-    let ballots = ballot_counts(&input, kind, &id)
+    let ballots = ballot_counts(input, kind, &id)
         .filter(|_| phases.contains(&crate::domain::period::Phase::Voting))
         .map(|(recs, base, own)| (recs, base, own, f2(entrant.democratic)));
     // C: the ratings, lowest first, with the trimmed extremes marked.
