@@ -570,15 +570,18 @@ mod tests {
         let names = crate::db::period::EntrantNames::default();
         let others = result.window.entrants.len() - result.window.candidates.len();
         assert_eq!(others, 248);
-        let first = kind_view(
-            "window",
-            "优质服务窗口",
-            &result.window,
-            &input,
-            &names,
-            "0",
-            1,
-        );
+        let view = |page| {
+            kind_view(
+                "window",
+                "优质服务窗口",
+                &result.window,
+                &input,
+                &names,
+                "0",
+                page,
+            )
+        };
+        let first = view(1);
         assert_eq!(first.others_total, others);
         assert_eq!(first.others.len(), OTHERS_PAGE);
         assert_eq!(first.others_pages, 3);
@@ -587,15 +590,7 @@ mod tests {
         // The pages together list every other once, best first.
         let mut seen = Vec::new();
         for page in 1..=3 {
-            let v = kind_view(
-                "window",
-                "优质服务窗口",
-                &result.window,
-                &input,
-                &names,
-                "0",
-                page,
-            );
+            let v = view(page);
             seen.extend(v.others.into_iter().map(|o| o.name));
         }
         assert_eq!(seen.len(), others);
@@ -603,15 +598,7 @@ mod tests {
         seen.dedup();
         assert_eq!(seen.len(), others);
         // Past the last page: the last page.
-        let last = kind_view(
-            "window",
-            "优质服务窗口",
-            &result.window,
-            &input,
-            &names,
-            "0",
-            99,
-        );
+        let last = view(99);
         assert_eq!(last.others_page, 3);
         assert_eq!(last.others.len(), others - 2 * OTHERS_PAGE);
         assert_eq!(last.others_prev.as_deref(), Some("?wp=2#window-others"));
