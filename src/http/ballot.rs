@@ -437,6 +437,13 @@ async fn submit(
             return invalid(&state, &user, &vote, head_window, kind, &chosen, msg).await;
         }
     };
+    // This process's turn to store a ballot (see `ballot_turns`), taken before a pooled
+    // connection is.
+    let _turn = state
+        .ballots
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
     let mut tx = state.db.begin().await?;
     let cast = db::ballot::cast(
         &mut tx,

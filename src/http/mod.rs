@@ -54,10 +54,22 @@ pub struct AppState {
     pub signin: Arc<signin::Gate>,
     /// The candidates of the periods voting or rating, decoded once per period version.
     pub candidates: Arc<crate::db::snapshot::CandidateCache>,
+    /// Ballots being stored at once by this process: see [`ballot_turns`].
+    pub ballots: Arc<tokio::sync::Semaphore>,
     /// The decoded results of recently shown published periods.
     pub published: Arc<crate::db::snapshot::VersionedCache<results::Decoded>>,
     /// Keeps this process listening for publications while the application exists.
     _listener: Arc<honor::ListenerHandle>,
+}
+
+/// How many ballots one process stores at once, for a pool of `pool` connections: a
+/// quarter of the pool, at least two. Ballots of a kind are stored one at a time anyway
+/// (`db::ballot::cast`); those waiting their turn wait here, without a pooled connection,
+/// so that 500 heads voting at once cannot hold every connection the pages need (the
+/// province's load: 123 of 1,123 sends answered 503 before, each holding a connection while
+/// it waited for the ballot before it).
+pub fn ballot_turns(pool: u32) -> usize {
+    (pool as usize / 4).max(2)
 }
 
 impl AppState {
@@ -69,6 +81,7 @@ impl AppState {
         // Every process listens for publications and corrections, so that no cached honor
         // roll outlives them.
         let listener = honor::start_listener(db.clone(), honors.clone());
+        let turns = ballot_turns(db.options().get_max_connections());
         AppState {
             db,
             config: Arc::new(config),
@@ -76,6 +89,7 @@ impl AppState {
             honors,
             signin: Arc::new(signin::Gate::default()),
             candidates: Arc::default(),
+            ballots: Arc::new(tokio::sync::Semaphore::new(turns)),
             published: Arc::new(crate::db::snapshot::VersionedCache::new(
                 results::PUBLISHED_KEPT,
             )),
