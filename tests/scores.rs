@@ -341,22 +341,28 @@ async fn staff_of_department(app: &TestApp, d: i64) -> i64 {
     .await
 }
 
+/// `n` new staff over the center's first three windows: a center larger than a page.
+async fn add_staff(app: &TestApp, n: i64) {
+    sqlx::query(
+        "insert into staff (center_id, name, employee_no, window_id, position)
+         select w.center_id, '新进人员' || n, 'N' || lpad(n::text, 4, '0'), w.window_id, '综合受理员'
+         from generate_series(1, $1) n
+         join service_window w on w.window_id = (select min(window_id) from service_window where active)
+                                  + n % 3",
+    )
+    .bind(n as i32)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+}
+
 /// A center of more staff than one page holds: the staff tab opens one department at a
 /// time, with its neighbours linked; 全部 still shows everyone, and a save comes back to
 /// the department it was typed in.
 #[sqlx::test]
 async fn a_large_center_types_its_staff_one_department_at_a_time(pool: PgPool) {
     let app = spawn(pool).await;
-    sqlx::query(
-        "insert into staff (center_id, name, employee_no, window_id, position)
-         select w.center_id, '新进人员' || n, 'N' || lpad(n::text, 4, '0'), w.window_id, '综合受理员'
-         from generate_series(1, 160) n
-         join service_window w on w.window_id = (select min(window_id) from service_window where active)
-                                  + n % 3",
-    )
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    add_staff(&app, 160).await;
     let total = count(&app.pool, "select count(*) from staff where active").await;
     assert!(total > pingxuan::http::scores::ONE_PAGE_ENTRANTS);
     let departments: Vec<i64> = sqlx::query_scalar(
@@ -486,4 +492,83 @@ async fn a_large_center_types_its_staff_one_department_at_a_time(pool: PgPool) {
         )
         .await
     );
+}
+
+/// A month nobody has scored yet in a center larger than a page: the not-assessed page lists
+/// its entrants a page at a time with the whole month's counts, and a reason sent from a
+/// later page is stored and comes back to that page.
+#[sqlx::test]
+async fn a_month_without_scores_is_marked_a_page_at_a_time(pool: PgPool) {
+    let app = spawn(pool).await;
+    add_staff(&app, 160).await;
+    let month = "2027-03";
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from monthly_score where month = '2027-03'"
+        )
+        .await,
+        0
+    );
+    let unscored = count(
+        &app.pool,
+        "select (select count(*) from service_window where active) + (select count(*) from staff where active)",
+    )
+    .await;
+    let one_page = pingxuan::http::scores::ONE_PAGE_ENTRANTS;
+    assert!(unscored > one_page, "{unscored}");
+    let pages = (unscored + one_page - 1) / one_page;
+    let url = format!("/scores/{month}/not-assessed");
+    let reasons = |p: &Page| -> Vec<String> {
+        p.form_fields("form[novalidate]")
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("r_"))
+            .map(|(k, _)| k)
+            .collect()
+    };
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let first = ducha.get(&url).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(reasons(&first).len() as i64, one_page);
+    let paging = first.text("nav.paging");
+    assert!(
+        paging.contains(&format!("第 1 / {pages} 页"))
+            && paging.contains(&format!("共 {unscored} 个")),
+        "{paging}"
+    );
+    // The section titles count the whole month, not the page.
+    let staff_total = count(&app.pool, "select count(*) from staff where active").await;
+    assert!(
+        first
+            .texts("h2")
+            .iter()
+            .any(|h| h.contains(&format!("工作人员：既无分数也未登记（{staff_total}）"))),
+        "{:?}",
+        first.texts("h2")
+    );
+
+    let last_url = format!("{url}?page={pages}");
+    let last = ducha.get(&last_url).await;
+    let on_last = reasons(&last);
+    assert_eq!(on_last.len() as i64, unscored - (pages - 1) * one_page);
+    assert!(on_last.iter().all(|k| !reasons(&first).contains(k)));
+    let saved = ducha
+        .post(&last_url, &[(on_last[0].as_str(), "借调")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(
+        saved.location(),
+        Some(format!("{last_url}&notice=not_assessed_saved").as_str())
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from not_assessed where month = '2027-03' and reason = '借调'"
+        )
+        .await,
+        1
+    );
+    let again = ducha.get(&last_url).await;
+    assert!(!reasons(&again).contains(&on_last[0]));
+    assert!(again.text("#marked").contains("借调"));
 }

@@ -42,8 +42,12 @@ pub struct MarkedRow {
 /// The entrants of one kind on the page.
 pub struct Section {
     pub title: &'static str,
+    /// This page's rows.
     pub pending: Vec<PendingRow>,
     pub marked: Vec<MarkedRow>,
+    /// The whole month's.
+    pub pending_total: usize,
+    pub marked_total: usize,
 }
 
 #[derive(Template)]
@@ -55,18 +59,40 @@ struct NotAssessedPage {
     action: String,
     locked_by: Vec<String>,
     sections: Vec<Section>,
+    /// The entrants without a score are more than one page holds.
+    rows_pager: Option<super::RowPager>,
     scored: usize,
     total: usize,
     messages: Vec<String>,
 }
 
+/// The page asked for in a query string (`page=`), from 1.
+fn page_of(query: Option<&str>) -> i64 {
+    FormData::parse_query(query.unwrap_or(""))
+        .first_utf8("page")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// This page's address, with its page when it is not the first.
+fn at_page(month: &str, page: i64) -> String {
+    if page > 1 {
+        format!("{}?page={page}", not_assessed_url(month))
+    } else {
+        not_assessed_url(month)
+    }
+}
+
 /// What was typed, by entrant key (`w12`, `s34`): the text and what is wrong with it.
 type TypedReasons = BTreeMap<String, (String, Option<String>)>;
 
+#[allow(clippy::too_many_arguments)]
 async fn render(
     state: &AppState,
     user: &CurrentUser,
     month: &str,
+    page_no: i64,
     typed: &TypedReasons,
     messages: Vec<String>,
     notice: Option<&FormData>,
@@ -77,19 +103,40 @@ async fn render(
     drop(conn);
     let total = entrants.len();
     let scored = entrants.iter().filter(|e| e.scored).count();
-    let mut sections = vec![
-        Section {
-            title: "窗口",
-            pending: Vec::new(),
-            marked: Vec::new(),
-        },
-        Section {
-            title: "工作人员",
-            pending: Vec::new(),
-            marked: Vec::new(),
-        },
-    ];
-    for e in entrants.into_iter().filter(|e| !e.scored) {
+    let section = |title| Section {
+        title,
+        pending: Vec::new(),
+        marked: Vec::new(),
+        pending_total: 0,
+        marked_total: 0,
+    };
+    let mut sections = vec![section("窗口"), section("工作人员")];
+    let unscored: Vec<_> = entrants.into_iter().filter(|e| !e.scored).collect();
+    for e in &unscored {
+        let s = &mut sections[usize::from(e.entrant.is_staff())];
+        if e.mark.is_some() {
+            s.marked_total += 1;
+        } else {
+            s.pending_total += 1;
+        }
+    }
+    // One page of the entrants without a score (a new month of a province's largest
+    // center has 7,200), windows first, in the grid's order.
+    let per_page = super::ONE_PAGE_ENTRANTS as usize;
+    let rows = unscored.len();
+    let pages = rows.div_ceil(per_page).max(1) as i64;
+    let page_no = page_no.min(pages);
+    let first = (page_no as usize - 1) * per_page;
+    let rows_pager = (pages > 1).then(|| super::RowPager {
+        page: page_no,
+        pages,
+        first: first + 1,
+        last: first + rows.saturating_sub(first).min(per_page),
+        rows,
+        prev: (page_no > 1).then(|| at_page(month, page_no - 1)),
+        next: (page_no < pages).then(|| at_page(month, page_no + 1)),
+    });
+    for e in unscored.into_iter().skip(first).take(per_page) {
         let key = e.entrant.choice_value();
         let section = &mut sections[usize::from(e.entrant.is_staff())];
         match e.mark {
@@ -125,9 +172,10 @@ async fn render(
         layout,
         month_label: month_label(month),
         grid_url: urls::scores(month),
-        action: not_assessed_url(month),
+        action: at_page(month, page_no),
         locked_by,
         sections,
+        rows_pager,
         scored,
         total,
         messages: messages.clone(),
@@ -165,6 +213,7 @@ pub(super) async fn page(
         &state,
         &user,
         &month,
+        page_of(query.as_deref()),
         &TypedReasons::new(),
         Vec::new(),
         Some(&q),
@@ -209,11 +258,19 @@ pub(super) async fn save(
     user: CurrentUser,
     ip: ClientIp,
     Path(month): Path<String>,
+    RawQuery(query): RawQuery,
     form: FormData,
 ) -> AppResult<Response> {
     if !is_month(&month) {
         return Err(AppError::NotFound);
     }
+    // The page the form was on: shown again after the save, or with what was wrong.
+    let page_no = page_of(query.as_deref());
+    let back = at_page(&month, page_no);
+    let notice = |n: &str| {
+        let sep = if back.contains('?') { '&' } else { '?' };
+        format!("{back}{sep}notice={n}")
+    };
     let actor = user.actor(&ip);
     let remove = match form.first_utf8("remove") {
         Some(raw) => Some(Entrant::parse_choice(raw).ok_or(AppError::BadRequest)?),
@@ -223,12 +280,21 @@ pub(super) async fn save(
         (Some(_), _) => Vec::new(),
         (None, Ok(marks)) if marks.is_empty() => {
             let msg = "请至少为一个对象填写未参加考核的原因。尚未登记任何原因。".to_string();
-            return render(&state, &user, &month, &TypedReasons::new(), vec![msg], None).await;
+            return render(
+                &state,
+                &user,
+                &month,
+                page_no,
+                &TypedReasons::new(),
+                vec![msg],
+                None,
+            )
+            .await;
         }
         (None, Ok(marks)) => marks,
         (None, Err(typed)) => {
             let msg = "有原因需要修改（见下方标出的行）。尚未登记任何原因。".to_string();
-            return render(&state, &user, &month, &typed, vec![msg], None).await;
+            return render(&state, &user, &month, page_no, &typed, vec![msg], None).await;
         }
     };
     let typed: TypedReasons = marks
@@ -248,16 +314,12 @@ pub(super) async fn save(
             month_label(&month),
             codes.join("、")
         );
-        return render(&state, &user, &month, &typed, vec![msg], None).await;
+        return render(&state, &user, &month, page_no, &typed, vec![msg], None).await;
     }
     if let Some(entrant) = remove {
         db::not_assessed::unmark(&mut tx, &actor, user.center_id, &month, entrant).await?;
         tx.commit().await?;
-        return Ok(Redirect::to(&format!(
-            "{}?notice=not_assessed_removed",
-            not_assessed_url(&month)
-        ))
-        .into_response());
+        return Ok(Redirect::to(&notice("not_assessed_removed")).into_response());
     }
     let mut refused = 0;
     for (entrant, reason) in &marks {
@@ -272,12 +334,8 @@ pub(super) async fn save(
         let msg = format!(
             "有 {refused} 个对象在您打开本页后已录入分数、已登记或已停用，为避免出错，本次未登记任何原因。请核对下方名单后重新提交。"
         );
-        return render(&state, &user, &month, &typed, vec![msg], None).await;
+        return render(&state, &user, &month, page_no, &typed, vec![msg], None).await;
     }
     tx.commit().await?;
-    Ok(Redirect::to(&format!(
-        "{}?notice=not_assessed_saved",
-        not_assessed_url(&month)
-    ))
-    .into_response())
+    Ok(Redirect::to(&notice("not_assessed_saved")).into_response())
 }
