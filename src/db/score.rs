@@ -87,35 +87,64 @@ pub async fn window_grid(
     .await
 }
 
-/// The center's active staff with their score for `month`.
+/// The center's active staff with their score for `month`, in the grid's order; `page`
+/// (rows, rows skipped) reads one page of them, and only that page's scores.
 pub async fn staff_grid(
     conn: &mut PgConnection,
     center_id: CenterId,
     month: &str,
     department_id: Option<i64>,
     window_id: Option<WindowId>,
+    page: Option<(i64, i64)>,
 ) -> sqlx::Result<Vec<GridRow>> {
     // The window join names the center: without it the planner reads every window of the
     // province to find one center's.
     sqlx::query_as(
-        "select s.staff_id as id, s.name || '（' || s.employee_no || '）' as label,
-                w.number || '号窗口 ' || w.name as detail,
+        "select p.staff_id as id, p.label, p.detail,
                 (m.score * 100)::int as score, coalesce(m.version, 0) as version,
                 '未参加考核：' || n.reason as note
-         from staff s
-         join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
-         left join monthly_score m on m.center_id = s.center_id and m.month = $2 and m.staff_id = s.staff_id
-         left join not_assessed n on n.center_id = s.center_id and n.month = $2 and n.staff_id = s.staff_id
-         where s.center_id = $1 and s.active
-           and ($3::bigint is null or w.department_id = $3)
-           and ($4::bigint is null or s.window_id = $4)
-         order by length(w.number), w.number, s.employee_no",
+         from (select s.staff_id, s.center_id, s.name || '（' || s.employee_no || '）' as label,
+                      w.number || '号窗口 ' || w.name as detail,
+                      length(w.number) as o1, w.number as o2, s.employee_no as o3
+                 from staff s
+                 join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
+                where s.center_id = $1 and s.active
+                  and ($3::bigint is null or w.department_id = $3)
+                  and ($4::bigint is null or s.window_id = $4)
+                order by 5, 6, 7
+                limit $5 offset $6) p
+         left join monthly_score m on m.center_id = p.center_id and m.month = $2 and m.staff_id = p.staff_id
+         left join not_assessed n on n.center_id = p.center_id and n.month = $2 and n.staff_id = p.staff_id
+         order by p.o1, p.o2, p.o3",
     )
     .bind(center_id.0)
     .bind(month)
     .bind(department_id)
     .bind(window_id.map(|v| v.0))
+    .bind(page.map(|(rows, _)| rows))
+    .bind(page.map_or(0, |(_, skipped)| skipped))
     .fetch_all(conn)
+    .await
+}
+
+/// How many rows [`staff_grid`] has without a page.
+pub async fn staff_grid_count(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    department_id: Option<i64>,
+    window_id: Option<WindowId>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select count(*) from staff s
+           join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
+          where s.center_id = $1 and s.active
+            and ($2::bigint is null or w.department_id = $2)
+            and ($3::bigint is null or s.window_id = $3)",
+    )
+    .bind(center_id.0)
+    .bind(department_id)
+    .bind(window_id.map(|v| v.0))
+    .fetch_one(conn)
     .await
 }
 

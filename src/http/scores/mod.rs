@@ -276,17 +276,37 @@ async fn render_grid(
     } else {
         Vec::new()
     };
-    let rows = if view.kind == Kind::Staff {
-        db::score::staff_grid(
+    // One page of the scope's rows ("all departments" of a province's largest center has
+    // thousands): the staff read from the database a page at a time, the windows (a
+    // center's hundreds) cut here.
+    let per_page = ONE_PAGE_ENTRANTS as usize;
+    let (row_count, page_no, rows) = if view.kind == Kind::Staff {
+        let (department, window) = (view.department(), view.window.map(WindowId));
+        let n = db::score::staff_grid_count(&mut conn, user.center_id, department, window).await?
+            as usize;
+        let page_no = view.page.min(n.div_ceil(per_page).max(1) as i64);
+        let skipped = (page_no - 1) * ONE_PAGE_ENTRANTS;
+        let rows = db::score::staff_grid(
             &mut conn,
             user.center_id,
             month,
-            view.department(),
-            view.window.map(WindowId),
+            department,
+            window,
+            Some((ONE_PAGE_ENTRANTS, skipped)),
         )
-        .await?
+        .await?;
+        (n, page_no, rows)
     } else {
-        db::score::window_grid(&mut conn, user.center_id, month, view.department()).await?
+        let all =
+            db::score::window_grid(&mut conn, user.center_id, month, view.department()).await?;
+        let n = all.len();
+        let page_no = view.page.min(n.div_ceil(per_page).max(1) as i64);
+        let skipped = (page_no as usize - 1) * per_page;
+        (
+            n,
+            page_no,
+            all.into_iter().skip(skipped).take(per_page).collect(),
+        )
     };
     let locked_by = db::period::locking_periods(&mut conn, user.center_id, month).await?;
     let by_records = db::assessment::rules::mode(&mut conn, user.center_id, view.kind, month)
@@ -312,18 +332,12 @@ async fn render_grid(
     drop(conn);
     // One page of the scope's rows ("all departments" of a province's largest center has
     // thousands).
-    let row_count = rows.len();
-    let pages = row_count.div_ceil(ONE_PAGE_ENTRANTS as usize).max(1) as i64;
+    let pages = row_count.div_ceil(per_page).max(1) as i64;
     let view = &View {
-        page: view.page.min(pages),
+        page: page_no,
         ..*view
     };
-    let first = (view.page as usize - 1) * ONE_PAGE_ENTRANTS as usize;
-    let rows: Vec<_> = rows
-        .into_iter()
-        .skip(first)
-        .take(ONE_PAGE_ENTRANTS as usize)
-        .collect();
+    let first = (page_no as usize - 1) * per_page;
     let filled = rows.iter().filter(|r| r.score.is_some()).count();
     let marked = rows.iter().filter(|r| r.note.is_some()).count();
     let cells = rows
@@ -484,7 +498,7 @@ async fn label_map(
 ) -> AppResult<BTreeMap<i64, String>> {
     let mut conn = state.db.acquire().await?;
     let rows = if view.kind == Kind::Staff {
-        db::score::staff_grid(&mut conn, user.center_id, month, None, None).await?
+        db::score::staff_grid(&mut conn, user.center_id, month, None, None, None).await?
     } else {
         db::score::window_grid(&mut conn, user.center_id, month, None).await?
     };
