@@ -249,6 +249,33 @@ impl ListQuery {
     }
 }
 
+/// Page `asked` (from 1) of a list of `rows` rows shown `size` a page: the last page when
+/// asked past it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageOf {
+    pub page: i64,
+    pub pages: i64,
+    /// Rows before the page.
+    pub skipped: usize,
+    /// Rows on the page.
+    pub shown: usize,
+}
+
+impl PageOf {
+    pub fn new(rows: usize, size: usize, asked: i64) -> PageOf {
+        let size = size.max(1);
+        let pages = rows.div_ceil(size).max(1) as i64;
+        let page = asked.clamp(1, pages);
+        let skipped = (page as usize - 1) * size;
+        PageOf {
+            page,
+            pages,
+            skipped,
+            shown: rows.saturating_sub(skipped).min(size),
+        }
+    }
+}
+
 /// Links between the pages of a list.
 pub struct Paging {
     pub total: i64,

@@ -120,24 +120,21 @@ pub(super) async fn turnout(
         .map(|r| format!("{} {}", r.window, r.name))
         .collect();
     let total = rows.len() as i64;
-    let pages = ((total + TURNOUT_PAGE - 1) / TURNOUT_PAGE).max(1);
-    let page_no = crate::http::page::ListQuery::parse(query.as_deref())
-        .page
-        .min(pages);
-    let paging = crate::http::page::Paging::sized(
+    let at = page::PageOf::new(
+        rows.len(),
+        TURNOUT_PAGE as usize,
+        page::ListQuery::parse(query.as_deref()).page,
+    );
+    let paging = page::Paging::sized(
         &format!("{}/turnout", urls::period(&p.code)),
         &[],
-        page_no,
+        at.page,
         total,
         TURNOUT_PAGE,
     );
     let voted = rows.iter().filter(|r| r.done).count();
     let disabled = rows.iter().filter(|r| !r.active).count();
-    let rows: Vec<TurnoutRow> = rows
-        .into_iter()
-        .skip(((page_no - 1) * TURNOUT_PAGE) as usize)
-        .take(TURNOUT_PAGE as usize)
-        .collect();
+    let rows: Vec<TurnoutRow> = rows.into_iter().skip(at.skipped).take(at.shown).collect();
     Ok(page::ok(&TurnoutPage {
         layout: Layout::new(
             format!("{} 投票情况", label_of(&p.code)),

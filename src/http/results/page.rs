@@ -154,15 +154,15 @@ fn kind_view(
         k.entrants.iter().filter(|e| !e.candidate).collect();
     others.sort_by_key(|e| (!e.eligible, e.assessment_rank));
     let others_total = others.len();
-    let others_pages = others_total.div_ceil(OTHERS_PAGE).max(1) as i64;
-    let others_page = others_page.clamp(1, others_pages);
+    let at = crate::http::page::PageOf::new(others_total, OTHERS_PAGE, others_page);
     let others_link = |n: i64| format!("?{}={n}#{kind}-others", others_param(kind));
-    let others_prev = (others_page > 1).then(|| others_link(others_page - 1));
-    let others_next = (others_page < others_pages).then(|| others_link(others_page + 1));
+    let others_prev = (at.page > 1).then(|| others_link(at.page - 1));
+    let others_next = (at.page < at.pages).then(|| others_link(at.page + 1));
+    let (others_page, others_pages) = (at.page, at.pages);
     let others = others
         .into_iter()
-        .skip((others_page as usize - 1) * OTHERS_PAGE)
-        .take(OTHERS_PAGE)
+        .skip(at.skipped)
+        .take(at.shown)
         .map(|e| {
             let (n, detail, _) = name(&e.id);
             OtherRow {

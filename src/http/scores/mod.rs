@@ -14,7 +14,7 @@ use super::error::{AppError, AppResult};
 use super::extract::CurrentUser;
 use super::form::FormData;
 use super::grid::Typed;
-use super::page::{self, Choice, Layout, choices};
+use super::page::{self, Choice, Layout, PageOf, choices};
 use super::routes::{Access, Routes, SUPERVISION};
 use super::urls;
 use crate::db;
@@ -173,6 +173,22 @@ pub struct RowPager {
     pub next: Option<String>,
 }
 
+impl RowPager {
+    /// The pager of page `at` of `rows` rows, linking its neighbours by `link(page)`; none
+    /// when the rows fit on one page.
+    pub fn of(at: PageOf, rows: usize, link: impl Fn(i64) -> String) -> Option<RowPager> {
+        (at.pages > 1).then(|| RowPager {
+            page: at.page,
+            pages: at.pages,
+            first: at.skipped + 1,
+            last: at.skipped + at.shown,
+            rows,
+            prev: (at.page > 1).then(|| link(at.page - 1)),
+            next: (at.page < at.pages).then(|| link(at.page + 1)),
+        })
+    }
+}
+
 /// One cell of the grid as shown.
 pub struct Cell {
     pub id: i64,
@@ -241,11 +257,6 @@ pub struct CorrectionView {
     pub by: String,
 }
 
-/// The rows on the page that starts at row `first` (from 0) of `rows`.
-fn cells_len(rows: usize, first: usize) -> usize {
-    rows.saturating_sub(first).min(ONE_PAGE_ENTRANTS as usize)
-}
-
 fn show(h: Option<i32>) -> String {
     h.map(|h| Fixed2(i64::from(h)).to_string())
         .unwrap_or_default()
@@ -280,33 +291,28 @@ async fn render_grid(
     // thousands): the staff read from the database a page at a time, the windows (a
     // center's hundreds) cut here.
     let per_page = ONE_PAGE_ENTRANTS as usize;
-    let (row_count, page_no, rows) = if view.kind == Kind::Staff {
+    let (row_count, at, rows) = if view.kind == Kind::Staff {
         let (department, window) = (view.department(), view.window.map(WindowId));
         let n = db::score::staff_grid_count(&mut conn, user.center_id, department, window).await?
             as usize;
-        let page_no = view.page.min(n.div_ceil(per_page).max(1) as i64);
-        let skipped = (page_no - 1) * ONE_PAGE_ENTRANTS;
+        let at = PageOf::new(n, per_page, view.page);
         let rows = db::score::staff_grid(
             &mut conn,
             user.center_id,
             month,
             department,
             window,
-            Some((ONE_PAGE_ENTRANTS, skipped)),
+            Some((ONE_PAGE_ENTRANTS, at.skipped as i64)),
         )
         .await?;
-        (n, page_no, rows)
+        (n, at, rows)
     } else {
         let all =
             db::score::window_grid(&mut conn, user.center_id, month, view.department()).await?;
         let n = all.len();
-        let page_no = view.page.min(n.div_ceil(per_page).max(1) as i64);
-        let skipped = (page_no as usize - 1) * per_page;
-        (
-            n,
-            page_no,
-            all.into_iter().skip(skipped).take(per_page).collect(),
-        )
+        let at = PageOf::new(n, per_page, view.page);
+        let rows = all.into_iter().skip(at.skipped).take(per_page).collect();
+        (n, at, rows)
     };
     let locked_by = db::period::locking_periods(&mut conn, user.center_id, month).await?;
     let by_records = db::assessment::rules::mode(&mut conn, user.center_id, view.kind, month)
@@ -330,14 +336,10 @@ async fn render_grid(
         })
         .collect();
     drop(conn);
-    // One page of the scope's rows ("all departments" of a province's largest center has
-    // thousands).
-    let pages = row_count.div_ceil(per_page).max(1) as i64;
     let view = &View {
-        page: page_no,
+        page: at.page,
         ..*view
     };
-    let first = (page_no as usize - 1) * per_page;
     let filled = rows.iter().filter(|r| r.score.is_some()).count();
     let marked = rows.iter().filter(|r| r.note.is_some()).count();
     let cells = rows
@@ -403,18 +405,7 @@ async fn render_grid(
             ..*view
         })
     });
-    let rows_pager = (pages > 1).then(|| {
-        let at = |page: i64| url(View { page, ..*view });
-        RowPager {
-            page: view.page,
-            pages,
-            first: first + 1,
-            last: first + cells_len(row_count, first),
-            rows: row_count,
-            prev: (view.page > 1).then(|| at(view.page - 1)),
-            next: (view.page < pages).then(|| at(view.page + 1)),
-        }
-    });
+    let rows_pager = RowPager::of(at, row_count, |page| url(View { page, ..*view }));
     let departments = sections
         .iter()
         .map(|s| Choice {

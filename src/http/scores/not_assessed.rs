@@ -122,21 +122,9 @@ async fn render(
     }
     // One page of the entrants without a score (a new month of a province's largest
     // center has 7,200), windows first, in the grid's order.
-    let per_page = super::ONE_PAGE_ENTRANTS as usize;
-    let rows = unscored.len();
-    let pages = rows.div_ceil(per_page).max(1) as i64;
-    let page_no = page_no.min(pages);
-    let first = (page_no as usize - 1) * per_page;
-    let rows_pager = (pages > 1).then(|| super::RowPager {
-        page: page_no,
-        pages,
-        first: first + 1,
-        last: first + rows.saturating_sub(first).min(per_page),
-        rows,
-        prev: (page_no > 1).then(|| at_page(month, page_no - 1)),
-        next: (page_no < pages).then(|| at_page(month, page_no + 1)),
-    });
-    for e in unscored.into_iter().skip(first).take(per_page) {
+    let at = page::PageOf::new(unscored.len(), super::ONE_PAGE_ENTRANTS as usize, page_no);
+    let rows_pager = super::RowPager::of(at, unscored.len(), |p| at_page(month, p));
+    for e in unscored.into_iter().skip(at.skipped).take(at.shown) {
         let key = e.entrant.choice_value();
         let section = &mut sections[usize::from(e.entrant.is_staff())];
         match e.mark {
@@ -172,7 +160,7 @@ async fn render(
         layout,
         month_label: month_label(month),
         grid_url: urls::scores(month),
-        action: at_page(month, page_no),
+        action: at_page(month, at.page),
         locked_by,
         sections,
         rows_pager,
