@@ -46,6 +46,9 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// How long a request waits for a pooled connection before it is answered with 503.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// A pooled connection idle this long is pinged before it is handed out.
+pub const PING_WHEN_IDLE: Duration = Duration::from_secs(5);
+
 /// Connects to the configured database (creating it when missing), falling back to a
 /// private cluster under `./var/postgres` when no URL is configured and nothing answers.
 pub async fn connect(url: Option<&str>, max_connections: u32) -> anyhow::Result<PgPool> {
@@ -78,6 +81,19 @@ pub async fn connect(url: Option<&str>, max_connections: u32) -> anyhow::Result<
     let pool = PgPoolOptions::new()
         .max_connections(max_connections.max(2))
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        // sqlx pings every connection it hands out and again when it takes it back: two
+        // round trips per acquire, several per page. The ping on the way back stays (it
+        // drops a broken connection); one on the way out only after a quiet spell, when the
+        // database may have restarted meanwhile.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_WHEN_IDLE {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(
             options
                 .log_statements(tracing::log::LevelFilter::Trace)

@@ -58,6 +58,8 @@ pub struct AppState {
     pub ballots: Arc<tokio::sync::Semaphore>,
     /// The decoded results of recently shown published periods.
     pub published: Arc<crate::db::snapshot::VersionedCache<results::Decoded>>,
+    /// The audit lists known to hold more rows than the audit page counts.
+    pub audit_past_cap: Arc<crate::db::audit::PastCap>,
     /// Keeps this process listening for publications while the application exists.
     _listener: Arc<honor::ListenerHandle>,
 }
@@ -93,6 +95,7 @@ impl AppState {
             published: Arc::new(crate::db::snapshot::VersionedCache::new(
                 results::PUBLISHED_KEPT,
             )),
+            audit_past_cap: Arc::default(),
             _listener: Arc::new(listener),
         }
     }

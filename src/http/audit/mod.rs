@@ -66,7 +66,15 @@ async fn entries(
     offset: i64,
 ) -> AppResult<(Vec<AuditEntry>, i64)> {
     let mut conn = state.db.acquire().await?;
-    let (rows, total) = db::audit::list(&mut conn, user.center_id, filter, limit, offset).await?;
+    let (rows, total) = db::audit::list(
+        &mut conn,
+        &state.audit_past_cap,
+        user.center_id,
+        filter,
+        limit,
+        offset,
+    )
+    .await?;
     let names =
         db::audit::names(&mut conn, user.center_id, &db::audit::mentioned_ids(&rows)).await?;
     let entries = rows

@@ -14,6 +14,12 @@ pub struct ChartView {
     pub rows: Vec<Vec<String>>,
 }
 
+/// The charts of a results page: the assessment scores of each kind, the turnout.
+pub struct Charts {
+    pub distributions: Vec<ChartView>,
+    pub turnout: Option<ChartView>,
+}
+
 /// The distribution of the entrants' assessment scores of one kind, in 2-point bins.
 pub(super) fn distribution(kind: Kind, award: &str, k: &KindResult) -> Option<ChartView> {
     let values: Vec<i64> = k

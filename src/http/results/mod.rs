@@ -61,6 +61,9 @@ pub struct Decoded {
     pub input: PeriodInput,
     pub result: PeriodResult,
     pub names: db::period::EntrantNames,
+    /// The results page's charts, drawn by the first request that shows them (a published
+    /// period's ballots and scores no longer change).
+    pub charts: tokio::sync::OnceCell<charts::Charts>,
 }
 
 /// The published periods whose results this process has decoded (the largest center of a
@@ -100,6 +103,7 @@ pub async fn shared_results(
         input,
         result,
         names,
+        charts: tokio::sync::OnceCell::new(),
     });
     if let Some(version) = version {
         state.published.put(p.period_id, version, decoded.clone());

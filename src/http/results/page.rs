@@ -1,6 +1,6 @@
 //! The results page of one period and the list of periods with results.
 
-use super::charts::{ChartView, distribution, turnout_chart};
+use super::charts::{ChartView, Charts, distribution, turnout_chart};
 use crate::db;
 use crate::domain::Role;
 use crate::domain::period::Phase;
@@ -183,12 +183,28 @@ fn kind_view(
         .collect();
     // 代表性: winners by business area and department (windows), by department and
     // position (staff). A staff member's department is that of their window.
-    let department_of_staff = |id: &str| -> String {
+    // Their windows read in one pass over the staff (a province's largest center has
+    // thousands), for the candidates and winners only.
+    let window_of: std::collections::HashMap<&str, &str> = if kind == "window" {
+        Default::default()
+    } else {
+        let wanted: std::collections::HashSet<&str> = k
+            .candidates
+            .iter()
+            .chain(&k.winners)
+            .map(String::as_str)
+            .collect();
         input
             .staff
             .iter()
-            .find(|s| s.id == id)
-            .and_then(|s| names.names.get(&s.window))
+            .filter(|s| wanted.contains(s.id.as_str()))
+            .map(|s| (s.id.as_str(), s.window.as_str()))
+            .collect()
+    };
+    let department_of_staff = |id: &str| -> String {
+        window_of
+            .get(id)
+            .and_then(|w| names.names.get(*w))
             .map(|n| n.1.clone())
             .unwrap_or_default()
     };
@@ -295,11 +311,11 @@ pub struct CorrectionView {
 
 #[derive(Template)]
 #[template(path = "results/results.html")]
-struct ResultsPage {
+struct ResultsPage<'a> {
     layout: Layout,
     /// Distribution of assessment scores per kind: (title, svg, table rows).
-    distributions: Vec<ChartView>,
-    turnout: Option<ChartView>,
+    distributions: &'a [ChartView],
+    turnout: Option<&'a ChartView>,
     /// The period takes ballots (民主推荐) and ratings (综合评定): else no column shows them.
     voting: bool,
     rating: bool,
@@ -382,19 +398,29 @@ async fn render_with(
         })
         .collect();
     let phase = p.phase;
-    let distributions = [
-        distribution(Kind::Window, p.title(Kind::Window), &result.window),
-        distribution(Kind::Staff, p.title(Kind::Staff), &result.staff),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let turnout = if phases.contains(&Phase::Voting) {
-        let mut conn = state.db.acquire().await?;
-        turnout_chart(&db::ballot::cast_times(&mut conn, user.center_id, p.period_id).await?)
-    } else {
-        None
-    };
+    let charts = decoded
+        .charts
+        .get_or_try_init(|| async {
+            let turnout = if phases.contains(&Phase::Voting) {
+                let mut conn = state.db.acquire().await?;
+                turnout_chart(
+                    &db::ballot::cast_times(&mut conn, user.center_id, p.period_id).await?,
+                )
+            } else {
+                None
+            };
+            Ok::<_, AppError>(Charts {
+                distributions: [
+                    distribution(Kind::Window, p.title(Kind::Window), &result.window),
+                    distribution(Kind::Staff, p.title(Kind::Staff), &result.staff),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
+                turnout,
+            })
+        })
+        .await?;
     let min_days = p.rules.min_duty_days.to_string();
     let label = crate::domain::period::period_label(&p.code);
     let invalid = !errors.is_empty();
@@ -445,8 +471,8 @@ async fn render_with(
                 None => layout,
             }
         },
-        distributions,
-        turnout,
+        distributions: &charts.distributions,
+        turnout: charts.turnout.as_ref(),
         voting: phases.contains(&Phase::Voting),
         rating: phases.contains(&Phase::Rating),
         corrections,

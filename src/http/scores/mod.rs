@@ -293,8 +293,21 @@ async fn render_grid(
     let per_page = ONE_PAGE_ENTRANTS as usize;
     let (row_count, at, rows) = if view.kind == Kind::Staff {
         let (department, window) = (view.department(), view.window.map(WindowId));
-        let n = db::score::staff_grid_count(&mut conn, user.center_id, department, window).await?
-            as usize;
+        // The sections have counted a department's or the center's staff already.
+        let counted = match (window, view.scope) {
+            (Some(_), _) | (None, Scope::Default) => None,
+            (None, Scope::All) => Some(sections.iter().map(|s| s.entrants).sum::<i64>()),
+            (None, Scope::Department(d)) => sections
+                .iter()
+                .find(|s| s.department_id == d)
+                .map(|s| s.entrants),
+        };
+        let n = match counted {
+            Some(n) => n,
+            None => {
+                db::score::staff_grid_count(&mut conn, user.center_id, department, window).await?
+            }
+        } as usize;
         let at = PageOf::new(n, per_page, view.page);
         let rows = db::score::staff_grid(
             &mut conn,
