@@ -64,6 +64,9 @@ pub struct Decoded {
     /// The results page's charts, drawn by the first request that shows them (a published
     /// period's ballots and scores no longer change).
     pub charts: tokio::sync::OnceCell<charts::Charts>,
+    /// The results page's candidates, coverage and order of the others of each kind, built
+    /// by the first request that shows them.
+    pub kinds: std::sync::OnceLock<[page::KindBase; 2]>,
 }
 
 /// The published periods whose results this process has decoded (the largest center of a
@@ -104,6 +107,7 @@ pub async fn shared_results(
         result,
         names,
         charts: tokio::sync::OnceCell::new(),
+        kinds: std::sync::OnceLock::new(),
     });
     if let Some(version) = version {
         state.published.put(p.period_id, version, decoded.clone());
@@ -130,6 +134,7 @@ pub(super) fn flag_word(
 /// A candidate's year as the rating page and the results show it beside the scores: the
 /// honors of the year ("2026年3月文明服务标兵、…", or "—") and the monthly scores
 /// ("1月 96.50　2月 95.00 …").
+#[derive(Clone)]
 pub struct RecordView {
     pub honors: String,
     pub scores: String,

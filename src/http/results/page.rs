@@ -16,6 +16,7 @@ use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 
+#[derive(Clone)]
 pub struct ResultRow {
     /// The recount id (`W12`).
     pub id: String,
@@ -46,11 +47,29 @@ pub struct TieChoice {
     pub name: String,
 }
 
-pub struct KindView {
+/// What the results page shows of a kind whoever asks and whichever page of the others:
+/// built once per decoded period ([`super::Decoded::kinds`]).
+pub struct KindBase {
     pub kind: &'static str,
     pub title: &'static str,
     pub award: String,
     pub candidates: Vec<ResultRow>,
+    /// The others (entrants who are not candidates), as indexes into the kind's entrants,
+    /// eligible ones first by assessment rank.
+    pub others: Vec<usize>,
+    pub coverage: Vec<(&'static str, Vec<(String, usize)>)>,
+    pub coverage_warning: Option<String>,
+    pub tie: Vec<TieChoice>,
+    pub decided: Vec<String>,
+}
+
+/// A kind as one request shows it: the base, and one page of the others.
+pub struct KindView<'a> {
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub award: &'a str,
+    /// Borrowed from the base, or its copy with each candidate's year (annual periods).
+    pub candidates: std::borrow::Cow<'a, [ResultRow]>,
     /// One page of the others (at most [`OTHERS_PAGE`]).
     pub others: Vec<OtherRow>,
     pub others_total: usize,
@@ -58,10 +77,10 @@ pub struct KindView {
     pub others_pages: i64,
     pub others_prev: Option<String>,
     pub others_next: Option<String>,
-    pub coverage: Vec<(&'static str, Vec<(String, usize)>)>,
-    pub coverage_warning: Option<String>,
-    pub tie: Vec<TieChoice>,
-    pub decided: Vec<String>,
+    pub coverage: &'a [(&'static str, Vec<(String, usize)>)],
+    pub coverage_warning: Option<&'a str>,
+    pub tie: &'a [TieChoice],
+    pub decided: &'a [String],
 }
 
 pub(super) fn f2(v: Option<scoring::Fixed2>) -> String {
@@ -95,15 +114,13 @@ fn others_param(kind: &str) -> &'static str {
     if kind == "window" { "wp" } else { "sp" }
 }
 
-fn kind_view(
+pub(super) fn kind_base(
     kind: &'static str,
     award: &str,
     k: &KindResult,
     input: &scoring::PeriodInput,
     names: &db::period::EntrantNames,
-    min_days: &str,
-    others_page: i64,
-) -> KindView {
+) -> KindBase {
     let phases = Phase::of(&input.rules);
     let name = |id: &str| {
         names
@@ -150,37 +167,10 @@ fn kind_view(
             }
         })
         .collect();
-    let mut others: Vec<&scoring::EntrantResult> =
-        k.entrants.iter().filter(|e| !e.candidate).collect();
-    others.sort_by_key(|e| (!e.eligible, e.assessment_rank));
-    let others_total = others.len();
-    let at = crate::http::page::PageOf::new(others_total, OTHERS_PAGE, others_page);
-    let others_link = |n: i64| format!("?{}={n}#{kind}-others", others_param(kind));
-    let others_prev = (at.page > 1).then(|| others_link(at.page - 1));
-    let others_next = (at.page < at.pages).then(|| others_link(at.page + 1));
-    let (others_page, others_pages) = (at.page, at.pages);
-    let others = others
-        .into_iter()
-        .skip(at.skipped)
-        .take(at.shown)
-        .map(|e| {
-            let (n, detail, _) = name(&e.id);
-            OtherRow {
-                name: n,
-                detail,
-                assessment: f2(e.assessment),
-                note: if e.eligible {
-                    format!("未入围（考核第{}名）", e.assessment_rank.unwrap_or(0))
-                } else {
-                    e.reasons
-                        .iter()
-                        .map(|r| r.label(min_days))
-                        .collect::<Vec<_>>()
-                        .join("、")
-                },
-            }
-        })
+    let mut others: Vec<usize> = (0..k.entrants.len())
+        .filter(|&i| !k.entrants[i].candidate)
         .collect();
+    others.sort_by_key(|&i| (!k.entrants[i].eligible, k.entrants[i].assessment_rank));
     // 代表性: winners by business area and department (windows), by department and
     // position (staff). A staff member's department is that of their window.
     // Their windows read in one pass over the staff (a province's largest center has
@@ -243,7 +233,7 @@ fn kind_view(
                 "当选者只来自 {covered} 个{key_axis}，而按名额和候选对象的分布最多可覆盖 {could} 个：不到一半，代表性不足，建议领导小组审定时予以考虑。"
             )
         });
-    KindView {
+    KindBase {
         kind,
         title: if kind == "window" {
             "窗口"
@@ -253,11 +243,6 @@ fn kind_view(
         award: award.to_string(),
         candidates: rows,
         others,
-        others_total,
-        others_page,
-        others_pages,
-        others_prev,
-        others_next,
         coverage,
         coverage_warning,
         tie: k
@@ -269,6 +254,61 @@ fn kind_view(
             })
             .collect(),
         decided: k.decided.iter().map(|id| name(id).0).collect(),
+    }
+}
+
+/// The kind of `base` as one request shows it: page `others_page` of its others.
+pub(super) fn kind_view<'a>(
+    base: &'a KindBase,
+    k: &KindResult,
+    names: &db::period::EntrantNames,
+    min_days: &str,
+    others_page: i64,
+) -> KindView<'a> {
+    let kind = base.kind;
+    let others_total = base.others.len();
+    let at = crate::http::page::PageOf::new(others_total, OTHERS_PAGE, others_page);
+    let others_link = |n: i64| format!("?{}={n}#{kind}-others", others_param(kind));
+    let others = base.others[at.skipped..at.skipped + at.shown]
+        .iter()
+        .map(|&i| {
+            let e = &k.entrants[i];
+            let (n, detail, _) = names
+                .names
+                .get(&e.id)
+                .cloned()
+                .unwrap_or_else(|| (e.id.clone(), String::new(), String::new()));
+            OtherRow {
+                name: n,
+                detail,
+                assessment: f2(e.assessment),
+                note: if e.eligible {
+                    format!("未入围（考核第{}名）", e.assessment_rank.unwrap_or(0))
+                } else {
+                    e.reasons
+                        .iter()
+                        .map(|r| r.label(min_days))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                },
+            }
+        })
+        .collect();
+    KindView {
+        kind,
+        title: base.title,
+        award: &base.award,
+        candidates: std::borrow::Cow::Borrowed(&base.candidates),
+        others,
+        others_total,
+        others_page: at.page,
+        others_pages: at.pages,
+        others_prev: (at.page > 1).then(|| others_link(at.page - 1)),
+        others_next: (at.page < at.pages).then(|| others_link(at.page + 1)),
+        coverage: &base.coverage,
+        coverage_warning: base.coverage_warning.as_deref(),
+        tie: &base.tie,
+        decided: &base.decided,
     }
 }
 
@@ -326,7 +366,7 @@ struct ResultsPage<'a> {
     code: String,
     phase: &'static str,
     published: bool,
-    kinds: Vec<KindView>,
+    kinds: Vec<KindView<'a>>,
     can_decide: bool,
     /// Admin and the supervision office print the certificates.
     can_print: bool,
@@ -430,21 +470,29 @@ async fn render_with(
             .and_then(|v| v.parse().ok())
             .unwrap_or(1)
     };
+    let [window_base, staff_base] = decoded.kinds.get_or_init(|| {
+        [
+            kind_base(
+                "window",
+                p.title(Kind::Window),
+                &result.window,
+                input,
+                names,
+            ),
+            kind_base("staff", p.title(Kind::Staff), &result.staff, input, names),
+        ]
+    });
     let mut kinds = vec![
         kind_view(
-            "window",
-            p.title(Kind::Window),
+            window_base,
             &result.window,
-            input,
             names,
             &min_days,
             others_page("window"),
         ),
         kind_view(
-            "staff",
-            p.title(Kind::Staff),
+            staff_base,
             &result.staff,
-            input,
             names,
             &min_days,
             others_page("staff"),
@@ -459,7 +507,7 @@ async fn render_with(
             .collect();
         let mut conn = state.db.acquire().await?;
         let records = super::candidate_records(&mut conn, user.center_id, &p, &ids).await?;
-        for row in kinds.iter_mut().flat_map(|k| k.candidates.iter_mut()) {
+        for row in kinds.iter_mut().flat_map(|k| k.candidates.to_mut().iter_mut()) {
             row.record = Some(super::RecordView::of(records.get(&row.id)));
         }
     }
@@ -558,7 +606,7 @@ pub(super) async fn results_list(
 
 #[cfg(test)]
 mod tests {
-    use super::{OTHERS_PAGE, kind_view, thin_coverage};
+    use super::{OTHERS_PAGE, kind_base, kind_view, thin_coverage};
 
     /// 250 windows of one month, 2 of them candidates: 248 others.
     fn large_period() -> (crate::scoring::PeriodInput, crate::scoring::PeriodResult) {
@@ -596,17 +644,8 @@ mod tests {
         let names = crate::db::period::EntrantNames::default();
         let others = result.window.entrants.len() - result.window.candidates.len();
         assert_eq!(others, 248);
-        let view = |page| {
-            kind_view(
-                "window",
-                "优质服务窗口",
-                &result.window,
-                &input,
-                &names,
-                "0",
-                page,
-            )
-        };
+        let base = kind_base("window", "优质服务窗口", &result.window, &input, &names);
+        let view = |page| kind_view(&base, &result.window, &names, "0", page);
         let first = view(1);
         assert_eq!(first.others_total, others);
         assert_eq!(first.others.len(), OTHERS_PAGE);
