@@ -115,7 +115,10 @@ impl PastCap {
     }
 
     fn contains(&self, key: &(CenterId, String)) -> bool {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).contains(key)
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(key)
     }
 
     fn insert(&self, key: (CenterId, String)) {

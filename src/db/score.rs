@@ -101,33 +101,50 @@ pub async fn staff_grid(
     page: Option<(i64, i64)>,
 ) -> sqlx::Result<Vec<GridRow>> {
     // The window join names the center: without it the planner reads every window of the
-    // province to find one center's.
-    sqlx::query_as(
+    // province to find one center's. Each filter is written only when it applies, so that
+    // each form of the query keeps a plan that walks the windows in order by the index
+    // (center, department, number) or (center, number) and stops after the page instead of
+    // sorting the whole department or center (migration 0022).
+    let mut b = sqlx::QueryBuilder::new(
         "select p.staff_id as id, p.label, p.detail,
                 (m.score * 100)::int as score, coalesce(m.version, 0) as version,
                 '未参加考核：' || n.reason as note
          from (select s.staff_id, s.center_id, s.name || '（' || s.employee_no || '）' as label,
                       w.number || '号窗口 ' || w.name as detail,
                       length(w.number) as o1, w.number as o2, s.employee_no as o3
-                 from staff s
-                 join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
-                where s.center_id = $1 and s.active
-                  and ($3::bigint is null or w.department_id = $3)
-                  and ($4::bigint is null or s.window_id = $4)
-                order by 5, 6, 7
-                limit $5 offset $6) p
-         left join monthly_score m on m.center_id = p.center_id and m.month = $2 and m.staff_id = p.staff_id
-         left join not_assessed n on n.center_id = p.center_id and n.month = $2 and n.staff_id = p.staff_id
-         order by p.o1, p.o2, p.o3",
+                 from service_window w
+                 join staff s on s.center_id = w.center_id and s.window_id = w.window_id and s.active
+                where w.center_id = ",
+    );
+    b.push_bind(center_id.0);
+    if let Some(department) = department_id {
+        b.push(" and w.department_id = ").push_bind(department);
+    }
+    if let Some(window) = window_id {
+        b.push(" and w.window_id = ").push_bind(window.0);
+    }
+    b.push(" order by length(w.number), w.number, s.employee_no");
+    if let Some((rows, skipped)) = page {
+        b.push(" limit ")
+            .push_bind(rows)
+            .push(" offset ")
+            .push_bind(skipped);
+    }
+    b.push(
+        ") p
+         left join monthly_score m on m.center_id = p.center_id and m.month = ",
     )
-    .bind(center_id.0)
-    .bind(month)
-    .bind(department_id)
-    .bind(window_id.map(|v| v.0))
-    .bind(page.map(|(rows, _)| rows))
-    .bind(page.map_or(0, |(_, skipped)| skipped))
-    .fetch_all(conn)
-    .await
+    .push_bind(month)
+    .push(
+        " and m.staff_id = p.staff_id
+         left join not_assessed n on n.center_id = p.center_id and n.month = ",
+    )
+    .push_bind(month)
+    .push(
+        " and n.staff_id = p.staff_id
+         order by p.o1, p.o2, p.o3",
+    );
+    b.build_query_as().fetch_all(conn).await
 }
 
 /// How many rows [`staff_grid`] has without a page.

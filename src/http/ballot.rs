@@ -3,7 +3,7 @@
 //! be chosen; a confirmation page lists the choices; a submitted ballot is final and leaves
 //! a receipt with its time, never its choices.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::scoring::Kind;
 use askama::Template;
@@ -154,13 +154,15 @@ async fn build(
     .await?;
     let receipts = db::ballot::receipts(&mut conn, vote.period_id, user.account_id).await?;
     drop(conn);
+    let described: HashMap<&str, &(String, String, String, WindowId)> =
+        described.iter().map(|d| (d.0.as_str(), d)).collect();
     let mut views = Vec::new();
     for (kind, list) in [(Kind::Window, &windows), (Kind::Staff, &staff)] {
         let (title, noun) = kind_title(vote, kind);
         let options = list
             .iter()
             .filter_map(|(id, a)| {
-                let (_, label, detail, window) = described.iter().find(|d| d.0 == *id)?;
+                let (_, label, detail, window) = described.get(id.as_str())?;
                 Some(BallotChoice {
                     id: id.to_string(),
                     label: label.clone(),

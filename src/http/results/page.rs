@@ -507,7 +507,10 @@ async fn render_with(
             .collect();
         let mut conn = state.db.acquire().await?;
         let records = super::candidate_records(&mut conn, user.center_id, &p, &ids).await?;
-        for row in kinds.iter_mut().flat_map(|k| k.candidates.to_mut().iter_mut()) {
+        for row in kinds
+            .iter_mut()
+            .flat_map(|k| k.candidates.to_mut().iter_mut())
+        {
             row.record = Some(super::RecordView::of(records.get(&row.id)));
         }
     }
