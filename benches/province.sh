@@ -105,6 +105,10 @@ printf '\n| page | as | bytes | req/s (64 conn.) | p50 (64) | p99 (64) | p99 (4 
 page() {
   local label="$1" who="$2" cookie="$3" path="$4" out few bytes
   bytes=$(curl -s -o /dev/null -w '%{size_download}' -H "Cookie: $cookie" "$proxy$path")
+  # Warm: two more requests to each of the three processes, so that each has decoded what
+  # it keeps (a published period's results, a period's candidates) before the timing; the
+  # first request of a process after a start or a correction pays for that once.
+  for _ in 1 2 3 4 5 6; do curl -s -o /dev/null -H "Cookie: $cookie" "$proxy$path"; done
   out=$(wrk -t2 -c64 -d"${secs}s" --latency -H "Cookie: $cookie" "$proxy$path")
   # The same page with 4 connections: the time one request takes when it does not queue
   # behind 63 others for the 2 cores.
