@@ -52,8 +52,38 @@ async fn the_supervision_office_sees_months_with_scores_missing_and_the_round_un
     // During the vote it shows the turnout instead.
     voting_quarter_again(&app).await;
     let list = todos(&mut ducha, "/supervision").await;
+    let heads = count(
+        &app.pool,
+        "select count(*) from round_member m join period p using (period_id) where p.code = '2026-Q4' and m.duty = 'voter'",
+    )
+    .await;
+    assert!(heads > 2, "{heads}");
     assert!(
-        list.iter().any(|l| l.contains("民主推荐进行中：0 /")),
+        list.iter()
+            .any(|l| l.contains(&format!("民主推荐进行中：0 / {heads} 名"))),
+        "{list:?}"
+    );
+    // A head who cast both ballots counts; one who cast only the window ballot does not.
+    for (voter, kinds) in [(0, &["window", "staff"][..]), (1, &["window"][..])] {
+        for kind in kinds {
+            sqlx::query(
+                "insert into ballot_receipt (center_id, period_id, kind, account_id, window_id)
+                 select m.center_id, m.period_id, $1, m.account_id, m.window_id
+                 from round_member m join period p using (period_id)
+                 where p.code = '2026-Q4' and m.duty = 'voter'
+                 order by m.account_id offset $2 limit 1",
+            )
+            .bind(kind)
+            .bind(voter)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        }
+    }
+    let list = todos(&mut ducha, "/supervision").await;
+    assert!(
+        list.iter()
+            .any(|l| l.contains(&format!("民主推荐进行中：1 / {heads} 名"))),
         "{list:?}"
     );
 }

@@ -259,6 +259,28 @@ pub async fn turnout(
     .await
 }
 
+/// How many heads [`turnout`] lists, and how many of them have cast both ballots: what the
+/// supervision office's to-do list says, without reading their names.
+pub async fn turnout_counts(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    period_id: PeriodId,
+) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "select count(*),
+                count(*) filter (
+                    where exists (select 1 from ballot_receipt r where r.period_id = $2 and r.account_id = a.account_id and r.kind = 'window')
+                      and exists (select 1 from ballot_receipt r where r.period_id = $2 and r.account_id = a.account_id and r.kind = 'staff'))
+         from round_member m join account a on a.account_id = m.account_id and a.center_id = m.center_id
+         join service_window w on w.window_id = m.window_id and w.center_id = m.center_id
+         where m.center_id = $1 and m.period_id = $2 and m.duty = 'voter'",
+    )
+    .bind(center_id.0)
+    .bind(period_id.0)
+    .fetch_one(conn)
+    .await
+}
+
 /// When the ballots of a period were cast, for its turnout chart: the electorate's size and
 /// the times of the window and the staff ballots, each in order. Receipts only, without
 /// the names [`turnout`] reads.

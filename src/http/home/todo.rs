@@ -148,15 +148,11 @@ pub async fn supervision(state: &AppState, user: &CurrentUser) -> AppResult<Vec<
                 ));
             }
             Phase::Voting => {
-                let rows = db::ballot::turnout(&mut conn, user.center_id, p.period_id).await?;
-                let voted = rows
-                    .iter()
-                    .filter(|r| r.window_ballot.is_some() && r.staff_ballot.is_some())
-                    .count();
+                let (heads, voted) =
+                    db::ballot::turnout_counts(&mut conn, user.center_id, p.period_id).await?;
                 out.push(Todo::open(
                     format!(
-                        "{label}民主推荐进行中：{voted} / {} 名窗口负责人已投完；投完或到期后结束民主推荐",
-                        rows.len()
+                        "{label}民主推荐进行中：{voted} / {heads} 名窗口负责人已投完；投完或到期后结束民主推荐"
                     ),
                     format!("{page}/turnout"),
                     "查看投票情况",
