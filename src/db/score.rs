@@ -462,6 +462,7 @@ pub async fn own_record(
 
 /// One month of an entrant's history: its score and the median of its kind (windows or
 /// staff) in the center, both in hundredths.
+#[derive(sqlx::FromRow)]
 pub struct HistoryRow {
     pub month: String,
     pub own: Option<i32>,
@@ -476,22 +477,40 @@ pub async fn history(
     months: &[String],
 ) -> sqlx::Result<Vec<HistoryRow>> {
     let (staff, id) = (entrant.is_staff(), entrant.id());
-    sqlx::query_as!(
-        HistoryRow,
-        r#"select m.month as "month!",
-                  (select (s.score * 100)::int from monthly_score s
-                   where s.center_id = $1 and s.month = m.month
-                     and (case when $2 then s.staff_id else s.window_id end) = $3) as own,
-                  (select (percentile_cont(0.5) within group (order by s.score) * 100)::int
-                   from monthly_score s
-                   where s.center_id = $1 and s.month = m.month
-                     and (case when $2 then s.staff_id is not null else s.window_id is not null end)) as median
-           from unnest($4::text[]) with ordinality m(month, n) order by m.n"#,
-        center_id.0,
-        staff,
-        id,
-        months
+    // The median is read from the month's histogram of scores (`month_score_count`, kept
+    // by a trigger) instead of sorting every score of the kind: the middle two scores are
+    // the first whose running count passes (n - 1) / 2 and n / 2, and their mean is taken
+    // in double precision exactly as `percentile_cont(0.5)` does.
+    sqlx::query_as(
+        "with h as (
+             select month, score,
+                    sum(entrants) over (partition by month order by score) as upto,
+                    sum(entrants) over (partition by month) as n
+             from month_score_count
+             where center_id = $1 and kind = $2 and month = any($4) and entrants > 0
+         ),
+         mid as (
+             select month,
+                    min(score) filter (where upto > (n - 1) / 2) as lo,
+                    min(score) filter (where upto > n / 2) as hi
+             from h group by month
+         )
+         select m.month,
+                coalesce(
+                    (select (s.score * 100)::int from monthly_score s
+                      where $2 = 'staff' and s.center_id = $1 and s.month = m.month and s.staff_id = $3),
+                    (select (s.score * 100)::int from monthly_score s
+                      where $2 = 'window' and s.center_id = $1 and s.month = m.month and s.window_id = $3)
+                ) as own,
+                ((mid.lo::float8 + (mid.hi::float8 - mid.lo::float8) * 0.5) * 100)::int as median
+         from unnest($4::text[]) with ordinality m(month, n)
+         left join mid on mid.month = m.month
+         order by m.n",
     )
+    .bind(center_id.0)
+    .bind(if staff { "staff" } else { "window" })
+    .bind(id)
+    .bind(months)
     .fetch_all(conn)
     .await
 }
