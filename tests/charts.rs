@@ -95,8 +95,16 @@ async fn the_median_beside_an_entrants_months_is_the_middle_of_all_their_scores(
     // A month of our own: four staff scores (even, with a half hundredth between the middle
     // two), three window scores (odd), one repeated.
     for (column, table, scores) in [
-        ("staff_id", "staff", &["90.00", "99.00", "90.01", "95.00"][..]),
-        ("window_id", "service_window", &["88.50", "97.25", "88.50"][..]),
+        (
+            "staff_id",
+            "staff",
+            &["90.00", "99.00", "90.01", "95.00"][..],
+        ),
+        (
+            "window_id",
+            "service_window",
+            &["88.50", "97.25", "88.50"][..],
+        ),
     ] {
         for (i, score) in scores.iter().enumerate() {
             sqlx::query(&format!(

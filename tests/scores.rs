@@ -572,3 +572,59 @@ async fn a_month_without_scores_is_marked_a_page_at_a_time(pool: PgPool) {
     assert!(!reasons(&again).contains(&on_last[0]));
     assert!(again.text("#marked").contains("借调"));
 }
+
+/// The not-assessed page counts the month's active entrants only: the score of a staff
+/// member deactivated since is neither counted nor listed, and a marked entrant is counted
+/// apart from those still without anything.
+#[sqlx::test]
+async fn the_not_assessed_counts_are_of_active_entrants(pool: PgPool) {
+    let app = spawn(pool).await;
+    let month = "2027-04";
+    // Every window and every staff member scored, but for the three with the highest ids.
+    for sql in [
+        "insert into monthly_score (center_id, month, window_id, score) select center_id, '2027-04', window_id, 90 from service_window where active",
+        "insert into monthly_score (center_id, month, staff_id, score) select center_id, '2027-04', staff_id, 90 from staff where active order by staff_id desc offset 3",
+        // One scored staff member leaves; one of the three unscored is marked.
+        "update staff set active = false where staff_id = (select min(staff_id) from staff where active)",
+        "insert into not_assessed (center_id, month, staff_id, reason, created_by)
+         select s.center_id, '2027-04', s.staff_id, '病假', (select min(account_id) from account where role = 'supervision')
+         from staff s where s.active order by s.staff_id desc limit 1",
+    ] {
+        sqlx::query(sql).execute(&app.pool).await.unwrap();
+    }
+    let total = count(
+        &app.pool,
+        "select (select count(*) from service_window where active) + (select count(*) from staff where active)",
+    )
+    .await;
+    let scored = total - 3;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let page = ducha.get(&format!("/scores/{month}/not-assessed")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains(&format!("已录分数 {scored} / {total}。")),
+        "{}",
+        page.text("main")
+    );
+    let headings = page.texts("h2");
+    assert!(
+        headings
+            .iter()
+            .any(|h| h.contains("工作人员：既无分数也未登记（2）")),
+        "{headings:?}"
+    );
+    assert!(
+        headings
+            .iter()
+            .any(|h| h.contains("窗口：既无分数也未登记（0）")),
+        "{headings:?}"
+    );
+    assert!(page.text("#marked").contains("病假"));
+    let listed = page
+        .form_fields("form[novalidate]")
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("r_"))
+        .count();
+    assert_eq!(listed, 2);
+}

@@ -266,14 +266,15 @@ pub async fn turnout_counts(
     center_id: CenterId,
     period_id: PeriodId,
 ) -> sqlx::Result<(i64, i64)> {
+    // Only members of the electorate hold receipts (`cast` refuses anyone else), so those
+    // who cast both are the accounts with a receipt of each kind: two index ranges joined,
+    // instead of two lookups for each of a large center's 1,200 heads.
     sqlx::query_as(
-        "select count(*),
-                count(*) filter (
-                    where exists (select 1 from ballot_receipt r where r.period_id = $2 and r.account_id = a.account_id and r.kind = 'window')
-                      and exists (select 1 from ballot_receipt r where r.period_id = $2 and r.account_id = a.account_id and r.kind = 'staff'))
-         from round_member m join account a on a.account_id = m.account_id and a.center_id = m.center_id
-         join service_window w on w.window_id = m.window_id and w.center_id = m.center_id
-         where m.center_id = $1 and m.period_id = $2 and m.duty = 'voter'",
+        "select (select count(*) from round_member m
+                  where m.period_id = $2 and m.duty = 'voter' and m.center_id = $1),
+                (select count(*) from ballot_receipt w
+                   join ballot_receipt s on s.period_id = w.period_id and s.kind = 'staff' and s.account_id = w.account_id
+                  where w.period_id = $2 and w.kind = 'window' and w.center_id = $1)",
     )
     .bind(center_id.0)
     .bind(period_id.0)

@@ -7,22 +7,72 @@ use sqlx::PgConnection;
 use super::audit::{self, Actor, Change};
 use crate::domain::ids::{CenterId, Entrant};
 
-/// An active entrant of the month: scored or not, marked or not.
+/// An active entrant of the month without a score, marked or not.
 pub struct MonthEntrant {
     pub entrant: Entrant,
     pub label: String,
     pub detail: String,
-    pub scored: bool,
     /// The mark's reason, who recorded it and when.
     pub mark: Option<(String, String, time::OffsetDateTime)>,
 }
 
-/// Every active window and staff member of the center for `month`, windows first, in the
-/// score grid's order.
-pub async fn month_entrants(
+/// A month's active entrants by kind (`[windows, staff]`): how many there are, how many
+/// have a score, and how many of those without one are marked not assessed.
+pub struct MonthCounts {
+    pub total: [i64; 2],
+    pub scored: [i64; 2],
+    pub marked: [i64; 2],
+}
+
+/// Counted without reading every entrant: the scores from the month's histogram
+/// (`month_score_count`) less those of inactive entrants (few, by migration 0023's indexes).
+pub async fn month_counts(
     conn: &mut PgConnection,
     center_id: CenterId,
     month: &str,
+) -> sqlx::Result<MonthCounts> {
+    let r: (i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+        "select
+           (select count(*) from service_window w where w.center_id = $1 and w.active),
+           (select count(*) from staff s where s.center_id = $1 and s.active),
+           (select coalesce(sum(entrants), 0)::bigint from month_score_count
+             where center_id = $1 and month = $2 and kind = 'window')
+             - (select count(*) from service_window w
+                  join monthly_score m on m.center_id = w.center_id and m.month = $2 and m.window_id = w.window_id
+                 where w.center_id = $1 and not w.active),
+           (select coalesce(sum(entrants), 0)::bigint from month_score_count
+             where center_id = $1 and month = $2 and kind = 'staff')
+             - (select count(*) from staff s
+                  join monthly_score m on m.center_id = s.center_id and m.month = $2 and m.staff_id = s.staff_id
+                 where s.center_id = $1 and not s.active),
+           (select count(*) from not_assessed n
+              join service_window w on w.center_id = n.center_id and w.window_id = n.window_id
+             where n.center_id = $1 and n.month = $2 and w.active
+               and not exists (select 1 from monthly_score m where m.center_id = n.center_id and m.month = $2 and m.window_id = n.window_id)),
+           (select count(*) from not_assessed n
+              join staff s on s.center_id = n.center_id and s.staff_id = n.staff_id
+             where n.center_id = $1 and n.month = $2 and s.active
+               and not exists (select 1 from monthly_score m where m.center_id = n.center_id and m.month = $2 and m.staff_id = n.staff_id))",
+    )
+    .bind(center_id.0)
+    .bind(month)
+    .fetch_one(conn)
+    .await?;
+    Ok(MonthCounts {
+        total: [r.0, r.1],
+        scored: [r.2, r.3],
+        marked: [r.4, r.5],
+    })
+}
+
+/// The active windows and staff members of the center without a score for `month`,
+/// windows first, in the score grid's order: `limit` of them after skipping `offset`.
+pub async fn month_unscored(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    month: &str,
+    limit: i64,
+    offset: i64,
 ) -> sqlx::Result<Vec<MonthEntrant>> {
     #[derive(sqlx::FromRow)]
     struct Row {
@@ -30,7 +80,6 @@ pub async fn month_entrants(
         staff_id: Option<i64>,
         label: String,
         detail: String,
-        scored: bool,
         reason: Option<String>,
         by: Option<String>,
         at: Option<time::OffsetDateTime>,
@@ -38,9 +87,9 @@ pub async fn month_entrants(
     // Every join names the center: without it the planner reads every window of the
     // province to find one center's.
     let rows: Vec<Row> = sqlx::query_as(
-        "select w.window_id, null::bigint as staff_id,
+        "select window_id, staff_id, label, detail, reason, by, at from (
+         select w.window_id, null::bigint as staff_id,
                 w.number || '号窗口 ' || w.name as label, d.name as detail,
-                exists(select 1 from monthly_score m where m.center_id = w.center_id and m.month = $2 and m.window_id = w.window_id) as scored,
                 n.reason, a.display_name as by, n.created_at as at,
                 0 as k, length(w.number) as l, w.number as o
          from service_window w
@@ -48,9 +97,9 @@ pub async fn month_entrants(
          left join not_assessed n on n.center_id = w.center_id and n.month = $2 and n.window_id = w.window_id
          left join account a on a.account_id = n.created_by
          where w.center_id = $1 and w.active
+           and not exists(select 1 from monthly_score m where m.center_id = w.center_id and m.month = $2 and m.window_id = w.window_id)
          union all
          select null, s.staff_id, s.name || '（' || s.employee_no || '）', w.number || '号窗口 ' || w.name,
-                exists(select 1 from monthly_score m where m.center_id = s.center_id and m.month = $2 and m.staff_id = s.staff_id),
                 n.reason, a.display_name, n.created_at,
                 1, length(w.number), w.number || ' ' || s.employee_no
          from staff s
@@ -58,10 +107,15 @@ pub async fn month_entrants(
          left join not_assessed n on n.center_id = s.center_id and n.month = $2 and n.staff_id = s.staff_id
          left join account a on a.account_id = n.created_by
          where s.center_id = $1 and s.active
-         order by 9, 10, 11",
+           and not exists(select 1 from monthly_score m where m.center_id = s.center_id and m.month = $2 and m.staff_id = s.staff_id)
+         ) e
+         order by k, l, o
+         limit $3 offset $4",
     )
     .bind(center_id.0)
     .bind(month)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(conn)
     .await?;
     Ok(rows
@@ -76,7 +130,6 @@ pub async fn month_entrants(
                 entrant,
                 label: r.label,
                 detail: r.detail,
-                scored: r.scored,
                 mark,
             })
         })

@@ -98,33 +98,37 @@ async fn render(
     notice: Option<&FormData>,
 ) -> AppResult<Response> {
     let mut conn = state.db.acquire().await?;
-    let entrants = db::not_assessed::month_entrants(&mut conn, user.center_id, month).await?;
-    let locked_by = db::period::locking_periods(&mut conn, user.center_id, month).await?;
-    drop(conn);
-    let total = entrants.len();
-    let scored = entrants.iter().filter(|e| e.scored).count();
-    let section = |title| Section {
+    let counts = db::not_assessed::month_counts(&mut conn, user.center_id, month).await?;
+    let total = counts.total.iter().sum::<i64>() as usize;
+    let scored = counts.scored.iter().sum::<i64>() as usize;
+    let section = |title, k: usize| Section {
         title,
         pending: Vec::new(),
         marked: Vec::new(),
-        pending_total: 0,
-        marked_total: 0,
+        pending_total: (counts.total[k] - counts.scored[k] - counts.marked[k]).max(0) as usize,
+        marked_total: counts.marked[k].max(0) as usize,
     };
-    let mut sections = vec![section("窗口"), section("工作人员")];
-    let unscored: Vec<_> = entrants.into_iter().filter(|e| !e.scored).collect();
-    for e in &unscored {
-        let s = &mut sections[usize::from(e.entrant.is_staff())];
-        if e.mark.is_some() {
-            s.marked_total += 1;
-        } else {
-            s.pending_total += 1;
-        }
-    }
+    let mut sections = vec![section("窗口", 0), section("工作人员", 1)];
     // One page of the entrants without a score (a new month of a province's largest
     // center has 7,200), windows first, in the grid's order.
-    let at = page::PageOf::new(unscored.len(), super::ONE_PAGE_ENTRANTS as usize, page_no);
-    let rows_pager = super::RowPager::of(at, unscored.len(), |p| at_page(month, p));
-    for e in unscored.into_iter().skip(at.skipped).take(at.shown) {
+    let unscored_total = total.saturating_sub(scored);
+    let at = page::PageOf::new(unscored_total, super::ONE_PAGE_ENTRANTS as usize, page_no);
+    let unscored = if at.shown > 0 {
+        db::not_assessed::month_unscored(
+            &mut conn,
+            user.center_id,
+            month,
+            at.shown as i64,
+            at.skipped as i64,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let locked_by = db::period::locking_periods(&mut conn, user.center_id, month).await?;
+    drop(conn);
+    let rows_pager = super::RowPager::of(at, unscored_total, |p| at_page(month, p));
+    for e in unscored {
         let key = e.entrant.choice_value();
         let section = &mut sections[usize::from(e.entrant.is_staff())];
         match e.mark {
