@@ -139,14 +139,14 @@ pub async fn set(
     let account_id = actor
         .account_id
         .ok_or_else(|| sqlx::Error::Protocol("a rating needs a rater".into()))?;
-    sqlx::query!(
+    sqlx::query(
         "delete from rating where period_id = $1 and account_id = $2
-           and window_id is not distinct from $3 and staff_id is not distinct from $4",
-        period_id.0,
-        account_id.0,
-        window_id,
-        staff_id
+           and (window_id = $3 or staff_id = $4)",
     )
+    .bind(period_id.0)
+    .bind(account_id.0)
+    .bind(window_id)
+    .bind(staff_id)
     .execute(&mut *conn)
     .await?;
     if let Some(h) = after {

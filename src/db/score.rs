@@ -180,15 +180,17 @@ pub async fn lock_current(
 ) -> sqlx::Result<Vec<(i64, Option<i32>, i32, Option<String>)>> {
     let staff = kind == crate::scoring::Kind::Staff;
     // Lock the existing score rows first, then read them with the entrants.
-    sqlx::query!(
+    // The kind's own column, so that its index finds the rows (a `case` over both columns
+    // read the center's whole month).
+    let column = if staff { "staff_id" } else { "window_id" };
+    sqlx::query(&format!(
         "select monthly_score_id from monthly_score
-         where center_id = $1 and month = $2 and (case when $3 then staff_id else window_id end) = any($4)
-         for update",
-        center_id.0,
-        month,
-        staff,
-        ids
-    )
+         where center_id = $1 and month = $2 and {column} = any($3)
+         for update"
+    ))
+    .bind(center_id.0)
+    .bind(month)
+    .bind(ids)
     .fetch_all(&mut *conn)
     .await?;
     let rows = if staff {
@@ -525,7 +527,7 @@ pub async fn stored(
     let (w, s) = entrant.columns();
     sqlx::query_scalar(
         "select (score * 100)::int4 from monthly_score where center_id = $1 and month = $2
-           and window_id is not distinct from $3 and staff_id is not distinct from $4",
+           and (window_id = $3 or staff_id = $4)",
     )
     .bind(center_id.0)
     .bind(month)

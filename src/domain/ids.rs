@@ -85,7 +85,10 @@ impl Entrant {
         }
     }
 
-    /// The two nullable columns (`window_id`, `staff_id`).
+    /// The two nullable columns (`window_id`, `staff_id`): exactly one is set, so a row of
+    /// this entrant is matched by `(window_id = $w or staff_id = $s)`, which each column's
+    /// index serves (`is not distinct from` on both, which no index serves, read a whole
+    /// month of a center to find one row).
     pub fn columns(self) -> (Option<i64>, Option<i64>) {
         match self {
             Entrant::Window(w) => (Some(w.0), None),

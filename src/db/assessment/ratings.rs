@@ -150,7 +150,7 @@ pub async fn set(
     let updated = sqlx::query(
         "update satisfaction_figure set very_satisfied = $5, satisfied = $6, basically_satisfied = $7,
                 dissatisfied = $8, very_dissatisfied = $9, imported_by = $10, imported_at = $11
-         where center_id = $1 and month = $2 and window_id is not distinct from $3 and staff_id is not distinct from $4",
+         where center_id = $1 and month = $2 and (window_id = $3 or staff_id = $4)",
     )
     .bind(center_id.0)
     .bind(month)
@@ -213,7 +213,7 @@ pub async fn of_year(
                 sum(dissatisfied)::int8 as d, sum(very_dissatisfied)::int8 as e, count(*) as months
          from satisfaction_figure
          where center_id = $1 and month like $2 || '-%'
-           and window_id is not distinct from $3 and staff_id is not distinct from $4",
+           and (window_id = $3 or staff_id = $4)",
     )
     .bind(center_id.0)
     .bind(year.to_string())
@@ -256,7 +256,7 @@ pub async fn of_entrant(
     let row: Option<(i32, i32, i32, i32, i32)> = sqlx::query_as(
         "select very_satisfied, satisfied, basically_satisfied, dissatisfied, very_dissatisfied
          from satisfaction_figure where center_id = $1 and month = $2
-           and window_id is not distinct from $3 and staff_id is not distinct from $4",
+           and (window_id = $3 or staff_id = $4)",
     )
     .bind(center_id.0)
     .bind(month)

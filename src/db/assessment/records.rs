@@ -148,7 +148,7 @@ pub async fn counts(
     sqlx::query_as(
         "select assessment_standard_id, sum(occurrences)::int8 from assessment_record
          where center_id = $1 and month = $2 and status = 'active'
-           and window_id is not distinct from $3 and staff_id is not distinct from $4
+           and (window_id = $3 or staff_id = $4)
          group by assessment_standard_id",
     )
     .bind(center_id.0)
