@@ -248,3 +248,80 @@ async fn a_periods_duty_days_import_from_the_workbook_it_exports(pool: PgPool) {
         1
     );
 }
+
+/// A center of more staff than one page holds: the duty days are typed a page at a time,
+/// the counts are of everyone, and a save writes only its page's rows and comes back to it.
+#[sqlx::test]
+async fn a_large_centers_duty_days_are_typed_a_page_at_a_time(pool: PgPool) {
+    let app = spawn(pool).await;
+    sqlx::query(
+        "insert into staff (center_id, name, employee_no, window_id, position)
+         select w.center_id, '新进人员' || n, 'N' || lpad(n::text, 4, '0'), w.window_id, '综合受理员'
+         from generate_series(1, 160) n
+         join service_window w on w.window_id = (select min(window_id) from service_window where active) + n % 3",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    ducha.post("/periods", &[("code", "2026-Q4")]).await;
+    let staff = count(&app.pool, "select count(*) from staff where active").await;
+    let one_page = pingxuan::http::scores::ONE_PAGE_ENTRANTS;
+    assert!(staff > one_page, "{staff}");
+    let pages = (staff + one_page - 1) / one_page;
+    let url = "/periods/2026-Q4/duty-days";
+    let cells = |p: &Page| -> Vec<(String, String)> {
+        p.form_fields("form.score-grid")
+            .into_iter()
+            .filter(|(k, _)| k.starts_with('c'))
+            .collect()
+    };
+    let first = ducha.get(url).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(cells(&first).len() as i64, one_page);
+    assert!(first.body.contains(&format!("已录 0 / {staff}。")));
+    assert!(
+        first
+            .text("nav.paging")
+            .contains(&format!("第 1 / {pages} 页")),
+        "{}",
+        first.text("nav.paging")
+    );
+    // The last page: its own rows, saved there, and back to it.
+    let last_url = format!("{url}?page={pages}");
+    let last = ducha.get(&last_url).await;
+    let on_last = cells(&last);
+    assert_eq!(on_last.len() as i64, staff - (pages - 1) * one_page);
+    assert!(on_last.iter().all(|c| !cells(&first).contains(c)));
+    let mut form: Vec<(String, String)> = last
+        .form_fields("form.score-grid")
+        .into_iter()
+        .filter(|(k, _)| k != "_csrf")
+        .collect();
+    for (k, v) in form.iter_mut() {
+        if k.starts_with('c') {
+            *v = "90".to_string();
+        }
+    }
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let saved = ducha.post(&last_url, &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(
+        saved.location(),
+        Some(format!("{url}?page={pages}&notice=saved").as_str())
+    );
+    assert_eq!(
+        count(
+            &app.pool,
+            "select count(*) from duty_days d join period p using (period_id) where p.code = '2026-Q4' and d.days = 90"
+        )
+        .await,
+        on_last.len() as i64
+    );
+    let again = ducha.get(url).await;
+    assert!(
+        again
+            .body
+            .contains(&format!("已录 {} / {staff}。", on_last.len()))
+    );
+}

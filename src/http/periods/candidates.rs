@@ -8,7 +8,7 @@ use crate::http::extract::PeriodCtx;
 use crate::http::page::{self, Layout};
 use crate::http::urls;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
 
 pub struct CandidateRow {
@@ -24,9 +24,21 @@ pub struct CandidateRow {
 
 pub struct CandidateTable {
     pub title: &'static str,
+    /// `window` or `staff`: the anchor of the table and its paging.
+    pub kind: &'static str,
     pub note: String,
+    /// Every candidate, then one page of the others ([`OTHERS_PAGE`]).
     pub rows: Vec<CandidateRow>,
+    pub others_total: usize,
+    pub others_page: i64,
+    pub others_pages: i64,
+    pub others_prev: Option<String>,
+    pub others_next: Option<String>,
 }
+
+/// The entrants who are not candidates listed on one page (a province's largest center has
+/// 7,200 entrants).
+pub const OTHERS_PAGE: usize = 100;
 
 #[derive(Template)]
 #[template(path = "periods/candidates.html")]
@@ -45,17 +57,28 @@ fn candidate_table(
     k: &crate::scoring::KindResult,
     names: &db::period::EntrantNames,
     min_days: &str,
+    others_page: i64,
 ) -> CandidateTable {
+    let kind = if title == "工作人员" {
+        "staff"
+    } else {
+        "window"
+    };
     let mut ranked: Vec<&crate::scoring::EntrantResult> = k.entrants.iter().collect();
     ranked.sort_by_key(|e| (e.assessment_rank.is_none(), e.assessment_rank, !e.eligible));
-    let rank_count = |r: Option<u32>| {
-        k.entrants
-            .iter()
-            .filter(|e| r.is_some() && e.assessment_rank == r)
-            .count()
-    };
-    let rows = ranked
+    let mut per_rank: std::collections::HashMap<u32, usize> = Default::default();
+    for r in k.entrants.iter().filter_map(|e| e.assessment_rank) {
+        *per_rank.entry(r).or_default() += 1;
+    }
+    let rank_count = |r: Option<u32>| r.map_or(0, |r| per_rank.get(&r).copied().unwrap_or(0));
+    let (candidates, others): (Vec<_>, Vec<_>) = ranked.into_iter().partition(|e| e.candidate);
+    let others_total = others.len();
+    let at = page::PageOf::new(others_total, OTHERS_PAGE, others_page);
+    let param = if kind == "staff" { "sp" } else { "wp" };
+    let link = |n: i64| format!("?{param}={n}#{kind}");
+    let rows = candidates
         .into_iter()
+        .chain(others.into_iter().skip(at.skipped).take(at.shown))
         .map(|e| {
             let (name, detail, _) = names
                 .names
@@ -109,7 +132,17 @@ fn candidate_table(
             k.candidates.len()
         )
     };
-    CandidateTable { title, note, rows }
+    CandidateTable {
+        title,
+        kind,
+        note,
+        rows,
+        others_total,
+        others_page: at.page,
+        others_pages: at.pages,
+        others_prev: (at.page > 1).then(|| link(at.page - 1)),
+        others_next: (at.page < at.pages).then(|| link(at.page + 1)),
+    }
 }
 
 /// The period's candidate tables as computed now (windows, then staff), or why they
@@ -118,7 +151,14 @@ pub(super) async fn candidate_tables(
     state: &AppState,
     user: &crate::http::extract::CurrentUser,
     p: &db::period::PeriodRow,
+    query: Option<&str>,
 ) -> AppResult<Result<Vec<CandidateTable>, String>> {
+    let q = crate::http::form::FormData::parse_query(query.unwrap_or(""));
+    let others_page = |param: &str| -> i64 {
+        q.first_utf8(param)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1)
+    };
     let (input, names) = {
         let mut conn = state.db.acquire().await?;
         db::results::round_input(&mut conn, user.center_id, p).await?
@@ -132,6 +172,7 @@ pub(super) async fn candidate_tables(
                 &result.window,
                 &names,
                 &min_days,
+                others_page("wp"),
             ),
             candidate_table(
                 "工作人员",
@@ -139,6 +180,7 @@ pub(super) async fn candidate_tables(
                 &result.staff,
                 &names,
                 &min_days,
+                others_page("sp"),
             ),
         ]),
         Err(refusal) => {
@@ -151,11 +193,12 @@ pub(super) async fn candidate_tables(
 pub(super) async fn candidates(
     State(state): State<AppState>,
     ctx: PeriodCtx,
+    RawQuery(query): RawQuery,
 ) -> AppResult<Response> {
     let PeriodCtx {
         user, period: p, ..
     } = ctx;
-    let (tables, problem) = match candidate_tables(&state, &user, &p).await? {
+    let (tables, problem) = match candidate_tables(&state, &user, &p, query.as_deref()).await? {
         Ok(tables) => (tables, None),
         Err(problem) => (Vec::new(), Some(problem)),
     };
@@ -171,4 +214,61 @@ pub(super) async fn candidates(
         tables,
         problem,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{OTHERS_PAGE, candidate_table};
+
+    #[test]
+    fn every_candidate_and_one_page_of_the_others_are_listed() {
+        // 250 windows of one month, every score different, 3 candidates.
+        let windows: Vec<serde_json::Value> = (1..=250)
+            .map(|n| {
+                let score = format!("{}.{:02}", 50 + n / 5, (n % 5) * 20);
+                serde_json::json!({"id": format!("W{n}"), "scores": {"2026-01": score}})
+            })
+            .collect();
+        let text = serde_json::json!({
+            "rules": {
+                "weights": {"assessment": 100, "democratic": 0, "comprehensive": 0},
+                "min_duty_days": 0,
+                "trim_extremes_from": 5,
+                "window": {"candidates": 3, "winners": 1, "max_recommendations": 1},
+                "staff": {"candidates": 0, "winners": 0, "max_recommendations": 0}
+            },
+            "months": ["2026-01"],
+            "windows": windows,
+        })
+        .to_string()
+        .replace("\"2026-01\":\"", "\"2026-01\":")
+        .replace("\"}", "}");
+        let input: crate::scoring::PeriodInput = serde_json::from_str(&text).unwrap();
+        let result = crate::scoring::compute(&input).unwrap();
+        let names = crate::db::period::EntrantNames::default();
+        let count: crate::scoring::Number = serde_json::from_str("3").unwrap();
+        let table = |page| candidate_table("窗口", &count, &result.window, &names, "0", page);
+        let first = table(1);
+        assert_eq!(first.others_total, 247);
+        assert_eq!(first.others_pages, 3);
+        assert_eq!(first.rows.len(), 3 + OTHERS_PAGE);
+        assert!(first.rows[..3].iter().all(|r| r.candidate));
+        assert_eq!(first.rows[0].rank, "第1名");
+        assert_eq!(first.others_next.as_deref(), Some("?wp=2#window"));
+        // Every other once over the pages, the candidates on each.
+        let mut seen = Vec::new();
+        for page in 1..=3 {
+            let t = table(page);
+            assert_eq!(t.rows.iter().filter(|r| r.candidate).count(), 3);
+            seen.extend(t.rows.into_iter().filter(|r| !r.candidate).map(|r| r.name));
+        }
+        assert_eq!(seen.len(), 247);
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 247);
+        let last = table(99);
+        assert_eq!(last.others_page, 3);
+        assert_eq!(last.rows.len(), 3 + 47);
+        assert_eq!(last.others_next, None);
+    }
 }

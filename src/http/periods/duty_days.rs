@@ -38,6 +38,9 @@ struct DutyPage {
     /// Staff without duty days whose parts cover the whole period.
     fillable: usize,
     import_url: String,
+    /// All the staff (of the window chosen), of which `cells` is one page.
+    total: usize,
+    rows_pager: Option<crate::http::scores::RowPager>,
     reason: String,
     reason_error: Option<String>,
     messages: Vec<String>,
@@ -47,6 +50,27 @@ fn window_filter(query: Option<&str>) -> Option<i64> {
     FormData::parse_query(query.unwrap_or(""))
         .first_utf8("window")
         .and_then(|v| v.parse().ok())
+}
+
+/// The page of the grid asked for (`page=`, from 1).
+fn page_asked(query: Option<&str>) -> i64 {
+    FormData::parse_query(query.unwrap_or(""))
+        .first_utf8("page")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// The query of a page of the grid: its window filter and its page, each when set.
+fn grid_query(window: Option<i64>, page: i64) -> Vec<String> {
+    let mut q = Vec::new();
+    if let Some(w) = window {
+        q.push(format!("window={w}"));
+    }
+    if page > 1 {
+        q.push(format!("page={page}"));
+    }
+    q
 }
 
 /// A short name of a part inside its year: 第一季度, 10月.
@@ -113,6 +137,7 @@ async fn render_duty(
     user: &CurrentUser,
     p: &db::period::PeriodRow,
     window: Option<i64>,
+    page_no: i64,
     typed: Typed<'_>,
     messages: Vec<String>,
     notice: Option<&FormData>,
@@ -128,8 +153,28 @@ async fn render_duty(
         .iter()
         .filter(|r| r.score.is_none() && parts.get(&r.id).is_some_and(Parts::complete))
         .count();
+    // One page of rows in the form (a province's largest center has 6,000 staff; the
+    // counts above are of them all). A save writes only the rows it sends.
+    let total = rows.len();
+    let at = page::PageOf::new(
+        total,
+        crate::http::scores::ONE_PAGE_ENTRANTS as usize,
+        page_no,
+    );
+    let base = format!("{}/duty-days", urls::period(&p.code));
+    let with_query = |q: Vec<String>| {
+        if q.is_empty() {
+            base.clone()
+        } else {
+            format!("{base}?{}", q.join("&"))
+        }
+    };
+    let rows_pager =
+        crate::http::scores::RowPager::of(at, total, |n| with_query(grid_query(window, n)));
     let cells = rows
         .into_iter()
+        .skip(at.skipped)
+        .take(at.shown)
         .map(|r| {
             let shown = r.score.map(|d| d.to_string()).unwrap_or_default();
             let (value, error) = match typed.cells.and_then(|t| t.get(&r.id)) {
@@ -157,12 +202,11 @@ async fn render_duty(
     if let Some(q) = notice {
         layout = layout.with_notice(q);
     }
-    let query = window.map(|w| format!("?window={w}")).unwrap_or_default();
     let page = DutyPage {
         layout,
         label: label_of(&p.code),
         period_url: urls::period(&p.code),
-        action: format!("{}/duty-days{query}", urls::period(&p.code)),
+        action: with_query(grid_query(window, at.page)),
         windows: crate::http::page::choices(
             &windows,
             &window.map(|w| w.to_string()).unwrap_or_default(),
@@ -174,6 +218,8 @@ async fn render_duty(
         summable: p.months.len() > 1,
         fillable,
         import_url: format!("/imports/duty-days/{}", p.code),
+        total,
+        rows_pager,
         reason: typed.reason,
         reason_error: typed.reason_error,
         messages: messages.clone(),
@@ -195,6 +241,7 @@ pub(super) async fn duty_page(
         &user,
         &p,
         window_filter(q.as_deref()),
+        page_asked(q.as_deref()),
         Typed::default(),
         Vec::new(),
         Some(&notice),
@@ -214,12 +261,11 @@ pub(super) async fn duty_save(
         actor,
     } = ctx;
     let window = window_filter(q.as_deref());
+    let page_no = page_asked(q.as_deref());
     let back = |notice: &str| {
-        format!(
-            "{}/duty-days?{}notice={notice}",
-            urls::period(&p.code),
-            window.map(|w| format!("window={w}&")).unwrap_or_default()
-        )
+        let mut q = grid_query(window, page_no);
+        q.push(format!("notice={notice}"));
+        format!("{}/duty-days?{}", urls::period(&p.code), q.join("&"))
     };
     let fill = form.first_utf8("fill").is_some();
     let cells = if fill {
@@ -228,8 +274,17 @@ pub(super) async fn duty_save(
         match grid::read_cells(&form, text::days) {
             Ok(c) => c,
             Err(msg) => {
-                return render_duty(&state, &user, &p, window, Typed::default(), vec![msg], None)
-                    .await;
+                return render_duty(
+                    &state,
+                    &user,
+                    &p,
+                    window,
+                    page_no,
+                    Typed::default(),
+                    vec![msg],
+                    None,
+                )
+                .await;
             }
         }
     };
@@ -242,7 +297,7 @@ pub(super) async fn duty_save(
             reason: typed_reason.clone(),
             reason_error,
         };
-        render_duty(&state, &user, &p, window, typed, messages, None).await
+        render_duty(&state, &user, &p, window, page_no, typed, messages, None).await
     };
     let bad = grid::bad(&cells);
     if bad > 0 {

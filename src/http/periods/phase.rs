@@ -189,7 +189,7 @@ pub(super) async fn confirm_page(
         }
     }
     let candidates = if confirms {
-        super::candidates::candidate_tables(&state, &user, &p)
+        super::candidates::candidate_tables(&state, &user, &p, None)
             .await?
             .unwrap_or_default()
     } else {
