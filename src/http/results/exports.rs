@@ -112,7 +112,8 @@ pub(super) async fn scores_xlsx(
     let PeriodCtx {
         user, period: p, ..
     } = ctx;
-    let (input, result, names) = period_results(&state, user.center_id, &p).await?;
+    let decoded = super::shared_results(&state, user.center_id, &p).await?;
+    let (input, result, names) = (&decoded.input, &decoded.result, &decoded.names);
     let label = crate::domain::period::period_label(&p.code);
     let months: Vec<String> = input.months.clone();
     let month_titles: Vec<String> = months
@@ -122,10 +123,17 @@ pub(super) async fn scores_xlsx(
     let cols = |list: &[(&str, f64)]| -> Vec<(String, f64)> {
         list.iter().map(|(t, w)| (t.to_string(), *w)).collect()
     };
-    let assessment = |id: &str, k: &KindResult| {
-        k.entrants
-            .iter()
-            .find(|e| e.id == id)
+    // Each entrant's assessment by id, looked up once per row.
+    let by_id: std::collections::HashMap<&str, &scoring::EntrantResult> = result
+        .window
+        .entrants
+        .iter()
+        .chain(&result.staff.entrants)
+        .map(|e| (e.id.as_str(), e))
+        .collect();
+    let assessment = |id: &str, _: &KindResult| {
+        by_id
+            .get(id)
             .and_then(|e| e.assessment)
             .map(|a| Out::Hundredths(a.0))
             .unwrap_or(Out::Empty)
@@ -213,7 +221,8 @@ pub(super) async fn results_xlsx(
     let PeriodCtx {
         user, period: p, ..
     } = ctx;
-    let (input, result, names) = period_results(&state, user.center_id, &p).await?;
+    let decoded = super::shared_results(&state, user.center_id, &p).await?;
+    let (input, result, names) = (&decoded.input, &decoded.result, &decoded.names);
     let label = crate::domain::period::period_label(&p.code);
     let min_days = p.rules.min_duty_days.to_string();
     let phases = crate::domain::period::Phase::of(&p.rules);
@@ -224,8 +233,17 @@ pub(super) async fn results_xlsx(
             .into_iter()
             .map(|e| {
                 let (n, d, a) = names.names.get(&e.id).cloned().unwrap_or_default();
-                let counts = ballot_counts(&input, kind, &e.id);
-                let ratings = input.ratings.iter().filter(|r| r.subject == e.id).count();
+                // Tallies and ratings are only shown for candidates (a large center's
+                // thousands of others would each scan them for nothing).
+                let counts = e
+                    .candidate
+                    .then(|| ballot_counts(input, kind, &e.id))
+                    .flatten();
+                let ratings = if e.candidate {
+                    input.ratings.iter().filter(|r| r.subject == e.id).count()
+                } else {
+                    0
+                };
                 let fixed = |v: Option<scoring::Fixed2>| {
                     v.map(|v| Out::Hundredths(v.0)).unwrap_or(Out::Empty)
                 };

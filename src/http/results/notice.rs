@@ -78,16 +78,19 @@ pub(super) async fn notice_page(
             })
             .collect()
     };
-    let (input, result, names) = super::period_results(&state, user.center_id, &p).await?;
+    // Published: the decoded results this process keeps.
+    let decoded = super::shared_results(&state, user.center_id, &p).await?;
+    let (input, result, names) = (&decoded.input, &decoded.result, &decoded.names);
     let min_days = p.rules.min_duty_days.to_string();
     let mut departments: Vec<DepartmentNotice> = Vec::new();
     // Every entrant of the period under its department (a staff member's is its window's).
+    let window_of: std::collections::HashMap<&str, &str> = input
+        .staff
+        .iter()
+        .map(|s| (s.id.as_str(), s.window.as_str()))
+        .collect();
     let department_of = |id: &str| -> String {
-        let window = input
-            .staff
-            .iter()
-            .find(|s| s.id == id)
-            .map_or(id, |s| s.window.as_str());
+        let window = window_of.get(id).copied().unwrap_or(id);
         names
             .names
             .get(window)
