@@ -3,8 +3,9 @@
 # database pingxuan_province unless it is there, starts three release servers behind nginx
 # (deploy/nginx/pingxuan-proxy.conf, round-robin, as tests/cluster.rs), signs in, and runs
 # wrk (2 threads, 64 connections) on each page through the proxy: the largest center's
-# score grid, results, period and audit log (1,000,000 rows) as its office, a head's home
-# and ballot pages, and the public rolls. Then 500 heads vote at once (province_vote.py),
+# score grid, results, period, audit log (1,000,000 rows), not-assessed, turnout, candidates
+# and duty-days pages and its home as its office, a head's home, ballot and month pages, a
+# leader's and the admin's home and staff list, and the public rolls. Then 500 heads vote at once (province_vote.py),
 # and the database's size and its slowest statements (pg_stat_statements) are printed.
 #
 #   benches/province.sh [seconds per page]        (default 10)
@@ -93,6 +94,8 @@ session() {
 }
 office=$(session p01-ducha)
 head=$(session p01-h2)
+admin=$(session p01-admin)
+leader=$(session p01-ld1)
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; three release servers behind nginx, PostgreSQL and wrk on the same cores"
 echo "database: $(psql "$url" -tAc "select pg_size_pretty(pg_database_size('$db'))"); \
@@ -130,6 +133,16 @@ page "audit log" office "$office" "/audit"
 page "audit log, last counted page" office "$office" "/audit?page=500"
 page "home" head "$head" "/head"
 page "ballot" head "$head" "/ballot"
+page "a window's month" head "$head" "/assessment/month/2026-09/W2"
+page "office home" office "$office" "/supervision"
+page "not assessed" office "$office" "/scores/2026-09/not-assessed"
+page "turnout" office "$office" "/periods/2026-Q3/turnout"
+page "candidates" office "$office" "/periods/2026-Q3/candidates"
+page "duty days" office "$office" "/periods/2026-Q3/duty-days"
+page "an entrant" office "$office" "/results/2026-Q2/entrants/S96"
+page "leader home" leader "$leader" "/leadership"
+page "admin home" admin "$admin" "/admin"
+page "staff list" admin "$admin" "/admin/staff"
 page "honor roll" anyone "" "/honor-roll"
 page "a city's roll" anyone "" "/c/p05/honor-roll"
 page "a county's roll" anyone "" "/c/p05-03/honor-roll"

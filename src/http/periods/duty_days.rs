@@ -52,25 +52,37 @@ fn window_filter(query: Option<&str>) -> Option<i64> {
         .and_then(|v| v.parse().ok())
 }
 
-/// The page of the grid asked for (`page=`, from 1).
-fn page_asked(query: Option<&str>) -> i64 {
-    FormData::parse_query(query.unwrap_or(""))
-        .first_utf8("page")
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(1)
-        .max(1)
+/// Which rows of the grid: those of a window (or all), one page of them (from 1).
+#[derive(Clone, Copy)]
+struct Rows {
+    window: Option<i64>,
+    page: i64,
 }
 
-/// The query of a page of the grid: its window filter and its page, each when set.
-fn grid_query(window: Option<i64>, page: i64) -> Vec<String> {
-    let mut q = Vec::new();
-    if let Some(w) = window {
-        q.push(format!("window={w}"));
+impl Rows {
+    fn asked(query: Option<&str>) -> Rows {
+        let page = FormData::parse_query(query.unwrap_or(""))
+            .first_utf8("page")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(1)
+            .max(1);
+        Rows {
+            window: window_filter(query),
+            page,
+        }
     }
-    if page > 1 {
-        q.push(format!("page={page}"));
+
+    /// The query of these rows: the window filter and the page, each when set.
+    fn query(self) -> Vec<String> {
+        let mut q = Vec::new();
+        if let Some(w) = self.window {
+            q.push(format!("window={w}"));
+        }
+        if self.page > 1 {
+            q.push(format!("page={}", self.page));
+        }
+        q
     }
-    q
 }
 
 /// A short name of a part inside its year: 第一季度, 10月.
@@ -136,12 +148,12 @@ async fn render_duty(
     state: &AppState,
     user: &CurrentUser,
     p: &db::period::PeriodRow,
-    window: Option<i64>,
-    page_no: i64,
+    rows_at: Rows,
     typed: Typed<'_>,
     messages: Vec<String>,
     notice: Option<&FormData>,
 ) -> AppResult<Response> {
+    let window = rows_at.window;
     let mut conn = state.db.acquire().await?;
     let rows =
         db::duty::duty_grid(&mut conn, user.center_id, p.period_id, window.map(WindowId)).await?;
@@ -159,7 +171,7 @@ async fn render_duty(
     let at = page::PageOf::new(
         total,
         crate::http::scores::ONE_PAGE_ENTRANTS as usize,
-        page_no,
+        rows_at.page,
     );
     let base = format!("{}/duty-days", urls::period(&p.code));
     let with_query = |q: Vec<String>| {
@@ -169,8 +181,9 @@ async fn render_duty(
             format!("{base}?{}", q.join("&"))
         }
     };
-    let rows_pager =
-        crate::http::scores::RowPager::of(at, total, |n| with_query(grid_query(window, n)));
+    let rows_pager = crate::http::scores::RowPager::of(at, total, |n| {
+        with_query(Rows { window, page: n }.query())
+    });
     let cells = rows
         .into_iter()
         .skip(at.skipped)
@@ -206,7 +219,13 @@ async fn render_duty(
         layout,
         label: label_of(&p.code),
         period_url: urls::period(&p.code),
-        action: with_query(grid_query(window, at.page)),
+        action: with_query(
+            Rows {
+                window,
+                page: at.page,
+            }
+            .query(),
+        ),
         windows: crate::http::page::choices(
             &windows,
             &window.map(|w| w.to_string()).unwrap_or_default(),
@@ -240,8 +259,7 @@ pub(super) async fn duty_page(
         &state,
         &user,
         &p,
-        window_filter(q.as_deref()),
-        page_asked(q.as_deref()),
+        Rows::asked(q.as_deref()),
         Typed::default(),
         Vec::new(),
         Some(&notice),
@@ -260,10 +278,10 @@ pub(super) async fn duty_save(
         period: p,
         actor,
     } = ctx;
-    let window = window_filter(q.as_deref());
-    let page_no = page_asked(q.as_deref());
+    let rows_at = Rows::asked(q.as_deref());
+    let window = rows_at.window;
     let back = |notice: &str| {
-        let mut q = grid_query(window, page_no);
+        let mut q = rows_at.query();
         q.push(format!("notice={notice}"));
         format!("{}/duty-days?{}", urls::period(&p.code), q.join("&"))
     };
@@ -278,8 +296,7 @@ pub(super) async fn duty_save(
                     &state,
                     &user,
                     &p,
-                    window,
-                    page_no,
+                    rows_at,
                     Typed::default(),
                     vec![msg],
                     None,
@@ -297,7 +314,7 @@ pub(super) async fn duty_save(
             reason: typed_reason.clone(),
             reason_error,
         };
-        render_duty(&state, &user, &p, window, page_no, typed, messages, None).await
+        render_duty(&state, &user, &p, rows_at, typed, messages, None).await
     };
     let bad = grid::bad(&cells);
     if bad > 0 {
