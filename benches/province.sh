@@ -148,6 +148,11 @@ page "a city's roll" anyone "" "/c/p05/honor-roll"
 page "a county's roll" anyone "" "/c/p05-03/honor-roll"
 page "centers" anyone "" "/centers"
 
+# Every page each role can reach from its home, requested once (warm: after the pages
+# above), the slowest listed: the pages the list above does not name.
+echo
+python3 benches/province_crawl.py "$proxy" office="$office" head="$head" admin="$admin" leader="$leader"
+
 if [ -z "$pages_only" ]; then
   echo
   python3 benches/province_vote.py "$proxy" "$url" 500
