@@ -428,3 +428,34 @@ fn kind_result(entrants: Vec<Entrant>) -> KindResult {
 
 #[cfg(test)]
 mod tests;
+
+/// For the pages' unit tests: `windows` windows scored in one month, every score different
+/// (50.20, 50.40, …: no tie widens the candidates), `candidates` of them candidates,
+/// computed.
+#[cfg(test)]
+pub(crate) fn windows_of_one_month(windows: u32, candidates: u32) -> (PeriodInput, PeriodResult) {
+    let list: Vec<serde_json::Value> = (1..=windows)
+        .map(|n| {
+            let score = format!("{}.{:02}", 50 + n / 5, (n % 5) * 20);
+            serde_json::json!({"id": format!("W{n}"), "scores": {"2026-01": score}})
+        })
+        .collect();
+    let text = serde_json::json!({
+        "rules": {
+            "weights": {"assessment": 100, "democratic": 0, "comprehensive": 0},
+            "min_duty_days": 0,
+            "trim_extremes_from": 5,
+            "window": {"candidates": candidates, "winners": 1, "max_recommendations": 1},
+            "staff": {"candidates": 0, "winners": 0, "max_recommendations": 0}
+        },
+        "months": ["2026-01"],
+        "windows": list,
+    })
+    .to_string()
+    // The scores as numbers, as a recount file has them.
+    .replace("\"2026-01\":\"", "\"2026-01\":")
+    .replace("\"}", "}");
+    let input: PeriodInput = serde_json::from_str(&text).unwrap();
+    let result = compute(&input).unwrap();
+    (input, result)
+}

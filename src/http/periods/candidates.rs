@@ -223,28 +223,7 @@ mod tests {
     #[test]
     fn every_candidate_and_one_page_of_the_others_are_listed() {
         // 250 windows of one month, every score different, 3 candidates.
-        let windows: Vec<serde_json::Value> = (1..=250)
-            .map(|n| {
-                let score = format!("{}.{:02}", 50 + n / 5, (n % 5) * 20);
-                serde_json::json!({"id": format!("W{n}"), "scores": {"2026-01": score}})
-            })
-            .collect();
-        let text = serde_json::json!({
-            "rules": {
-                "weights": {"assessment": 100, "democratic": 0, "comprehensive": 0},
-                "min_duty_days": 0,
-                "trim_extremes_from": 5,
-                "window": {"candidates": 3, "winners": 1, "max_recommendations": 1},
-                "staff": {"candidates": 0, "winners": 0, "max_recommendations": 0}
-            },
-            "months": ["2026-01"],
-            "windows": windows,
-        })
-        .to_string()
-        .replace("\"2026-01\":\"", "\"2026-01\":")
-        .replace("\"}", "}");
-        let input: crate::scoring::PeriodInput = serde_json::from_str(&text).unwrap();
-        let result = crate::scoring::compute(&input).unwrap();
+        let (_, result) = crate::scoring::windows_of_one_month(250, 3);
         let names = crate::db::period::EntrantNames::default();
         let count: crate::scoring::Number = serde_json::from_str("3").unwrap();
         let table = |page| candidate_table("窗口", &count, &result.window, &names, "0", page);

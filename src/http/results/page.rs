@@ -611,39 +611,10 @@ pub(super) async fn results_list(
 mod tests {
     use super::{OTHERS_PAGE, kind_base, kind_view, thin_coverage};
 
-    /// 250 windows of one month, 2 of them candidates: 248 others.
-    fn large_period() -> (crate::scoring::PeriodInput, crate::scoring::PeriodResult) {
-        // Every score different (50.20 … 100.00): no tie widens the candidates.
-        let windows: Vec<serde_json::Value> = (1..=250)
-            .map(|n| {
-                let score = format!("{}.{:02}", 50 + n / 5, (n % 5) * 20);
-                serde_json::json!({"id": format!("W{n}"), "scores": {"2026-01": score}})
-            })
-            .collect();
-        let text = serde_json::json!({
-            "rules": {
-                "weights": {"assessment": 100, "democratic": 0, "comprehensive": 0},
-                "min_duty_days": 0,
-                "trim_extremes_from": 5,
-                "window": {"candidates": 2, "winners": 1, "max_recommendations": 1},
-                "staff": {"candidates": 0, "winners": 0, "max_recommendations": 0}
-            },
-            "months": ["2026-01"],
-            "windows": windows,
-        })
-        .to_string();
-        // The scores as numbers, as a recount file has them.
-        let text = text
-            .replace("\"2026-01\":\"", "\"2026-01\":")
-            .replace("\"}", "}");
-        let input: crate::scoring::PeriodInput = serde_json::from_str(&text).unwrap();
-        let result = crate::scoring::compute(&input).unwrap();
-        (input, result)
-    }
-
     #[test]
     fn the_others_of_a_large_period_are_listed_a_page_at_a_time() {
-        let (input, result) = large_period();
+        // 250 windows, 2 of them candidates: 248 others.
+        let (input, result) = crate::scoring::windows_of_one_month(250, 2);
         let names = crate::db::period::EntrantNames::default();
         let others = result.window.entrants.len() - result.window.candidates.len();
         assert_eq!(others, 248);
