@@ -98,6 +98,25 @@ async fn a_locked_score_is_corrected_only_with_a_reason_and_the_open_round_follo
     );
     assert_eq!(checksum(&app.pool).await, before);
 
+    // The candidates page shows the round as confirmed (and this process keeps the round
+    // it has computed from the frozen input).
+    let label: String = sqlx::query_scalar(
+        "select number || '号窗口 ' || name from service_window where window_id = $1",
+    )
+    .bind(w)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let listed_assessment = async |ducha: &mut Browser| {
+        let page = ducha.get("/periods/2026-Q4/candidates").await;
+        let names = page.texts("#window tbody tr td:nth-child(2)");
+        let values = page.texts("#window tbody tr td:nth-child(4)");
+        let at = names.iter().position(|n| *n == label).expect("listed");
+        values[at].clone()
+    };
+    let listed_before = listed_assessment(&mut ducha).await;
+    assert!(!listed_before.is_empty());
+
     // A head's ballot shows the candidate's assessment as confirmed (and this process
     // keeps the candidates it has read).
     let mut head = login_as(&app, Role::WindowHead).await;
@@ -156,6 +175,9 @@ async fn a_locked_score_is_corrected_only_with_a_reason_and_the_open_round_follo
     // A is the mean of the quarter's three months, of which only October changed.
     let x: f64 = was.parse().unwrap();
     assert_eq!(assessment, format!("{:.2}", (100.0 + 2.0 * x) / 3.0));
+    // So does the candidates page, not the kept round.
+    assert_eq!(listed_assessment(&mut ducha).await, assessment);
+    assert_ne!(listed_before, assessment);
     // The ballot the head opens next shows the corrected assessment, not the kept one.
     let now = head.get("/ballot").await.text(&on_ballot);
     assert!(now.ends_with(&format!("考核 {assessment}")), "{now}");

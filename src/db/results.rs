@@ -310,6 +310,23 @@ pub async fn round_input(
     }
 }
 
+/// The version of the period row ([`super::snapshot::version`]) when its input is frozen
+/// (candidates confirmed): the round computed from it stays the same while the row does.
+pub async fn frozen_version(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    period_id: PeriodId,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "select xmin::text::bigint from period
+         where center_id = $1 and period_id = $2 and frozen_input is not null",
+    )
+    .bind(center_id.0)
+    .bind(period_id.0)
+    .fetch_optional(conn)
+    .await
+}
+
 /// The candidates a period confirmed, as (window candidates, staff candidates).
 pub async fn confirmed_candidates(
     conn: &mut PgConnection,

@@ -58,6 +58,8 @@ pub struct AppState {
     pub ballots: Arc<tokio::sync::Semaphore>,
     /// The decoded results of recently shown published periods.
     pub published: Arc<crate::db::snapshot::VersionedCache<results::Decoded>>,
+    /// The rounds of periods with confirmed candidates, for their candidates pages.
+    pub rounds: Arc<crate::db::snapshot::VersionedCache<periods::candidates::CandidateRound>>,
     /// The audit lists known to hold more rows than the audit page counts.
     pub audit_past_cap: Arc<crate::db::audit::PastCap>,
     /// Keeps this process listening for publications while the application exists.
@@ -94,6 +96,9 @@ impl AppState {
             ballots: Arc::new(tokio::sync::Semaphore::new(turns)),
             published: Arc::new(crate::db::snapshot::VersionedCache::new(
                 results::PUBLISHED_KEPT,
+            )),
+            rounds: Arc::new(crate::db::snapshot::VersionedCache::new(
+                periods::candidates::ROUNDS_KEPT,
             )),
             audit_past_cap: Arc::default(),
             _listener: Arc::new(listener),

@@ -51,10 +51,54 @@ struct CandidatesPage {
     problem: Option<String>,
 }
 
+/// One kind of a computed round in the order its table lists it: the candidates, then the
+/// others (assessment rank, the eligible before the others of a rank), with whether each
+/// row's rank is shared. Built once per kept round, not per request.
+pub struct KindOrder {
+    /// Indexes into the kind's `entrants`, in table order.
+    ranked: Vec<usize>,
+    /// How many of `ranked` (the first ones) are candidates.
+    candidates: usize,
+    /// By index into `entrants`: another entrant has the same assessment rank.
+    tied: Vec<bool>,
+}
+
+impl KindOrder {
+    pub fn of(k: &crate::scoring::KindResult) -> KindOrder {
+        let mut ranked: Vec<usize> = (0..k.entrants.len()).collect();
+        let e = &k.entrants;
+        ranked.sort_by_key(|&i| {
+            (
+                !e[i].candidate,
+                e[i].assessment_rank.is_none(),
+                e[i].assessment_rank,
+                !e[i].eligible,
+            )
+        });
+        let mut per_rank: std::collections::HashMap<u32, usize> = Default::default();
+        for r in e.iter().filter_map(|e| e.assessment_rank) {
+            *per_rank.entry(r).or_default() += 1;
+        }
+        let tied = e
+            .iter()
+            .map(|e| {
+                e.assessment_rank
+                    .is_some_and(|r| per_rank.get(&r).copied().unwrap_or(0) > 1)
+            })
+            .collect();
+        KindOrder {
+            candidates: e.iter().filter(|e| e.candidate).count(),
+            ranked,
+            tied,
+        }
+    }
+}
+
 fn candidate_table(
     title: &'static str,
     count: &crate::scoring::Number,
     k: &crate::scoring::KindResult,
+    order: &KindOrder,
     names: &db::period::EntrantNames,
     min_days: &str,
     others_page: i64,
@@ -64,22 +108,16 @@ fn candidate_table(
     } else {
         "window"
     };
-    let mut ranked: Vec<&crate::scoring::EntrantResult> = k.entrants.iter().collect();
-    ranked.sort_by_key(|e| (e.assessment_rank.is_none(), e.assessment_rank, !e.eligible));
-    let mut per_rank: std::collections::HashMap<u32, usize> = Default::default();
-    for r in k.entrants.iter().filter_map(|e| e.assessment_rank) {
-        *per_rank.entry(r).or_default() += 1;
-    }
-    let rank_count = |r: Option<u32>| r.map_or(0, |r| per_rank.get(&r).copied().unwrap_or(0));
-    let (candidates, others): (Vec<_>, Vec<_>) = ranked.into_iter().partition(|e| e.candidate);
+    let (candidates, others) = order.ranked.split_at(order.candidates);
     let others_total = others.len();
     let at = page::PageOf::new(others_total, OTHERS_PAGE, others_page);
     let param = if kind == "staff" { "sp" } else { "wp" };
     let link = |n: i64| format!("?{param}={n}#{kind}");
     let rows = candidates
-        .into_iter()
-        .chain(others.into_iter().skip(at.skipped).take(at.shown))
-        .map(|e| {
+        .iter()
+        .chain(others.iter().skip(at.skipped).take(at.shown))
+        .map(|&i| {
+            let e = &k.entrants[i];
             let (name, detail, _) = names
                 .names
                 .get(&e.id)
@@ -110,7 +148,7 @@ fn candidate_table(
                     .collect::<Vec<_>>()
                     .join("、"),
                 candidate: e.candidate,
-                tied: rank_count(e.assessment_rank) > 1,
+                tied: order.tied[i],
             }
         })
         .collect();
@@ -145,8 +183,73 @@ fn candidate_table(
     }
 }
 
-/// The period's candidate tables as computed now (windows, then staff), or why they
-/// cannot be computed.
+/// A period's round as its candidates page shows it: computed from the period's data (or
+/// why the scoring module refused them), with the names and the tables' order.
+pub struct CandidateRound {
+    computed: Result<(crate::scoring::PeriodResult, [KindOrder; 2]), String>,
+    names: db::period::EntrantNames,
+}
+
+impl CandidateRound {
+    fn compute(
+        code: &str,
+        input: &crate::scoring::PeriodInput,
+        names: db::period::EntrantNames,
+    ) -> CandidateRound {
+        let computed = match crate::scoring::compute(input) {
+            Ok(result) => {
+                let order = [KindOrder::of(&result.window), KindOrder::of(&result.staff)];
+                Ok((result, order))
+            }
+            Err(refusal) => {
+                tracing::error!(period = %code, refusal = %refusal, "period data refused by the scoring module");
+                Err("本周期数据有误，暂时无法计算候选对象，请联系系统管理员。".to_string())
+            }
+        };
+        CandidateRound { computed, names }
+    }
+}
+
+/// Rounds whose input is frozen (confirmed candidates, to publication and after) kept by
+/// this process, by period and version of the period row: the largest center of a
+/// province has 7,200 entrants, and computing its round took 20 ms of a core per request.
+pub const ROUNDS_KEPT: usize = 16;
+
+/// The period's round: once its candidates are confirmed its input no longer changes but
+/// with the row (a correction), so it is computed once per version of the row; before,
+/// from the scores as they are now.
+async fn round(
+    state: &AppState,
+    center_id: crate::domain::ids::CenterId,
+    p: &db::period::PeriodRow,
+) -> AppResult<std::sync::Arc<CandidateRound>> {
+    let load = async || -> AppResult<CandidateRound> {
+        let mut conn = state.db.acquire().await?;
+        let (input, names) = db::results::round_input(&mut conn, center_id, p).await?;
+        drop(conn);
+        Ok(CandidateRound::compute(&p.code, &input, names))
+    };
+    let frozen = {
+        let mut conn = state.db.acquire().await?;
+        db::results::frozen_version(&mut conn, center_id, p.period_id).await?
+    };
+    let Some(version) = frozen else {
+        return Ok(std::sync::Arc::new(load().await?));
+    };
+    if let Some(found) = state.rounds.get(p.period_id, version) {
+        return Ok(found);
+    }
+    // One request computes; those that missed at the same time wait and find it kept.
+    let _loading = state.rounds.loading().await;
+    if let Some(found) = state.rounds.get(p.period_id, version) {
+        return Ok(found);
+    }
+    let round = std::sync::Arc::new(load().await?);
+    state.rounds.put(p.period_id, version, round.clone());
+    Ok(round)
+}
+
+/// The period's candidate tables (windows, then staff), or why they cannot be computed.
 pub(super) async fn candidate_tables(
     state: &AppState,
     user: &crate::http::extract::CurrentUser,
@@ -159,18 +262,16 @@ pub(super) async fn candidate_tables(
             .and_then(|v| v.parse().ok())
             .unwrap_or(1)
     };
-    let (input, names) = {
-        let mut conn = state.db.acquire().await?;
-        db::results::round_input(&mut conn, user.center_id, p).await?
-    };
+    let round = round(state, user.center_id, p).await?;
     let min_days = p.rules.min_duty_days.to_string();
-    Ok(match crate::scoring::compute(&input) {
-        Ok(result) => Ok(vec![
+    Ok(match &round.computed {
+        Ok((result, [windows, staff])) => Ok(vec![
             candidate_table(
                 "窗口",
                 &p.rules.window.candidates,
                 &result.window,
-                &names,
+                windows,
+                &round.names,
                 &min_days,
                 others_page("wp"),
             ),
@@ -178,15 +279,13 @@ pub(super) async fn candidate_tables(
                 "工作人员",
                 &p.rules.staff.candidates,
                 &result.staff,
-                &names,
+                staff,
+                &round.names,
                 &min_days,
                 others_page("sp"),
             ),
         ]),
-        Err(refusal) => {
-            tracing::error!(period = %p.code, refusal = %refusal, "period data refused by the scoring module");
-            Err("本周期数据有误，暂时无法计算候选对象，请联系系统管理员。".to_string())
-        }
+        Err(problem) => Err(problem.clone()),
     })
 }
 
@@ -218,7 +317,7 @@ pub(super) async fn candidates(
 
 #[cfg(test)]
 mod tests {
-    use super::{OTHERS_PAGE, candidate_table};
+    use super::{KindOrder, OTHERS_PAGE, candidate_table};
 
     #[test]
     fn every_candidate_and_one_page_of_the_others_are_listed() {
@@ -226,7 +325,9 @@ mod tests {
         let (_, result) = crate::scoring::windows_of_one_month(250, 3);
         let names = crate::db::period::EntrantNames::default();
         let count: crate::scoring::Number = serde_json::from_str("3").unwrap();
-        let table = |page| candidate_table("窗口", &count, &result.window, &names, "0", page);
+        let order = KindOrder::of(&result.window);
+        let table =
+            |page| candidate_table("窗口", &count, &result.window, &order, &names, "0", page);
         let first = table(1);
         assert_eq!(first.others_total, 247);
         assert_eq!(first.others_pages, 3);

@@ -17,7 +17,7 @@ use crate::domain::period::period_label as label_of;
 use crate::domain::period::{PeriodCode, Phase, month_label};
 use crate::scoring::RulesInput;
 
-mod candidates;
+pub mod candidates;
 mod corrections;
 pub(crate) mod duty_days;
 mod phase;
