@@ -30,6 +30,114 @@ pub async fn duty_grid(
     .await
 }
 
+/// One page of [`duty_grid`]: `rows` rows after the first `skipped`, read in window
+/// order from the indexes of migration 0022 without sorting the whole center.
+pub async fn duty_page(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    period_id: PeriodId,
+    window_id: Option<WindowId>,
+    (rows, skipped): (i64, i64),
+) -> sqlx::Result<Vec<super::score::GridRow>> {
+    let mut b = sqlx::QueryBuilder::new(
+        "select p.staff_id as id, p.label, p.detail, d.days as score,
+                coalesce(d.version, 0) as version, null::text as note
+         from ",
+    );
+    super::score::push_staff_in_order(&mut b, center_id, None, window_id, Some((rows, skipped)));
+    b
+        // A lookup per row of the page: a plain join read the period's every row.
+        .push(
+            " left join lateral (select d.days, d.version from duty_days d
+                where d.period_id = ",
+        )
+        .push_bind(period_id.0)
+        .push(" and d.staff_id = p.staff_id) d on true order by p.o1, p.o2, p.o3");
+    b.build_query_as().fetch_all(conn).await
+}
+
+/// How many active staff [`duty_grid`] lists (all, or a window's), and how many of them
+/// have duty days in the period. For the whole center, from two index-only counts less
+/// the few inactive staff with days, instead of joining the center's staff to the days.
+pub async fn duty_counts(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    period_id: PeriodId,
+    window_id: Option<WindowId>,
+) -> sqlx::Result<(i64, i64)> {
+    match window_id {
+        None => {
+            sqlx::query_as(
+                "select (select count(*) from staff s where s.center_id = $1 and s.active),
+                    (select count(*) from duty_days d where d.period_id = $2)
+                    - (select count(*) from staff s
+                         join duty_days d on d.period_id = $2 and d.staff_id = s.staff_id
+                        where s.center_id = $1 and not s.active)",
+            )
+            .bind(center_id.0)
+            .bind(period_id.0)
+            .fetch_one(conn)
+            .await
+        }
+        Some(window) => {
+            sqlx::query_as(
+                "select count(*), count(d.staff_id) from staff s
+               left join duty_days d on d.period_id = $2 and d.staff_id = s.staff_id
+              where s.center_id = $1 and s.active and s.window_id = $3",
+            )
+            .bind(center_id.0)
+            .bind(period_id.0)
+            .bind(window.0)
+            .fetch_one(conn)
+            .await
+        }
+    }
+}
+
+/// The active staff of [`duty_grid`] (all, or a window's) without duty days in the period.
+pub async fn without_days(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    period_id: PeriodId,
+    window_id: Option<WindowId>,
+) -> sqlx::Result<Vec<i64>> {
+    // Each filter written only when it applies: a generic plan of `($3 is null or …)`
+    // took three times as long for the whole center.
+    let mut b = sqlx::QueryBuilder::new("select s.staff_id from staff s where s.center_id = ");
+    b.push_bind(center_id.0).push(" and s.active");
+    if let Some(window) = window_id {
+        b.push(" and s.window_id = ").push_bind(window.0);
+    }
+    b.push(" and not exists (select 1 from duty_days d where d.period_id = ")
+        .push_bind(period_id.0)
+        .push(" and d.staff_id = s.staff_id) order by s.staff_id");
+    b.build_query_scalar().fetch_all(conn).await
+}
+
+/// Whether the period spans shorter periods of the center (a quarter's months, a year's
+/// quarters) whose duty days can be summed into it: see [`parts`].
+pub async fn has_parts(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    period_id: PeriodId,
+    months: &[String],
+) -> sqlx::Result<bool> {
+    if months.len() < 2 {
+        return Ok(false);
+    }
+    sqlx::query_scalar(
+        "select exists(select 1 from period p
+                        where p.center_id = $1 and p.period_id <> $2 and p.months <@ $3
+                          and cardinality(p.months) < cardinality($3)
+                          and exists(select 1 from duty_days d where d.period_id = p.period_id))",
+    )
+    .bind(center_id.0)
+    .bind(period_id.0)
+    .bind(months)
+    .fetch_one(conn)
+    .await
+}
+
 /// Current duty days of `staff` in the period, locked: (id, days, version, by whom).
 pub async fn lock_duty(
     conn: &mut PgConnection,
@@ -162,32 +270,78 @@ pub async fn parts(
     period_id: PeriodId,
     months: &[String],
 ) -> sqlx::Result<std::collections::HashMap<i64, Parts>> {
+    parts_among(conn, center_id, period_id, months, None).await
+}
+
+/// [`parts`] of the staff members `staff` only.
+pub async fn parts_of(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    period_id: PeriodId,
+    months: &[String],
+    staff: &[i64],
+) -> sqlx::Result<std::collections::HashMap<i64, Parts>> {
+    if staff.is_empty() {
+        return Ok(Default::default());
+    }
+    parts_among(conn, center_id, period_id, months, Some(staff)).await
+}
+
+async fn parts_among(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    period_id: PeriodId,
+    months: &[String],
+    staff: Option<&[i64]>,
+) -> sqlx::Result<std::collections::HashMap<i64, Parts>> {
     if months.len() < 2 {
         return Ok(Default::default());
     }
-    let rows = sqlx::query!(
-        r#"select p.code, p.months, d.staff_id, d.days
-           from duty_days d join period p on p.period_id = d.period_id
-           where d.center_id = $1 and p.period_id <> $2 and p.months <@ $3
-             and cardinality(p.months) < cardinality($3)
-           order by d.staff_id, cardinality(p.months) desc, p.code"#,
-        center_id.0,
-        period_id.0,
-        months
+    // The shorter periods first (a handful), longest first; then only the days of each
+    // staff member in them, without repeating each period's code and months per row.
+    let shorter: Vec<(i64, String, Vec<String>)> = sqlx::query_as(
+        "select period_id, code, months from period
+          where center_id = $1 and period_id <> $2 and months <@ $3
+            and cardinality(months) < cardinality($3)
+          order by cardinality(months) desc, code",
     )
+    .bind(center_id.0)
+    .bind(period_id.0)
+    .bind(months)
+    .fetch_all(&mut *conn)
+    .await?;
+    if shorter.is_empty() {
+        return Ok(Default::default());
+    }
+    let ids: Vec<i64> = shorter.iter().map(|p| p.0).collect();
+    let days: Vec<(i64, i64, i32)> = sqlx::query_as(
+        "select staff_id, period_id, days from duty_days
+          where center_id = $1 and period_id = any($2) and ($3::bigint[] is null or staff_id = any($3))",
+    )
+    .bind(center_id.0)
+    .bind(&ids)
+    .bind(staff)
     .fetch_all(conn)
     .await?;
-    let mut by_staff: std::collections::HashMap<i64, Vec<(String, Vec<String>, i32)>> =
+    let order: std::collections::HashMap<i64, usize> =
+        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut by_staff: std::collections::HashMap<i64, Vec<(usize, i32)>> =
         std::collections::HashMap::new();
-    for r in rows {
-        by_staff
-            .entry(r.staff_id)
-            .or_default()
-            .push((r.code, r.months, r.days));
+    for (staff_id, period, days) in days {
+        if let Some(&at) = order.get(&period) {
+            by_staff.entry(staff_id).or_default().push((at, days));
+        }
     }
     Ok(by_staff
         .into_iter()
-        .map(|(id, recorded)| (id, sum_parts(months, recorded)))
+        .map(|(id, mut recorded)| {
+            recorded.sort_unstable();
+            let recorded = recorded
+                .into_iter()
+                .map(|(at, days)| (shorter[at].1.clone(), shorter[at].2.clone(), days))
+                .collect();
+            (id, sum_parts(months, recorded))
+        })
         .collect())
 }
 

@@ -100,21 +100,49 @@ pub async fn staff_grid(
     window_id: Option<WindowId>,
     page: Option<(i64, i64)>,
 ) -> sqlx::Result<Vec<GridRow>> {
-    // The window join names the center: without it the planner reads every window of the
-    // province to find one center's. Each filter is written only when it applies, so that
-    // each form of the query keeps a plan that walks the windows in order by the index
-    // (center, department, number) or (center, number) and stops after the page instead of
-    // sorting the whole department or center (migration 0022).
     let mut b = sqlx::QueryBuilder::new(
         "select p.staff_id as id, p.label, p.detail,
                 (m.score * 100)::int as score, coalesce(m.version, 0) as version,
                 '未参加考核：' || n.reason as note
-         from (select s.staff_id, s.center_id, s.name || '（' || s.employee_no || '）' as label,
-                      w.number || '号窗口 ' || w.name as detail,
-                      length(w.number) as o1, w.number as o2, s.employee_no as o3
-                 from service_window w
-                 join staff s on s.center_id = w.center_id and s.window_id = w.window_id and s.active
-                where w.center_id = ",
+         from ",
+    );
+    push_staff_in_order(&mut b, center_id, department_id, window_id, page);
+    b.push(" left join monthly_score m on m.center_id = p.center_id and m.month = ")
+        .push_bind(month)
+        .push(
+            " and m.staff_id = p.staff_id
+         left join not_assessed n on n.center_id = p.center_id and n.month = ",
+        )
+        .push_bind(month)
+        .push(
+            " and n.staff_id = p.staff_id
+         order by p.o1, p.o2, p.o3",
+        );
+    b.build_query_as().fetch_all(conn).await
+}
+
+/// Pushes `(select …) p`: the center's active staff (of a department, of a window) in the
+/// grid's order, each with its label, window (`detail`) and the order's keys (`o1`, `o2`,
+/// `o3`); with `page` (rows, rows skipped) only that page. Each filter is written only
+/// when it applies, so that each form of the query keeps a plan that walks the windows in
+/// order by the index (center, department, number) or (center, number) and stops after
+/// the page instead of sorting the whole department or center (migration 0022). The
+/// window join names the center: without it the planner reads every window of the
+/// province to find one center's.
+pub(super) fn push_staff_in_order(
+    b: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>,
+    center_id: CenterId,
+    department_id: Option<i64>,
+    window_id: Option<WindowId>,
+    page: Option<(i64, i64)>,
+) {
+    b.push(
+        "(select s.staff_id, s.center_id, s.name || '（' || s.employee_no || '）' as label,
+                 w.number || '号窗口 ' || w.name as detail,
+                 length(w.number) as o1, w.number as o2, s.employee_no as o3
+            from service_window w
+            join staff s on s.center_id = w.center_id and s.window_id = w.window_id and s.active
+           where w.center_id = ",
     );
     b.push_bind(center_id.0);
     if let Some(department) = department_id {
@@ -130,21 +158,7 @@ pub async fn staff_grid(
             .push(" offset ")
             .push_bind(skipped);
     }
-    b.push(
-        ") p
-         left join monthly_score m on m.center_id = p.center_id and m.month = ",
-    )
-    .push_bind(month)
-    .push(
-        " and m.staff_id = p.staff_id
-         left join not_assessed n on n.center_id = p.center_id and n.month = ",
-    )
-    .push_bind(month)
-    .push(
-        " and n.staff_id = p.staff_id
-         order by p.o1, p.o2, p.o3",
-    );
-    b.build_query_as().fetch_all(conn).await
+    b.push(") p");
 }
 
 /// How many rows [`staff_grid`] has without a page.

@@ -155,24 +155,47 @@ async fn render_duty(
 ) -> AppResult<Response> {
     let window = rows_at.window;
     let mut conn = state.db.acquire().await?;
-    let rows =
-        db::duty::duty_grid(&mut conn, user.center_id, p.period_id, window.map(WindowId)).await?;
-    let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
-    let parts = db::duty::parts(&mut conn, user.center_id, p.period_id, &p.months).await?;
-    drop(conn);
-    let filled = rows.iter().filter(|r| r.score.is_some()).count();
-    let fillable = rows
-        .iter()
-        .filter(|r| r.score.is_none() && parts.get(&r.id).is_some_and(Parts::complete))
-        .count();
-    // One page of rows in the form (a province's largest center has 6,000 staff; the
-    // counts above are of them all). A save writes only the rows it sends.
-    let total = rows.len();
+    // One page of rows in the form (a province's largest center has 6,000 staff); the
+    // counts above it are of them all. A save writes only the rows it sends.
+    let (total, filled) =
+        db::duty::duty_counts(&mut conn, user.center_id, p.period_id, window.map(WindowId)).await?;
+    let total = total.max(0) as usize;
+    let filled = filled.max(0) as usize;
+    // Who could be filled from their parts, when the period has any.
+    let without = if db::duty::has_parts(&mut conn, user.center_id, p.period_id, &p.months).await? {
+        db::duty::without_days(&mut conn, user.center_id, p.period_id, window.map(WindowId)).await?
+    } else {
+        Vec::new()
+    };
     let at = page::PageOf::new(
         total,
         crate::http::scores::ONE_PAGE_ENTRANTS as usize,
         rows_at.page,
     );
+    let rows = db::duty::duty_page(
+        &mut conn,
+        user.center_id,
+        p.period_id,
+        window.map(WindowId),
+        (at.shown as i64, at.skipped as i64),
+    )
+    .await?;
+    let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
+    // The parts of the rows shown (their notes) and of those without days (what
+    // "按合计填入" would fill).
+    let mut of: Vec<i64> = rows
+        .iter()
+        .map(|r| r.id)
+        .chain(without.iter().copied())
+        .collect();
+    of.sort_unstable();
+    of.dedup();
+    let parts = db::duty::parts_of(&mut conn, user.center_id, p.period_id, &p.months, &of).await?;
+    drop(conn);
+    let fillable = without
+        .iter()
+        .filter(|id| parts.get(id).is_some_and(Parts::complete))
+        .count();
     let base = format!("{}/duty-days", urls::period(&p.code));
     let with_query = |q: Vec<String>| {
         if q.is_empty() {
@@ -186,8 +209,6 @@ async fn render_duty(
     });
     let cells = rows
         .into_iter()
-        .skip(at.skipped)
-        .take(at.shown)
         .map(|r| {
             let shown = r.score.map(|d| d.to_string()).unwrap_or_default();
             let (value, error) = match typed.cells.and_then(|t| t.get(&r.id)) {
@@ -339,22 +360,24 @@ pub(super) async fn duty_save(
         return again(vec![msg], None).await;
     }
     db::advisory_lock(&mut tx, &format!("duty {}", p.period_id)).await?;
-    let parts = db::duty::parts(&mut tx, user.center_id, p.period_id, &p.months).await?;
     if fill {
         // Every active staff member shown (the window filter holds) without duty days whose
         // parts cover the period.
-        let rows =
-            db::duty::duty_grid(&mut tx, user.center_id, p.period_id, window.map(WindowId)).await?;
+        let without =
+            db::duty::without_days(&mut tx, user.center_id, p.period_id, window.map(WindowId))
+                .await?;
+        let parts =
+            db::duty::parts_of(&mut tx, user.center_id, p.period_id, &p.months, &without).await?;
         let mut n = 0;
-        for r in rows.iter().filter(|r| r.score.is_none()) {
-            if let Some(sum) = parts.get(&r.id).and_then(Parts::complete_sum) {
+        for &id in &without {
+            if let Some(sum) = parts.get(&id).and_then(Parts::complete_sum) {
                 db::duty::set_duty(
                     &mut tx,
                     &actor,
                     user.center_id,
                     p.period_id,
                     &p.code,
-                    StaffId(r.id),
+                    StaffId(id),
                     None,
                     Some(sum),
                     Some(SUMMED),
@@ -369,6 +392,7 @@ pub(super) async fn duty_save(
         );
     }
     let ids: Vec<i64> = changed.iter().map(|c| c.0).collect();
+    let parts = db::duty::parts_of(&mut tx, user.center_id, p.period_id, &p.months, &ids).await?;
     let current = db::duty::lock_duty(&mut tx, user.center_id, p.period_id, &ids)
         .await?
         .into_iter()
