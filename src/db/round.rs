@@ -94,6 +94,8 @@ pub async fn member_changes(
     center_id: CenterId,
     period_id: PeriodId,
 ) -> sqlx::Result<Vec<MemberChange>> {
+    // The list of actions is repeated by the partial index of migration 0024, which finds
+    // these rows among a center's sign-ins: change both together.
     sqlx::query_as!(
         MemberChange,
         r#"select l.at, l.actor_name, l.action, a.display_name || '（' || a.username || '）' as "account!"
