@@ -53,17 +53,35 @@ pub async fn staff_list(
         }
     };
     // The joins name the center: without it the planner reads every window of the province
-    // to find one center's.
-    let mut b = sqlx::QueryBuilder::new(
-        "select s.staff_id, s.name, s.employee_no, s.window_id,
-                w.number || '号窗口 ' || w.name as window_label, d.name as department_name,
-                s.position, s.active, s.photo is not null as has_photo
-         from staff s
-         join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
-         join department d on d.department_id = w.department_id and d.center_id = w.center_id",
-    );
-    filters(&mut b);
-    b.push(" order by s.active desc, length(w.number), w.number, s.employee_no limit ")
+    // to find one center's. The active staff and the others are each read in window order
+    // and only as far as the page needs: the active ones walk the windows by the index
+    // (center, number) of migration 0022 instead of sorting the center's 6,000 staff.
+    let branch = |b: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>, active: bool| {
+        b.push(
+            "(select s.staff_id, s.name, s.employee_no, s.window_id,
+                    w.number || '号窗口 ' || w.name as window_label, d.name as department_name,
+                    s.position, s.active, s.photo is not null as has_photo,
+                    length(w.number) as o1, w.number as o2, s.employee_no as o3
+             from service_window w
+             join staff s on s.window_id = w.window_id and s.center_id = w.center_id
+             join department d on d.department_id = w.department_id and d.center_id = w.center_id",
+        );
+        filters(b);
+        b.push(if active {
+            " and s.active"
+        } else {
+            " and not s.active"
+        });
+        b.push(" and w.center_id = ").push_bind(center_id.0);
+        b.push(" order by length(w.number), w.number, s.employee_no limit ")
+            .push_bind(limit.saturating_add(offset.max(0)))
+            .push(")");
+    };
+    let mut b = sqlx::QueryBuilder::new("select * from (");
+    branch(&mut b, true);
+    b.push(" union all ");
+    branch(&mut b, false);
+    b.push(") p order by p.active desc, p.o1, p.o2, p.o3 limit ")
         .push_bind(limit)
         .push(" offset ")
         .push_bind(offset);
