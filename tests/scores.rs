@@ -628,3 +628,79 @@ async fn the_not_assessed_counts_are_of_active_entrants(pool: PgPool) {
         .count();
     assert_eq!(listed, 2);
 }
+
+/// A far page of the staff grid is found by counting each window's staff instead of
+/// walking the windows up to it: every page, of the center, of a department and of a
+/// window, is the same read either way, and together they list each active staff member
+/// once, in the grid's order.
+#[sqlx::test]
+async fn a_far_page_of_the_staff_grid_is_the_page_walking_would_find(pool: PgPool) {
+    use pingxuan::db::score::{StaffRows, staff_grid, staff_grid_rows};
+    use pingxuan::domain::ids::{CenterId, WindowId};
+    let app = spawn(pool).await;
+    // A deactivated member, and a window whose only staff are deactivated, hold no place.
+    sqlx::query(
+        "update staff set active = false where staff_id = (select min(staff_id) from staff)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let (center, department, window): (i64, i64, i64) = sqlx::query_as(
+        "select w.center_id, w.department_id, w.window_id from service_window w
+          where exists (select 1 from staff s where s.window_id = w.window_id and s.active)
+          order by w.window_id desc limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "update staff set active = false where window_id = (select min(window_id) from staff)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mut conn = app.pool.acquire().await.unwrap();
+    let center = CenterId(center);
+    let key = |rows: Vec<pingxuan::db::score::GridRow>| -> Vec<(i64, String, Option<i32>)> {
+        rows.into_iter()
+            .map(|r| (r.id, r.detail, r.score))
+            .collect()
+    };
+    for (department_id, window_id) in [
+        (None, None),
+        (Some(department), None),
+        (None, Some(WindowId(window))),
+    ] {
+        let all = key(
+            staff_grid(&mut conn, center, "2026-10", department_id, window_id, None)
+                .await
+                .unwrap(),
+        );
+        assert!(!all.is_empty());
+        let mut paged = Vec::new();
+        for size in [3_i64, 7] {
+            paged.clear();
+            let mut skipped = 0;
+            while skipped <= all.len() as i64 {
+                let read = |deep_from| StaffRows {
+                    department_id,
+                    window_id,
+                    page: Some((size, skipped)),
+                    deep_from,
+                };
+                let walked = key(
+                    staff_grid_rows(&mut conn, center, "2026-10", read(i64::MAX))
+                        .await
+                        .unwrap(),
+                );
+                let counted = key(staff_grid_rows(&mut conn, center, "2026-10", read(0))
+                    .await
+                    .unwrap());
+                assert_eq!(counted, walked, "page of {size} after {skipped}");
+                paged.extend(counted);
+                skipped += size;
+            }
+            assert_eq!(paged, all, "pages of {size}");
+        }
+    }
+}
