@@ -97,6 +97,27 @@ impl<V> VersionedCache<V> {
             .map(|e| e.value.clone())
     }
 
+    /// The value of `period_id` as its row stood at `version`: kept, or else made by
+    /// `load` and kept. The requests that miss at once wait for one of them to load it
+    /// ([`VersionedCache::loading`]); `load` holds no pooled connection while waiting.
+    pub async fn get_or_load<E>(
+        &self,
+        period_id: PeriodId,
+        version: i64,
+        load: impl AsyncFnOnce() -> Result<V, E>,
+    ) -> Result<Arc<V>, E> {
+        if let Some(found) = self.get(period_id, version) {
+            return Ok(found);
+        }
+        let _loading = self.loading().await;
+        if let Some(found) = self.get(period_id, version) {
+            return Ok(found);
+        }
+        let value = Arc::new(load().await?);
+        self.put(period_id, version, value.clone());
+        Ok(value)
+    }
+
     pub fn put(&self, period_id: PeriodId, version: i64, value: Arc<V>) {
         let mut map = self.lock();
         let stored = map.values().map(|e| e.stored).max().map_or(0, |s| s + 1);

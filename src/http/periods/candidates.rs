@@ -233,20 +233,10 @@ async fn round(
         let mut conn = state.db.acquire().await?;
         db::results::frozen_version(&mut conn, center_id, p.period_id).await?
     };
-    let Some(version) = frozen else {
-        return Ok(std::sync::Arc::new(load().await?));
-    };
-    if let Some(found) = state.rounds.get(p.period_id, version) {
-        return Ok(found);
+    match frozen {
+        Some(version) => state.rounds.get_or_load(p.period_id, version, load).await,
+        None => Ok(std::sync::Arc::new(load().await?)),
     }
-    // One request computes; those that missed at the same time wait and find it kept.
-    let _loading = state.rounds.loading().await;
-    if let Some(found) = state.rounds.get(p.period_id, version) {
-        return Ok(found);
-    }
-    let round = std::sync::Arc::new(load().await?);
-    state.rounds.put(p.period_id, version, round.clone());
-    Ok(round)
 }
 
 /// The period's candidate tables (windows, then staff), or why they cannot be computed.

@@ -82,37 +82,27 @@ pub async fn shared_results(
     center_id: CenterId,
     p: &db::period::PeriodRow,
 ) -> AppResult<std::sync::Arc<Decoded>> {
-    let mut _loading = None;
-    let version = if p.phase == crate::domain::period::Phase::Published {
-        let version = {
-            let mut conn = state.db.acquire().await?;
-            db::snapshot::version(&mut conn, p.period_id).await?
-        };
-        if let Some(found) = state.published.get(p.period_id, version) {
-            return Ok(found);
-        }
-        // One request reads and decodes; the others that missed at the same time wait
-        // for it and find it kept (no pooled connection is held while waiting).
-        _loading = Some(state.published.loading().await);
-        if let Some(found) = state.published.get(p.period_id, version) {
-            return Ok(found);
-        }
-        Some(version)
-    } else {
-        None
+    let decode = async || -> AppResult<Decoded> {
+        let (input, result, names) = period_results(state, center_id, p).await?;
+        Ok(Decoded {
+            input,
+            result,
+            names,
+            charts: tokio::sync::OnceCell::new(),
+            kinds: std::sync::OnceLock::new(),
+        })
     };
-    let (input, result, names) = period_results(state, center_id, p).await?;
-    let decoded = std::sync::Arc::new(Decoded {
-        input,
-        result,
-        names,
-        charts: tokio::sync::OnceCell::new(),
-        kinds: std::sync::OnceLock::new(),
-    });
-    if let Some(version) = version {
-        state.published.put(p.period_id, version, decoded.clone());
+    if p.phase != crate::domain::period::Phase::Published {
+        return Ok(std::sync::Arc::new(decode().await?));
     }
-    Ok(decoded)
+    let version = {
+        let mut conn = state.db.acquire().await?;
+        db::snapshot::version(&mut conn, p.period_id).await?
+    };
+    state
+        .published
+        .get_or_load(p.period_id, version, decode)
+        .await
 }
 
 /// A scoring flag in words, or nothing when the period (whose `phases` these are) has no
