@@ -629,14 +629,14 @@ async fn the_not_assessed_counts_are_of_active_entrants(pool: PgPool) {
     assert_eq!(listed, 2);
 }
 
-/// A far page of the staff grid is found by counting each window's staff instead of
-/// walking the windows up to it: every page, of the center, of a department and of a
-/// window, is the same read either way, and together they list each active staff member
-/// once, in the grid's order.
+/// Every page of the grid is read from the center's roster (kept by each process) and the
+/// page's scores: of the center, of a department and of a window, of staff and of windows,
+/// the pages together are the rows the grid's queries read, each once, in their order.
 #[sqlx::test]
-async fn a_far_page_of_the_staff_grid_is_the_page_walking_would_find(pool: PgPool) {
-    use pingxuan::db::score::{StaffRows, staff_grid, staff_grid_rows};
+async fn the_grid_read_from_the_roster_is_the_grid_the_queries_read(pool: PgPool) {
+    use pingxuan::db::score::{grid_rows, staff_grid, window_grid};
     use pingxuan::domain::ids::{CenterId, WindowId};
+    use pingxuan::scoring::Kind;
     let app = spawn(pool).await;
     // A deactivated member, and a window whose only staff are deactivated, hold no place.
     sqlx::query(
@@ -659,11 +659,25 @@ async fn a_far_page_of_the_staff_grid_is_the_page_walking_would_find(pool: PgPoo
     .execute(&app.pool)
     .await
     .unwrap();
+    // Some scores and a "not assessed" mark, so that the rows differ by more than names.
+    sqlx::query(
+        "insert into monthly_score (center_id, month, staff_id, score)
+         select center_id, '2026-10', staff_id, 80 + staff_id % 20 from staff
+          where center_id = $1 and staff_id % 3 = 0
+         on conflict do nothing",
+    )
+    .bind(center)
+    .execute(&app.pool)
+    .await
+    .unwrap();
     let mut conn = app.pool.acquire().await.unwrap();
+    let roster = pingxuan::db::org::roster::load(&mut conn, CenterId(center))
+        .await
+        .unwrap();
     let center = CenterId(center);
-    let key = |rows: Vec<pingxuan::db::score::GridRow>| -> Vec<(i64, String, Option<i32>)> {
+    let key = |rows: Vec<pingxuan::db::score::GridRow>| -> Vec<(i64, String, String, Option<i32>, i32, Option<String>)> {
         rows.into_iter()
-            .map(|r| (r.id, r.detail, r.score))
+            .map(|r| (r.id, r.label, r.detail, r.score, r.version, r.note))
             .collect()
     };
     for (department_id, window_id) in [
@@ -677,30 +691,112 @@ async fn a_far_page_of_the_staff_grid_is_the_page_walking_would_find(pool: PgPoo
                 .unwrap(),
         );
         assert!(!all.is_empty());
-        let mut paged = Vec::new();
-        for size in [3_i64, 7] {
-            paged.clear();
-            let mut skipped = 0;
-            while skipped <= all.len() as i64 {
-                let read = |deep_from| StaffRows {
-                    department_id,
-                    window_id,
-                    page: Some((size, skipped)),
-                    deep_from,
-                };
-                let walked = key(
-                    staff_grid_rows(&mut conn, center, "2026-10", read(i64::MAX))
-                        .await
-                        .unwrap(),
-                );
-                let counted = key(staff_grid_rows(&mut conn, center, "2026-10", read(0))
-                    .await
-                    .unwrap());
-                assert_eq!(counted, walked, "page of {size} after {skipped}");
-                paged.extend(counted);
-                skipped += size;
+        assert!(all.iter().any(|r| r.3.is_some()));
+        let listed: Vec<(i64, String, String)> = roster
+            .staff_of(department_id, window_id)
+            .map(|s| (s.staff_id, s.label.clone(), s.detail.clone()))
+            .collect();
+        for size in [3_usize, 7] {
+            let mut paged = Vec::new();
+            for page in listed.chunks(size) {
+                paged.extend(key(grid_rows(
+                    &mut conn,
+                    center,
+                    "2026-10",
+                    Kind::Staff,
+                    page.to_vec(),
+                )
+                .await
+                .unwrap()));
             }
             assert_eq!(paged, all, "pages of {size}");
         }
     }
+    for department_id in [None, Some(department)] {
+        let all = key(window_grid(&mut conn, center, "2026-10", department_id)
+            .await
+            .unwrap());
+        let departments: std::collections::HashMap<i64, String> = roster
+            .departments
+            .iter()
+            .map(|d| (d.department_id, d.name.clone()))
+            .collect();
+        let listed: Vec<(i64, String, String)> = roster
+            .active_windows(department_id)
+            .map(|w| {
+                (
+                    w.window_id,
+                    format!("{}号窗口 {}", w.number, w.name),
+                    departments[&w.department_id].clone(),
+                )
+            })
+            .collect();
+        let read = key(
+            grid_rows(&mut conn, center, "2026-10", Kind::Window, listed)
+                .await
+                .unwrap(),
+        );
+        assert_eq!(read, all);
+    }
+}
+
+/// The roster a process keeps is read again once the organization changes, whoever
+/// changes it: a renamed staff member, a window closed and a department added show on the
+/// next page of the grid.
+#[sqlx::test]
+async fn the_grid_shows_the_organization_as_it_is_after_each_change(pool: PgPool) {
+    let app = spawn(pool).await;
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let staff_tab = "/scores/2026-10?tab=staff&department=all";
+    let before = ducha.get(staff_tab).await;
+    assert_eq!(before.status, StatusCode::OK);
+    let (staff_id, name): (i64, String) = sqlx::query_as(
+        "select s.staff_id, s.name from staff s join service_window w using (window_id)
+          where s.active order by length(w.number), w.number, s.employee_no limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(before.body.contains(&name));
+    sqlx::query("update staff set name = '易名后' where staff_id = $1")
+        .bind(staff_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let after = ducha.get(staff_tab).await;
+    assert!(after.body.contains("易名后"), "the renamed member");
+    // A window closed leaves the filter; a new department appears among the sections.
+    let (window, label): (i64, String) = sqlx::query_as(
+        "select window_id, number || '号窗口 ' || name from service_window
+          where active order by length(number), number limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(after.body.contains(&format!(">{label}</option>")));
+    sqlx::query("update service_window set active = false where window_id = $1")
+        .bind(window)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "insert into department (center_id, name, sort_order)
+         select center_id, '新设单位', 0 from center order by center_id limit 1",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let closed = ducha.get(staff_tab).await;
+    assert!(
+        !closed.body.contains(&format!(">{label}</option>")),
+        "{label} is closed"
+    );
+    let windows = ducha
+        .get("/scores/2026-10?tab=windows&department=all")
+        .await;
+    assert!(windows.body.contains("新设单位"), "the new department");
+    assert!(
+        !windows.body.contains(&format!(">{label}</label>")),
+        "{label} is closed"
+    );
 }

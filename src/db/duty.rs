@@ -30,46 +30,57 @@ pub async fn duty_grid(
     .await
 }
 
-/// One page of [`duty_grid`]: `rows` rows after the first `skipped`, read in window
-/// order from the indexes of migration 0022 without sorting the whole center.
-pub async fn duty_page(
+/// The rows of [`duty_grid`] of `staff` (id, label, window: one page of the center's
+/// roster), in their order, each with its duty days in the period looked up.
+pub async fn duty_rows(
     conn: &mut PgConnection,
-    center_id: CenterId,
     period_id: PeriodId,
-    window_id: Option<WindowId>,
-    (rows, skipped): (i64, i64),
+    staff: Vec<(i64, String, String)>,
 ) -> sqlx::Result<Vec<super::score::GridRow>> {
-    let mut b = sqlx::QueryBuilder::new(
-        "select p.staff_id as id, p.label, p.detail, d.days as score,
-                coalesce(d.version, 0) as version, null::text as note
-         from ",
-    );
-    super::score::push_staff_in_order(&mut b, center_id, None, window_id, Some((rows, skipped)));
-    b
-        // A lookup per row of the page: a plain join read the period's every row.
-        .push(
-            " left join lateral (select d.days, d.version from duty_days d
-                where d.period_id = ",
-        )
-        .push_bind(period_id.0)
-        .push(" and d.staff_id = p.staff_id) d on true order by p.o1, p.o2, p.o3");
-    b.build_query_as().fetch_all(conn).await
+    let ids: Vec<i64> = staff.iter().map(|s| s.0).collect();
+    let found: Vec<(i64, i32, i32)> = sqlx::query_as(
+        "select staff_id, days, version from duty_days where period_id = $1 and staff_id = any($2)",
+    )
+    .bind(period_id.0)
+    .bind(&ids)
+    .fetch_all(conn)
+    .await?;
+    let mut found: std::collections::HashMap<i64, (i32, i32)> = found
+        .into_iter()
+        .map(|(id, days, version)| (id, (days, version)))
+        .collect();
+    Ok(staff
+        .into_iter()
+        .map(|(id, label, detail)| {
+            let (score, version) = match found.remove(&id) {
+                Some((days, version)) => (Some(days), version),
+                None => (None, 0),
+            };
+            super::score::GridRow {
+                id,
+                label,
+                detail,
+                score,
+                version,
+                note: None,
+            }
+        })
+        .collect())
 }
 
-/// How many active staff [`duty_grid`] lists (all, or a window's), and how many of them
-/// have duty days in the period. For the whole center, from two index-only counts less
-/// the few inactive staff with days, instead of joining the center's staff to the days.
-pub async fn duty_counts(
+/// How many of the active staff [`duty_grid`] lists (all, or a window's) have duty days
+/// in the period. For the whole center, from an index-only count less the few inactive
+/// staff with days, instead of joining the center's staff to the days.
+pub async fn filled_count(
     conn: &mut PgConnection,
     center_id: CenterId,
     period_id: PeriodId,
     window_id: Option<WindowId>,
-) -> sqlx::Result<(i64, i64)> {
+) -> sqlx::Result<i64> {
     match window_id {
         None => {
-            sqlx::query_as(
-                "select (select count(*) from staff s where s.center_id = $1 and s.active),
-                    (select count(*) from duty_days d where d.period_id = $2)
+            sqlx::query_scalar(
+                "select (select count(*) from duty_days d where d.period_id = $2)
                     - (select count(*) from staff s
                          join duty_days d on d.period_id = $2 and d.staff_id = s.staff_id
                         where s.center_id = $1 and not s.active)",
@@ -80,10 +91,10 @@ pub async fn duty_counts(
             .await
         }
         Some(window) => {
-            sqlx::query_as(
-                "select count(*), count(d.staff_id) from staff s
-               left join duty_days d on d.period_id = $2 and d.staff_id = s.staff_id
-              where s.center_id = $1 and s.active and s.window_id = $3",
+            sqlx::query_scalar(
+                "select count(*) from staff s
+                   join duty_days d on d.period_id = $2 and d.staff_id = s.staff_id
+                  where s.center_id = $1 and s.active and s.window_id = $3",
             )
             .bind(center_id.0)
             .bind(period_id.0)

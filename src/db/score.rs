@@ -28,42 +28,6 @@ pub struct GridSection {
     pub entrants: i64,
 }
 
-/// The grid's sections in the departments' order: every active department, and an inactive
-/// one as long as it still holds active entrants of `kind`.
-pub async fn grid_sections(
-    conn: &mut PgConnection,
-    center_id: CenterId,
-    kind: crate::scoring::Kind,
-) -> sqlx::Result<Vec<GridSection>> {
-    // Counted by window first, from the index of active staff by (center, window), then
-    // summed by department through the windows' (center, window, department) index: a
-    // province's largest center has 6,000 staff, and this runs on every page of the grid.
-    sqlx::query_as(
-        "select d.department_id,
-                case when d.active then d.name else d.name || '（已停用）' end as name,
-                coalesce(sum(e.n), 0)::bigint as entrants
-         from department d
-         left join (
-             select w.department_id, c.n
-             from (select s.window_id, count(*) as n from staff s
-                   where $2 and s.center_id = $1 and s.active
-                   group by s.window_id) c
-             join service_window w on w.center_id = $1 and w.window_id = c.window_id
-             union all
-             select w.department_id, 1 from service_window w
-             where not $2 and w.center_id = $1 and w.active
-         ) e on e.department_id = d.department_id
-         where d.center_id = $1
-         group by d.department_id
-         having d.active or coalesce(sum(e.n), 0) > 0
-         order by d.sort_order, d.name",
-    )
-    .bind(center_id.0)
-    .bind(kind == crate::scoring::Kind::Staff)
-    .fetch_all(conn)
-    .await
-}
-
 /// The center's active windows with their score for `month`.
 pub async fn window_grid(
     conn: &mut PgConnection,
@@ -100,56 +64,13 @@ pub async fn staff_grid(
     window_id: Option<WindowId>,
     page: Option<(i64, i64)>,
 ) -> sqlx::Result<Vec<GridRow>> {
-    let which = StaffRows {
-        department_id,
-        window_id,
-        page,
-        deep_from: DEEP_PAGE,
-    };
-    staff_grid_rows(conn, center_id, month, which).await
-}
-
-/// Which rows of the grid's staff: a department's, a window's (or all), one page of them
-/// (rows, rows skipped), and from how many rows skipped a page is found by counting.
-#[derive(Clone, Copy, Debug)]
-pub struct StaffRows {
-    pub department_id: Option<i64>,
-    pub window_id: Option<WindowId>,
-    pub page: Option<(i64, i64)>,
-    pub deep_from: i64,
-}
-
-/// From this many rows skipped, a page of staff is found from the count of staff of each
-/// window instead of walking the windows in order up to it: walking 2,850 rows of a
-/// province's largest center sorted its 6,000 staff (21 ms), counting takes a third of
-/// that whatever the page.
-pub const DEEP_PAGE: i64 = 1000;
-
-/// [`staff_grid`] with the deep pages' threshold given (the tests read every page both
-/// ways).
-pub async fn staff_grid_rows(
-    conn: &mut PgConnection,
-    center_id: CenterId,
-    month: &str,
-    which: StaffRows,
-) -> sqlx::Result<Vec<GridRow>> {
-    let StaffRows {
-        department_id,
-        window_id,
-        page,
-        ..
-    } = which;
     let mut b = sqlx::QueryBuilder::new(
         "select p.staff_id as id, p.label, p.detail,
                 (m.score * 100)::int as score, coalesce(m.version, 0) as version,
                 '未参加考核：' || n.reason as note
          from ",
     );
-    if page.is_some_and(|(_, skipped)| skipped >= which.deep_from) {
-        push_staff_page_by_counts(&mut b, center_id, which);
-    } else {
-        push_staff_in_order(&mut b, center_id, department_id, window_id, page);
-    }
+    push_staff_in_order(&mut b, center_id, department_id, window_id, page);
     b.push(" left join monthly_score m on m.center_id = p.center_id and m.month = ")
         .push_bind(month)
         .push(
@@ -204,80 +125,51 @@ pub(super) fn push_staff_in_order(
     b.push(") p");
 }
 
-/// [`push_staff_in_order`] for a page far from the first: the active staff of each
-/// window counted (from the index of active staff by window), the windows in order with
-/// the rows before each, and only the windows the page falls in read, each staff member's
-/// place being the rows before the window and its place in it (windows' numbers and staff
-/// members' employee numbers are unique in a center, so the order is the same).
-fn push_staff_page_by_counts(
-    b: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>,
-    center_id: CenterId,
-    which: StaffRows,
-) {
-    let (rows, skipped) = which.page.unwrap_or((i64::MAX, 0));
-    let end = skipped.saturating_add(rows);
-    b.push(
-        "(with n as materialized (
-              select s.window_id, count(*) as n from staff s
-               where s.center_id = ",
-    )
-    .push_bind(center_id.0)
-    .push(
-        " and s.active group by s.window_id),
-          c as materialized (
-              select w.window_id, w.number, w.name, length(w.number) as o1, w.number as o2, n.n,
-                     sum(n.n) over (order by length(w.number), w.number rows unbounded preceding) - n.n as before
-                from service_window w join n on n.window_id = w.window_id
-               where w.center_id = ",
-    )
-    .push_bind(center_id.0);
-    if let Some(department) = which.department_id {
-        b.push(" and w.department_id = ").push_bind(department);
-    }
-    if let Some(window) = which.window_id {
-        b.push(" and w.window_id = ").push_bind(window.0);
-    }
-    b.push(
-        ")
-         select s.staff_id, s.center_id, s.name || '（' || s.employee_no || '）' as label,
-                c.number || '号窗口 ' || c.name as detail, c.o1, c.o2, s.employee_no as o3
-           from c
-           join lateral (select s.staff_id, s.center_id, s.name, s.employee_no,
-                                row_number() over (order by s.employee_no) as at
-                           from staff s
-                          where s.center_id = ",
-    )
-    .push_bind(center_id.0)
-    .push(" and s.window_id = c.window_id and s.active) s on c.before + s.at > ")
-    .push_bind(skipped)
-    .push(" and c.before + s.at <= ")
-    .push_bind(end)
-    .push(" where c.before < ")
-    .push_bind(end)
-    .push(" and c.before + c.n > ")
-    .push_bind(skipped)
-    .push(") p");
-}
-
-/// How many rows [`staff_grid`] has without a page.
-pub async fn staff_grid_count(
+/// The grid's rows of `entrants` (windows or staff of this center: id, label, detail), in
+/// their order, each with its score for `month`, the score's version and the month's "not
+/// assessed" note: one page of the grid, its entrants taken from the center's roster.
+pub async fn grid_rows(
     conn: &mut PgConnection,
     center_id: CenterId,
-    department_id: Option<i64>,
-    window_id: Option<WindowId>,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "select count(*) from staff s
-           join service_window w on w.window_id = s.window_id and w.center_id = s.center_id
-          where s.center_id = $1 and s.active
-            and ($2::bigint is null or w.department_id = $2)
-            and ($3::bigint is null or s.window_id = $3)",
-    )
+    month: &str,
+    kind: crate::scoring::Kind,
+    entrants: Vec<(i64, String, String)>,
+) -> sqlx::Result<Vec<GridRow>> {
+    // The kind's own column, so that the partial unique indexes find the rows.
+    let column = match kind {
+        crate::scoring::Kind::Staff => "staff_id",
+        crate::scoring::Kind::Window => "window_id",
+    };
+    let ids: Vec<i64> = entrants.iter().map(|e| e.0).collect();
+    let found: Vec<(i64, Option<i32>, i32, Option<String>)> = sqlx::query_as(&format!(
+        "select e.id, (m.score * 100)::int, coalesce(m.version, 0), '未参加考核：' || n.reason
+           from unnest($3::bigint[]) e(id)
+           left join monthly_score m on m.center_id = $1 and m.month = $2 and m.{column} = e.id
+           left join not_assessed n on n.center_id = $1 and n.month = $2 and n.{column} = e.id"
+    ))
     .bind(center_id.0)
-    .bind(department_id)
-    .bind(window_id.map(|v| v.0))
-    .fetch_one(conn)
-    .await
+    .bind(month)
+    .bind(&ids)
+    .fetch_all(conn)
+    .await?;
+    let mut found: std::collections::HashMap<i64, (Option<i32>, i32, Option<String>)> = found
+        .into_iter()
+        .map(|(id, score, version, note)| (id, (score, version, note)))
+        .collect();
+    Ok(entrants
+        .into_iter()
+        .map(|(id, label, detail)| {
+            let (score, version, note) = found.remove(&id).unwrap_or((None, 0, None));
+            GridRow {
+                id,
+                label,
+                detail,
+                score,
+                version,
+                note,
+            }
+        })
+        .collect())
 }
 
 /// The current score of each of `ids` (active windows or staff of this center), locked

@@ -58,9 +58,10 @@ impl Candidates {
 }
 
 /// What this process has decoded of some periods, by period, each with the version of the
-/// period row (`xmin`) it was read at. When full, the entry stored longest ago goes.
-pub struct VersionedCache<V> {
-    map: Mutex<HashMap<PeriodId, Entry<V>>>,
+/// period row (`xmin`) it was read at (or of some centers, by center, each with its
+/// `org_revision`: [`crate::db::org::roster`]). When full, the entry stored longest ago goes.
+pub struct VersionedCache<V, K = PeriodId> {
+    map: Mutex<HashMap<K, Entry<V>>>,
     most: usize,
     /// Held while a missing value is read, so that the requests that find the cache empty
     /// at once (a process just started, 64 of them) read and decode it once, not each.
@@ -74,8 +75,8 @@ struct Entry<V> {
     stored: u64,
 }
 
-impl<V> VersionedCache<V> {
-    pub fn new(most: usize) -> VersionedCache<V> {
+impl<V, K: Copy + Eq + std::hash::Hash> VersionedCache<V, K> {
+    pub fn new(most: usize) -> VersionedCache<V, K> {
         VersionedCache {
             map: Mutex::new(HashMap::new()),
             most: most.max(1),
@@ -90,7 +91,7 @@ impl<V> VersionedCache<V> {
     }
 
     /// The value of `period_id` as its row stood at `version`.
-    pub fn get(&self, period_id: PeriodId, version: i64) -> Option<Arc<V>> {
+    pub fn get(&self, period_id: K, version: i64) -> Option<Arc<V>> {
         self.lock()
             .get(&period_id)
             .filter(|e| e.version == version)
@@ -102,7 +103,7 @@ impl<V> VersionedCache<V> {
     /// ([`VersionedCache::loading`]); `load` holds no pooled connection while waiting.
     pub async fn get_or_load<E>(
         &self,
-        period_id: PeriodId,
+        period_id: K,
         version: i64,
         load: impl AsyncFnOnce() -> Result<V, E>,
     ) -> Result<Arc<V>, E> {
@@ -118,7 +119,7 @@ impl<V> VersionedCache<V> {
         Ok(value)
     }
 
-    pub fn put(&self, period_id: PeriodId, version: i64, value: Arc<V>) {
+    pub fn put(&self, period_id: K, version: i64, value: Arc<V>) {
         let mut map = self.lock();
         let stored = map.values().map(|e| e.stored).max().map_or(0, |s| s + 1);
         if map.len() >= self.most && !map.contains_key(&period_id) {
@@ -137,7 +138,7 @@ impl<V> VersionedCache<V> {
         );
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PeriodId, Entry<V>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, Entry<V>>> {
         // A panic while the lock was held leaves nothing half-written: entries are whole.
         self.map.lock().unwrap_or_else(|e| e.into_inner())
     }

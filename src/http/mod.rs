@@ -40,6 +40,7 @@ use sqlx::PgPool;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::config::Config;
+use crate::domain::ids::CenterId;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -60,6 +61,8 @@ pub struct AppState {
     pub published: Arc<crate::db::snapshot::VersionedCache<results::Decoded>>,
     /// The rounds of periods with confirmed candidates, for their candidates pages.
     pub rounds: Arc<crate::db::snapshot::VersionedCache<periods::candidates::CandidateRound>>,
+    /// The organization of recently shown centers, per revision: see [`AppState::roster`].
+    pub rosters: Arc<crate::db::snapshot::VersionedCache<crate::db::org::Roster, CenterId>>,
     /// The audit lists known to hold more rows than the audit page counts.
     pub audit_past_cap: Arc<crate::db::audit::PastCap>,
     /// Keeps this process listening for publications while the application exists.
@@ -76,7 +79,26 @@ pub fn ballot_turns(pool: u32) -> usize {
     (pool as usize / 4).max(2)
 }
 
+/// How many centers' rosters a process keeps: a province's largest center's takes about
+/// 1 MB (6,000 staff, 1,200 windows), and the offices of a few centers work at once.
+pub const ROSTERS_KEPT: usize = 32;
+
 impl AppState {
+    /// The center's departments, windows and active staff as they stand now: kept, or
+    /// read again when the center's organization changed since (one row asked either way).
+    pub async fn roster(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        center_id: CenterId,
+    ) -> sqlx::Result<Arc<crate::db::org::Roster>> {
+        let revision = crate::db::org::roster::revision(conn, center_id).await?;
+        self.rosters
+            .get_or_load(center_id, revision, async || {
+                crate::db::org::roster::load(conn, center_id).await
+            })
+            .await
+    }
+
     pub fn new(db: PgPool, config: Config) -> AppState {
         crate::password::warm_up();
         // Counted from the first request on, whether or not a listener serves them.
@@ -100,6 +122,7 @@ impl AppState {
             rounds: Arc::new(crate::db::snapshot::VersionedCache::new(
                 periods::candidates::ROUNDS_KEPT,
             )),
+            rosters: Arc::new(crate::db::snapshot::VersionedCache::new(ROSTERS_KEPT)),
             audit_past_cap: Arc::default(),
             _listener: Arc::new(listener),
         }

@@ -316,6 +316,7 @@ pub async fn checksum(pool: &PgPool) -> String {
         "assessment_record_photo",
         "assessment_appeal",
         "satisfaction_figure",
+        "org_revision",
     ] {
         let sum: Option<String> = sqlx::query_scalar(&format!(
             "select md5(string_agg(t::text, ',' order by t::text)) from {table} t"

@@ -7,9 +7,11 @@ use sqlx::{FromRow, PgConnection};
 
 use super::audit::{self, Actor, Change};
 
+pub mod roster;
 mod staff;
 mod window;
 
+pub use roster::Roster;
 pub use staff::*;
 pub use window::*;
 

@@ -155,11 +155,17 @@ async fn render_duty(
 ) -> AppResult<Response> {
     let window = rows_at.window;
     let mut conn = state.db.acquire().await?;
+    // The staff and the windows come from the center's roster (kept while the
+    // organization is unchanged); only the page's days are read.
+    let roster = state.roster(&mut conn, user.center_id).await?;
     // One page of rows in the form (a province's largest center has 6,000 staff); the
     // counts above it are of them all. A save writes only the rows it sends.
-    let (total, filled) =
-        db::duty::duty_counts(&mut conn, user.center_id, p.period_id, window.map(WindowId)).await?;
-    let total = total.max(0) as usize;
+    let filled =
+        db::duty::filled_count(&mut conn, user.center_id, p.period_id, window.map(WindowId))
+            .await?;
+    let listed: Vec<&db::org::roster::RosterStaff> =
+        roster.staff_of(None, window.map(WindowId)).collect();
+    let total = listed.len();
     let filled = filled.max(0) as usize;
     // Who could be filled from their parts, when the period has any.
     let without = if db::duty::has_parts(&mut conn, user.center_id, p.period_id, &p.months).await? {
@@ -172,15 +178,14 @@ async fn render_duty(
         crate::http::scores::ONE_PAGE_ENTRANTS as usize,
         rows_at.page,
     );
-    let rows = db::duty::duty_page(
-        &mut conn,
-        user.center_id,
-        p.period_id,
-        window.map(WindowId),
-        (at.shown as i64, at.skipped as i64),
-    )
-    .await?;
-    let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
+    let shown = listed
+        .iter()
+        .skip(at.skipped)
+        .take(at.shown)
+        .map(|s| (s.staff_id, s.label.clone(), s.detail.clone()))
+        .collect();
+    let rows = db::duty::duty_rows(&mut conn, p.period_id, shown).await?;
+    let windows = roster.window_options(None, None);
     // The parts of the rows shown (their notes) and of those without days (what
     // "按合计填入" would fill).
     let mut of: Vec<i64> = rows

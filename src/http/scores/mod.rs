@@ -272,61 +272,55 @@ async fn render_grid(
     notice: Option<&FormData>,
 ) -> AppResult<Response> {
     let mut conn = state.db.acquire().await?;
-    let sections = db::score::grid_sections(&mut conn, user.center_id, view.kind).await?;
+    // The departments, windows and staff come from the center's roster (kept while the
+    // organization is unchanged); only the page's scores are read.
+    let roster = state.roster(&mut conn, user.center_id).await?;
+    let sections = roster.sections(view.kind);
     let asked = view.scope;
     let view = &view.resolve(&sections);
     // The window filter is the staff tab's only.
     let windows = if view.kind == Kind::Staff {
-        db::org::department_window_options(
-            &mut conn,
-            user.center_id,
-            view.department(),
-            view.window.map(WindowId),
-        )
-        .await?
+        roster.window_options(view.department(), view.window.map(WindowId))
     } else {
         Vec::new()
     };
     // One page of the scope's rows ("all departments" of a province's largest center has
-    // thousands): the staff read from the database a page at a time, the windows (a
-    // center's hundreds) cut here.
+    // thousands).
     let per_page = ONE_PAGE_ENTRANTS as usize;
-    let (row_count, at, rows) = if view.kind == Kind::Staff {
-        let (department, window) = (view.department(), view.window.map(WindowId));
-        // The sections have counted a department's or the center's staff already.
-        let counted = match (window, view.scope) {
-            (Some(_), _) | (None, Scope::Default) => None,
-            (None, Scope::All) => Some(sections.iter().map(|s| s.entrants).sum::<i64>()),
-            (None, Scope::Department(d)) => sections
-                .iter()
-                .find(|s| s.department_id == d)
-                .map(|s| s.entrants),
-        };
-        let n = match counted {
-            Some(n) => n,
-            None => {
-                db::score::staff_grid_count(&mut conn, user.center_id, department, window).await?
-            }
-        } as usize;
-        let at = PageOf::new(n, per_page, view.page);
-        let rows = db::score::staff_grid(
-            &mut conn,
-            user.center_id,
-            month,
-            department,
-            window,
-            Some((ONE_PAGE_ENTRANTS, at.skipped as i64)),
-        )
-        .await?;
-        (n, at, rows)
+    let entrants: Vec<(i64, String, String)> = if view.kind == Kind::Staff {
+        roster
+            .staff_of(view.department(), view.window.map(WindowId))
+            .map(|s| (s.staff_id, s.label.clone(), s.detail.clone()))
+            .collect()
     } else {
-        let all =
-            db::score::window_grid(&mut conn, user.center_id, month, view.department()).await?;
-        let n = all.len();
-        let at = PageOf::new(n, per_page, view.page);
-        let rows = all.into_iter().skip(at.skipped).take(per_page).collect();
-        (n, at, rows)
+        let departments: std::collections::HashMap<i64, &str> = roster
+            .departments
+            .iter()
+            .map(|d| (d.department_id, d.name.as_str()))
+            .collect();
+        roster
+            .active_windows(view.department())
+            .map(|w| {
+                (
+                    w.window_id,
+                    format!("{}号窗口 {}", w.number, w.name),
+                    departments
+                        .get(&w.department_id)
+                        .copied()
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            })
+            .collect()
     };
+    let row_count = entrants.len();
+    let at = PageOf::new(row_count, per_page, view.page);
+    let page_of: Vec<(i64, String, String)> = entrants
+        .into_iter()
+        .skip(at.skipped)
+        .take(per_page)
+        .collect();
+    let rows = db::score::grid_rows(&mut conn, user.center_id, month, view.kind, page_of).await?;
     let locked_by = db::period::locking_periods(&mut conn, user.center_id, month).await?;
     let by_records = db::assessment::rules::mode(&mut conn, user.center_id, view.kind, month)
         .await?

@@ -1,0 +1,215 @@
+//! A center's organization as the score grid lists it (departments, windows, active staff
+//! in the grid's order), read in one go and kept by each process for as long as the
+//! center's `org_revision` (migration 0025) stays the same. A province's largest center has
+//! 1,200 windows and 6,000 staff: reading them for every page of the grid (the window
+//! filter, the departments' counts, a page of staff in window order) was most of its cost.
+//!
+//! Every order here is the database's (`order by` in the queries that read them), so the
+//! pages list rows exactly as the queries they replace did.
+
+use crate::domain::ids::{CenterId, WindowId};
+use crate::scoring::Kind;
+use sqlx::PgConnection;
+
+use crate::db::score::GridSection;
+
+/// A department, in the departments' order (`sort_order`, then name).
+#[derive(Debug, Clone)]
+pub struct RosterDepartment {
+    pub department_id: i64,
+    pub name: String,
+    pub active: bool,
+}
+
+/// A window, in the windows' order (the length of the number, then the number).
+#[derive(Debug, Clone)]
+pub struct RosterWindow {
+    pub window_id: i64,
+    pub department_id: i64,
+    pub number: String,
+    pub name: String,
+    pub active: bool,
+}
+
+/// An active staff member, in the grid's order: by window (whatever the window's state),
+/// then employee number.
+#[derive(Debug, Clone)]
+pub struct RosterStaff {
+    pub staff_id: i64,
+    pub window_id: i64,
+    pub department_id: i64,
+    /// Name and employee number, as the grid labels the row.
+    pub label: String,
+    /// The window, as the grid shows it under the label.
+    pub detail: String,
+}
+
+/// A center's departments, windows and active staff, each in its order.
+#[derive(Debug, Clone, Default)]
+pub struct Roster {
+    pub departments: Vec<RosterDepartment>,
+    pub windows: Vec<RosterWindow>,
+    pub staff: Vec<RosterStaff>,
+}
+
+/// The revision of a center's organization: it changes with every statement that changes
+/// one of the center's departments, windows or staff (0: never changed since migration
+/// 0025 counted it).
+pub async fn revision(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<i64> {
+    Ok(
+        sqlx::query_scalar("select revision from org_revision where center_id = $1")
+            .bind(center_id.0)
+            .fetch_optional(conn)
+            .await?
+            .unwrap_or(0),
+    )
+}
+
+/// Reads a center's roster from the database.
+pub async fn load(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Roster> {
+    let departments: Vec<(i64, String, bool)> = sqlx::query_as(
+        "select department_id, name, active from department where center_id = $1
+         order by sort_order, name",
+    )
+    .bind(center_id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let windows: Vec<(i64, i64, String, String, bool)> = sqlx::query_as(
+        "select window_id, department_id, number, name, active from service_window
+          where center_id = $1 order by length(number), number",
+    )
+    .bind(center_id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let staff: Vec<(i64, i64, String)> = sqlx::query_as(
+        "select s.staff_id, s.window_id, s.name || '（' || s.employee_no || '）'
+           from service_window w
+           join staff s on s.center_id = w.center_id and s.window_id = w.window_id and s.active
+          where w.center_id = $1
+          order by length(w.number), w.number, s.employee_no",
+    )
+    .bind(center_id.0)
+    .fetch_all(conn)
+    .await?;
+    let windows: Vec<RosterWindow> = windows
+        .into_iter()
+        .map(
+            |(window_id, department_id, number, name, active)| RosterWindow {
+                window_id,
+                department_id,
+                number,
+                name,
+                active,
+            },
+        )
+        .collect();
+    let by_id: std::collections::HashMap<i64, &RosterWindow> =
+        windows.iter().map(|w| (w.window_id, w)).collect();
+    let staff = staff
+        .into_iter()
+        .filter_map(|(staff_id, window_id, label)| {
+            let w = by_id.get(&window_id)?;
+            Some(RosterStaff {
+                staff_id,
+                window_id,
+                department_id: w.department_id,
+                label,
+                detail: format!("{}号窗口 {}", w.number, w.name),
+            })
+        })
+        .collect();
+    Ok(Roster {
+        departments: departments
+            .into_iter()
+            .map(|(department_id, name, active)| RosterDepartment {
+                department_id,
+                name,
+                active,
+            })
+            .collect(),
+        windows,
+        staff,
+    })
+}
+
+impl Roster {
+    /// The grid's sections in the departments' order: every active department, and an
+    /// inactive one as long as it still holds active entrants of `kind`, with how many
+    /// active entrants of `kind` each holds.
+    pub fn sections(&self, kind: Kind) -> Vec<GridSection> {
+        let mut entrants: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+        match kind {
+            Kind::Staff => {
+                for s in &self.staff {
+                    *entrants.entry(s.department_id).or_default() += 1;
+                }
+            }
+            Kind::Window => {
+                for w in self.windows.iter().filter(|w| w.active) {
+                    *entrants.entry(w.department_id).or_default() += 1;
+                }
+            }
+        }
+        self.departments
+            .iter()
+            .filter_map(|d| {
+                let n = entrants.get(&d.department_id).copied().unwrap_or(0);
+                (d.active || n > 0).then(|| GridSection {
+                    department_id: d.department_id,
+                    name: if d.active {
+                        d.name.clone()
+                    } else {
+                        format!("{}（已停用）", d.name)
+                    },
+                    entrants: n,
+                })
+            })
+            .collect()
+    }
+
+    /// The windows a filter offers: the active ones (of `department_id`, when given), and
+    /// `keep` whatever its state, labelled as [`crate::db::org::department_window_options`].
+    pub fn window_options(
+        &self,
+        department_id: Option<i64>,
+        keep: Option<WindowId>,
+    ) -> Vec<(i64, String)> {
+        self.windows
+            .iter()
+            .filter(|w| {
+                (w.active && department_id.is_none_or(|d| w.department_id == d))
+                    || keep.is_some_and(|k| k.0 == w.window_id)
+            })
+            .map(|w| {
+                let label = format!("{}号窗口 {}", w.number, w.name);
+                if w.active {
+                    (w.window_id, label)
+                } else {
+                    (w.window_id, format!("{label}（已停用）"))
+                }
+            })
+            .collect()
+    }
+
+    /// The active staff of a department or of a window (or all), in the grid's order.
+    pub fn staff_of(
+        &self,
+        department_id: Option<i64>,
+        window_id: Option<WindowId>,
+    ) -> impl Iterator<Item = &RosterStaff> {
+        self.staff.iter().filter(move |s| {
+            department_id.is_none_or(|d| s.department_id == d)
+                && window_id.is_none_or(|w| s.window_id == w.0)
+        })
+    }
+
+    /// The active windows (of a department, when given), in the windows' order.
+    pub fn active_windows(
+        &self,
+        department_id: Option<i64>,
+    ) -> impl Iterator<Item = &RosterWindow> {
+        self.windows
+            .iter()
+            .filter(move |w| w.active && department_id.is_none_or(|d| w.department_id == d))
+    }
+}
