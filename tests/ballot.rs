@@ -306,6 +306,14 @@ async fn turnout_shows_who_voted_and_when_but_never_how_then_voting_closes(pool:
         .find(|r| r.contains("1号窗口 户籍"))
         .unwrap();
     assert!(!row.contains("未投"), "{row}");
+    // The heads are listed in the windows' order: by number, 2 before 10.
+    let numbers: Vec<u32> = page
+        .texts("tbody tr td:first-child")
+        .iter()
+        .map(|w| w.split("号窗口").next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(numbers.len(), 29);
+    assert!(numbers.windows(2).all(|p| p[0] < p[1]), "{numbers:?}");
     assert!(
         page.text("section.card p").contains("2号窗口 出入境"),
         "the reminder list names who has not voted"

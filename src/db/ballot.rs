@@ -241,23 +241,34 @@ pub async fn turnout(
     conn: &mut PgConnection,
     center_id: CenterId,
     period_id: PeriodId,
+    roster: &super::org::Roster,
 ) -> sqlx::Result<Vec<Turnout>> {
     // The heads, then the period's receipts once, matched here: two lookups per head took
     // most of the page for a province's largest center (1,200 heads), and a join with the
     // receipts grouped was planned as a loop over them per head when the statistics lagged.
-    // Every join names the center: without it the planner reads every account and window
-    // of the province to find one center's.
-    let heads: Vec<(i64, String, String, bool)> = sqlx::query_as(
-        "select a.account_id, a.display_name, w.number || '号窗口 ' || w.name as window_label, a.active
+    // The heads are put in window order here, from the center's roster: joining each to its
+    // window and sorting them took 10 ms of the database for 1,200 heads. Every join names
+    // the center: without it the planner reads every account of the province to find one
+    // center's.
+    let mut heads: Vec<(i64, i64, String, bool, String)> = sqlx::query_as(
+        "select a.account_id, m.window_id, a.display_name, a.active, a.username
          from round_member m join account a on a.account_id = m.account_id and a.center_id = m.center_id
-         join service_window w on w.window_id = m.window_id and w.center_id = m.center_id
-         where m.center_id = $1 and m.period_id = $2 and m.duty = 'voter'
-         order by length(w.number), w.number, a.username",
+         where m.center_id = $1 and m.period_id = $2 and m.duty = 'voter' and m.window_id is not null",
     )
     .bind(center_id.0)
     .bind(period_id.0)
     .fetch_all(&mut *conn)
     .await?;
+    let place: std::collections::HashMap<i64, usize> = roster
+        .windows
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.window_id, i))
+        .collect();
+    heads.sort_by(|x, y| {
+        let at = |w: i64| place.get(&w).copied().unwrap_or(usize::MAX);
+        at(x.1).cmp(&at(y.1)).then_with(|| x.4.cmp(&y.4))
+    });
     let receipts: Vec<(i64, String, OffsetDateTime)> =
         sqlx::query_as("select account_id, kind, cast_at from ballot_receipt where period_id = $1")
             .bind(period_id.0)
@@ -273,13 +284,18 @@ pub async fn turnout(
             e.1 = Some(at);
         }
     }
+    let label: std::collections::HashMap<i64, String> = roster
+        .windows
+        .iter()
+        .map(|w| (w.window_id, format!("{}号窗口 {}", w.number, w.name)))
+        .collect();
     Ok(heads
         .into_iter()
-        .map(|(account, display_name, window_label, active)| {
+        .map(|(account, window, display_name, active, _)| {
             let (window_ballot, staff_ballot) = cast.get(&account).copied().unwrap_or_default();
             Turnout {
                 display_name,
-                window_label,
+                window_label: label.get(&window).cloned().unwrap_or_default(),
                 active,
                 window_ballot,
                 staff_ballot,

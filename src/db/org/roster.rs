@@ -50,6 +50,8 @@ pub struct Roster {
     pub departments: Vec<RosterDepartment>,
     pub windows: Vec<RosterWindow>,
     pub staff: Vec<RosterStaff>,
+    /// How many staff each window has, active or not (the admin's staff list counts them).
+    pub all_staff_by_window: std::collections::HashMap<i64, i64>,
 }
 
 /// The revision of a center's organization: it changes with every statement that changes
@@ -87,6 +89,12 @@ pub async fn load(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<
            join staff s on s.center_id = w.center_id and s.window_id = w.window_id and s.active
           where w.center_id = $1
           order by length(w.number), w.number, s.employee_no",
+    )
+    .bind(center_id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let all_staff_by_window: Vec<(i64, i64)> = sqlx::query_as(
+        "select window_id, count(*) from staff where center_id = $1 group by window_id",
     )
     .bind(center_id.0)
     .fetch_all(conn)
@@ -129,6 +137,7 @@ pub async fn load(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<
             .collect(),
         windows,
         staff,
+        all_staff_by_window: all_staff_by_window.into_iter().collect(),
     })
 }
 
@@ -201,6 +210,14 @@ impl Roster {
             department_id.is_none_or(|d| s.department_id == d)
                 && window_id.is_none_or(|w| s.window_id == w.0)
         })
+    }
+
+    /// How many staff, active or not, the center has (or a window has).
+    pub fn all_staff(&self, window_id: Option<WindowId>) -> i64 {
+        match window_id {
+            Some(w) => self.all_staff_by_window.get(&w.0).copied().unwrap_or(0),
+            None => self.all_staff_by_window.values().sum(),
+        }
     }
 
     /// The active windows (of a department, when given), in the windows' order.

@@ -33,6 +33,7 @@ pub async fn staff_list(
     window_id: Option<WindowId>,
     limit: i64,
     offset: i64,
+    known_total: Option<i64>,
 ) -> sqlx::Result<(Vec<StaffRow>, i64)> {
     let pattern = format!("%{}%", audit::like_escape(q));
     // Each filter is written only when it applies (a province's largest center has 6,000
@@ -86,9 +87,14 @@ pub async fn staff_list(
         .push(" offset ")
         .push_bind(offset);
     let rows: Vec<StaffRow> = b.build_query_as().fetch_all(&mut *conn).await?;
-    let mut b = sqlx::QueryBuilder::new("select count(*) from staff s");
-    filters(&mut b);
-    let total: i64 = b.build_query_scalar().fetch_one(conn).await?;
+    let total = match known_total {
+        Some(n) => n,
+        None => {
+            let mut b = sqlx::QueryBuilder::new("select count(*) from staff s");
+            filters(&mut b);
+            b.build_query_scalar().fetch_one(conn).await?
+        }
+    };
     Ok((rows, total))
 }
 

@@ -62,7 +62,9 @@ async fn staff_list(
     let lq = ListQuery::parse(query.as_deref());
     let window = lq.id("window").map(WindowId);
     let mut conn = state.db.acquire().await?;
-    let windows = db::org::window_options(&mut conn, user.center_id, None).await?;
+    // The window filter and, without a search, the count come from the center's roster.
+    let roster = state.roster(&mut conn, user.center_id).await?;
+    let windows = roster.window_options(None, None);
     let (rows, total) = db::org::staff_list(
         &mut conn,
         user.center_id,
@@ -70,6 +72,7 @@ async fn staff_list(
         window,
         page::PAGE_SIZE,
         lq.offset(),
+        lq.q.is_empty().then(|| roster.all_staff(window)),
     )
     .await?;
     let win = window.map(|w| w.to_string()).unwrap_or_default();
