@@ -9,7 +9,7 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 /// The signed-in account behind a session, as every page needs it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct SessionUser {
     pub account_id: AccountId,
     pub center_id: CenterId,
@@ -31,6 +31,8 @@ pub struct SessionUser {
     pub window_name: Option<String>,
     pub department_name: Option<String>,
     pub business_area_name: Option<String>,
+    /// The revision of the center's organization (`org_revision`, migration 0025).
+    pub org_revision: i64,
 }
 
 /// A new random session id (hex) and its hash.
@@ -59,28 +61,30 @@ pub async fn load(
     idle_secs: f64,
     absolute_secs: f64,
 ) -> sqlx::Result<Option<SessionUser>> {
-    sqlx::query_as!(
-        SessionUser,
-        r#"select a.account_id, a.center_id, c.name as center_name, a.username, a.display_name,
-                  a.role as "role: Role", a.window_id as "window_id: WindowId", a.staff_id as "staff_id: StaffId", a.is_group_leader, a.must_change_password,
-                  s.csrf_token, s.created_at,
-                  (s.last_seen_at < now() - interval '60 seconds') as "stale!",
-                  w.number as "window_number?", w.name as "window_name?",
-                  d.name as "department_name?", b.name as "business_area_name?"
-           from session s
-           join account a on a.account_id = s.account_id
-           join center c on c.center_id = a.center_id
-           left join service_window w on w.window_id = a.window_id
-           left join department d on d.department_id = w.department_id
-           left join business_area b on b.business_area_id = w.business_area_id
-           where s.session_hash = $1
-             and a.active
-             and s.last_seen_at > now() - make_interval(secs => $2)
-             and s.created_at > now() - make_interval(secs => $3)"#,
-        hash,
-        idle_secs,
-        absolute_secs
+    // The center's `org_revision` comes with the session, so that the pages listing the
+    // center's organization learn whether their kept roster is current without asking.
+    sqlx::query_as(
+        "select a.account_id, a.center_id, c.name as center_name, a.username, a.display_name,
+                a.role, a.window_id, a.staff_id, a.is_group_leader, a.must_change_password,
+                s.csrf_token, s.created_at,
+                (s.last_seen_at < now() - interval '60 seconds') as stale,
+                w.number as window_number, w.name as window_name,
+                d.name as department_name, b.name as business_area_name,
+                coalesce((select r.revision from org_revision r where r.center_id = a.center_id), 0) as org_revision
+         from session s
+         join account a on a.account_id = s.account_id
+         join center c on c.center_id = a.center_id
+         left join service_window w on w.window_id = a.window_id
+         left join department d on d.department_id = w.department_id
+         left join business_area b on b.business_area_id = w.business_area_id
+         where s.session_hash = $1
+           and a.active
+           and s.last_seen_at > now() - make_interval(secs => $2)
+           and s.created_at > now() - make_interval(secs => $3)",
     )
+    .bind(hash)
+    .bind(idle_secs)
+    .bind(absolute_secs)
     .fetch_optional(conn)
     .await
 }

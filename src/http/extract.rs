@@ -34,6 +34,9 @@ pub struct CurrentUser {
     pub session_hash: Vec<u8>,
     /// The window a window head represents.
     pub window: Option<WindowInfo>,
+    /// The revision of the center's organization when the request began: see
+    /// [`crate::http::AppState::roster`].
+    pub org_revision: i64,
 }
 
 /// A window as its head's pages show it.
@@ -257,6 +260,7 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
                     must_change_password: u.must_change_password,
                     csrf_token: u.csrf_token,
                     session_hash: hash,
+                    org_revision: u.org_revision,
                     window: match (
                         u.window_number,
                         u.window_name,

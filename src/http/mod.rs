@@ -84,16 +84,17 @@ pub fn ballot_turns(pool: u32) -> usize {
 pub const ROSTERS_KEPT: usize = 32;
 
 impl AppState {
-    /// The center's departments, windows and active staff as they stand now: kept, or
-    /// read again when the center's organization changed since (one row asked either way).
+    /// The user's center's departments, windows and active staff as they stood when the
+    /// request began (its session brought the revision): kept, or read again when the
+    /// center's organization changed since.
     pub async fn roster(
         &self,
         conn: &mut sqlx::PgConnection,
-        center_id: CenterId,
+        user: &crate::http::extract::CurrentUser,
     ) -> sqlx::Result<Arc<crate::db::org::Roster>> {
-        let revision = crate::db::org::roster::revision(conn, center_id).await?;
+        let center_id = user.center_id;
         self.rosters
-            .get_or_load(center_id, revision, async || {
+            .get_or_load(center_id, user.org_revision, async || {
                 crate::db::org::roster::load(conn, center_id).await
             })
             .await

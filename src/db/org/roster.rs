@@ -54,19 +54,6 @@ pub struct Roster {
     pub all_staff_by_window: std::collections::HashMap<i64, i64>,
 }
 
-/// The revision of a center's organization: it changes with every statement that changes
-/// one of the center's departments, windows or staff (0: never changed since migration
-/// 0025 counted it).
-pub async fn revision(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<i64> {
-    Ok(
-        sqlx::query_scalar("select revision from org_revision where center_id = $1")
-            .bind(center_id.0)
-            .fetch_optional(conn)
-            .await?
-            .unwrap_or(0),
-    )
-}
-
 /// Reads a center's roster from the database.
 pub async fn load(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Roster> {
     let departments: Vec<(i64, String, bool)> = sqlx::query_as(

@@ -63,7 +63,7 @@ async fn staff_list(
     let window = lq.id("window").map(WindowId);
     let mut conn = state.db.acquire().await?;
     // The window filter and, without a search, the count come from the center's roster.
-    let roster = state.roster(&mut conn, user.center_id).await?;
+    let roster = state.roster(&mut conn, &user).await?;
     let windows = roster.window_options(None, None);
     let (rows, total) = db::org::staff_list(
         &mut conn,

@@ -122,7 +122,7 @@ pub(super) async fn confirm_page(
     if from == Phase::Voting {
         // Exactly who, by name: the group can still remind them before closing.
         let mut conn = state.db.acquire().await?;
-        let roster = state.roster(&mut conn, user.center_id).await?;
+        let roster = state.roster(&mut conn, &user).await?;
         let rows = db::ballot::turnout(&mut conn, user.center_id, p.period_id, &roster).await?;
         let not_voted = rows
             .iter()

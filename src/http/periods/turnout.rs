@@ -94,7 +94,7 @@ pub(super) async fn turnout(
     }
     let (rows, changes) = {
         let mut conn = state.db.acquire().await?;
-        let roster = state.roster(&mut conn, user.center_id).await?;
+        let roster = state.roster(&mut conn, &user).await?;
         (
             db::ballot::turnout(&mut conn, user.center_id, p.period_id, &roster).await?,
             member_changes(&mut conn, user.center_id, p.period_id).await?,

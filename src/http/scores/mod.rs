@@ -274,7 +274,7 @@ async fn render_grid(
     let mut conn = state.db.acquire().await?;
     // The departments, windows and staff come from the center's roster (kept while the
     // organization is unchanged); only the page's scores are read.
-    let roster = state.roster(&mut conn, user.center_id).await?;
+    let roster = state.roster(&mut conn, user).await?;
     let sections = roster.sections(view.kind);
     let asked = view.scope;
     let view = &view.resolve(&sections);
