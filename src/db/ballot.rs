@@ -73,6 +73,32 @@ pub async fn receipts(
     .collect())
 }
 
+/// For a head's home: `None` when the account is not in the period's electorate, else the
+/// ballots it has cast (kind, when), in one statement instead of two.
+pub async fn voter_receipts(
+    conn: &mut PgConnection,
+    period_id: PeriodId,
+    account_id: AccountId,
+) -> sqlx::Result<Option<Vec<(String, OffsetDateTime)>>> {
+    let rows: Vec<(Option<String>, Option<OffsetDateTime>)> = sqlx::query_as(
+        "select r.kind, r.cast_at from round_member m
+           left join ballot_receipt r on r.period_id = m.period_id and r.account_id = m.account_id
+          where m.period_id = $1 and m.duty = 'voter' and m.account_id = $2",
+    )
+    .bind(period_id.0)
+    .bind(account_id.0)
+    .fetch_all(conn)
+    .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.into_iter()
+            .filter_map(|(kind, at)| Some((kind?, at?)))
+            .collect(),
+    ))
+}
+
 /// Window and department of windows, window of staff: what a ballot shows of a candidate,
 /// and what recusal is checked against. (id, label, detail, window_id)
 pub async fn describe(

@@ -15,7 +15,7 @@ use super::results::EntryView;
 use super::routes::{ADMIN, Access, LEADERSHIP, Routes, STAFF, SUPERVISION, WINDOW_HEAD};
 use super::urls;
 use crate::db::{self, org::CenterCounts, org::StaffRow};
-use crate::domain::ids::Entrant;
+use crate::domain::ids::{Entrant, StaffId};
 use crate::domain::period::month_label;
 use crate::scoring::Fixed2;
 
@@ -204,14 +204,15 @@ async fn window_head_home(
     if let Some(w) = user.window_id {
         let year = current_year();
         let mut conn = state.db.acquire().await?;
-        let staff = db::org::window_staff(&mut conn, user.center_id, w).await?;
+        let roster = state.roster(&mut conn, &user).await?;
         page.records
             .push(("本窗口".into(), records::url(&year, Entrant::Window(w))));
-        page.records.extend(
-            staff
-                .into_iter()
-                .map(|(id, label)| (label, records::url(&year, Entrant::Staff(id)))),
-        );
+        page.records.extend(roster.staff_of(None, Some(w)).map(|s| {
+            (
+                s.label.clone(),
+                records::url(&year, Entrant::Staff(StaffId(s.staff_id))),
+            )
+        }));
     }
     page.steps = ROUND_STEPS;
     page.todos = Some(todo::window_head(&state, &user).await?);

@@ -178,16 +178,14 @@ pub async fn window_head(state: &AppState, user: &CurrentUser) -> AppResult<Vec<
     let mut out = Vec::new();
     for vote in db::ballot::open_votes(&mut conn, &state.candidates, user.center_id).await? {
         let label = period_label(&vote.code);
-        let member = db::round::membership(&mut conn, vote.period_id, Duty::Voter, user.account_id)
-            .await?
-            .is_some();
-        if !member {
+        let Some(receipts) =
+            db::ballot::voter_receipts(&mut conn, vote.period_id, user.account_id).await?
+        else {
             out.push(Todo::done(format!(
                 "{label}民主推荐进行中；您的账号不在本轮投票人名单中（名单在开始民主推荐时确定）"
             )));
             continue;
-        }
-        let receipts = db::ballot::receipts(&mut conn, vote.period_id, user.account_id).await?;
+        };
         for kind in Kind::BOTH {
             let what = match kind {
                 Kind::Window => format!("{}推荐票", vote.window_title),
