@@ -173,6 +173,17 @@ async fn recusal_and_the_cap_hold_even_when_the_form_is_forged(pool: PgPool) {
     let (staff_offered, staff_recused) = offered(&mut colleague, "staff").await;
     assert!(!staff_offered.contains(&staff_candidate));
     assert!(staff_recused >= 1);
+    // A candidate deactivated since the candidates were confirmed stays on the ballot,
+    // recused for their own window's head (read from the database, not the roster).
+    sqlx::query("update staff set active = false where staff_id = $1")
+        .bind(staff_candidate[1..].parse::<i64>().unwrap())
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        offered(&mut colleague, "staff").await,
+        (staff_offered.clone(), staff_recused)
+    );
     let page = submit(
         &mut colleague,
         "/ballot",

@@ -100,8 +100,52 @@ pub async fn voter_receipts(
 }
 
 /// Window and department of windows, window of staff: what a ballot shows of a candidate,
-/// and what recusal is checked against. (id, label, detail, window_id)
+/// and what recusal is checked against. (id, label, detail, window_id). Taken from the
+/// center's roster; only candidates it does not hold (staff deactivated since they became
+/// candidates) are read from the database.
 pub async fn describe(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    roster: &super::org::Roster,
+    windows: &[i64],
+    staff: &[i64],
+) -> sqlx::Result<Vec<(String, String, String, WindowId)>> {
+    let mut out = Vec::with_capacity(windows.len() + staff.len());
+    let mut missing_windows = Vec::new();
+    for &id in windows {
+        match roster.window(id) {
+            Some(w) => out.push((
+                format!("W{id}"),
+                format!("{}号窗口 {}", w.number, w.name),
+                roster
+                    .department_name(w.department_id)
+                    .unwrap_or_default()
+                    .to_string(),
+                WindowId(id),
+            )),
+            None => missing_windows.push(id),
+        }
+    }
+    let mut missing_staff = Vec::new();
+    for &id in staff {
+        match roster.active_staff(id) {
+            Some(s) => out.push((
+                format!("S{id}"),
+                s.name.clone(),
+                format!("{} · {}", s.detail, s.position),
+                WindowId(s.window_id),
+            )),
+            None => missing_staff.push(id),
+        }
+    }
+    if !missing_windows.is_empty() || !missing_staff.is_empty() {
+        out.extend(describe_stored(conn, center_id, &missing_windows, &missing_staff).await?);
+    }
+    Ok(out)
+}
+
+/// [`describe`] read from the database.
+async fn describe_stored(
     conn: &mut PgConnection,
     center_id: CenterId,
     windows: &[i64],

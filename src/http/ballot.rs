@@ -145,9 +145,11 @@ async fn build(
     let windows = snapshot_candidates(vote, Kind::Window);
     let staff = snapshot_candidates(vote, Kind::Staff);
     let mut conn = state.db.acquire().await?;
+    let roster = state.roster(&mut conn, user).await?;
     let described = db::ballot::describe(
         &mut conn,
         user.center_id,
+        &roster,
         &numeric_ids(windows, 'W'),
         &numeric_ids(staff, 'S'),
     )
@@ -328,9 +330,11 @@ async fn with_vote(
     };
     let w = snapshot_candidates(&vote, Kind::Window);
     let s = snapshot_candidates(&vote, Kind::Staff);
+    let roster = state.roster(&mut conn, user).await?;
     let described = db::ballot::describe(
         &mut conn,
         user.center_id,
+        &roster,
         &numeric_ids(w, 'W'),
         &numeric_ids(s, 'S'),
     )

@@ -144,8 +144,15 @@ async fn render(
             .filter_map(|(id, _)| id[1..].parse().ok())
             .collect()
     };
-    let described =
-        db::ballot::describe(&mut conn, user.center_id, &num(&windows), &num(&staff)).await?;
+    let roster = state.roster(&mut conn, &user).await?;
+    let described = db::ballot::describe(
+        &mut conn,
+        user.center_id,
+        &roster,
+        &num(&windows),
+        &num(&staff),
+    )
+    .await?;
     let mine: HashMap<String, i32> = db::rating::mine(&mut conn, open.period_id, user.account_id)
         .await?
         .into_iter()

@@ -40,6 +40,9 @@ pub struct RosterStaff {
     pub department_id: i64,
     /// Name and employee number, as the grid labels the row.
     pub label: String,
+    pub name: String,
+    /// 岗位.
+    pub position: String,
     /// The window, as the grid shows it under the label.
     pub detail: String,
 }
@@ -52,6 +55,10 @@ pub struct Roster {
     pub staff: Vec<RosterStaff>,
     /// How many staff each window has, active or not (the admin's staff list counts them).
     pub all_staff_by_window: std::collections::HashMap<i64, i64>,
+    /// Where each window is in `windows`, by id.
+    window_at: std::collections::HashMap<i64, usize>,
+    /// Where each active staff member is in `staff`, by id.
+    staff_at: std::collections::HashMap<i64, usize>,
 }
 
 /// Reads a center's roster from the database.
@@ -70,8 +77,8 @@ pub async fn load(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<
     .bind(center_id.0)
     .fetch_all(&mut *conn)
     .await?;
-    let staff: Vec<(i64, i64, String)> = sqlx::query_as(
-        "select s.staff_id, s.window_id, s.name || '（' || s.employee_no || '）'
+    let staff: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
+        "select s.staff_id, s.window_id, s.name || '（' || s.employee_no || '）', s.name, s.position
            from service_window w
            join staff s on s.center_id = w.center_id and s.window_id = w.window_id and s.active
           where w.center_id = $1
@@ -98,20 +105,30 @@ pub async fn load(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<
             },
         )
         .collect();
-    let by_id: std::collections::HashMap<i64, &RosterWindow> =
-        windows.iter().map(|w| (w.window_id, w)).collect();
-    let staff = staff
+    let window_at: std::collections::HashMap<i64, usize> = windows
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.window_id, i))
+        .collect();
+    let staff: Vec<RosterStaff> = staff
         .into_iter()
-        .filter_map(|(staff_id, window_id, label)| {
-            let w = by_id.get(&window_id)?;
+        .filter_map(|(staff_id, window_id, label, name, position)| {
+            let w = &windows[*window_at.get(&window_id)?];
             Some(RosterStaff {
                 staff_id,
                 window_id,
                 department_id: w.department_id,
                 label,
+                name,
+                position,
                 detail: format!("{}号窗口 {}", w.number, w.name),
             })
         })
+        .collect();
+    let staff_at = staff
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.staff_id, i))
         .collect();
     Ok(Roster {
         departments: departments
@@ -125,6 +142,8 @@ pub async fn load(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<
         windows,
         staff,
         all_staff_by_window: all_staff_by_window.into_iter().collect(),
+        window_at,
+        staff_at,
     })
 }
 
@@ -197,6 +216,24 @@ impl Roster {
             department_id.is_none_or(|d| s.department_id == d)
                 && window_id.is_none_or(|w| s.window_id == w.0)
         })
+    }
+
+    /// The window with this id, active or not.
+    pub fn window(&self, window_id: i64) -> Option<&RosterWindow> {
+        self.window_at.get(&window_id).map(|&i| &self.windows[i])
+    }
+
+    /// The active staff member with this id.
+    pub fn active_staff(&self, staff_id: i64) -> Option<&RosterStaff> {
+        self.staff_at.get(&staff_id).map(|&i| &self.staff[i])
+    }
+
+    /// The department's name (as it is, without a mark of its state).
+    pub fn department_name(&self, department_id: i64) -> Option<&str> {
+        self.departments
+            .iter()
+            .find(|d| d.department_id == department_id)
+            .map(|d| d.name.as_str())
     }
 
     /// How many staff, active or not, the center has (or a window has).
