@@ -146,6 +146,10 @@ async fn a_head_disabled_during_voting_still_counts_and_is_shown_as_disabled(poo
         "select account_id from account where username = 'head02'",
     )
     .await;
+    // The office has the turnout open before the change: the page read after it shows it.
+    let mut ducha = login_as(&app, Role::Supervision).await;
+    let before = ducha.get(&format!("/periods/{PERIOD}/turnout")).await;
+    assert!(!before.body.contains("已停用"));
     let mut admin = login_as(&app, Role::Admin).await;
     let off = admin
         .post(
@@ -154,7 +158,6 @@ async fn a_head_disabled_during_voting_still_counts_and_is_shown_as_disabled(poo
         )
         .await;
     assert_eq!(off.status, StatusCode::SEE_OTHER);
-    let mut ducha = login_as(&app, Role::Supervision).await;
     let turnout = ducha.get(&format!("/periods/{PERIOD}/turnout")).await;
     assert!(turnout.body.contains(&format!("0 / {electorate} 人")));
     assert!(turnout.body.contains("已停用"));

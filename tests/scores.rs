@@ -746,7 +746,17 @@ async fn the_grid_read_from_the_roster_is_the_grid_the_queries_read(pool: PgPool
 #[sqlx::test]
 async fn the_grid_shows_the_organization_as_it_is_after_each_change(pool: PgPool) {
     let app = spawn(pool).await;
+    let revision = || async {
+        count(
+            &app.pool,
+            "select coalesce(sum(revision), 0)::bigint from org_revision",
+        )
+        .await
+    };
+    let counted = revision().await;
     let mut ducha = login_as(&app, Role::Supervision).await;
+    // A sign-in (it stamps the account's last sign-in) changes nothing kept.
+    assert_eq!(revision().await, counted);
     let staff_tab = "/scores/2026-10?tab=staff&department=all";
     let before = ducha.get(staff_tab).await;
     assert_eq!(before.status, StatusCode::OK);

@@ -307,17 +307,28 @@ pub struct Turnout {
     pub staff_ballot: Option<OffsetDateTime>,
 }
 
-pub async fn turnout(
+/// A head of a period's electorate (fixed as its vote opened), as the turnout lists them.
+#[derive(Debug, Clone)]
+pub struct Head {
+    pub account_id: i64,
+    pub display_name: String,
+    pub window_label: String,
+    /// False when the account was disabled since voting opened: still counted.
+    pub active: bool,
+}
+
+/// The period's electorate in the windows' order (then by user name), each head with the
+/// window fixed as the vote opened. The turnout keeps it per process and `org_revision`,
+/// which counts the changes to round members and to accounts' names and states (migration
+/// 0026).
+pub async fn electorate(
     conn: &mut PgConnection,
     center_id: CenterId,
     period_id: PeriodId,
     roster: &super::org::Roster,
-) -> sqlx::Result<Vec<Turnout>> {
-    // The heads, then the period's receipts once, matched here: two lookups per head took
-    // most of the page for a province's largest center (1,200 heads), and a join with the
-    // receipts grouped was planned as a loop over them per head when the statistics lagged.
+) -> sqlx::Result<Vec<Head>> {
     // The heads are put in window order here, from the center's roster: joining each to its
-    // window and sorting them took 10 ms of the database for 1,200 heads. Every join names
+    // window and sorting them took 10 ms of the database for 1,200 heads. The join names
     // the center: without it the planner reads every account of the province to find one
     // center's.
     let mut heads: Vec<(i64, i64, String, bool, String)> = sqlx::query_as(
@@ -327,18 +338,37 @@ pub async fn turnout(
     )
     .bind(center_id.0)
     .bind(period_id.0)
-    .fetch_all(&mut *conn)
+    .fetch_all(conn)
     .await?;
-    let place: std::collections::HashMap<i64, usize> = roster
-        .windows
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (w.window_id, i))
-        .collect();
     heads.sort_by(|x, y| {
-        let at = |w: i64| place.get(&w).copied().unwrap_or(usize::MAX);
-        at(x.1).cmp(&at(y.1)).then_with(|| x.4.cmp(&y.4))
+        roster
+            .place(x.1)
+            .cmp(&roster.place(y.1))
+            .then_with(|| x.4.cmp(&y.4))
     });
+    Ok(heads
+        .into_iter()
+        .map(|(account_id, window, display_name, active, _)| Head {
+            account_id,
+            display_name,
+            window_label: roster
+                .window(window)
+                .map(|w| format!("{}号窗口 {}", w.number, w.name))
+                .unwrap_or_default(),
+            active,
+        })
+        .collect())
+}
+
+/// Who of the electorate has cast which ballot and when: the period's receipts read once
+/// and matched here (two lookups per head took most of the page for a province's largest
+/// center, and a join with the receipts grouped was planned as a loop over them per head
+/// when the statistics lagged).
+pub async fn turnout(
+    conn: &mut PgConnection,
+    period_id: PeriodId,
+    heads: &[Head],
+) -> sqlx::Result<Vec<Turnout>> {
     let receipts: Vec<(i64, String, OffsetDateTime)> =
         sqlx::query_as("select account_id, kind, cast_at from ballot_receipt where period_id = $1")
             .bind(period_id.0)
@@ -354,19 +384,15 @@ pub async fn turnout(
             e.1 = Some(at);
         }
     }
-    let label: std::collections::HashMap<i64, String> = roster
-        .windows
-        .iter()
-        .map(|w| (w.window_id, format!("{}号窗口 {}", w.number, w.name)))
-        .collect();
     Ok(heads
-        .into_iter()
-        .map(|(account, window, display_name, active, _)| {
-            let (window_ballot, staff_ballot) = cast.get(&account).copied().unwrap_or_default();
+        .iter()
+        .map(|h| {
+            let (window_ballot, staff_ballot) =
+                cast.get(&h.account_id).copied().unwrap_or_default();
             Turnout {
-                display_name,
-                window_label: label.get(&window).cloned().unwrap_or_default(),
-                active,
+                display_name: h.display_name.clone(),
+                window_label: h.window_label.clone(),
+                active: h.active,
                 window_ballot,
                 staff_ballot,
             }

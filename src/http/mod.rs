@@ -63,6 +63,8 @@ pub struct AppState {
     pub rounds: Arc<crate::db::snapshot::VersionedCache<periods::candidates::CandidateRound>>,
     /// The organization of recently shown centers, per revision: see [`AppState::roster`].
     pub rosters: Arc<crate::db::snapshot::VersionedCache<crate::db::org::Roster, CenterId>>,
+    /// The electorates of recently shown votes, per revision: see [`AppState::electorate`].
+    pub electorates: Arc<crate::db::snapshot::VersionedCache<Vec<crate::db::ballot::Head>>>,
     /// The audit lists known to hold more rows than the audit page counts.
     pub audit_past_cap: Arc<crate::db::audit::PastCap>,
     /// Keeps this process listening for publications while the application exists.
@@ -100,6 +102,24 @@ impl AppState {
             .await
     }
 
+    /// The period's electorate (of the user's center) in the windows' order, as it stood
+    /// when the request began: kept, or read again when the center's organization, its
+    /// accounts or the round's members changed since (`org_revision`).
+    pub async fn electorate(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        user: &crate::http::extract::CurrentUser,
+        period_id: crate::domain::ids::PeriodId,
+    ) -> sqlx::Result<Arc<Vec<crate::db::ballot::Head>>> {
+        let roster = self.roster(conn, user).await?;
+        let center_id = user.center_id;
+        self.electorates
+            .get_or_load(period_id, user.org_revision, async || {
+                crate::db::ballot::electorate(conn, center_id, period_id, &roster).await
+            })
+            .await
+    }
+
     pub fn new(db: PgPool, config: Config) -> AppState {
         crate::password::warm_up();
         // Counted from the first request on, whether or not a listener serves them.
@@ -124,6 +144,7 @@ impl AppState {
                 periods::candidates::ROUNDS_KEPT,
             )),
             rosters: Arc::new(crate::db::snapshot::VersionedCache::new(ROSTERS_KEPT)),
+            electorates: Arc::new(crate::db::snapshot::VersionedCache::new(ROSTERS_KEPT)),
             audit_past_cap: Arc::default(),
             _listener: Arc::new(listener),
         }

@@ -223,6 +223,14 @@ impl Roster {
         self.window_at.get(&window_id).map(|&i| &self.windows[i])
     }
 
+    /// Where the window stands in the windows' order (after every window when unknown).
+    pub fn place(&self, window_id: i64) -> usize {
+        self.window_at
+            .get(&window_id)
+            .copied()
+            .unwrap_or(usize::MAX)
+    }
+
     /// The active staff member with this id.
     pub fn active_staff(&self, staff_id: i64) -> Option<&RosterStaff> {
         self.staff_at.get(&staff_id).map(|&i| &self.staff[i])

@@ -122,8 +122,8 @@ pub(super) async fn confirm_page(
     if from == Phase::Voting {
         // Exactly who, by name: the group can still remind them before closing.
         let mut conn = state.db.acquire().await?;
-        let roster = state.roster(&mut conn, &user).await?;
-        let rows = db::ballot::turnout(&mut conn, user.center_id, p.period_id, &roster).await?;
+        let heads = state.electorate(&mut conn, &user, p.period_id).await?;
+        let rows = db::ballot::turnout(&mut conn, p.period_id, &heads).await?;
         let not_voted = rows
             .iter()
             .filter(|r| r.window_ballot.is_none() || r.staff_ballot.is_none())

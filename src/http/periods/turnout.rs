@@ -94,9 +94,9 @@ pub(super) async fn turnout(
     }
     let (rows, changes) = {
         let mut conn = state.db.acquire().await?;
-        let roster = state.roster(&mut conn, &user).await?;
+        let heads = state.electorate(&mut conn, &user, p.period_id).await?;
         (
-            db::ballot::turnout(&mut conn, user.center_id, p.period_id, &roster).await?,
+            db::ballot::turnout(&mut conn, p.period_id, &heads).await?,
             member_changes(&mut conn, user.center_id, p.period_id).await?,
         )
     };
