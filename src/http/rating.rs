@@ -144,7 +144,7 @@ async fn render(
             .filter_map(|(id, _)| id[1..].parse().ok())
             .collect()
     };
-    let roster = state.roster(&mut conn, &user).await?;
+    let roster = state.roster(&mut conn, user).await?;
     let described = db::ballot::describe(
         &mut conn,
         user.center_id,

@@ -157,7 +157,7 @@ async fn render_duty(
     let mut conn = state.db.acquire().await?;
     // The staff and the windows come from the center's roster (kept while the
     // organization is unchanged); only the page's days are read.
-    let roster = state.roster(&mut conn, &user).await?;
+    let roster = state.roster(&mut conn, user).await?;
     // One page of rows in the form (a province's largest center has 6,000 staff); the
     // counts above it are of them all. A save writes only the rows it sends.
     let filled =
