@@ -59,88 +59,135 @@ impl Candidates {
 
 /// What this process has decoded of some periods, by period, each with the version of the
 /// period row (`xmin`) it was read at (or of some centers, by center, each with its
-/// `org_revision`: [`crate::db::org::roster`]). When full, the entry stored longest ago goes.
+/// `org_revision`: [`crate::db::org::roster`]). When full, the entry used longest ago goes.
 pub struct VersionedCache<V, K = PeriodId> {
-    map: Mutex<HashMap<K, Entry<V>>>,
+    map: Mutex<Entries<K, V>>,
     most: usize,
-    /// Held while a missing value is read, so that the requests that find the cache empty
-    /// at once (a process just started, 64 of them) read and decode it once, not each.
-    loading: tokio::sync::Mutex<()>,
+    /// One lock per key being read, held while its missing value is read, so that the
+    /// requests that find it missing at once (a process just started, 64 of them) read and
+    /// decode it once, not each, while the other keys' requests go on.
+    loading: Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+struct Entries<K, V> {
+    map: HashMap<K, Entry<V>>,
+    /// Counts the uses of this cache: an entry's `used` is the count at its last use.
+    uses: u64,
 }
 
 struct Entry<V> {
     version: i64,
     value: Arc<V>,
-    /// When it was stored, in stores of this cache.
-    stored: u64,
+    /// When it was last stored or found, in uses of this cache.
+    used: u64,
 }
 
 impl<V, K: Copy + Eq + std::hash::Hash> VersionedCache<V, K> {
     pub fn new(most: usize) -> VersionedCache<V, K> {
         VersionedCache {
-            map: Mutex::new(HashMap::new()),
+            map: Mutex::new(Entries {
+                map: HashMap::new(),
+                uses: 0,
+            }),
             most: most.max(1),
-            loading: tokio::sync::Mutex::new(()),
+            loading: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Taken before reading a missing value (then [`VersionedCache::get`] again: another
-    /// request may have stored it meanwhile). Misses are rare, so one lock serves all.
-    pub async fn loading(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.loading.lock().await
+    /// Taken before reading a missing value of `key` (then [`VersionedCache::get`] again:
+    /// another request may have stored it meanwhile).
+    pub async fn loading(&self, key: K) -> LoadingGuard<'_, V, K> {
+        let lock = {
+            let mut loading = self.loading.lock().unwrap_or_else(|e| e.into_inner());
+            loading.entry(key).or_default().clone()
+        };
+        let guard = lock.clone().lock_owned().await;
+        LoadingGuard {
+            cache: self,
+            key,
+            _guard: guard,
+        }
     }
 
-    /// The value of `period_id` as its row stood at `version`.
-    pub fn get(&self, period_id: K, version: i64) -> Option<Arc<V>> {
-        self.lock()
-            .get(&period_id)
-            .filter(|e| e.version == version)
-            .map(|e| e.value.clone())
+    /// The value of `key` as it stood at `version`.
+    pub fn get(&self, key: K, version: i64) -> Option<Arc<V>> {
+        let mut entries = self.lock();
+        entries.uses += 1;
+        let now = entries.uses;
+        let e = entries.map.get_mut(&key).filter(|e| e.version == version)?;
+        e.used = now;
+        Some(e.value.clone())
     }
 
-    /// The value of `period_id` as its row stood at `version`: kept, or else made by
-    /// `load` and kept. The requests that miss at once wait for one of them to load it
-    /// ([`VersionedCache::loading`]); `load` holds no pooled connection while waiting.
+    /// The value of `key` as it stood at `version`: kept, or else made by `load` and
+    /// kept. The requests that miss at once wait for one of them to load it
+    /// ([`VersionedCache::loading`]).
     pub async fn get_or_load<E>(
         &self,
-        period_id: K,
+        key: K,
         version: i64,
         load: impl AsyncFnOnce() -> Result<V, E>,
     ) -> Result<Arc<V>, E> {
-        if let Some(found) = self.get(period_id, version) {
+        if let Some(found) = self.get(key, version) {
             return Ok(found);
         }
-        let _loading = self.loading().await;
-        if let Some(found) = self.get(period_id, version) {
+        let _loading = self.loading(key).await;
+        if let Some(found) = self.get(key, version) {
             return Ok(found);
         }
         let value = Arc::new(load().await?);
-        self.put(period_id, version, value.clone());
+        self.put(key, version, value.clone());
         Ok(value)
     }
 
-    pub fn put(&self, period_id: K, version: i64, value: Arc<V>) {
-        let mut map = self.lock();
-        let stored = map.values().map(|e| e.stored).max().map_or(0, |s| s + 1);
-        if map.len() >= self.most && !map.contains_key(&period_id) {
-            let oldest = map.iter().min_by_key(|(_, e)| e.stored).map(|(k, _)| *k);
+    pub fn put(&self, key: K, version: i64, value: Arc<V>) {
+        let mut entries = self.lock();
+        entries.uses += 1;
+        let used = entries.uses;
+        if entries.map.len() >= self.most && !entries.map.contains_key(&key) {
+            let oldest = entries
+                .map
+                .iter()
+                .min_by_key(|(_, e)| e.used)
+                .map(|(k, _)| *k);
             if let Some(k) = oldest {
-                map.remove(&k);
+                entries.map.remove(&k);
             }
         }
-        map.insert(
-            period_id,
+        entries.map.insert(
+            key,
             Entry {
                 version,
                 value,
-                stored,
+                used,
             },
         );
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, Entry<V>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries<K, V>> {
         // A panic while the lock was held leaves nothing half-written: entries are whole.
         self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Held while a key's missing value is read; the key's lock is forgotten when nobody else
+/// waits for it.
+pub struct LoadingGuard<'a, V, K: Copy + Eq + std::hash::Hash> {
+    cache: &'a VersionedCache<V, K>,
+    key: K,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl<V, K: Copy + Eq + std::hash::Hash> Drop for LoadingGuard<'_, V, K> {
+    fn drop(&mut self) {
+        let mut loading = self.cache.loading.lock().unwrap_or_else(|e| e.into_inner());
+        // Held by the map and by this guard only: nobody waits for it.
+        if loading
+            .get(&self.key)
+            .is_some_and(|lock| Arc::strong_count(lock) <= 2)
+        {
+            loading.remove(&self.key);
+        }
     }
 }
 
@@ -173,7 +220,7 @@ impl CandidateCache {
         if let Some(c) = self.0.get(period_id, version) {
             return Ok(c);
         }
-        let _loading = self.0.loading().await;
+        let _loading = self.0.loading(period_id).await;
         if let Some(c) = self.0.get(period_id, version) {
             return Ok(c);
         }

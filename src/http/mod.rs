@@ -81,9 +81,11 @@ pub fn ballot_turns(pool: u32) -> usize {
     (pool as usize / 4).max(2)
 }
 
-/// How many centers' rosters a process keeps: a province's largest center's takes about
-/// 1 MB (6,000 staff, 1,200 windows), and the offices of a few centers work at once.
-pub const ROSTERS_KEPT: usize = 32;
+/// How many centers' rosters (and votes' electorates) a process keeps, the one used longest
+/// ago going first: every center of a province (176 in `examples/gen_province.rs`), whose
+/// offices may all work at the end of a month. A roster holds a few short strings per
+/// window and staff member: the province's staff once over at most.
+pub const ROSTERS_KEPT: usize = 256;
 
 impl AppState {
     /// The user's center's departments, windows and active staff as they stood when the

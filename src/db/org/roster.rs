@@ -61,8 +61,21 @@ pub struct Roster {
     staff_at: std::collections::HashMap<i64, usize>,
 }
 
-/// Reads a center's roster from the database.
+/// Reads a center's roster from the database, its four statements in one snapshot (a change
+/// committed between them would otherwise drop a new window's staff, or list staff of a
+/// window not read).
 pub async fn load(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Roster> {
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
+    sqlx::query("set transaction isolation level repeatable read, read only")
+        .execute(&mut *tx)
+        .await?;
+    let roster = read(&mut tx, center_id).await?;
+    tx.commit().await?;
+    Ok(roster)
+}
+
+async fn read(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Roster> {
     let departments: Vec<(i64, String, bool)> = sqlx::query_as(
         "select department_id, name, active from department where center_id = $1
          order by sort_order, name",
