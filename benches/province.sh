@@ -40,58 +40,11 @@ else
   statements=0
 fi
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -f "$work/nginx.pid" ] && kill -TERM "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-for port in 8181 8182 8183; do
-  DATABASE_URL="$url" PINGXUAN_TRUST_PROXY=true PINGXUAN_LOG=warn PINGXUAN_DB_POOL=16 \
-    target/release/pingxuan serve --addr "127.0.0.1:$port" >"$work/server-$port.log" 2>&1 &
-  pids+=($!)
-done
-for port in 8181 8182 8183; do
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || { echo "the server on $port did not start:"; cat "$work/server-$port.log"; exit 1; }
-done
-cat >"$work/nginx.conf" <<EOF
-daemon on;
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log warn;
-user root;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/body; proxy_temp_path $work/proxy;
-  fastcgi_temp_path $work/fastcgi; uwsgi_temp_path $work/uwsgi; scgi_temp_path $work/scgi;
-  upstream pingxuan {
-    server 127.0.0.1:8181 max_fails=1 fail_timeout=10s;
-    server 127.0.0.1:8182 max_fails=1 fail_timeout=10s;
-    server 127.0.0.1:8183 max_fails=1 fail_timeout=10s;
-    keepalive 64;
-  }
-  server {
-    listen 127.0.0.1:8180;
-    location / { include $PWD/deploy/nginx/pingxuan-proxy.conf; }
-  }
-}
-EOF
-/usr/sbin/nginx -p "$work" -c "$work/nginx.conf"
-proxy=http://127.0.0.1:8180
-for _ in $(seq 100); do curl -sf "$proxy/healthz" >/dev/null && break; sleep 0.2; done
+# shellcheck source=benches/province_servers.sh
+. benches/province_servers.sh
+trap province_down EXIT
+province_up target/release/pingxuan
 
-# Signs in through the proxy as a browser does; prints the session cookie.
-session() {
-  local jar="$work/jar-$1" token
-  token=$(curl -s -c "$jar" "$proxy/login" | grep -o 'name="_csrf" value="[0-9a-f]*"' | head -n1 | sed 's/.*value="//; s/"//')
-  curl -s -b "$jar" -c "$jar" -o /dev/null -H "Origin: $proxy" \
-    --data-urlencode "_csrf=$token" --data-urlencode "username=$1" --data-urlencode "password=pingxuan2026" "$proxy/login"
-  awk '$6 == "px_session" { print "px_session=" $7 }' "$jar"
-}
 office=$(session p01-ducha)
 head=$(session p01-h2)
 admin=$(session p01-admin)
