@@ -320,7 +320,7 @@ pub struct Head {
 /// The period's electorate in the windows' order (then by user name), each head with the
 /// window fixed as the vote opened. The turnout keeps it per process and `org_revision`,
 /// which counts the changes to round members and to accounts' names and states (migration
-/// 0026).
+/// 0025).
 pub async fn electorate(
     conn: &mut PgConnection,
     center_id: CenterId,
