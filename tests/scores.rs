@@ -685,7 +685,7 @@ async fn the_grid_read_from_the_roster_is_the_grid_the_queries_read(pool: PgPool
         (None, Some(WindowId(window))),
     ] {
         let all = key(
-            staff_grid(&mut conn, center, "2026-10", department_id, window_id, None)
+            staff_grid(&mut conn, center, "2026-10", department_id, window_id)
                 .await
                 .unwrap(),
         );
@@ -725,7 +725,7 @@ async fn the_grid_read_from_the_roster_is_the_grid_the_queries_read(pool: PgPool
             .map(|w| {
                 (
                     w.window_id,
-                    format!("{}号窗口 {}", w.number, w.name),
+                    w.label(),
                     departments[&w.department_id].clone(),
                 )
             })

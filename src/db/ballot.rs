@@ -116,7 +116,7 @@ pub async fn describe(
         match roster.window(id) {
             Some(w) => out.push((
                 format!("W{id}"),
-                format!("{}号窗口 {}", w.number, w.name),
+                w.label(),
                 roster
                     .department_name(w.department_id)
                     .unwrap_or_default()
@@ -348,10 +348,7 @@ pub async fn electorate(
         .map(|(account_id, window, display_name, active)| Head {
             account_id,
             display_name,
-            window_label: roster
-                .window(window)
-                .map(|w| format!("{}号窗口 {}", w.number, w.name))
-                .unwrap_or_default(),
+            window_label: roster.window(window).map(|w| w.label()).unwrap_or_default(),
             active,
         })
         .collect())

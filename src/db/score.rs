@@ -54,15 +54,15 @@ pub async fn window_grid(
     .await
 }
 
-/// The center's active staff with their score for `month`, in the grid's order; `page`
-/// (rows, rows skipped) reads one page of them, and only that page's scores.
+/// The center's active staff (of a department, of a window) with their score for `month`,
+/// in the grid's order. (The grid's pages take their staff from the center's roster and
+/// read only their scores: [`grid_rows`].)
 pub async fn staff_grid(
     conn: &mut PgConnection,
     center_id: CenterId,
     month: &str,
     department_id: Option<i64>,
     window_id: Option<WindowId>,
-    page: Option<(i64, i64)>,
 ) -> sqlx::Result<Vec<GridRow>> {
     let mut b = sqlx::QueryBuilder::new(
         "select p.staff_id as id, p.label, p.detail,
@@ -70,7 +70,7 @@ pub async fn staff_grid(
                 '未参加考核：' || n.reason as note
          from ",
     );
-    push_staff_in_order(&mut b, center_id, department_id, window_id, page);
+    push_staff_in_order(&mut b, center_id, department_id, window_id);
     b.push(" left join monthly_score m on m.center_id = p.center_id and m.month = ")
         .push_bind(month)
         .push(
@@ -87,18 +87,15 @@ pub async fn staff_grid(
 
 /// Pushes `(select …) p`: the center's active staff (of a department, of a window) in the
 /// grid's order, each with its label, window (`detail`) and the order's keys (`o1`, `o2`,
-/// `o3`); with `page` (rows, rows skipped) only that page. Each filter is written only
-/// when it applies, so that each form of the query keeps a plan that walks the windows in
-/// order by the index (center, department, number) or (center, number) and stops after
-/// the page instead of sorting the whole department or center (migration 0022). The
-/// window join names the center: without it the planner reads every window of the
-/// province to find one center's.
-pub(super) fn push_staff_in_order(
+/// `o3`). Each filter is written only when it applies, so that each form of the query
+/// keeps a plan that walks the windows in order by the index (center, department, number)
+/// or (center, number) (migration 0022). The window join names the center: without it the
+/// planner reads every window of the province to find one center's.
+fn push_staff_in_order(
     b: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>,
     center_id: CenterId,
     department_id: Option<i64>,
     window_id: Option<WindowId>,
-    page: Option<(i64, i64)>,
 ) {
     b.push(
         "(select s.staff_id, s.center_id, s.name || '（' || s.employee_no || '）' as label,
@@ -115,14 +112,7 @@ pub(super) fn push_staff_in_order(
     if let Some(window) = window_id {
         b.push(" and w.window_id = ").push_bind(window.0);
     }
-    b.push(" order by length(w.number), w.number, s.employee_no");
-    if let Some((rows, skipped)) = page {
-        b.push(" limit ")
-            .push_bind(rows)
-            .push(" offset ")
-            .push_bind(skipped);
-    }
-    b.push(") p");
+    b.push(" order by length(w.number), w.number, s.employee_no) p");
 }
 
 /// The grid's rows of `entrants` (windows or staff of this center: id, label, detail), in

@@ -31,6 +31,13 @@ pub struct RosterWindow {
     pub active: bool,
 }
 
+impl RosterWindow {
+    /// "12号窗口 不动产登记", as every list names a window.
+    pub fn label(&self) -> String {
+        format!("{}号窗口 {}", self.number, self.name)
+    }
+}
+
 /// An active staff member, in the grid's order: by window (whatever the window's state),
 /// then employee number.
 #[derive(Debug, Clone)]
@@ -55,6 +62,8 @@ pub struct Roster {
     pub staff: Vec<RosterStaff>,
     /// How many staff each window has, active or not (the admin's staff list counts them).
     pub all_staff_by_window: std::collections::HashMap<i64, i64>,
+    /// Where each department is in `departments`, by id.
+    department_at: std::collections::HashMap<i64, usize>,
     /// Where each window is in `windows`, by id.
     window_at: std::collections::HashMap<i64, usize>,
     /// Where each active staff member is in `staff`, by id.
@@ -134,7 +143,7 @@ async fn read(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Rost
                 label,
                 name,
                 position,
-                detail: format!("{}号窗口 {}", w.number, w.name),
+                detail: w.label(),
             })
         })
         .collect();
@@ -143,18 +152,25 @@ async fn read(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Rost
         .enumerate()
         .map(|(i, s)| (s.staff_id, i))
         .collect();
+    let departments: Vec<RosterDepartment> = departments
+        .into_iter()
+        .map(|(department_id, name, active)| RosterDepartment {
+            department_id,
+            name,
+            active,
+        })
+        .collect();
+    let department_at = departments
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.department_id, i))
+        .collect();
     Ok(Roster {
-        departments: departments
-            .into_iter()
-            .map(|(department_id, name, active)| RosterDepartment {
-                department_id,
-                name,
-                active,
-            })
-            .collect(),
+        departments,
         windows,
         staff,
         all_staff_by_window: all_staff_by_window.into_iter().collect(),
+        department_at,
         window_at,
         staff_at,
     })
@@ -209,7 +225,7 @@ impl Roster {
                     || keep.is_some_and(|k| k.0 == w.window_id)
             })
             .map(|w| {
-                let label = format!("{}号窗口 {}", w.number, w.name);
+                let label = w.label();
                 if w.active {
                     (w.window_id, label)
                 } else {
@@ -251,10 +267,9 @@ impl Roster {
 
     /// The department's name (as it is, without a mark of its state).
     pub fn department_name(&self, department_id: i64) -> Option<&str> {
-        self.departments
-            .iter()
-            .find(|d| d.department_id == department_id)
-            .map(|d| d.name.as_str())
+        self.department_at
+            .get(&department_id)
+            .map(|&i| self.departments[i].name.as_str())
     }
 
     /// How many staff, active or not, the center has (or a window has).

@@ -73,7 +73,7 @@ async fn export_month(
     let mut conn = state.db.acquire().await?;
     let keyed = db::imports::keys(&mut conn, user.center_id, kind).await?;
     let scores: HashMap<i64, Option<i32>> = if kind == Kind::Staff {
-        db::score::staff_grid(&mut conn, user.center_id, &month, None, None, None).await?
+        db::score::staff_grid(&mut conn, user.center_id, &month, None, None).await?
     } else {
         db::score::window_grid(&mut conn, user.center_id, &month, None).await?
     }
@@ -484,7 +484,7 @@ async fn upload(
     }
     let keyed = db::imports::keys(&mut conn, user.center_id, kind).await?;
     let current: HashMap<i64, (Option<i32>, i32)> = if kind == Kind::Staff {
-        db::score::staff_grid(&mut conn, user.center_id, &month, None, None, None).await?
+        db::score::staff_grid(&mut conn, user.center_id, &month, None, None).await?
     } else {
         db::score::window_grid(&mut conn, user.center_id, &month, None).await?
     }

@@ -293,20 +293,14 @@ async fn render_grid(
             .map(|s| (s.staff_id, s.label.clone(), s.detail.clone()))
             .collect()
     } else {
-        let departments: std::collections::HashMap<i64, &str> = roster
-            .departments
-            .iter()
-            .map(|d| (d.department_id, d.name.as_str()))
-            .collect();
         roster
             .active_windows(view.department())
             .map(|w| {
                 (
                     w.window_id,
-                    format!("{}号窗口 {}", w.number, w.name),
-                    departments
-                        .get(&w.department_id)
-                        .copied()
+                    w.label(),
+                    roster
+                        .department_name(w.department_id)
                         .unwrap_or_default()
                         .to_string(),
                 )
@@ -496,7 +490,7 @@ async fn label_map(
 ) -> AppResult<BTreeMap<i64, String>> {
     let mut conn = state.db.acquire().await?;
     let rows = if view.kind == Kind::Staff {
-        db::score::staff_grid(&mut conn, user.center_id, month, None, None, None).await?
+        db::score::staff_grid(&mut conn, user.center_id, month, None, None).await?
     } else {
         db::score::window_grid(&mut conn, user.center_id, month, None).await?
     };
