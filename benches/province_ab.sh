@@ -48,28 +48,6 @@ restore() {
 }
 trap 'province_down; restore' EXIT
 
-pages=(
-  "office /scores/2026-09?tab=windows"
-  "office /scores/2026-09?tab=staff"
-  "office /scores/2026-09?tab=staff&department=all&page=20"
-  "office /results/2026-Q2"
-  "office /results/2026-Q2?sp=20"
-  "office /periods/2026-Q3"
-  "office /audit"
-  "office /audit?page=500"
-  "head /head"
-  "head /ballot"
-  "head /assessment/month/2026-09/W2"
-  "office /supervision"
-  "office /scores/2026-09/not-assessed"
-  "office /periods/2026-Q3/turnout"
-  "office /periods/2026-Q3/candidates"
-  "office /periods/2026-Q3/duty-days"
-  "office /results/2026-Q2/entrants/S96"
-  "leader /leadership"
-  "admin /admin"
-  "admin /admin/staff"
-)
 declare -A rate
 for round in $(seq "$rounds"); do
   for which in old new; do
@@ -81,9 +59,8 @@ for round in $(seq "$rounds"); do
     else
       province_up "$new_bin"
     fi
-    declare -A cookie=([office]="$(session p01-ducha)" [head]="$(session p01-h2)"
-                       [admin]="$(session p01-admin)" [leader]="$(session p01-ld1)")
-    for entry in "${pages[@]}"; do
+    province_sessions
+    for entry in "${signed_in_pages[@]}"; do
       who="${entry%% *}" path="${entry#* }"
       for _ in 1 2 3 4 5 6; do curl -s -o /dev/null -H "Cookie: ${cookie[$who]}" "$proxy$path"; done
       out=$(wrk -t2 -c64 -d"${secs}s" --latency -H "Cookie: ${cookie[$who]}" "$proxy$path")
@@ -102,7 +79,7 @@ for round in $(seq "$rounds"); do printf ' %s (%s) | this (%s) |' "$old_commit" 
 printf '\n|---|'
 for _ in $(seq "$rounds"); do printf -- '---:|---:|'; done
 echo
-for entry in "${pages[@]}"; do
+for entry in "${signed_in_pages[@]}"; do
   path="${entry#* }"
   printf '| `%s` |' "$path"
   for round in $(seq "$rounds"); do printf ' %s | %s |' "${rate[old$round $path]}" "${rate[new$round $path]}"; done

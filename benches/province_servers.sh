@@ -5,25 +5,75 @@
 #   province_up <pingxuan binary>   starts them (in "$work", a fresh directory)
 #   province_down                   stops them
 #   session <username>              signs in as a browser does; prints the session cookie
+#
+# How the servers run, from the environment (benches/province_tune.sh compares them):
+#   PROVINCE_SERVERS    how many servers behind nginx (default 3; ports 8181, 8182, …)
+#   PROVINCE_POOL       each server's PINGXUAN_DB_POOL (default 16)
+#   PROVINCE_WORKERS    each server's TOKIO_WORKER_THREADS (default: tokio's, one per core)
+#   PROVINCE_DB_SOCKET  "1": the servers reach PostgreSQL by its Unix socket, not TCP
+#   PROVINCE_NGINX_WORKERS  nginx's worker_processes (default 2)
 
 work=""
 pids=()
 
+# The signed-in pages that benches/province_ab.sh and benches/province_tune.sh time: who
+# asks (office, head, admin, leader: p01's accounts in province_sessions) and the path.
+signed_in_pages=(
+  "office /scores/2026-09?tab=windows"
+  "office /scores/2026-09?tab=staff"
+  "office /scores/2026-09?tab=staff&department=all&page=20"
+  "office /results/2026-Q2"
+  "office /results/2026-Q2?sp=20"
+  "office /periods/2026-Q3"
+  "office /audit"
+  "office /audit?page=500"
+  "head /head"
+  "head /ballot"
+  "head /assessment/month/2026-09/W2"
+  "office /supervision"
+  "office /scores/2026-09/not-assessed"
+  "office /periods/2026-Q3/turnout"
+  "office /periods/2026-Q3/candidates"
+  "office /periods/2026-Q3/duty-days"
+  "office /results/2026-Q2/entrants/S96"
+  "leader /leadership"
+  "admin /admin"
+  "admin /admin/staff"
+)
+
+# Signs in p01's office, head, admin and leader; the cookies in the array "cookie".
+province_sessions() {
+  declare -gA cookie=([office]="$(session p01-ducha)" [head]="$(session p01-h2)"
+                      [admin]="$(session p01-admin)" [leader]="$(session p01-ld1)")
+}
+
 province_up() {
+  local i port
   work="$(mktemp -d)"
   pids=()
-  for port in 8181 8182 8183; do
-    DATABASE_URL="$url" PINGXUAN_TRUST_PROXY=true PINGXUAN_LOG=warn PINGXUAN_DB_POOL=16 \
+  ports=()
+  for i in $(seq "${PROVINCE_SERVERS:-3}"); do ports+=($((8180 + i))); done
+  local db_url="$url"
+  # The same database by the socket (the query's host overrides the address's).
+  [ "${PROVINCE_DB_SOCKET:-}" = 1 ] && db_url="$url?host=/var/run/postgresql"
+  for port in "${ports[@]}"; do
+    if [ -n "${PROVINCE_WORKERS:-}" ]; then export TOKIO_WORKER_THREADS="$PROVINCE_WORKERS"; else unset TOKIO_WORKER_THREADS; fi
+    DATABASE_URL="$db_url" PINGXUAN_TRUST_PROXY=true PINGXUAN_LOG=warn PINGXUAN_DB_POOL="${PROVINCE_POOL:-16}" \
       "$1" serve --addr "127.0.0.1:$port" >"$work/server-$port.log" 2>&1 &
     pids+=($!)
   done
-  for port in 8181 8182 8183; do
+  unset TOKIO_WORKER_THREADS
+  for port in "${ports[@]}"; do
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
     curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || { echo "the server on $port did not start:"; cat "$work/server-$port.log"; exit 1; }
   done
+  local upstreams=""
+  for port in "${ports[@]}"; do
+    upstreams+="    server 127.0.0.1:$port max_fails=1 fail_timeout=10s;"$'\n'
+  done
   cat >"$work/nginx.conf" <<EOF
 daemon on;
-worker_processes 2;
+worker_processes ${PROVINCE_NGINX_WORKERS:-2};
 pid $work/nginx.pid;
 error_log $work/nginx-error.log warn;
 user root;
@@ -33,10 +83,7 @@ http {
   client_body_temp_path $work/body; proxy_temp_path $work/proxy;
   fastcgi_temp_path $work/fastcgi; uwsgi_temp_path $work/uwsgi; scgi_temp_path $work/scgi;
   upstream pingxuan {
-    server 127.0.0.1:8181 max_fails=1 fail_timeout=10s;
-    server 127.0.0.1:8182 max_fails=1 fail_timeout=10s;
-    server 127.0.0.1:8183 max_fails=1 fail_timeout=10s;
-    keepalive 64;
+$upstreams    keepalive 64;
   }
   server {
     listen 127.0.0.1:8180;

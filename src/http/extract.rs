@@ -220,13 +220,19 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
         return next.run(req).await;
     };
     let mut clear_cookie = false;
+    // A page keeps the session's connection for itself (`super::conn`); a form does not.
+    let keep_conn = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    let mut kept = None;
     if looks_like_session_id(&id) {
         let hash = db::session::hash_id(&id);
         let idle = state.config.session_idle.as_secs_f64();
         let absolute = state.config.session_absolute.as_secs_f64();
         let loaded = async {
             let waited = std::time::Instant::now();
-            let mut conn = state.db.acquire().await?;
+            let mut conn = state.db.pool().acquire().await?;
             metrics::histogram!(crate::metrics::POOL_WAIT).record(waited.elapsed().as_secs_f64());
             let user = db::session::load(&mut conn, &hash, idle, absolute).await?;
             if let Some(u) = &user
@@ -234,7 +240,7 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
             {
                 db::session::touch(&mut conn, &hash).await?;
             }
-            Ok::<_, sqlx::Error>(user)
+            Ok::<_, sqlx::Error>((user, conn))
         }
         .await;
         match loaded {
@@ -245,8 +251,11 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
                 clear_cookie = true;
             }
             Err(e) => return AppError::Db(e).into_response(),
-            Ok(None) => clear_cookie = true,
-            Ok(Some(u)) => {
+            Ok((None, _)) => clear_cookie = true,
+            Ok((Some(u), conn)) => {
+                if keep_conn {
+                    kept = Some(conn);
+                }
                 req.extensions_mut().insert(CurrentUser {
                     account_id: u.account_id,
                     center_id: u.center_id,
@@ -283,7 +292,10 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
     } else {
         clear_cookie = true;
     }
-    let mut res = next.run(req).await;
+    let mut res = match kept {
+        Some(conn) => super::conn::hand_on(conn, next.run(req)).await,
+        None => next.run(req).await,
+    };
     if clear_cookie && !res.headers().contains_key(header::SET_COOKIE) {
         res.headers_mut().append(
             header::SET_COOKIE,

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod ballot;
 pub mod citywide;
+pub mod conn;
 pub mod csrf;
 pub mod error;
 pub mod extract;
@@ -45,7 +46,8 @@ use crate::domain::ids::CenterId;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: PgPool,
+    /// The pool, with a page's session connection first in line: see [`conn`].
+    pub db: conn::Db,
     pub config: Arc<Config>,
     /// The time that decides deadlines.
     pub clock: crate::clock::Clock,
@@ -132,7 +134,7 @@ impl AppState {
         let listener = honor::start_listener(db.clone(), honors.clone());
         let turns = ballot_turns(db.options().get_max_connections());
         AppState {
-            db,
+            db: conn::Db::new(db),
             config: Arc::new(config),
             clock: crate::clock::Clock::default(),
             honors,
