@@ -48,10 +48,9 @@ province_sessions() {
 }
 
 province_up() {
-  local i port
+  local i port ports=()
   work="$(mktemp -d)"
   pids=()
-  ports=()
   for i in $(seq "${PROVINCE_SERVERS:-3}"); do ports+=($((8180 + i))); done
   local db_url="$url"
   # The same database by the socket (the query's host overrides the address's).

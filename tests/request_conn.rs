@@ -13,6 +13,14 @@ async fn backend(conn: &mut PgConnection) -> i32 {
         .unwrap()
 }
 
+async fn insert_row(conn: &mut PgConnection, x: i32) {
+    sqlx::query("insert into part_rows values ($1)")
+        .bind(x)
+        .execute(conn)
+        .await
+        .unwrap();
+}
+
 #[sqlx::test]
 async fn the_parts_of_a_request_read_on_its_connection_one_after_another(pool: PgPool) {
     let db = Db::new(pool.clone());
@@ -36,10 +44,7 @@ async fn the_parts_of_a_request_read_on_its_connection_one_after_another(pool: P
         // A part that leaves its transaction open, neither committed nor rolled back.
         {
             let mut tx = first.begin().await.unwrap();
-            sqlx::query("insert into part_rows values (1)")
-                .execute(&mut *tx)
-                .await
-                .unwrap();
+            insert_row(&mut tx, 1).await;
         }
         drop(first);
         let mut next = db.acquire().await.unwrap();
@@ -58,10 +63,7 @@ async fn the_parts_of_a_request_read_on_its_connection_one_after_another(pool: P
         );
         // And the next part's own transaction is a transaction, not a savepoint of the last.
         let mut tx = next.begin().await.unwrap();
-        sqlx::query("insert into part_rows values (2)")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        insert_row(&mut tx, 2).await;
         tx.commit().await.unwrap();
         // Seen from another connection: committed, not a savepoint inside an open transaction.
         let mut other = pool.acquire().await.unwrap();
