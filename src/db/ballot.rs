@@ -298,9 +298,9 @@ pub async fn cast(
 /// Turnout: every member of the electorate fixed when voting opened (disabled accounts
 /// included) and when (if) they cast each ballot.
 #[derive(sqlx::FromRow)]
-pub struct Turnout {
-    pub display_name: String,
-    pub window_label: String,
+pub struct Turnout<'a> {
+    pub display_name: &'a str,
+    pub window_label: &'a str,
     /// False when the account was disabled since voting opened: still counted.
     pub active: bool,
     pub window_ballot: Option<OffsetDateTime>,
@@ -358,11 +358,11 @@ pub async fn electorate(
 /// and matched here (two lookups per head took most of the page for a province's largest
 /// center, and a join with the receipts grouped was planned as a loop over them per head
 /// when the statistics lagged).
-pub async fn turnout(
+pub async fn turnout<'a>(
     conn: &mut PgConnection,
     period_id: PeriodId,
-    heads: &[Head],
-) -> sqlx::Result<Vec<Turnout>> {
+    heads: &'a [Head],
+) -> sqlx::Result<Vec<Turnout<'a>>> {
     let receipts: Vec<(i64, String, OffsetDateTime)> =
         sqlx::query_as("select account_id, kind, cast_at from ballot_receipt where period_id = $1")
             .bind(period_id.0)
@@ -384,8 +384,8 @@ pub async fn turnout(
             let (window_ballot, staff_ballot) =
                 cast.get(&h.account_id).copied().unwrap_or_default();
             Turnout {
-                display_name: h.display_name.clone(),
-                window_label: h.window_label.clone(),
+                display_name: &h.display_name,
+                window_label: &h.window_label,
                 active: h.active,
                 window_ballot,
                 staff_ballot,

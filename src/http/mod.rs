@@ -29,6 +29,7 @@ pub mod scores;
 pub mod signin;
 pub mod static_files;
 pub mod urls;
+pub mod window_filter;
 
 use std::sync::Arc;
 
@@ -67,6 +68,8 @@ pub struct AppState {
     pub rosters: Arc<crate::db::snapshot::VersionedCache<crate::db::org::Roster, CenterId>>,
     /// The electorates of recently shown votes, per revision: see [`AppState::electorate`].
     pub electorates: Arc<crate::db::snapshot::VersionedCache<Vec<crate::db::ballot::Head>>>,
+    /// The rendered options of the window filters: see [`window_filter`].
+    pub window_options: Arc<window_filter::Cache>,
     /// The audit lists known to hold more rows than the audit page counts.
     pub audit_past_cap: Arc<crate::db::audit::PastCap>,
     /// Keeps this process listening for publications while the application exists.
@@ -149,6 +152,9 @@ impl AppState {
             )),
             rosters: Arc::new(crate::db::snapshot::VersionedCache::new(ROSTERS_KEPT)),
             electorates: Arc::new(crate::db::snapshot::VersionedCache::new(ROSTERS_KEPT)),
+            window_options: Arc::new(crate::db::snapshot::VersionedCache::new(
+                window_filter::KEPT,
+            )),
             audit_past_cap: Arc::default(),
             _listener: Arc::new(listener),
         }

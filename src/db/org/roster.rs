@@ -68,6 +68,9 @@ pub struct Roster {
     window_at: std::collections::HashMap<i64, usize>,
     /// Where each active staff member is in `staff`, by id.
     staff_at: std::collections::HashMap<i64, usize>,
+    /// [`Roster::sections`] of the windows and of the staff, counted once.
+    window_sections: Vec<GridSection>,
+    staff_sections: Vec<GridSection>,
 }
 
 /// Reads a center's roster from the database, its four statements in one snapshot (a change
@@ -165,7 +168,7 @@ async fn read(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Rost
         .enumerate()
         .map(|(i, d)| (d.department_id, i))
         .collect();
-    Ok(Roster {
+    let mut roster = Roster {
         departments,
         windows,
         staff,
@@ -173,14 +176,26 @@ async fn read(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Rost
         department_at,
         window_at,
         staff_at,
-    })
+        window_sections: Vec::new(),
+        staff_sections: Vec::new(),
+    };
+    roster.window_sections = roster.count_sections(Kind::Window);
+    roster.staff_sections = roster.count_sections(Kind::Staff);
+    Ok(roster)
 }
 
 impl Roster {
     /// The grid's sections in the departments' order: every active department, and an
     /// inactive one as long as it still holds active entrants of `kind`, with how many
     /// active entrants of `kind` each holds.
-    pub fn sections(&self, kind: Kind) -> Vec<GridSection> {
+    pub fn sections(&self, kind: Kind) -> &[GridSection] {
+        match kind {
+            Kind::Window => &self.window_sections,
+            Kind::Staff => &self.staff_sections,
+        }
+    }
+
+    fn count_sections(&self, kind: Kind) -> Vec<GridSection> {
         let mut entrants: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
         match kind {
             Kind::Staff => {

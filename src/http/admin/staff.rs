@@ -11,6 +11,7 @@ use crate::http::form::{Errors, FieldError, Fields, FormData, one_of};
 use crate::http::page::{self, Choice, Layout, ListQuery, Paging, choices};
 use crate::http::routes::Routes;
 use crate::http::urls;
+use crate::http::window_filter::WindowFilter;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
@@ -48,7 +49,7 @@ pub const POSITIONS: &[&str] = &[
 struct StaffListPage {
     layout: Layout,
     q: String,
-    windows: Vec<Choice>,
+    windows: WindowFilter,
     rows: Vec<db::org::StaffRow>,
     paging: Paging,
     new_url: String,
@@ -64,7 +65,15 @@ async fn staff_list(
     let mut conn = state.db.acquire().await?;
     // The window filter and, without a search, the count come from the center's roster.
     let roster = state.roster(&mut conn, &user).await?;
-    let windows = roster.window_options(None, None);
+    // The filter lists the active windows; one chosen that is not among them is not kept.
+    let windows = WindowFilter::of(
+        &state,
+        &user,
+        &roster,
+        None,
+        window.filter(|w| roster.window(w.0).is_some_and(|w| w.active)),
+    )
+    .await;
     let (rows, total) = db::org::staff_list(
         &mut conn,
         user.center_id,
@@ -78,7 +87,7 @@ async fn staff_list(
     let win = window.map(|w| w.to_string()).unwrap_or_default();
     Ok(page::ok(&StaffListPage {
         layout: Layout::new("工作人员", Some(&user), urls::STAFF).with_notice(&lq.raw),
-        windows: choices(&windows, &win),
+        windows,
         paging: Paging::new(
             urls::STAFF,
             &[("q", lq.q.clone()), ("window", win)],

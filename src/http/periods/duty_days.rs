@@ -28,7 +28,7 @@ struct DutyPage {
     label: String,
     period_url: String,
     action: String,
-    windows: Vec<crate::http::page::Choice>,
+    windows: crate::http::window_filter::WindowFilter,
     cells: Vec<crate::http::scores::Cell>,
     filled: usize,
     min_days: String,
@@ -185,7 +185,17 @@ async fn render_duty(
         .map(|s| (s.staff_id, s.label.clone(), s.detail.clone()))
         .collect();
     let rows = db::duty::duty_rows(&mut conn, p.period_id, shown).await?;
-    let windows = roster.window_options(None, None);
+    // The filter lists the active windows; one chosen that is not among them is not kept.
+    let windows = crate::http::window_filter::WindowFilter::of(
+        state,
+        user,
+        &roster,
+        None,
+        window
+            .map(WindowId)
+            .filter(|w| roster.window(w.0).is_some_and(|w| w.active)),
+    )
+    .await;
     // The parts of the rows shown (their notes) and of those without days (what
     // "按合计填入" would fill).
     let mut of: Vec<i64> = rows
@@ -252,10 +262,7 @@ async fn render_duty(
             }
             .query(),
         ),
-        windows: crate::http::page::choices(
-            &windows,
-            &window.map(|w| w.to_string()).unwrap_or_default(),
-        ),
+        windows,
         cells,
         filled,
         min_days: p.rules.min_duty_days.to_string(),

@@ -22,7 +22,7 @@ pub struct TurnoutRow {
 
 #[derive(Template)]
 #[template(path = "periods/turnout.html")]
-struct TurnoutPage {
+struct TurnoutPage<'a> {
     layout: Layout,
     label: String,
     period_url: String,
@@ -33,7 +33,8 @@ struct TurnoutPage {
     paging: crate::http::page::Paging,
     voted: usize,
     disabled: usize,
-    reminders: Vec<String>,
+    /// Those who have not cast both ballots: (window, name).
+    reminders: Vec<(&'a str, &'a str)>,
     changes: Vec<ChangeView>,
 }
 
@@ -92,33 +93,16 @@ pub(super) async fn turnout(
             message: "本周期的评选方案不进行民主推荐（民主推荐权重为 0），没有投票情况。",
         });
     }
-    let (rows, changes) = {
-        let mut conn = state.db.acquire().await?;
-        let heads = state.electorate(&mut conn, &user, p.period_id).await?;
-        (
-            db::ballot::turnout(&mut conn, p.period_id, &heads).await?,
-            member_changes(&mut conn, user.center_id, p.period_id).await?,
-        )
-    };
-    let when = |t: Option<time::OffsetDateTime>| {
-        t.map(|t| crate::domain::format_datetime(Some(t)))
-            .unwrap_or_else(|| "未投".to_string())
-    };
-    let rows: Vec<TurnoutRow> = rows
-        .into_iter()
-        .map(|r| TurnoutRow {
-            done: r.window_ballot.is_some() && r.staff_ballot.is_some(),
-            active: r.active,
-            name: r.display_name,
-            window: r.window_label,
-            window_ballot: when(r.window_ballot),
-            staff_ballot: when(r.staff_ballot),
-        })
-        .collect();
+    let mut conn = state.db.acquire().await?;
+    let heads = state.electorate(&mut conn, &user, p.period_id).await?;
+    let rows = db::ballot::turnout(&mut conn, p.period_id, &heads).await?;
+    let changes = member_changes(&mut conn, user.center_id, p.period_id).await?;
+    drop(conn);
+    let done = |r: &db::ballot::Turnout| r.window_ballot.is_some() && r.staff_ballot.is_some();
     let reminders = rows
         .iter()
-        .filter(|r| !r.done)
-        .map(|r| format!("{} {}", r.window, r.name))
+        .filter(|r| !done(r))
+        .map(|r| (r.window_label, r.display_name))
         .collect();
     let total = rows.len() as i64;
     let at = page::PageOf::new(
@@ -133,9 +117,26 @@ pub(super) async fn turnout(
         total,
         TURNOUT_PAGE,
     );
-    let voted = rows.iter().filter(|r| r.done).count();
+    let voted = rows.iter().filter(|r| done(r)).count();
     let disabled = rows.iter().filter(|r| !r.active).count();
-    let rows: Vec<TurnoutRow> = rows.into_iter().skip(at.skipped).take(at.shown).collect();
+    // Only the page's rows have their times written out.
+    let when = |t: Option<time::OffsetDateTime>| {
+        t.map(|t| crate::domain::format_datetime(Some(t)))
+            .unwrap_or_else(|| "未投".to_string())
+    };
+    let rows: Vec<TurnoutRow> = rows
+        .iter()
+        .skip(at.skipped)
+        .take(at.shown)
+        .map(|r| TurnoutRow {
+            done: done(r),
+            active: r.active,
+            name: r.display_name.to_string(),
+            window: r.window_label.to_string(),
+            window_ballot: when(r.window_ballot),
+            staff_ballot: when(r.staff_ballot),
+        })
+        .collect();
     Ok(page::ok(&TurnoutPage {
         layout: Layout::new(
             format!("{} 投票情况", label_of(&p.code)),

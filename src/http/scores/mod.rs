@@ -14,9 +14,10 @@ use super::error::{AppError, AppResult};
 use super::extract::CurrentUser;
 use super::form::FormData;
 use super::grid::Typed;
-use super::page::{self, Choice, Layout, PageOf, choices};
+use super::page::{self, Choice, Layout, PageOf};
 use super::routes::{Access, Routes, SUPERVISION};
 use super::urls;
+use super::window_filter::WindowFilter;
 use crate::db;
 use crate::domain::ids::WindowId;
 use crate::domain::period::{is_month, month_label, shift_month};
@@ -224,7 +225,7 @@ struct GridPage {
     pager: Option<Pager>,
     /// The rows of the scope are more than one page holds.
     rows_pager: Option<RowPager>,
-    windows: Vec<Choice>,
+    windows: WindowFilter,
     cells: Vec<Cell>,
     filled: usize,
     /// Entrants of this grid marked not assessed this month.
@@ -277,24 +278,41 @@ async fn render_grid(
     let roster = state.roster(&mut conn, user).await?;
     let sections = roster.sections(view.kind);
     let asked = view.scope;
-    let view = &view.resolve(&sections);
+    let view = &view.resolve(sections);
     // The window filter is the staff tab's only.
     let windows = if view.kind == Kind::Staff {
-        roster.window_options(view.department(), view.window.map(WindowId))
+        WindowFilter::of(
+            state,
+            user,
+            &roster,
+            view.department(),
+            view.window.map(WindowId),
+        )
+        .await
     } else {
-        Vec::new()
+        WindowFilter::none()
     };
     // One page of the scope's rows ("all departments" of a province's largest center has
-    // thousands).
+    // thousands): counted, then only the page's labels copied.
     let per_page = ONE_PAGE_ENTRANTS as usize;
-    let entrants: Vec<(i64, String, String)> = if view.kind == Kind::Staff {
-        roster
-            .staff_of(view.department(), view.window.map(WindowId))
+    let staff = || roster.staff_of(view.department(), view.window.map(WindowId));
+    let windows_of = || roster.active_windows(view.department());
+    let row_count = if view.kind == Kind::Staff {
+        staff().count()
+    } else {
+        windows_of().count()
+    };
+    let at = PageOf::new(row_count, per_page, view.page);
+    let page_of: Vec<(i64, String, String)> = if view.kind == Kind::Staff {
+        staff()
+            .skip(at.skipped)
+            .take(per_page)
             .map(|s| (s.staff_id, s.label.clone(), s.detail.clone()))
             .collect()
     } else {
-        roster
-            .active_windows(view.department())
+        windows_of()
+            .skip(at.skipped)
+            .take(per_page)
             .map(|w| {
                 (
                     w.window_id,
@@ -307,13 +325,6 @@ async fn render_grid(
             })
             .collect()
     };
-    let row_count = entrants.len();
-    let at = PageOf::new(row_count, per_page, view.page);
-    let page_of: Vec<(i64, String, String)> = entrants
-        .into_iter()
-        .skip(at.skipped)
-        .take(per_page)
-        .collect();
     let rows = db::score::grid_rows(&mut conn, user.center_id, month, view.kind, page_of).await?;
     let locked_by = db::period::locking_periods(&mut conn, user.center_id, month).await?;
     let by_records = db::assessment::rules::mode(&mut conn, user.center_id, view.kind, month)
@@ -398,7 +409,7 @@ async fn render_grid(
         Kind::Staff => "人",
     };
     let total: i64 = sections.iter().map(|s| s.entrants).sum();
-    let pager = pager(&sections, view, |d| {
+    let pager = pager(sections, view, |d| {
         url(View {
             scope: Scope::Department(d),
             window: None,
@@ -430,10 +441,7 @@ async fn render_grid(
         total: format!("共 {total} {unit}"),
         pager,
         rows_pager,
-        windows: choices(
-            &windows,
-            &view.window.map(|d| d.to_string()).unwrap_or_default(),
-        ),
+        windows,
         cells,
         filled,
         not_assessed: marked,
