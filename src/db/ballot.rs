@@ -363,16 +363,22 @@ pub async fn turnout<'a>(
     period_id: PeriodId,
     heads: &'a [Head],
 ) -> sqlx::Result<Vec<Turnout<'a>>> {
-    let receipts: Vec<(i64, String, OffsetDateTime)> =
-        sqlx::query_as("select account_id, kind, cast_at from ballot_receipt where period_id = $1")
-            .bind(period_id.0)
-            .fetch_all(conn)
-            .await?;
+    // One row of three arrays, not a row per receipt: a large center's 2,400 receipts
+    // decoded row by row were most of the turnout page's time.
+    let (accounts, window_kind, cast_at): (Vec<i64>, Vec<bool>, Vec<OffsetDateTime>) =
+        sqlx::query_as(
+            "select coalesce(array_agg(account_id), '{}'), coalesce(array_agg(kind = 'window'), '{}'),
+                    coalesce(array_agg(cast_at), '{}')
+               from ballot_receipt where period_id = $1",
+        )
+        .bind(period_id.0)
+        .fetch_one(conn)
+        .await?;
     let mut cast: std::collections::HashMap<i64, (Option<OffsetDateTime>, Option<OffsetDateTime>)> =
-        std::collections::HashMap::with_capacity(receipts.len());
-    for (account, kind, at) in receipts {
+        std::collections::HashMap::with_capacity(accounts.len());
+    for ((account, window), at) in accounts.into_iter().zip(window_kind).zip(cast_at) {
         let e = cast.entry(account).or_default();
-        if kind == "window" {
+        if window {
             e.0 = Some(at);
         } else {
             e.1 = Some(at);
@@ -394,25 +400,23 @@ pub async fn turnout<'a>(
         .collect())
 }
 
-/// How many heads [`turnout`] lists, and how many of them have cast both ballots: what the
-/// supervision office's to-do list says, without reading their names.
-pub async fn turnout_counts(
+/// How many of the heads [`turnout`] lists have cast both ballots: what the supervision
+/// office's to-do list says (beside the electorate's size), without reading their names.
+pub async fn voted_count(
     conn: &mut PgConnection,
     center_id: CenterId,
     period_id: PeriodId,
-) -> sqlx::Result<(i64, i64)> {
+) -> sqlx::Result<i64> {
     // Only members of the electorate hold receipts (`cast` refuses anyone else), and each
     // holds at most one of each kind (a unique key), so those who cast both are the
     // accounts with two receipts: the period's receipts read once and grouped, instead of
     // two lookups for each of a large center's 1,200 heads. (A join of the window receipts
     // with the staff receipts was planned as a loop over one per row of the other when the
     // statistics lagged behind a vote: 70 ms.)
-    sqlx::query_as(
-        "select (select count(*) from round_member m
-                  where m.period_id = $2 and m.duty = 'voter' and m.center_id = $1),
-                (select count(*) from (select 1 from ballot_receipt r
-                                        where r.period_id = $2 and r.center_id = $1
-                                        group by r.account_id having count(*) = 2) both_cast)",
+    sqlx::query_scalar(
+        "select count(*) from (select 1 from ballot_receipt r
+                                where r.period_id = $2 and r.center_id = $1
+                                group by r.account_id having count(*) = 2) both_cast",
     )
     .bind(center_id.0)
     .bind(period_id.0)

@@ -26,15 +26,24 @@ pub struct MonthCounts {
 
 /// Counted without reading every entrant: the scores from the month's histogram
 /// (`month_score_count`) less those of inactive entrants (few, by migration 0023's indexes).
+///
+/// `totals`, when given, are the active windows and staff as the center's roster holds
+/// them ([`crate::db::org::Roster::entrant_totals`]): counting a large center's 6,000 staff
+/// was most of the statement's time. Without them they are counted here, in the
+/// statement's snapshot (as a phase change, in its transaction, needs).
 pub async fn month_counts(
     conn: &mut PgConnection,
     center_id: CenterId,
     month: &str,
+    totals: Option<[i64; 2]>,
 ) -> sqlx::Result<MonthCounts> {
-    let r: (i64, i64, i64, i64, i64, i64) = sqlx::query_as(
-        "select
-           (select count(*) from service_window w where w.center_id = $1 and w.active),
-           (select count(*) from staff s where s.center_id = $1 and s.active),
+    const COUNTED: &str =
+        "(select count(*) from service_window w where w.center_id = $1 and w.active),
+           (select count(*) from staff s where s.center_id = $1 and s.active),";
+    const GIVEN: &str = "$3::int8, $4::int8,";
+    let [windows, staff] = totals.unwrap_or_default();
+    let sql = format!(
+        "select {}
            (select coalesce(sum(entrants), 0)::bigint from month_score_count
              where center_id = $1 and month = $2 and kind = 'window')
              - (select count(*) from service_window w
@@ -53,11 +62,13 @@ pub async fn month_counts(
               join staff s on s.center_id = n.center_id and s.staff_id = n.staff_id
              where n.center_id = $1 and n.month = $2 and s.active
                and not exists (select 1 from monthly_score m where m.center_id = n.center_id and m.month = $2 and m.staff_id = n.staff_id))",
-    )
-    .bind(center_id.0)
-    .bind(month)
-    .fetch_one(conn)
-    .await?;
+        if totals.is_some() { GIVEN } else { COUNTED }
+    );
+    let mut query = sqlx::query_as(&sql).bind(center_id.0).bind(month);
+    if totals.is_some() {
+        query = query.bind(windows).bind(staff);
+    }
+    let r: (i64, i64, i64, i64, i64, i64) = query.fetch_one(conn).await?;
     Ok(MonthCounts {
         total: [r.0, r.1],
         scored: [r.2, r.3],

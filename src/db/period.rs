@@ -234,10 +234,11 @@ pub async fn missing(
     center_id: CenterId,
     period_id: PeriodId,
     months: &[String],
+    totals: Option<[i64; 2]>,
 ) -> sqlx::Result<Missing> {
     let mut incomplete = Vec::new();
     for month in months {
-        if let Some(gap) = month_gaps(conn, center_id, month).await? {
+        if let Some(gap) = month_gaps(conn, center_id, month, totals).await? {
             incomplete.push(gap);
         }
     }
@@ -256,15 +257,17 @@ pub async fn missing(
 }
 
 /// How many active windows and staff of the center have neither a score nor a "not
-/// assessed" mark for `month`; `None` when the month is complete.
+/// assessed" mark for `month`; `None` when the month is complete. `totals`: as
+/// [`super::not_assessed::month_counts`] takes them.
 pub async fn month_gaps(
     conn: &mut PgConnection,
     center_id: CenterId,
     month: &str,
+    totals: Option<[i64; 2]>,
 ) -> sqlx::Result<Option<IncompleteMonth>> {
     // Those without a score and without a mark: counted as the not-assessed page counts
     // them (from the month's histogram of scores), not by looking up every entrant.
-    let c = super::not_assessed::month_counts(conn, center_id, month).await?;
+    let c = super::not_assessed::month_counts(conn, center_id, month, totals).await?;
     let gap = |k: usize| (c.total[k] - c.scored[k] - c.marked[k]).max(0);
     let (w, s) = (gap(0), gap(1));
     Ok((w > 0 || s > 0).then(|| IncompleteMonth {

@@ -295,6 +295,15 @@ impl Roster {
         }
     }
 
+    /// How many active windows and active staff the center has: the totals of a month's
+    /// assessment ([`crate::db::not_assessed::month_counts`]).
+    pub fn entrant_totals(&self) -> [i64; 2] {
+        [
+            self.windows.iter().filter(|w| w.active).count() as i64,
+            self.staff.len() as i64,
+        ]
+    }
+
     /// The active windows (of a department, when given), in the windows' order.
     pub fn active_windows(
         &self,

@@ -111,7 +111,10 @@ async fn admin_home(
         windows,
         staff,
         accounts,
-    } = db::org::counts(&mut conn, user.center_id).await?;
+    } = {
+        let roster = state.roster(&mut conn, &user).await?;
+        db::org::counts(&mut conn, user.center_id, &roster).await?
+    };
     let mut page = home_page(
         &user,
         urls::ADMIN_HOME,

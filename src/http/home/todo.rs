@@ -57,7 +57,12 @@ fn scores_missing(gap: &db::period::IncompleteMonth) -> Todo {
 
 /// When the center runs the monthly award and last month has no period yet: the award once
 /// the month is complete, or what is still missing.
-async fn month_award(conn: &mut sqlx::PgConnection, user: &CurrentUser) -> AppResult<Vec<Todo>> {
+/// `totals`: the center's active windows and staff, from its roster.
+async fn month_award(
+    conn: &mut sqlx::PgConnection,
+    user: &CurrentUser,
+    totals: [i64; 2],
+) -> AppResult<Vec<Todo>> {
     let Some(scheme) = db::scheme::schemes_for(conn, user.center_id, PeriodKind::Month)
         .await?
         .into_iter()
@@ -73,7 +78,7 @@ async fn month_award(conn: &mut sqlx::PgConnection, user: &CurrentUser) -> AppRe
         return Ok(Vec::new());
     }
     Ok(vec![
-        match db::period::month_gaps(conn, user.center_id, &month).await? {
+        match db::period::month_gaps(conn, user.center_id, &month, Some(totals)).await? {
             Some(gap) => scores_missing(&gap),
             None => Todo::open(
                 format!(
@@ -93,7 +98,9 @@ async fn month_award(conn: &mut sqlx::PgConnection, user: &CurrentUser) -> AppRe
 /// check before candidates are confirmed, and rounds under way.
 pub async fn supervision(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Todo>> {
     let mut conn = state.db.acquire().await?;
-    let mut out = month_award(&mut conn, user).await?;
+    // The totals a month's assessment is counted against, from the center's roster.
+    let totals = state.roster(&mut conn, user).await?.entrant_totals();
+    let mut out = month_award(&mut conn, user, totals).await?;
     let appeals = db::assessment::appeals::open_count(&mut conn, user.center_id).await?;
     if appeals > 0 {
         out.push(Todo::open(
@@ -108,8 +115,14 @@ pub async fn supervision(state: &AppState, user: &CurrentUser) -> AppResult<Vec<
         let page = urls::period(&p.code);
         match p.phase {
             Phase::Entry | Phase::Candidates => {
-                let m =
-                    db::period::missing(&mut conn, user.center_id, p.period_id, &p.months).await?;
+                let m = db::period::missing(
+                    &mut conn,
+                    user.center_id,
+                    p.period_id,
+                    &p.months,
+                    Some(totals),
+                )
+                .await?;
                 out.extend(m.incomplete.iter().map(scores_missing));
                 if m.staff_without_duty_days > 0 {
                     out.push(Todo::open(
@@ -148,8 +161,9 @@ pub async fn supervision(state: &AppState, user: &CurrentUser) -> AppResult<Vec<
                 ));
             }
             Phase::Voting => {
-                let (heads, voted) =
-                    db::ballot::turnout_counts(&mut conn, user.center_id, p.period_id).await?;
+                // The electorate as the turnout page lists it (kept per revision).
+                let heads = state.electorate(&mut conn, user, p.period_id).await?.len();
+                let voted = db::ballot::voted_count(&mut conn, user.center_id, p.period_id).await?;
                 out.push(Todo::open(
                     format!(
                         "{label}民主推荐进行中：{voted} / {heads} 名窗口负责人已投完；投完或到期后结束民主推荐"

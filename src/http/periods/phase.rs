@@ -199,7 +199,8 @@ pub(super) async fn confirm_page(
     let mut incomplete = Vec::new();
     if from == Phase::Entry || confirms {
         let mut conn = state.db.acquire().await?;
-        let m = db::period::missing(&mut conn, user.center_id, p.period_id, &p.months).await?;
+        let m =
+            db::period::missing(&mut conn, user.center_id, p.period_id, &p.months, None).await?;
         for i in &m.incomplete {
             incomplete.push(IncompleteView {
                 text: format!(
@@ -275,7 +276,7 @@ pub(super) async fn change_phase(
         // It locks the period's months, which only complete months may be: a score save
         // or a "not assessed" mark holds the rows of the periods using its month, so this
         // count cannot miss one in flight.
-        let m = db::period::missing(&mut tx, user.center_id, p.period_id, &p.months).await?;
+        let m = db::period::missing(&mut tx, user.center_id, p.period_id, &p.months, None).await?;
         if !m.incomplete.is_empty() {
             drop(tx);
             return Ok(Redirect::to(&format!(

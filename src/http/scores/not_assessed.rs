@@ -98,7 +98,9 @@ async fn render(
     notice: Option<&FormData>,
 ) -> AppResult<Response> {
     let mut conn = state.db.acquire().await?;
-    let counts = db::not_assessed::month_counts(&mut conn, user.center_id, month).await?;
+    let totals = state.roster(&mut conn, user).await?.entrant_totals();
+    let counts =
+        db::not_assessed::month_counts(&mut conn, user.center_id, month, Some(totals)).await?;
     let total = counts.total.iter().sum::<i64>() as usize;
     let scored = counts.scored.iter().sum::<i64>() as usize;
     let section = |title, k: usize| Section {
