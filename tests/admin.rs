@@ -739,6 +739,61 @@ async fn a_long_audit_log_is_counted_up_to_its_cap_and_names_what_its_page_shows
     assert_eq!(past.status, StatusCode::OK);
     assert!(past.text(".paging span").contains("第 500 / 500 页"));
     assert_eq!(past.texts("tbody tr").len(), 20);
+    // Deep pages (found through the ids the process keeps) list the rows the offset would,
+    // before and after newer rows are written.
+    let deep_rows = |offset: i64| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "select coalesce(after->>'name', '') from audit_log where center_id = $1
+                  order by audit_id desc limit 20 offset $2",
+            )
+            .bind(center)
+            .bind(offset)
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|n| n.starts_with("新名"))
+            .collect::<Vec<_>>()
+        }
+    };
+    let names_on = |page: &Page| -> Vec<String> {
+        page.texts("tbody tr td")
+            .into_iter()
+            .filter_map(|t| {
+                t.split("新名").nth(1).map(|n| {
+                    format!(
+                        "新名{}",
+                        n.split(|c: char| !c.is_ascii_digit()).next().unwrap_or("")
+                    )
+                })
+            })
+            .collect()
+    };
+    for (page, offset) in [(60, 1180), (500, 9980)] {
+        let shown = ducha.get(&format!("/audit?page={page}")).await;
+        assert_eq!(names_on(&shown), deep_rows(offset).await, "page {page}");
+    }
+    sqlx::query(
+        "insert into audit_log (center_id, actor_name, action, entity, entity_id, before, after)
+         select $1, '督查科', 'service_window.update', 'service_window', $2::text,
+                jsonb_build_object('name', '旧名' || n), jsonb_build_object('name', '新名' || n)
+           from generate_series(20001, 20007) n",
+    )
+    .bind(center)
+    .bind(window)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    for (page, offset) in [(60, 1180), (500, 9980)] {
+        let shown = ducha.get(&format!("/audit?page={page}")).await;
+        assert_eq!(
+            names_on(&shown),
+            deep_rows(offset).await,
+            "page {page} after 7 more rows"
+        );
+    }
     // A search below the cap is counted exactly.
     let found = ducha
         .get("/audit?q=%E6%A1%A3%E6%A1%88%E5%91%98%E7%94%B2") // 档案员甲

@@ -70,8 +70,9 @@ pub struct AppState {
     pub electorates: Arc<crate::db::snapshot::VersionedCache<Vec<crate::db::ballot::Head>>>,
     /// The rendered options of the window filters: see [`window_filter`].
     pub window_options: Arc<window_filter::Cache>,
-    /// The audit lists known to hold more rows than the audit page counts.
-    pub audit_past_cap: Arc<crate::db::audit::PastCap>,
+    /// The audit lists known to hold more rows than the audit page counts, and the newest
+    /// ids of those read deep.
+    pub audit_lists: Arc<crate::db::audit::ListsKept>,
     /// Keeps this process listening for publications while the application exists.
     _listener: Arc<honor::ListenerHandle>,
 }
@@ -155,7 +156,7 @@ impl AppState {
             window_options: Arc::new(crate::db::snapshot::VersionedCache::new(
                 window_filter::KEPT,
             )),
-            audit_past_cap: Arc::default(),
+            audit_lists: Arc::default(),
             _listener: Arc::new(listener),
         }
     }

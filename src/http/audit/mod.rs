@@ -68,7 +68,7 @@ async fn entries(
     let mut conn = state.db.acquire().await?;
     let (rows, total) = db::audit::list(
         &mut conn,
-        &state.audit_past_cap,
+        &state.audit_lists,
         user.center_id,
         filter,
         limit,
