@@ -395,6 +395,75 @@ async fn lists_are_searched_and_paged(pool: PgPool) {
     assert!(heads.text(".paging span").starts_with("共 29 条"));
 }
 
+/// The staff list without a search comes from the center's kept roster while its page
+/// holds active staff only: page for page, it lists what the database's statement lists,
+/// the inactive staff last, for the whole center and for a window.
+#[sqlx::test]
+async fn the_staff_list_from_the_kept_roster_lists_what_the_database_does(pool: PgPool) {
+    use pingxuan::domain::ids::{CenterId, WindowId};
+    let app = spawn(pool).await;
+    let mut admin = login_as(&app, Role::Admin).await;
+    // Seen once before the change, so that a roster is kept and must be read again.
+    assert_eq!(admin.get("/admin/staff").await.status, StatusCode::OK);
+    let (center, window): (i64, i64) = sqlx::query_as(
+        "update staff set active = false
+          where staff_id in (select s.staff_id from staff s join account a on a.center_id = s.center_id
+                              where a.username = 'admin' order by s.staff_id limit 7)
+         returning center_id, window_id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let mut conn = app.pool.acquire().await.unwrap();
+    for filter in [None, Some(window)] {
+        let total = pingxuan::db::org::staff_list(
+            &mut conn,
+            CenterId(center),
+            "",
+            filter.map(WindowId),
+            1,
+            0,
+            None,
+        )
+        .await
+        .unwrap()
+        .1;
+        let mut inactive_seen = 0;
+        for page in 1..=(total + 19) / 20 {
+            let (rows, _) = pingxuan::db::org::staff_list(
+                &mut conn,
+                CenterId(center),
+                "",
+                filter.map(WindowId),
+                20,
+                (page - 1) * 20,
+                None,
+            )
+            .await
+            .unwrap();
+            let url = match filter {
+                Some(w) => format!("/admin/staff?window={w}&page={page}"),
+                None => format!("/admin/staff?page={page}"),
+            };
+            let shown = admin.get(&url).await;
+            let expected: Vec<String> = rows
+                .iter()
+                .map(|r| format!("{} {} {}", r.name, r.employee_no, r.window_label))
+                .collect();
+            let cells = shown.texts("tbody td");
+            let rows_shown: Vec<String> = cells
+                .chunks(7)
+                .map(|c| format!("{} {} {}", c[0], c[1], c[2]))
+                .collect();
+            assert_eq!(rows_shown, expected, "{url}");
+            inactive_seen += shown.texts("tbody tr.inactive").len();
+        }
+        if filter.is_none() {
+            assert_eq!(inactive_seen, 7, "the inactive staff are listed");
+        }
+    }
+}
+
 #[sqlx::test]
 async fn nobody_can_update_delete_or_truncate_the_audit_log(pool: PgPool) {
     let app = spawn(pool).await;

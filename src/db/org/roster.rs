@@ -48,6 +48,8 @@ pub struct RosterStaff {
     /// Name and employee number, as the grid labels the row.
     pub label: String,
     pub name: String,
+    /// 工号.
+    pub employee_no: String,
     /// 岗位.
     pub position: String,
     /// The window, as the grid shows it under the label.
@@ -102,8 +104,8 @@ async fn read(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Rost
     .bind(center_id.0)
     .fetch_all(&mut *conn)
     .await?;
-    let staff: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
-        "select s.staff_id, s.window_id, s.name || '（' || s.employee_no || '）', s.name, s.position
+    let staff: Vec<(i64, i64, String, String, String, String)> = sqlx::query_as(
+        "select s.staff_id, s.window_id, s.name || '（' || s.employee_no || '）', s.name, s.employee_no, s.position
            from service_window w
            join staff s on s.center_id = w.center_id and s.window_id = w.window_id and s.active
           where w.center_id = $1
@@ -137,18 +139,21 @@ async fn read(conn: &mut PgConnection, center_id: CenterId) -> sqlx::Result<Rost
         .collect();
     let staff: Vec<RosterStaff> = staff
         .into_iter()
-        .filter_map(|(staff_id, window_id, label, name, position)| {
-            let w = &windows[*window_at.get(&window_id)?];
-            Some(RosterStaff {
-                staff_id,
-                window_id,
-                department_id: w.department_id,
-                label,
-                name,
-                position,
-                detail: w.label(),
-            })
-        })
+        .filter_map(
+            |(staff_id, window_id, label, name, employee_no, position)| {
+                let w = &windows[*window_at.get(&window_id)?];
+                Some(RosterStaff {
+                    staff_id,
+                    window_id,
+                    department_id: w.department_id,
+                    label,
+                    name,
+                    employee_no,
+                    position,
+                    detail: w.label(),
+                })
+            },
+        )
         .collect();
     let staff_at = staff
         .iter()

@@ -98,6 +98,59 @@ pub async fn staff_list(
     Ok((rows, total))
 }
 
+/// A page of the active staff (all, or a window's) without a search, from the center's
+/// roster in its order (the list's order: the active first, by window, then employee
+/// number), with only whether each has a photo read: the list's statement, planned anew for
+/// every request, was most of the page's time in PostgreSQL. `None` when the page reaches
+/// past the active staff into the inactive ones, which the roster does not hold.
+pub async fn staff_page_of_roster(
+    conn: &mut PgConnection,
+    center_id: CenterId,
+    roster: &super::Roster,
+    window_id: Option<WindowId>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Option<Vec<StaffRow>>> {
+    let active = roster.staff_of(None, window_id).count() as i64;
+    let all = roster.all_staff(window_id);
+    if offset.saturating_add(limit) > active && all > active {
+        return Ok(None);
+    }
+    let page: Vec<&super::roster::RosterStaff> = roster
+        .staff_of(None, window_id)
+        .skip(offset.max(0) as usize)
+        .take(limit.max(0) as usize)
+        .collect();
+    let ids: Vec<i64> = page.iter().map(|s| s.staff_id).collect();
+    let with_photo: std::collections::HashSet<i64> = sqlx::query_scalar(
+        "select staff_id from staff where center_id = $1 and staff_id = any($2) and photo is not null",
+    )
+    .bind(center_id.0)
+    .bind(&ids)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .collect();
+    Ok(Some(
+        page.into_iter()
+            .map(|s| StaffRow {
+                staff_id: StaffId(s.staff_id),
+                name: s.name.clone(),
+                employee_no: s.employee_no.clone(),
+                window_id: WindowId(s.window_id),
+                window_label: s.detail.clone(),
+                department_name: roster
+                    .department_name(s.department_id)
+                    .unwrap_or_default()
+                    .to_string(),
+                position: s.position.clone(),
+                active: true,
+                has_photo: with_photo.contains(&s.staff_id),
+            })
+            .collect(),
+    ))
+}
+
 pub async fn staff_get(
     conn: &mut PgConnection,
     center_id: CenterId,

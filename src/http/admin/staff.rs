@@ -74,16 +74,34 @@ async fn staff_list(
         window.filter(|w| roster.window(w.0).is_some_and(|w| w.active)),
     )
     .await;
-    let (rows, total) = db::org::staff_list(
-        &mut conn,
-        user.center_id,
-        &lq.q,
-        window,
-        page::PAGE_SIZE,
-        lq.offset(),
-        lq.q.is_empty().then(|| roster.all_staff(window)),
-    )
-    .await?;
+    let from_roster = if lq.q.is_empty() {
+        db::org::staff_page_of_roster(
+            &mut conn,
+            user.center_id,
+            &roster,
+            window,
+            page::PAGE_SIZE,
+            lq.offset(),
+        )
+        .await?
+    } else {
+        None
+    };
+    let (rows, total) = match from_roster {
+        Some(rows) => (rows, roster.all_staff(window)),
+        None => {
+            db::org::staff_list(
+                &mut conn,
+                user.center_id,
+                &lq.q,
+                window,
+                page::PAGE_SIZE,
+                lq.offset(),
+                lq.q.is_empty().then(|| roster.all_staff(window)),
+            )
+            .await?
+        }
+    };
     let win = window.map(|w| w.to_string()).unwrap_or_default();
     Ok(page::ok(&StaffListPage {
         layout: Layout::new("工作人员", Some(&user), urls::STAFF).with_notice(&lq.raw),
