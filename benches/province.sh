@@ -64,7 +64,7 @@ page() {
   # Warm: two more requests to each of the three processes, so that each has decoded what
   # it keeps (a published period's results, a period's candidates) before the timing; the
   # first request of a process after a start or a correction pays for that once.
-  for _ in 1 2 3 4 5 6; do curl -s -o /dev/null -H "Cookie: $cookie" "$proxy$path"; done
+  warm "$cookie" "$path"
   out=$(wrk -t2 -c64 -d"${secs}s" --latency -H "Cookie: $cookie" "$proxy$path")
   # The same page with 4 connections: the time one request takes when it does not queue
   # behind 63 others for the 2 cores.

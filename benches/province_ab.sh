@@ -3,7 +3,7 @@
 # province and in turn (earlier, this, earlier, this, …), so that the machine's drift
 # between runs (±15% on this kind of machine) falls on both alike. Each turn starts three
 # release servers behind nginx (benches/province_servers.sh, as benches/province.sh does),
-# signs in, warms each page with six requests and runs `wrk -t2 -c64 -d<seconds>s` on it.
+# signs in, warms each page (a second at 64 connections) and runs `wrk -t2 -c64 -d<seconds>s` on it.
 # The province must have been generated (benches/province.sh).
 #
 #   benches/province_ab.sh <commit> [seconds per page] [rounds]    (default 5 s, 2 rounds)
@@ -62,7 +62,7 @@ for round in $(seq "$rounds"); do
     province_sessions
     for entry in "${signed_in_pages[@]}"; do
       who="${entry%% *}" path="${entry#* }"
-      for _ in 1 2 3 4 5 6; do curl -s -o /dev/null -H "Cookie: ${cookie[$who]}" "$proxy$path"; done
+      warm "${cookie[$who]}" "$path"
       out=$(wrk -t2 -c64 -d"${secs}s" --latency -H "Cookie: ${cookie[$who]}" "$proxy$path")
       rate[$which$round $path]="$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}') / $(echo "$out" | awk '$1 == "99%" {print $2}')"
     done

@@ -55,7 +55,7 @@ echo "| page | req/s | p99 | bytes | pingxuan µs/req | PostgreSQL µs/req | ngi
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for entry in "${signed_in_pages[@]}"; do
   who="${entry%% *}" path="${entry#* }"
-  for _ in 1 2 3 4 5 6; do curl -s -o /dev/null -H "Cookie: ${cookie[$who]}" "$proxy$path"; done
+  warm "${cookie[$who]}" "$path"
   bytes=$(curl -s -H "Cookie: ${cookie[$who]}" "$proxy$path" | wc -c)
   before=()
   for n in "${names[@]}"; do before+=("$(ticks "$n")"); done

@@ -3,7 +3,7 @@
 # (first, second, …, first, second, …), so that the machine's drift between runs falls on
 # all alike: how many servers, each one's pool and tokio worker threads, PostgreSQL by TCP
 # or by its Unix socket, nginx's workers (benches/province_servers.sh). Each turn starts
-# the servers behind nginx, signs in, warms each page with six requests and runs
+# the servers behind nginx, signs in, warms each page (a second at 64 connections) and runs
 # `wrk -t2 -c64 -d<seconds>s --latency` on it. The province must have been generated
 # (benches/province.sh).
 #
@@ -62,7 +62,7 @@ for round in $(seq "$rounds"); do
     province_sessions
     for entry in "${signed_in_pages[@]}"; do
       who="${entry%% *}" path="${entry#* }"
-      for _ in 1 2 3 4 5 6; do curl -s -o /dev/null -H "Cookie: ${cookie[$who]}" "$proxy$path"; done
+      warm "${cookie[$who]}" "$path"
       out=$(wrk -t2 -c64 -d"${secs}s" --latency -H "Cookie: ${cookie[$who]}" "$proxy$path")
       rate[$i $round $path]="$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}') / $(echo "$out" | awk '$1 == "99%" {print $2}')$(echo "$out" | awk '/Non-2xx/ {print " (" $5 " non-2xx)"}')"
     done
