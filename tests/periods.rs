@@ -174,6 +174,20 @@ async fn duty_days_are_entered_per_period_and_locked_with_the_scores(pool: PgPoo
         .await,
         2
     );
+    assert!(ducha.get(url).await.body.contains("已录 2 / 146。"));
+    // A cell cleared removes its row; the count shown (kept by a trigger) follows.
+    let mut again = ducha.get(url).await.form_fields("form.score-grid");
+    set_field(&mut again, &cells[1], "");
+    assert_eq!(
+        ducha.post_fields(url, &again).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(count(&app.pool, "select count(*) from duty_days").await, 1);
+    assert_eq!(
+        count(&app.pool, "select sum(filled)::bigint from duty_days_count").await,
+        1
+    );
+    assert!(ducha.get(url).await.body.contains("已录 1 / 146。"));
 
     // Once candidates are confirmed, nothing changes.
     sqlx::query("update period set phase = 'voting'")

@@ -80,7 +80,9 @@ pub async fn filled_count(
     match window_id {
         None => {
             sqlx::query_scalar(
-                "select (select count(*) from duty_days d where d.period_id = $2)
+                // The period's rows as counted by migration 0026's trigger, less those of
+                // inactive staff (few, by the partial index on them).
+                "select coalesce((select filled from duty_days_count where period_id = $2), 0)
                     - (select count(*) from staff s
                          join duty_days d on d.period_id = $2 and d.staff_id = s.staff_id
                         where s.center_id = $1 and not s.active)",

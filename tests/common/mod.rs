@@ -293,6 +293,7 @@ pub async fn checksum(pool: &PgPool) -> String {
         "period",
         "monthly_score",
         "duty_days",
+        "duty_days_count",
         "veto",
         "ballot_receipt",
         "ballot_tally",
