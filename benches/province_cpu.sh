@@ -39,13 +39,7 @@ names=('^pingxuan$' '^postgres$' '^nginx$')
 # shellcheck source=benches/province_servers.sh
 . benches/province_servers.sh
 trap province_down EXIT
-if [ -n "${PAGES_MATCHING:-}" ]; then
-  chosen=()
-  for entry in "${signed_in_pages[@]}"; do
-    if echo "${entry#* }" | grep -Eq "$PAGES_MATCHING"; then chosen+=("$entry"); fi
-  done
-  signed_in_pages=("${chosen[@]}")
-fi
+choose_pages
 PROVINCE_SERVERS=1 province_up target/release/pingxuan
 province_sessions
 

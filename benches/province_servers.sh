@@ -41,6 +41,17 @@ signed_in_pages=(
   "admin /admin/staff"
 )
 
+# Keeps in signed_in_pages only the pages whose path matches PAGES_MATCHING (an extended
+# regex), when it is set.
+choose_pages() {
+  [ -n "${PAGES_MATCHING:-}" ] || return 0
+  local entry chosen=()
+  for entry in "${signed_in_pages[@]}"; do
+    if echo "${entry#* }" | grep -Eq "$PAGES_MATCHING"; then chosen+=("$entry"); fi
+  done
+  signed_in_pages=("${chosen[@]}")
+}
+
 # Signs in p01's office, head, admin and leader; the cookies in the array "cookie".
 province_sessions() {
   declare -gA cookie=([office]="$(session p01-ducha)" [head]="$(session p01-h2)"

@@ -30,13 +30,7 @@ SQLX_OFFLINE=true cargo build --release --bin pingxuan 2>&1 | tail -n1
 # shellcheck source=benches/province_servers.sh
 . benches/province_servers.sh
 trap province_down EXIT
-if [ -n "${PAGES_MATCHING:-}" ]; then
-  chosen=()
-  for entry in "${signed_in_pages[@]}"; do
-    if echo "${entry#* }" | grep -Eq "$PAGES_MATCHING"; then chosen+=("$entry"); fi
-  done
-  signed_in_pages=("${chosen[@]}")
-fi
+choose_pages
 
 # Sets the PROVINCE_* variables of one setting.
 apply() {
