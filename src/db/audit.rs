@@ -233,7 +233,7 @@ pub async fn list(
     let key = PastCap::key(center_id, filter);
     let past_cap = &kept.past_cap;
     let rows = match &key {
-        Some(key) if offset >= DEEP && offset < COUNT_CAP => {
+        Some(key) if (DEEP..COUNT_CAP).contains(&offset) => {
             let ids = newest_ids(conn, &kept.newest, key, filter).await?;
             let page: Vec<i64> = ids
                 .iter()
