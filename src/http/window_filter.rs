@@ -64,7 +64,10 @@ impl WindowFilter {
                 .window(w.0)
                 .is_some_and(|w| w.active && department.is_none_or(|d| w.department_id == d))
         };
-        let options = if selected.is_none_or(listed) {
+        // Only a department of the center is kept (an id typed into the address would
+        // otherwise take a place in the cache).
+        let known = department.is_none_or(|d| roster.department_name(d).is_some());
+        let options = if known && selected.is_none_or(listed) {
             let loaded = state
                 .window_options
                 .get_or_load(
@@ -83,7 +86,8 @@ impl WindowFilter {
             }
         } else {
             // A window the list does not hold (inactive, or of another department) is
-            // added where it stands: rendered for this page alone.
+            // added where it stands, or the department is not the center's: rendered for
+            // this page alone.
             Arc::new(render(&roster.window_options(department, selected)))
         };
         WindowFilter {
