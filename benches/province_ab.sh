@@ -16,12 +16,10 @@ cd "$(dirname "$0")/.."
 old_commit="${1:?usage: benches/province_ab.sh <commit> [seconds per page] [rounds]}"
 secs="${2:-5}"
 rounds="${3:-2}"
-scripts/pg-up
+# shellcheck source=benches/province_servers.sh
+. benches/province_servers.sh
 export SQLX_OFFLINE=true
-url=postgres://postgres@127.0.0.1:5432/pingxuan_province
-command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
-[ "$(psql "$url" -tAc "select count(*) from center" 2>/dev/null || true)" = 176 ] \
-  || { echo "generate the province first: benches/province.sh" >&2; exit 1; }
+province_ready
 
 # This build, then the earlier one in a worktree with a target directory of its own
 # (started from a copy of this one's, so that only the crate itself is compiled again).
@@ -35,8 +33,6 @@ new_bin=target/release/pingxuan
 # The newest migration the earlier build knows.
 known=$(ls "$tree/migrations" | sed -n 's/^\([0-9]*\)_.*/\1/p' | sort -n | tail -n1 | sed 's/^0*//')
 
-# shellcheck source=benches/province_servers.sh
-. benches/province_servers.sh
 # Puts the set-aside rows back, in one transaction that stops at the first error (the table
 # stays until they are back).
 restore() {

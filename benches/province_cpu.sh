@@ -11,11 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-5}"
-scripts/pg-up
-url=postgres://postgres@127.0.0.1:5432/pingxuan_province
-command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
-[ "$(psql "$url" -tAc "select count(*) from center" 2>/dev/null || true)" = 176 ] \
-  || { echo "generate the province first: benches/province.sh" >&2; exit 1; }
+# shellcheck source=benches/province_servers.sh
+. benches/province_servers.sh
+province_ready
 SQLX_OFFLINE=true cargo build --release --bin pingxuan 2>&1 | tail -n1
 
 # The summed user and system time, in clock ticks, of the processes whose name matches $1.
@@ -36,8 +34,6 @@ ticks() {
 hz=$(getconf CLK_TCK)
 names=('^pingxuan$' '^postgres$' '^nginx$')
 
-# shellcheck source=benches/province_servers.sh
-. benches/province_servers.sh
 trap province_down EXIT
 choose_pages
 PROVINCE_SERVERS=1 province_up target/release/pingxuan

@@ -16,6 +16,15 @@
 work=""
 pids=()
 
+# PostgreSQL up, wrk installed and the province generated; sets "url" to its database.
+province_ready() {
+  scripts/pg-up
+  url=postgres://postgres@127.0.0.1:5432/pingxuan_province
+  command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
+  [ "$(psql "$url" -tAc "select count(*) from center" 2>/dev/null || true)" = 176 ] \
+    || { echo "generate the province first: benches/province.sh" >&2; exit 1; }
+}
+
 # The signed-in pages that benches/province_ab.sh and benches/province_tune.sh time: who
 # asks (office, head, admin, leader: p01's accounts in province_sessions) and the path.
 signed_in_pages=(

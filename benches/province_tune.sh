@@ -20,15 +20,11 @@ rounds="${2:?usage: benches/province_tune.sh <seconds per page> <rounds> <settin
 shift 2
 [ $# -ge 1 ] || { echo "name at least one setting" >&2; exit 1; }
 settings=("$@")
-scripts/pg-up
-url=postgres://postgres@127.0.0.1:5432/pingxuan_province
-command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
-[ "$(psql "$url" -tAc "select count(*) from center" 2>/dev/null || true)" = 176 ] \
-  || { echo "generate the province first: benches/province.sh" >&2; exit 1; }
-SQLX_OFFLINE=true cargo build --release --bin pingxuan 2>&1 | tail -n1
-
 # shellcheck source=benches/province_servers.sh
 . benches/province_servers.sh
+province_ready
+SQLX_OFFLINE=true cargo build --release --bin pingxuan 2>&1 | tail -n1
+
 trap province_down EXIT
 choose_pages
 
